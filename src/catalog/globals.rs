@@ -1,0 +1,286 @@
+//! Cluster-wide catalogs: roles, their settings and memberships, parameter
+//! privileges, tablespaces and the database list. One query per kind,
+//! whatever the number of objects.
+
+use super::{query, Catalog, CatalogError};
+use crate::text::{Raw, opt};
+
+/// A role, as pg_dumpall reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub oid: u32,
+    pub name: String,
+    pub superuser: bool,
+    pub inherit: bool,
+    pub create_role: bool,
+    pub create_db: bool,
+    pub login: bool,
+    pub replication: bool,
+    pub bypass_rls: bool,
+    pub connection_limit: i32,
+    /// The stored hash; None when unset or when reading `pg_roles`.
+    pub password: Option<String>,
+    /// `rolvaliduntil` in the session's DateStyle and TimeZone.
+    pub valid_until: Option<String>,
+    pub comment: Option<String>,
+    pub is_current_user: bool,
+    /// `(provider, label)` pairs.
+    pub security_labels: Vec<(String, String)>,
+    /// `setconfig` elements (`name=value`) with setdatabase = 0.
+    pub settings: Vec<String>,
+}
+
+/// One row of pg_auth_members, with names resolved (None when dangling).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub role: Option<String>,
+    pub member: Option<String>,
+    pub grantor: Option<String>,
+    pub role_oid: u32,
+    pub member_oid: u32,
+    pub grantor_oid: u32,
+    pub admin_option: bool,
+    /// 16+ servers only.
+    pub inherit_option: Option<bool>,
+    pub set_option: Option<bool>,
+}
+
+/// A parameter privilege row (15+ servers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterAcl {
+    pub name: String,
+    pub owner: String,
+    pub acl: Option<String>,
+    pub acl_default: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tablespace {
+    pub oid: u32,
+    pub name: String,
+    pub owner: String,
+    pub location: String,
+    pub acl: Option<String>,
+    pub acl_default: String,
+    /// `array_to_string(spcoptions, ', ')`.
+    pub options: Option<String>,
+    pub comment: Option<String>,
+    pub security_labels: Vec<(String, String)>,
+}
+
+/// Reads every role (not `pg_*`), ordered by name, with their comments,
+/// security labels and settings.
+pub async fn roles(cat: &Catalog<'_>, no_role_passwords: bool) -> Result<Vec<Role>, CatalogError> {
+    let catalog = if no_role_passwords { "pg_roles" } else { "pg_authid" };
+    // pg_roles shows a mask instead of the hash; it is never printed then.
+    let password = if no_role_passwords {
+        "NULL::text"
+    } else {
+        "rolpassword"
+    };
+    let sql = format!(
+        "SELECT oid, rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, \
+         rolcanlogin, rolconnlimit, {password} AS rolpassword, rolvaliduntil::text, \
+         rolreplication, rolbypassrls, \
+         pg_catalog.shobj_description(oid, 'pg_authid') AS rolcomment, \
+         rolname = current_user AS is_current_user \
+         FROM pg_catalog.{catalog} WHERE rolname !~ '^pg_' ORDER BY 2"
+    );
+    let rows = query(cat, &sql).await?;
+    let mut roles: Vec<Role> = rows
+        .iter()
+        .map(|r| Role {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            superuser: r.get(2),
+            inherit: r.get(3),
+            create_role: r.get(4),
+            create_db: r.get(5),
+            login: r.get(6),
+            connection_limit: r.get(7),
+            password: opt(r.get(8)),
+            valid_until: opt(r.get(9)),
+            replication: r.get(10),
+            bypass_rls: r.get(11),
+            comment: opt(r.get(12)),
+            is_current_user: r.get(13),
+            security_labels: Vec::new(),
+            settings: Vec::new(),
+        })
+        .collect();
+
+    let labels = shared_security_labels(cat, "pg_authid").await?;
+    let settings = query(
+        cat,
+        "SELECT setrole, s.cfg FROM pg_catalog.pg_db_role_setting, \
+         unnest(setconfig) WITH ORDINALITY AS s(cfg, n) \
+         WHERE setdatabase = 0 ORDER BY setrole, n",
+    )
+    .await?;
+    for role in &mut roles {
+        role.security_labels = labels
+            .iter()
+            .filter(|(oid, _, _)| *oid == role.oid)
+            .map(|(_, p, l)| (p.clone(), l.clone()))
+            .collect();
+    }
+    for row in &settings {
+        let oid: u32 = row.get(0);
+        if let Some(role) = roles.iter_mut().find(|r| r.oid == oid) {
+            role.settings.push(row.get::<_, Raw>(1).0);
+        }
+    }
+    Ok(roles)
+}
+
+/// `(objoid, provider, label)` for a shared catalog, in provider order.
+async fn shared_security_labels(
+    cat: &Catalog<'_>,
+    catalog: &str,
+) -> Result<Vec<(u32, String, String)>, CatalogError> {
+    let sql = format!(
+        "SELECT objoid, provider, label FROM pg_catalog.pg_shseclabel \
+         WHERE classoid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
+         ORDER BY objoid, provider"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get::<_, Raw>(1).0, r.get::<_, Raw>(2).0))
+        .collect())
+}
+
+/// Every role membership except those between two predefined roles,
+/// ordered by role, member and grantor names.
+pub async fn memberships(
+    cat: &Catalog<'_>,
+    no_role_passwords: bool,
+) -> Result<Vec<Membership>, CatalogError> {
+    let catalog = if no_role_passwords { "pg_roles" } else { "pg_authid" };
+    let options = if cat.server_version_num >= 160000 {
+        "a.inherit_option, a.set_option"
+    } else {
+        "NULL::bool, NULL::bool"
+    };
+    let sql = format!(
+        "SELECT ur.rolname AS role, um.rolname AS member, ug.rolname AS grantor, \
+         a.roleid, a.member AS memberid, a.grantor AS grantorid, a.admin_option, {options} \
+         FROM pg_catalog.pg_auth_members a \
+         LEFT JOIN pg_catalog.{catalog} ur ON ur.oid = a.roleid \
+         LEFT JOIN pg_catalog.{catalog} um ON um.oid = a.member \
+         LEFT JOIN pg_catalog.{catalog} ug ON ug.oid = a.grantor \
+         WHERE NOT (ur.rolname ~ '^pg_' AND um.rolname ~ '^pg_') \
+         ORDER BY 1, 2, 3"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| Membership {
+            role: opt(r.get(0)),
+            member: opt(r.get(1)),
+            grantor: opt(r.get(2)),
+            role_oid: r.get(3),
+            member_oid: r.get(4),
+            grantor_oid: r.get(5),
+            admin_option: r.get(6),
+            inherit_option: r.get(7),
+            set_option: r.get(8),
+        })
+        .collect())
+}
+
+/// Privileges on configuration parameters (servers 15+), by name.
+pub async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl>, CatalogError> {
+    if cat.server_version_num < 150000 {
+        return Ok(Vec::new());
+    }
+    let rows = query(
+        cat,
+        "SELECT parname, pg_catalog.pg_get_userbyid(10) AS parowner, paracl::text, \
+         pg_catalog.acldefault('p', 10)::text AS acldefault \
+         FROM pg_catalog.pg_parameter_acl ORDER BY 1",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ParameterAcl {
+            name: r.get::<_, Raw>(0).0,
+            owner: r.get::<_, Raw>(1).0,
+            acl: opt(r.get(2)),
+            acl_default: r.get::<_, Raw>(3).0,
+        })
+        .collect())
+}
+
+/// Every tablespace (not `pg_*`), by OID.
+pub async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT oid, spcname, pg_catalog.pg_get_userbyid(spcowner) AS spcowner, \
+         pg_catalog.pg_tablespace_location(oid), spcacl::text, \
+         pg_catalog.acldefault('t', spcowner)::text AS acldefault, \
+         pg_catalog.array_to_string(spcoptions, ', '), \
+         pg_catalog.shobj_description(oid, 'pg_tablespace') \
+         FROM pg_catalog.pg_tablespace WHERE spcname !~ '^pg_' ORDER BY 1",
+    )
+    .await?;
+    let labels = shared_security_labels(cat, "pg_tablespace").await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let oid: u32 = r.get(0);
+            Tablespace {
+                oid,
+                name: r.get::<_, Raw>(1).0,
+                owner: r.get::<_, Raw>(2).0,
+                location: r.get::<_, Raw>(3).0,
+                acl: opt(r.get(4)),
+                acl_default: r.get::<_, Raw>(5).0,
+                options: opt(r.get(6)),
+                comment: opt(r.get(7)),
+                security_labels: labels
+                    .iter()
+                    .filter(|(o, _, _)| *o == oid)
+                    .map(|(_, p, l)| (p.clone(), l.clone()))
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// Names of the databases pg_dumpall dumps (connectable, not invalid):
+/// template1 first, then by name.
+pub async fn dumpable_databases(cat: &Catalog<'_>) -> Result<Vec<String>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT datname FROM pg_catalog.pg_database d \
+         WHERE datallowconn AND datconnlimit != -2 \
+         ORDER BY (datname <> 'template1'), datname",
+    )
+    .await?;
+    Ok(rows.iter().map(|r| r.get::<_, Raw>(0).0).collect())
+}
+
+/// Names of the databases matching any of the given anchored regular
+/// expressions (psql patterns already converted), evaluated by the server
+/// so the matching is exactly PostgreSQL's.
+pub async fn databases_matching(
+    cat: &Catalog<'_>,
+    regexes: &[String],
+) -> Result<Vec<String>, CatalogError> {
+    if regexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let params: Vec<Raw> = regexes.iter().map(|r| Raw(r.clone())).collect();
+    let rows = cat
+        .client
+        .query(
+            "SELECT datname FROM pg_catalog.pg_database n \
+             WHERE datname OPERATOR(pg_catalog.~) ANY ($1::pg_catalog.text[]) \
+             COLLATE pg_catalog.default",
+            &[&params],
+        )
+        .await
+        .map_err(|e| CatalogError::query(e, "SELECT datname FROM pg_catalog.pg_database ..."))?;
+    Ok(rows.iter().map(|r| r.get::<_, Raw>(0).0).collect())
+}

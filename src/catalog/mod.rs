@@ -1,0 +1,58 @@
+//! Catalog reading, one module per object family, aware of the server
+//! version. Every query reads a whole kind in bulk.
+
+pub mod globals;
+
+use thiserror::Error;
+use tokio_postgres::{Client, Row};
+
+/// A session to read catalogs through, with what the readers need to know.
+pub struct Catalog<'a> {
+    pub client: &'a Client,
+    /// `server_version_num`, e.g. 160004.
+    pub server_version_num: i32,
+}
+
+#[derive(Debug, Error)]
+pub enum CatalogError {
+    /// A failed query, reported as pg_dumpall does: the server's message,
+    /// then the query text as detail.
+    #[error("query failed: {message}")]
+    Query { message: String, query: String },
+}
+
+impl CatalogError {
+    pub fn query(err: tokio_postgres::Error, sql: &str) -> CatalogError {
+        CatalogError::Query {
+            message: server_message(&err),
+            query: sql.to_string(),
+        }
+    }
+}
+
+/// libpq's rendering of a server error (`ERROR:  msg`), or the client-side
+/// error text.
+pub fn server_message(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{}:  {}", db.severity(), db.message()),
+        None => {
+            use std::error::Error as _;
+            let mut text = err.to_string();
+            let mut source = err.source();
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+/// Runs a catalog query with no parameters.
+pub async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Vec<Row>, CatalogError> {
+    tracing::debug!(target: "pgdumpall_rs::sql", "executing {sql}");
+    cat.client
+        .query(sql, &[])
+        .await
+        .map_err(|e| CatalogError::query(e, sql))
+}

@@ -1,0 +1,63 @@
+//! Messages in pg_dumpall's style: `<program>: error: ...`, `warning:`,
+//! `detail:`, `hint:`, and bare info lines for `-v`.
+//!
+//! `<program>` is the base name the binary was started as, so a copy
+//! installed as `pg_dumpall` speaks like pg_dumpall.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+static PROGRAM: OnceLock<String> = OnceLock::new();
+
+/// Records the program name from argv[0] (its base name).
+pub fn set_program_name(argv0: &std::ffi::OsStr) {
+    let path = std::path::Path::new(argv0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "pgdumpall-rs".to_string());
+    let _ = PROGRAM.set(name);
+}
+
+/// The program name used as the prefix of every message.
+pub fn program() -> &'static str {
+    PROGRAM.get().map(String::as_str).unwrap_or("pgdumpall-rs")
+}
+
+fn emit(level: Option<&str>, msg: &str) {
+    let mut err = std::io::stderr().lock();
+    // A multi-line message (libpq's "\n\tIs the server running...") keeps its
+    // continuation lines as they are, like pg_log_* does.
+    let msg = msg.trim_end_matches('\n');
+    let _ = match level {
+        Some(l) => writeln!(err, "{}: {}: {}", program(), l, msg),
+        None => writeln!(err, "{}: {}", program(), msg),
+    };
+}
+
+pub fn error(msg: &str) {
+    emit(Some("error"), msg);
+}
+
+pub fn warning(msg: &str) {
+    emit(Some("warning"), msg);
+}
+
+pub fn detail(msg: &str) {
+    emit(Some("detail"), msg);
+}
+
+pub fn hint(msg: &str) {
+    emit(Some("hint"), msg);
+}
+
+/// An info line (`-v`): no level word.
+pub fn info(msg: &str) {
+    emit(None, msg);
+}
+
+/// The standard "Try ... --help" hint.
+pub fn try_help() {
+    hint(&format!("Try \"{} --help\" for more information.", program()));
+}

@@ -1,0 +1,232 @@
+//! The dump driver: connects, sets the session up as pg_dumpall does,
+//! writes the header, the global objects and the per-database parts.
+
+pub mod globals;
+pub mod session;
+
+use thiserror::Error;
+
+use crate::catalog::CatalogError;
+use crate::cli::Options;
+use crate::conn::{ConnError, ConnectArgs, Connector, PasswordPrompt};
+use crate::diag;
+use crate::output::{OutputError, Sink};
+use crate::sql::globals as emit;
+use crate::sql::pattern;
+use crate::text;
+
+/// The PostgreSQL release whose pg_dumpall output we reproduce.
+pub const REFERENCE_VERSION: &str = "18.6";
+/// Its major version, as server_version_num / 10000.
+pub const REFERENCE_MAJOR: i32 = 18;
+/// The oldest server major version supported.
+pub const OLDEST_MAJOR: i32 = 14;
+
+/// Why a dump failed. Each variant renders as the `error:` line; details
+/// and hints are printed by [`DumpError::report`].
+#[derive(Debug, Error)]
+pub enum DumpError {
+    #[error("{0}")]
+    Connection(#[from] ConnError),
+    #[error("could not connect to database \"{0}\"")]
+    ConnectDatabase(String),
+    #[error("aborting because of server version mismatch")]
+    VersionMismatch { server: String },
+    #[error("server version {0} is not supported; pgdumpall-rs supports PostgreSQL 14 to 18")]
+    ServerTooOld(String),
+    #[error("invalid client encoding \"{0}\" specified")]
+    InvalidEncoding(String),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("improper qualified name (too many dotted names): {0}")]
+    DottedPattern(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DumpError {
+    /// Prints the error the way pg_dumpall does (error, then detail lines).
+    pub fn report(&self) {
+        diag::error(&self.to_string());
+        match self {
+            DumpError::VersionMismatch { server } => diag::detail(&format!(
+                "server version: {server}; {} version: {REFERENCE_VERSION}",
+                diag::program()
+            )),
+            DumpError::Catalog(CatalogError::Query { query, .. }) => {
+                diag::detail(&format!("Query was: {query}"))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Which parts of the script to write.
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    globals: bool,
+    roles: bool,
+    tablespaces: bool,
+    databases: bool,
+}
+
+fn parts(o: &Options) -> Parts {
+    // -a, --statistics-only and --no-schema skip the global objects
+    // entirely, even with -g.
+    let globals = !o.data_only && !o.statistics_only && !o.no_schema;
+    let only = o.globals_only || o.roles_only || o.tablespaces_only;
+    Parts {
+        globals,
+        roles: globals && !o.tablespaces_only,
+        tablespaces: globals && !o.roles_only && !o.no_tablespaces,
+        databases: !only,
+    }
+}
+
+/// Runs a whole dump. Returns when the output is complete (or failed; a
+/// failed `-f` run leaves no file behind).
+pub async fn run(opts: &Options) -> Result<(), DumpError> {
+    let mut exclude_patterns = opts.exclude_database.clone();
+    for path in &opts.filter {
+        exclude_patterns.extend(crate::cli::filter::read_filter_file(path).map_err(DumpError::Other)?);
+    }
+    let parts = parts(opts);
+    if parts.databases {
+        reject_unsupported_database_dump(opts)?;
+    }
+
+    let connector = Connector::new(ConnectArgs {
+        conninfo: opts.dbname.as_deref().map(utf8).transpose()?,
+        host: opts.host.as_deref().map(utf8).transpose()?,
+        port: opts.port.as_deref().map(utf8).transpose()?,
+        user: opts.username.as_deref().map(utf8).transpose()?,
+        password_prompt: if opts.password {
+            PasswordPrompt::Always
+        } else if opts.no_password {
+            PasswordPrompt::Never
+        } else {
+            PasswordPrompt::IfNeeded
+        },
+    })?;
+
+    let conn = match &opts.database {
+        Some(db) => connector
+            .connect(&utf8(db)?)
+            .await
+            .map_err(|_| DumpError::ConnectDatabase(text::display(db)))?,
+        None => match connector.connect("postgres").await {
+            Ok(c) => c,
+            Err(_) => connector.connect("template1").await?,
+        },
+    };
+    check_server_version(conn.server_version_num, &conn.server_version)?;
+    let session = session::Session::setup(conn, opts).await?;
+
+    // Database names to exclude, matched by the server like pg_dumpall does.
+    let mut regexes = Vec::new();
+    for p in &exclude_patterns {
+        let converted = pattern::to_regex(p);
+        if converted.dots > 0 {
+            return Err(DumpError::DottedPattern(text::display(p)));
+        }
+        regexes.push(converted.regex);
+    }
+    let excluded = crate::catalog::globals::databases_matching(&session.catalog(), &regexes).await?;
+
+    let mut sink = match &opts.file {
+        Some(path) => Sink::file(path, !opts.no_sync)?,
+        None => Sink::stdout(),
+    };
+    let key = restrict_key(opts);
+    let started = opts.verbose.then(session::timestamp);
+    sink.write_text(&emit::header(
+        &key,
+        &session.client_encoding,
+        session.standard_conforming_strings,
+        started.as_deref(),
+    ))?;
+
+    if parts.globals {
+        globals::dump(&session, opts, parts.roles, parts.tablespaces, parts.databases, &mut sink).await?;
+    }
+    sink.write_text(&format!("\\unrestrict {key}\n\n"))?;
+
+    if parts.databases {
+        let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
+        let mut wrote_banner = false;
+        #[allow(clippy::never_loop)]
+        for name in names {
+            if name == "template0" {
+                continue;
+            }
+            if excluded.contains(&name) {
+                if opts.verbose {
+                    diag::info(&format!("excluding database \"{}\"", text::display(&name)));
+                }
+                continue;
+            }
+            if !wrote_banner {
+                sink.write_text(emit::databases_banner())?;
+                wrote_banner = true;
+            }
+            let _ = wrote_banner;
+            return Err(DumpError::Other(format!(
+                "dumping database \"{}\" is not supported yet",
+                text::display(&name)
+            )));
+        }
+    }
+
+    let completed = opts.verbose.then(session::timestamp);
+    sink.write_text(&emit::trailer(completed.as_deref()))?;
+    sink.finish()?;
+    Ok(())
+}
+
+/// Until the per-database dumper lands, a dump that would include
+/// databases fails up front instead of writing half a script.
+fn reject_unsupported_database_dump(_opts: &Options) -> Result<(), DumpError> {
+    Err(DumpError::Usage(
+        "dumping databases is not supported yet; use -g/--globals-only, -r/--roles-only or -t/--tablespaces-only".into(),
+    ))
+}
+
+fn check_server_version(num: i32, text: &str) -> Result<(), DumpError> {
+    let major = num / 10000;
+    if major > REFERENCE_MAJOR {
+        return Err(DumpError::VersionMismatch {
+            server: text.to_string(),
+        });
+    }
+    if major < OLDEST_MAJOR {
+        return Err(DumpError::ServerTooOld(text.to_string()));
+    }
+    Ok(())
+}
+
+/// A byte string that must be valid UTF-8 to reach tokio-postgres.
+fn utf8(s: &str) -> Result<String, DumpError> {
+    String::from_utf8(text::to_bytes(s)).map_err(|_| {
+        DumpError::Other(format!(
+            "connection parameter \"{}\" is not valid UTF-8",
+            text::display(s)
+        ))
+    })
+}
+
+/// The `\restrict` key: the user's, or 63 random alphanumerics.
+fn restrict_key(opts: &Options) -> String {
+    if let Some(k) = &opts.restrict_key {
+        return k.clone();
+    }
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..63)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}

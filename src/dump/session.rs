@@ -1,0 +1,120 @@
+//! The cluster-level session: set up as pg_dumpall sets up its own
+//! (client encoding, empty search_path, SET ROLE, quote_all_identifiers).
+
+use crate::catalog::{query, Catalog, CatalogError};
+use crate::cli::Options;
+use crate::conn::Connection;
+use crate::sql::quote::{literal, Quoting};
+use crate::text::Raw;
+
+use super::DumpError;
+
+pub struct Session {
+    pub conn: Connection,
+    /// Canonical name of the session's client encoding (`UTF8`, `LATIN1`).
+    pub client_encoding: String,
+    pub standard_conforming_strings: bool,
+    pub quoting: Quoting,
+}
+
+impl Session {
+    pub async fn setup(conn: Connection, opts: &Options) -> Result<Session, DumpError> {
+        let cat = Catalog {
+            client: &conn.client,
+            server_version_num: conn.server_version_num,
+        };
+        // pg_dumpall's session uses the encoding libpq negotiated: -E, else
+        // PGCLIENTENCODING, else what the server picks for this role and
+        // database (a client_encoding setting, or the database's encoding).
+        let wanted = match &opts.encoding {
+            Some(e) => e.clone(),
+            None => default_client_encoding(&cat).await?,
+        };
+        let set = format!("SET client_encoding TO {}", literal(&wanted));
+        if conn.client.batch_execute(&set).await.is_err() {
+            return Err(DumpError::InvalidEncoding(crate::text::display(&wanted)));
+        }
+        let rows = query(
+            &cat,
+            "SELECT pg_catalog.current_setting('client_encoding'), \
+             pg_catalog.current_setting('standard_conforming_strings'), \
+             pg_catalog.set_config('search_path', '', false)",
+        )
+        .await?;
+        let client_encoding = rows[0].get::<_, Raw>(0).0;
+        let standard_conforming_strings = rows[0].get::<_, Raw>(1).0 == "on";
+        if let Some(role) = &opts.role {
+            let q = Quoting::default();
+            exec(&conn, &format!("SET ROLE {}", q.ident(role))).await?;
+        }
+        if opts.quote_all_identifiers {
+            exec(&conn, "SET quote_all_identifiers = true").await?;
+        }
+        Ok(Session {
+            conn,
+            client_encoding,
+            standard_conforming_strings,
+            quoting: Quoting {
+                all_identifiers: opts.quote_all_identifiers,
+            },
+        })
+    }
+
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            client: &self.conn.client,
+            server_version_num: self.conn.server_version_num,
+        }
+    }
+}
+
+async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
+    // Statements with non-ASCII names go out as the raw bytes they stand
+    // for only if they are valid UTF-8; the session is still UTF8 here.
+    conn.client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| CatalogError::query(e, sql).into())
+}
+
+/// The encoding the server would give a libpq session that asked for none.
+async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
+    if let Ok(env) = std::env::var("PGCLIENTENCODING") {
+        if !env.is_empty() && !env.eq_ignore_ascii_case("auto") {
+            return Ok(env);
+        }
+    }
+    let rows = query(
+        cat,
+        "SELECT coalesce((SELECT pg_catalog.substr(cfg, 17) \
+           FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) cfg \
+           WHERE cfg LIKE 'client\\_encoding=%' \
+             AND s.setdatabase IN (0, d.oid) \
+             AND s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user)) \
+           ORDER BY (s.setrole <> 0) DESC, (s.setdatabase <> 0) DESC LIMIT 1), \
+           pg_catalog.pg_encoding_to_char(d.encoding)) \
+         FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
+    )
+    .await?;
+    Ok(rows[0].get::<_, Raw>(0).0)
+}
+
+/// Local time as pg_dumpall prints it in `-- Started on` lines:
+/// `%Y-%m-%d %H:%M:%S %Z`.
+pub fn timestamp() -> String {
+    // SAFETY: localtime_r and strftime write only into the buffers given.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&now, &mut tm);
+        let mut buf = [0u8; 128];
+        let fmt = b"%Y-%m-%d %H:%M:%S %Z\0";
+        let n = libc::strftime(
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            fmt.as_ptr() as *const libc::c_char,
+            &tm,
+        );
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}

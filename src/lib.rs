@@ -1,0 +1,19 @@
+//! pgdumpall-rs: a native, drop-in replacement for PostgreSQL's pg_dumpall.
+//!
+//! Layers, each in its own folder:
+//! - [`cli`]: argument parsing into typed [`cli::Options`];
+//! - [`conn`]: connection settings by libpq's rules, sessions via tokio-postgres;
+//! - [`catalog`]: version-aware catalog reading;
+//! - [`sql`]: SQL emission as pure functions (quoting, ACLs, statements);
+//! - [`dump`]: the driver (globals, databases);
+//! - [`output`]: where the bytes go (stdout, atomic file).
+
+pub mod catalog;
+pub mod cli;
+pub mod conn;
+pub mod diag;
+pub mod dump;
+pub mod error;
+pub mod output;
+pub mod sql;
+pub mod text;

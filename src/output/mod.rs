@@ -1,0 +1,228 @@
+//! Where the dump goes: standard output, or a file written beside its
+//! final name and renamed into place only when the dump succeeded (mode
+//! 0600, since dumps hold password hashes), so that a failed run never
+//! leaves a complete-looking file behind.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum OutputError {
+    #[error("could not open output file \"{path}\": {}", strerror(.source))]
+    Open { path: String, source: io::Error },
+    #[error("could not write to output file: {}", strerror(.0))]
+    Write(io::Error),
+    #[error("could not fsync file \"{path}\": {}", strerror(.source))]
+    Sync { path: String, source: io::Error },
+    #[error("could not rename file \"{from}\" to \"{to}\": {}", strerror(.source))]
+    Rename {
+        from: String,
+        to: String,
+        source: io::Error,
+    },
+}
+
+/// An I/O error as C's strerror() words it (without Rust's "(os error N)").
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+enum Target {
+    Stdout(BufWriter<io::Stdout>),
+    /// A regular file: written to a temporary sibling, renamed on success.
+    Atomic {
+        writer: BufWriter<tempfile::NamedTempFile>,
+        path: PathBuf,
+    },
+    /// Something that is not a regular file (a FIFO, /dev/null, a tty):
+    /// written in place, as nothing can be renamed over it.
+    Special { writer: BufWriter<File>, path: PathBuf },
+}
+
+/// The output of one run.
+pub struct Sink {
+    target: Target,
+    sync: bool,
+}
+
+const BUFFER: usize = 256 * 1024;
+
+impl Sink {
+    /// Standard output.
+    pub fn stdout() -> Sink {
+        Sink {
+            target: Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())),
+            sync: false,
+        }
+    }
+
+    /// `-f FILE`. `sync` is false with `--no-sync`.
+    pub fn file(path: &Path, sync: bool) -> Result<Sink, OutputError> {
+        let open_err = |source| OutputError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let special = match std::fs::metadata(path) {
+            Ok(meta) => !meta.is_file(),
+            Err(_) => false,
+        };
+        let target = if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .map_err(open_err)?;
+            Target::Special {
+                writer: BufWriter::with_capacity(BUFFER, file),
+                path: path.to_path_buf(),
+            }
+        } else {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "dump".into());
+            // tempfile creates the file with mode 0600.
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".partial")
+                .tempfile_in(&dir)
+                .map_err(open_err)?;
+            Target::Atomic {
+                writer: BufWriter::with_capacity(BUFFER, tmp),
+                path: path.to_path_buf(),
+            }
+        };
+        Ok(Sink { target, sync })
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.target {
+            Target::Stdout(w) => w,
+            Target::Atomic { writer, .. } => writer,
+            Target::Special { writer, .. } => writer,
+        }
+    }
+
+    /// Writes raw bytes (COPY data, already in the section's encoding).
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.writer().write_all(bytes).map_err(OutputError::Write)
+    }
+
+    /// Writes a byte string (see [`crate::text`]).
+    pub fn write_text(&mut self, text: &str) -> Result<(), OutputError> {
+        if text.is_ascii() {
+            return self.write_bytes(text.as_bytes());
+        }
+        self.write_bytes(&crate::text::to_bytes(text))
+    }
+
+    /// Flushes what is buffered (before a long pause, so readers of a pipe
+    /// see progress).
+    pub fn flush(&mut self) -> Result<(), OutputError> {
+        self.writer().flush().map_err(OutputError::Write)
+    }
+
+    /// Completes the output: flushes, fsyncs a file (unless `--no-sync`)
+    /// and renames it into place. Dropping a sink without finishing it
+    /// removes the temporary file.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let sync = self.sync;
+        match self.target {
+            Target::Stdout(mut w) => w.flush().map_err(OutputError::Write),
+            Target::Special { writer, path } => {
+                let file = writer.into_inner().map_err(|e| OutputError::Write(e.into_error()))?;
+                if sync {
+                    // Devices and pipes may not support fsync; that is fine.
+                    let _ = file.sync_all();
+                }
+                drop(path);
+                Ok(())
+            }
+            Target::Atomic { writer, path } => {
+                let tmp = writer.into_inner().map_err(|e| OutputError::Write(e.into_error()))?;
+                if sync {
+                    tmp.as_file().sync_all().map_err(|source| OutputError::Sync {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                }
+                let tmp_path = tmp.path().display().to_string();
+                tmp.persist(&path).map_err(|e| OutputError::Rename {
+                    from: tmp_path,
+                    to: path.display().to_string(),
+                    source: e.error,
+                })?;
+                if sync {
+                    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        if let Ok(d) = File::open(dir) {
+                            let _ = d.sync_all();
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn file_appears_only_when_finished_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.sql");
+        let mut sink = Sink::file(&path, true).unwrap();
+        sink.write_text("SELECT 1;\n").unwrap();
+        assert!(!path.exists());
+        sink.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "SELECT 1;\n");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn abandoned_file_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.sql");
+        std::fs::write(&path, "old").unwrap();
+        let mut sink = Sink::file(&path, false).unwrap();
+        sink.write_text("new").unwrap();
+        drop(sink);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn byte_strings_are_written_as_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.sql");
+        let mut sink = Sink::file(&path, false).unwrap();
+        sink.write_text(&crate::text::from_bytes(b"caf\xe9")).unwrap();
+        sink.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"caf\xe9");
+    }
+
+    #[test]
+    fn missing_directory_is_an_open_error() {
+        let err = Sink::file(Path::new("/nonexistent-dir/x.sql"), false).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "could not open output file \"/nonexistent-dir/x.sql\": No such file or directory"
+        );
+    }
+}

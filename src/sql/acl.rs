@@ -1,0 +1,409 @@
+//! GRANT/REVOKE commands from aclitem arrays, as pg_dump's ACL diffing
+//! writes them: the actual ACL is compared item by item with a baseline
+//! (acldefault or pg_init_privs); baseline items that vanished are revoked
+//! whole, new items are granted (grant options separately), the owner's own
+//! grants first, and grants by another grantor wrapped in
+//! `SET SESSION AUTHORIZATION`.
+
+use super::quote::Quoting;
+
+/// One parsed aclitem: `grantee=privs/grantor` (empty grantee = PUBLIC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclItem {
+    pub grantee: String,
+    pub grantor: String,
+    /// Privilege letters, each with its grant-option flag.
+    pub privileges: Vec<(char, bool)>,
+}
+
+/// Splits the text form of an aclitem[] (`{a=r/b,"x y"=U/b}`) into items.
+pub fn split_acl_array(acl: &str) -> Vec<String> {
+    let inner = acl.trim();
+    let inner = inner.strip_prefix('{').unwrap_or(inner);
+    let inner = inner.strip_suffix('}').unwrap_or(inner);
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut chars = inner.chars().peekable();
+    let mut in_quotes = false;
+    while let Some(c) = chars.next() {
+        match c {
+            // Array-level quoting: elements with special characters are
+            // wrapped in double quotes with backslash escapes.
+            '"' => in_quotes = !in_quotes,
+            '\\' if in_quotes => {
+                if let Some(n) = chars.next() {
+                    current.push(n);
+                }
+            }
+            ',' if !in_quotes => {
+                items.push(std::mem::take(&mut current));
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.is_empty() || !items.is_empty() {
+        items.push(current);
+    }
+    items
+}
+
+/// Reads a role name as the server writes it in an aclitem: bare, or in
+/// double quotes with `""` for a quote. Returns the name and the rest.
+fn read_acl_name(s: &str) -> (String, &str) {
+    let mut name = String::new();
+    let mut chars = s.char_indices().peekable();
+    let mut in_quotes = false;
+    while let Some((i, c)) = chars.next() {
+        if c == '"' {
+            if in_quotes && matches!(chars.peek(), Some((_, '"'))) {
+                name.push('"');
+                chars.next();
+                continue;
+            }
+            in_quotes = !in_quotes;
+            continue;
+        }
+        if !in_quotes && (c == '=' || c == '/') {
+            return (name, &s[i..]);
+        }
+        name.push(c);
+    }
+    (name, "")
+}
+
+/// Parses one aclitem text.
+pub fn parse_acl_item(item: &str) -> Option<AclItem> {
+    let (grantee, rest) = read_acl_name(item);
+    let rest = rest.strip_prefix('=')?;
+    let (privs, grantor) = match rest.find('/') {
+        Some(i) => (&rest[..i], read_acl_name(&rest[i + 1..]).0),
+        None => (rest, String::new()),
+    };
+    let mut privileges = Vec::new();
+    let mut chars = privs.chars().peekable();
+    while let Some(c) = chars.next() {
+        let with_grant = chars.peek() == Some(&'*');
+        if with_grant {
+            chars.next();
+        }
+        privileges.push((c, with_grant));
+    }
+    Some(AclItem {
+        grantee,
+        grantor,
+        privileges,
+    })
+}
+
+/// The privilege letters and words of an object type, in pg_dump 18's
+/// order. `column` narrows tables to what columns can have.
+fn privilege_words(object_type: &str, column: bool) -> &'static [(char, &'static str)] {
+    match object_type {
+        "TABLE" | "TABLES" | "FOREIGN TABLE" if column => &[
+            ('r', "SELECT"),
+            ('a', "INSERT"),
+            ('x', "REFERENCES"),
+            ('w', "UPDATE"),
+        ],
+        "TABLE" | "TABLES" | "FOREIGN TABLE" => &[
+            ('r', "SELECT"),
+            ('a', "INSERT"),
+            ('x', "REFERENCES"),
+            ('d', "DELETE"),
+            ('t', "TRIGGER"),
+            ('D', "TRUNCATE"),
+            ('m', "MAINTAIN"),
+            ('w', "UPDATE"),
+        ],
+        "SEQUENCE" | "SEQUENCES" => &[('r', "SELECT"), ('U', "USAGE"), ('w', "UPDATE")],
+        "FUNCTION" | "FUNCTIONS" | "PROCEDURE" | "ROUTINES" => &[('X', "EXECUTE")],
+        "LANGUAGE" | "TYPE" | "TYPES" | "DOMAIN" | "FOREIGN DATA WRAPPER" | "FOREIGN SERVER" => {
+            &[('U', "USAGE")]
+        }
+        "SCHEMA" | "SCHEMAS" => &[('C', "CREATE"), ('U', "USAGE")],
+        "DATABASE" => &[('C', "CREATE"), ('c', "CONNECT"), ('T', "TEMPORARY")],
+        "TABLESPACE" => &[('C', "CREATE")],
+        "PARAMETER" => &[('s', "SET"), ('A', "ALTER SYSTEM")],
+        "LARGE OBJECT" | "LARGE OBJECTS" => &[('r', "SELECT"), ('w', "UPDATE")],
+        _ => &[],
+    }
+}
+
+/// Privilege lists of one item: (without grant option, with grant option).
+/// With `split_grant_option` false everything goes in the first list (a
+/// REVOKE names all privileges).
+fn privilege_lists(
+    item: &AclItem,
+    object_type: &str,
+    column: Option<&str>,
+    split_grant_option: bool,
+) -> (String, String) {
+    let words = privilege_words(object_type, column.is_some());
+    let mut plain = Vec::new();
+    let mut with_go = Vec::new();
+    let mut all_with_go = true;
+    let mut all_without_go = true;
+    let decorate = |w: &str| match column {
+        Some(c) => format!("{w}({c})"),
+        None => w.to_string(),
+    };
+    for (letter, word) in words {
+        match item.privileges.iter().find(|(l, _)| l == letter) {
+            Some((_, true)) if split_grant_option => {
+                with_go.push(decorate(word));
+                all_without_go = false;
+            }
+            Some(_) => {
+                plain.push(decorate(word));
+                all_with_go = false;
+            }
+            None => {
+                all_with_go = false;
+                all_without_go = false;
+            }
+        }
+    }
+    if words.is_empty() {
+        return (String::new(), String::new());
+    }
+    if all_with_go {
+        (String::new(), decorate("ALL"))
+    } else if all_without_go {
+        (decorate("ALL"), String::new())
+    } else {
+        (plain.join(","), with_go.join(","))
+    }
+}
+
+/// What an ACL belongs to, for the statements' text.
+#[derive(Debug, Clone)]
+pub struct AclTarget<'a> {
+    /// The object keyword: `TABLE`, `TABLESPACE`, `PARAMETER`, `TABLES`, ...
+    pub object_type: &'a str,
+    /// The object's name, already quoted (and qualified) as it must appear;
+    /// empty for default privileges.
+    pub name: &'a str,
+    /// A column name (already quoted) for column privileges.
+    pub column: Option<&'a str>,
+    /// The owner (unquoted), or None when the object has none.
+    pub owner: Option<&'a str>,
+    /// Text put before every GRANT/REVOKE (`ALTER DEFAULT PRIVILEGES ...`).
+    pub prefix: &'a str,
+}
+
+/// Builds the GRANT/REVOKE commands that turn `baseline` into `acl`
+/// (both aclitem[] texts). Returns an empty string when nothing differs or
+/// when `acl` is empty (the object has default privileges).
+pub fn build_acl_commands(q: &Quoting, target: &AclTarget, acl: &str, baseline: &str) -> String {
+    if acl.is_empty() {
+        return String::new();
+    }
+    let items = split_acl_array(acl);
+    let base_items = split_acl_array(baseline);
+    let on_clause = |out: &mut String| {
+        out.push_str(" ON ");
+        out.push_str(target.object_type);
+        out.push(' ');
+        if !target.name.is_empty() {
+            out.push_str(target.name);
+            out.push(' ');
+        }
+    };
+    let grantee_text = |grantee: &str| {
+        if grantee.is_empty() {
+            "PUBLIC".to_string()
+        } else {
+            q.ident(grantee)
+        }
+    };
+
+    let mut first = String::new();
+    let mut second = String::new();
+    for base in &base_items {
+        if items.contains(base) {
+            continue;
+        }
+        let Some(parsed) = parse_acl_item(base) else {
+            continue;
+        };
+        let (privs, _) = privilege_lists(&parsed, target.object_type, target.column, false);
+        if privs.is_empty() {
+            continue;
+        }
+        first.push_str(target.prefix);
+        first.push_str("REVOKE ");
+        first.push_str(&privs);
+        on_clause(&mut first);
+        first.push_str("FROM ");
+        first.push_str(&grantee_text(&parsed.grantee));
+        first.push_str(";\n");
+    }
+    for item in &items {
+        if base_items.contains(item) {
+            continue;
+        }
+        let Some(mut parsed) = parse_acl_item(item) else {
+            continue;
+        };
+        if parsed.grantor.is_empty() {
+            if let Some(owner) = target.owner {
+                parsed.grantor = owner.to_string();
+            }
+        }
+        let (privs, privs_go) =
+            privilege_lists(&parsed, target.object_type, target.column, true);
+        if privs.is_empty() && privs_go.is_empty() {
+            continue;
+        }
+        let grant = |out: &mut String, list: &str, with_go: bool| {
+            out.push_str(target.prefix);
+            out.push_str("GRANT ");
+            out.push_str(list);
+            on_clause(out);
+            out.push_str("TO ");
+            out.push_str(&grantee_text(&parsed.grantee));
+            out.push_str(if with_go { " WITH GRANT OPTION;\n" } else { ";\n" });
+        };
+        let is_owner = |name: &str| target.owner == Some(name);
+        if is_owner(&parsed.grantee) && is_owner(&parsed.grantor) {
+            if !privs.is_empty() {
+                grant(&mut first, &privs, false);
+            }
+            if !privs_go.is_empty() {
+                grant(&mut first, &privs_go, true);
+            }
+        } else {
+            let switch = !parsed.grantor.is_empty() && !is_owner(&parsed.grantor);
+            if switch {
+                second.push_str("SET SESSION AUTHORIZATION ");
+                second.push_str(&q.ident(&parsed.grantor));
+                second.push_str(";\n");
+            }
+            if !privs.is_empty() {
+                grant(&mut second, &privs, false);
+            }
+            if !privs_go.is_empty() {
+                grant(&mut second, &privs_go, true);
+            }
+            if switch {
+                second.push_str("RESET SESSION AUTHORIZATION;\n");
+            }
+        }
+    }
+    first.push_str(&second);
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target<'a>(object_type: &'a str, name: &'a str, owner: &'a str) -> AclTarget<'a> {
+        AclTarget {
+            object_type,
+            name,
+            column: None,
+            owner: Some(owner),
+            prefix: "",
+        }
+    }
+
+    #[test]
+    fn splits_and_parses_items() {
+        let items = split_acl_array(r#"{postgres=C/postgres,"\"a b\"=C*/postgres","=U/\"x\"\"y\""}"#);
+        assert_eq!(items.len(), 3);
+        let p = parse_acl_item(&items[1]).unwrap();
+        assert_eq!(p.grantee, "a b");
+        assert_eq!(p.privileges, vec![('C', true)]);
+        let p = parse_acl_item(&items[2]).unwrap();
+        assert_eq!(p.grantee, "");
+        assert_eq!(p.grantor, "x\"y");
+        // Quoted array elements (names with commas or quotes) are unescaped.
+        let items = split_acl_array(r#"{"\"a,b\"=r/postgres"}"#);
+        assert_eq!(parse_acl_item(&items[0]).unwrap().grantee, "a,b");
+    }
+
+    #[test]
+    fn tablespace_grants() {
+        let q = Quoting::default();
+        let sql = build_acl_commands(
+            &q,
+            &target("TABLESPACE", "ts1", "postgres"),
+            "{postgres=C/postgres,alice=C/postgres,\"Bob\"=C*/postgres}",
+            "{postgres=C/postgres}",
+        );
+        assert_eq!(
+            sql,
+            "GRANT ALL ON TABLESPACE ts1 TO alice;\nGRANT ALL ON TABLESPACE ts1 TO \"Bob\" WITH GRANT OPTION;\n"
+        );
+    }
+
+    #[test]
+    fn owner_revokes_and_foreign_grantors() {
+        let q = Quoting::default();
+        let sql = build_acl_commands(
+            &q,
+            &target("TABLE", "s1.t", "postgres"),
+            "{postgres=arwdxtm/postgres,=r/postgres,carol=a*/postgres,alice=a/carol}",
+            "{postgres=arwdDxtm/postgres}",
+        );
+        assert_eq!(
+            sql,
+            "REVOKE ALL ON TABLE s1.t FROM postgres;\n\
+             GRANT SELECT,INSERT,REFERENCES,DELETE,TRIGGER,MAINTAIN,UPDATE ON TABLE s1.t TO postgres;\n\
+             GRANT SELECT ON TABLE s1.t TO PUBLIC;\n\
+             GRANT INSERT ON TABLE s1.t TO carol WITH GRANT OPTION;\n\
+             SET SESSION AUTHORIZATION carol;\n\
+             GRANT INSERT ON TABLE s1.t TO alice;\n\
+             RESET SESSION AUTHORIZATION;\n"
+        );
+    }
+
+    #[test]
+    fn pre_17_table_privileges_are_never_all() {
+        let q = Quoting::default();
+        let sql = build_acl_commands(
+            &q,
+            &target("TABLE", "public.t", "postgres"),
+            "{postgres=arwdDxt/postgres,bob=arwdDxt/postgres}",
+            "{postgres=arwdDxt/postgres}",
+        );
+        assert_eq!(
+            sql,
+            "GRANT SELECT,INSERT,REFERENCES,DELETE,TRIGGER,TRUNCATE,UPDATE ON TABLE public.t TO bob;\n"
+        );
+    }
+
+    #[test]
+    fn parameters_and_empty_acls() {
+        let q = Quoting::default();
+        let t = AclTarget {
+            object_type: "PARAMETER",
+            name: "work_mem",
+            column: None,
+            owner: Some("postgres"),
+            prefix: "",
+        };
+        assert_eq!(
+            build_acl_commands(&q, &t, "{bob=s/postgres,carol=sA*/postgres}", "{postgres=sA/postgres}"),
+            "REVOKE ALL ON PARAMETER work_mem FROM postgres;\nGRANT SET ON PARAMETER work_mem TO bob;\nGRANT SET ON PARAMETER work_mem TO carol;\nGRANT ALTER SYSTEM ON PARAMETER work_mem TO carol WITH GRANT OPTION;\n"
+        );
+        assert_eq!(build_acl_commands(&q, &t, "", "{postgres=sA/postgres}"), "");
+    }
+
+    #[test]
+    fn column_privileges() {
+        let q = Quoting::default();
+        let t = AclTarget {
+            object_type: "TABLE",
+            name: "public.t",
+            column: Some("a"),
+            owner: Some("postgres"),
+            prefix: "",
+        };
+        assert_eq!(
+            build_acl_commands(&q, &t, "{carol=r*w*/postgres}", "{}"),
+            "GRANT SELECT(a),UPDATE(a) ON TABLE public.t TO carol WITH GRANT OPTION;\n"
+        );
+    }
+}

@@ -8,6 +8,7 @@
 //! - [`dump`]: the driver (globals, databases);
 //! - [`output`]: where the bytes go (stdout, atomic file).
 
+pub mod archive;
 pub mod catalog;
 pub mod cli;
 pub mod conn;

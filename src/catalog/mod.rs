@@ -1,7 +1,9 @@
 //! Catalog reading, one module per object family, aware of the server
 //! version. Every query reads a whole kind in bulk.
 
+pub mod database;
 pub mod globals;
+pub mod inventory;
 
 use thiserror::Error;
 use tokio_postgres::{Client, Row};

@@ -1,7 +1,9 @@
 //! The dump driver: connects, sets the session up as pg_dumpall does,
 //! writes the header, the global objects and the per-database parts.
 
+pub mod database;
 pub mod globals;
+pub mod objects;
 pub mod session;
 
 use thiserror::Error;
@@ -96,7 +98,9 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
     }
     let parts = parts(opts);
     if parts.databases {
-        reject_unsupported_database_dump(opts)?;
+        if let Some(option) = unsupported_database_option(opts) {
+            return Err(DumpError::Usage(format!("option {option} is not supported yet")));
+        }
     }
 
     let connector = Connector::new(ConnectArgs {
@@ -158,7 +162,6 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
     if parts.databases {
         let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
         let mut wrote_banner = false;
-        #[allow(clippy::never_loop)]
         for name in names {
             if name == "template0" {
                 continue;
@@ -173,11 +176,26 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
                 sink.write_text(emit::databases_banner())?;
                 wrote_banner = true;
             }
-            let _ = wrote_banner;
-            return Err(DumpError::Other(format!(
-                "dumping database \"{}\" is not supported yet",
-                text::display(&name)
-            )));
+            if opts.verbose {
+                diag::info(&format!("dumping database \"{}\"", text::display(&name)));
+            }
+            sink.write_text(&emit::database_banner(&name))?;
+            let special = name == "template1" || name == "postgres";
+            let mode = database::DatabaseMode {
+                create: !special || opts.clean,
+                clean: special && opts.clean,
+            };
+            if special && !opts.clean {
+                sink.write_text(&format!("\\connect {name}\n\n"))?;
+            }
+            if let Err(e) = database::dump_database(&connector, opts, &name, &key, mode, &mut sink).await {
+                e.report();
+                return Err(DumpError::Other(format!(
+                    "pg_dump failed on database \"{}\", exiting",
+                    text::display(&name)
+                )));
+            }
+            sink.flush()?;
         }
     }
 
@@ -187,12 +205,31 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
     Ok(())
 }
 
-/// Until the per-database dumper lands, a dump that would include
-/// databases fails up front instead of writing half a script.
-fn reject_unsupported_database_dump(_opts: &Options) -> Result<(), DumpError> {
-    Err(DumpError::Usage(
-        "dumping databases is not supported yet; use -g/--globals-only, -r/--roles-only or -t/--tablespaces-only".into(),
-    ))
+/// Per-database options not honoured yet: refused rather than ignored.
+fn unsupported_database_option(o: &Options) -> Option<&'static str> {
+    let checks: [(bool, &'static str); 20] = [
+        (o.binary_upgrade, "--binary-upgrade"),
+        (o.data_only, "-a/--data-only"),
+        (o.schema_only, "-s/--schema-only"),
+        (o.superuser.is_some(), "-S/--superuser"),
+        (o.column_inserts, "--column-inserts"),
+        (o.inserts, "--inserts"),
+        (o.rows_per_insert.is_some(), "--rows-per-insert"),
+        (o.on_conflict_do_nothing, "--on-conflict-do-nothing"),
+        (o.disable_dollar_quoting, "--disable-dollar-quoting"),
+        (o.disable_triggers, "--disable-triggers"),
+        (o.load_via_partition_root, "--load-via-partition-root"),
+        (o.no_data, "--no-data"),
+        (o.no_schema, "--no-schema"),
+        (o.statistics, "--statistics"),
+        (o.statistics_only, "--statistics-only"),
+        (o.sequence_data, "--sequence-data"),
+        (o.no_unlogged_table_data, "--no-unlogged-table-data"),
+        (o.lock_wait_timeout.is_some(), "--lock-wait-timeout"),
+        (o.no_toast_compression, "--no-toast-compression"),
+        (o.no_policies, "--no-policies"),
+    ];
+    checks.iter().find(|(on, _)| *on).map(|(_, name)| *name)
 }
 
 fn check_server_version(num: i32, text: &str) -> Result<(), DumpError> {

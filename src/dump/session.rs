@@ -78,7 +78,7 @@ async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
 }
 
 /// The encoding the server would give a libpq session that asked for none.
-async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
+pub async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
     if let Ok(env) = std::env::var("PGCLIENTENCODING") {
         if !env.is_empty() && !env.eq_ignore_ascii_case("auto") {
             return Ok(env);

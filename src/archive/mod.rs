@@ -1,0 +1,466 @@
+//! The archive model: every object pg_dump would collect for a database
+//! (printed or not, since unprinted objects still shape the order), their
+//! dependencies, and the entries ("TOC entries") each prints.
+//!
+//! The flow for one database: catalog readers add [`DumpObject`]s to an
+//! [`Archive`] in pg_dump's collection order (that order is the dump id,
+//! used when hunting dependency loops); dependencies are added from
+//! pg_depend and from pg_dump's own rules; [`sort::sort`] orders them;
+//! each object then renders its [`Entry`]s, and [`print`] frames them.
+
+pub mod print;
+pub mod sort;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::sql::quote::Quoting;
+
+/// Produces the entries of one object, once the order is known (loop
+/// repair may have changed how it prints: see [`Repairs`]).
+pub trait Render: std::fmt::Debug + Send + Sync {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry>;
+}
+
+/// `(classoid, objoid, objsubid)`: how pg_description, pg_seclabel and
+/// pg_init_privs name an object or column.
+pub type ObjectAddress = (u32, u32, i32);
+
+/// What renderers need besides their own rows.
+#[derive(Debug, Default)]
+pub struct RenderContext {
+    pub quoting: Quoting,
+    pub server_version_num: i32,
+    pub opts: crate::cli::Options,
+    /// pg_description, by object address.
+    pub comments: HashMap<ObjectAddress, String>,
+    /// pg_seclabel, by object address: `(provider, label)` in provider order.
+    pub security_labels: HashMap<ObjectAddress, Vec<(String, String)>>,
+    /// pg_init_privs ACLs (text), by object address.
+    pub init_privs: HashMap<ObjectAddress, String>,
+}
+
+/// Index of an object in [`Archive::objects`]; also its dump id.
+pub type DumpId = usize;
+
+/// pg_dump's object kinds, in its internal enum order (the S4 tie-break
+/// between kinds that share a priority class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Extension,
+    Type,
+    ShellType,
+    Func,
+    Agg,
+    Operator,
+    AccessMethod,
+    OpClass,
+    OpFamily,
+    Collation,
+    Conversion,
+    Table,
+    TableAttach,
+    AttrDef,
+    Index,
+    IndexAttach,
+    StatsExt,
+    Rule,
+    Trigger,
+    Constraint,
+    FkConstraint,
+    ProcLang,
+    Cast,
+    TableData,
+    SequenceSet,
+    DummyType,
+    TsParser,
+    TsDict,
+    TsTemplate,
+    TsConfig,
+    Fdw,
+    ForeignServer,
+    DefaultAcl,
+    Transform,
+    LargeObject,
+    LargeObjectData,
+    PreDataBoundary,
+    PostDataBoundary,
+    EventTrigger,
+    RefreshMatview,
+    Policy,
+    Publication,
+    PublicationRel,
+    PublicationTableInSchema,
+    Subscription,
+    SubscriptionRel,
+    RelStats,
+}
+
+impl Kind {
+    /// The sort priority class (rule P1): smaller sorts earlier.
+    pub fn priority(self) -> u8 {
+        match self {
+            Kind::Namespace => 1,
+            Kind::ProcLang => 2,
+            Kind::Collation => 3,
+            Kind::Transform => 4,
+            Kind::Extension => 5,
+            Kind::Type | Kind::ShellType => 6,
+            Kind::Cast => 7,
+            Kind::Func => 8,
+            Kind::Agg => 9,
+            Kind::AccessMethod => 10,
+            Kind::Operator => 11,
+            Kind::OpClass | Kind::OpFamily => 12,
+            Kind::Conversion => 13,
+            Kind::TsParser => 14,
+            Kind::TsTemplate => 15,
+            Kind::TsDict => 16,
+            Kind::TsConfig => 17,
+            Kind::Fdw => 18,
+            Kind::ForeignServer => 19,
+            Kind::Table => 20,
+            Kind::TableAttach => 21,
+            Kind::DummyType => 22,
+            Kind::AttrDef => 23,
+            Kind::PreDataBoundary => 24,
+            Kind::TableData => 25,
+            Kind::SequenceSet => 26,
+            Kind::LargeObject => 27,
+            Kind::LargeObjectData => 28,
+            Kind::RelStats => 29,
+            Kind::PostDataBoundary => 30,
+            Kind::Constraint => 31,
+            Kind::Index => 32,
+            Kind::IndexAttach => 33,
+            Kind::StatsExt => 34,
+            Kind::Rule => 35,
+            Kind::Trigger => 36,
+            Kind::FkConstraint => 37,
+            Kind::Policy => 38,
+            Kind::Publication => 39,
+            Kind::PublicationRel => 40,
+            Kind::PublicationTableInSchema => 41,
+            Kind::Subscription => 42,
+            Kind::SubscriptionRel => 43,
+            Kind::DefaultAcl => 44,
+            Kind::EventTrigger => 45,
+            Kind::RefreshMatview => 46,
+        }
+    }
+
+    /// The section an object of this kind belongs to by default.
+    pub fn section(self) -> Section {
+        match self {
+            Kind::TableData
+            | Kind::SequenceSet
+            | Kind::LargeObject
+            | Kind::LargeObjectData => Section::Data,
+            Kind::Index
+            | Kind::IndexAttach
+            | Kind::StatsExt
+            | Kind::RefreshMatview
+            | Kind::Trigger
+            | Kind::EventTrigger
+            | Kind::DefaultAcl
+            | Kind::Policy
+            | Kind::Publication
+            | Kind::PublicationRel
+            | Kind::PublicationTableInSchema
+            | Kind::Subscription
+            | Kind::SubscriptionRel
+            | Kind::Constraint
+            | Kind::FkConstraint
+            | Kind::Rule => Section::PostData,
+            Kind::RelStats => Section::Data,
+            Kind::PreDataBoundary | Kind::PostDataBoundary => Section::None,
+            _ => Section::PreData,
+        }
+    }
+}
+
+/// The section of the dump an entry belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    None,
+    PreData,
+    Data,
+    PostData,
+}
+
+/// Kind-specific tie-breakers (rule S5), compared only between objects of
+/// the same kind that tie on priority, schema and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum TieBreak {
+    #[default]
+    None,
+    /// Functions, procedures, aggregates: argument count, then each
+    /// argument type as (schema, internal type name).
+    Args(Vec<(String, String)>),
+    /// Operators: kind (descending: r, l, b), left type, right type.
+    Operator {
+        kind_desc: std::cmp::Reverse<char>,
+        left: (String, String),
+        right: (String, String),
+    },
+    /// Opclass/opfamily: access method; policy/rule/trigger: table name;
+    /// default ACL: role; publication members: publication name.
+    Text(String),
+    /// Collation: encoding; column default: attnum.
+    Int(i64),
+    /// Constraints: domain constraints before table constraints, then the
+    /// domain or table name.
+    Constraint { on_table: bool, parent: String },
+}
+
+/// Facts the loop repairs need about an object (rules R1-R15).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Role {
+    #[default]
+    Plain,
+    /// A base type; `shell` is its shell type's object, if any.
+    BaseType { shell: Option<DumpId> },
+    /// A relation with its relkind.
+    Relation { relkind: char },
+    /// An ON SELECT rule of a view or matview.
+    ReturnRule { view: DumpId },
+    /// Any other rule.
+    OtherRule,
+    /// A CHECK constraint of a table (`contype = 'c'`).
+    TableCheck { table: DumpId },
+    /// A CHECK or NOT NULL constraint of a domain.
+    DomainConstraint { domain: DumpId },
+    /// Any other constraint.
+    OtherConstraint,
+    /// A column default of a table.
+    AttrDef { table: DumpId },
+    /// An index; `parent_index` is the OID of the index it is attached to.
+    Index { parent_index: u32 },
+    /// Statistics of a relation (`--statistics`).
+    RelStats { relkind: char },
+}
+
+/// What loop repair decided about an object's printing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Repairs {
+    /// A rule, constraint or default printed on its own instead of inside
+    /// its parent's CREATE.
+    pub separate: bool,
+    /// A view printed with a placeholder body (its real body comes later
+    /// as a separate `_RETURN` rule).
+    pub dummy_view: bool,
+    /// A matview or function moved to post-data.
+    pub postponed: bool,
+    /// A shell type that must be printed.
+    pub shell_needed: bool,
+}
+
+/// One dumpable object.
+#[derive(Debug, Clone)]
+pub struct DumpObject {
+    pub kind: Kind,
+    /// `(classoid, oid)` of the catalog row, for pg_depend lookups.
+    pub catalog_id: (u32, u32),
+    /// Namespace name (S2), if the object lives in one.
+    pub schema: Option<String>,
+    /// Sort name (S3).
+    pub name: String,
+    pub tie: TieBreak,
+    pub role: Role,
+    /// Objects that must come before this one, in recording order.
+    pub deps: Vec<DumpId>,
+    pub repairs: Repairs,
+    /// Whether the object prints anything.
+    pub dump: bool,
+    /// Index of the object's row in its family's storage (interpreted by
+    /// the family's renderer).
+    pub payload: usize,
+    /// Renders the object's entries; None for objects that never print.
+    pub render: Option<Arc<dyn Render>>,
+    /// The extension this object belongs to, if any (members are not
+    /// printed, except for ACL changes).
+    pub extension: Option<DumpId>,
+}
+
+impl DumpObject {
+    pub fn new(kind: Kind, catalog_id: (u32, u32), schema: Option<String>, name: String) -> Self {
+        DumpObject {
+            kind,
+            catalog_id,
+            schema,
+            name,
+            tie: TieBreak::None,
+            role: Role::Plain,
+            deps: Vec::new(),
+            repairs: Repairs::default(),
+            dump: true,
+            payload: 0,
+            render: None,
+            extension: None,
+        }
+    }
+}
+
+/// Which printing pass an entry belongs to (rule F1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pass {
+    #[default]
+    Main,
+    Acl,
+    PostAcl,
+}
+
+/// How an entry's header names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderPrefix {
+    #[default]
+    Name,
+    DataFor,
+    StatisticsFor,
+}
+
+/// Where a data entry's rows come from; streamed by the printer's caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataSource {
+    /// `COPY <query> TO stdout` on the server; the output bytes are
+    /// written as they come, then `\.`.
+    Copy { server_copy: String },
+    /// Rows turned into INSERT statements.
+    Inserts(InsertSpec),
+}
+
+/// How `--inserts`-style data is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsertSpec {
+    /// The SELECT to read rows with (`SELECT ... FROM ONLY t`).
+    pub select: String,
+    /// `INSERT INTO <qname>` (with `(cols)` for --column-inserts) up to the
+    /// space before VALUES, including OVERRIDING SYSTEM VALUE.
+    pub insert_prefix: String,
+    pub rows_per_insert: usize,
+    pub on_conflict_do_nothing: bool,
+    /// Columns that print as DEFAULT (generated columns), by position.
+    pub default_columns: Vec<usize>,
+    /// Zero-column tables: every row is `INSERT ... DEFAULT VALUES;`.
+    pub no_columns: bool,
+}
+
+/// One TOC entry.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub tag: String,
+    /// The `Type:` text (`TABLE`, `COMMENT`, `ACL`, ...).
+    pub desc: String,
+    pub schema: Option<String>,
+    /// None prints `-`; Some("") prints nothing after `Owner: `.
+    pub owner: Option<String>,
+    /// None: not applicable; Some("") the default tablespace.
+    pub tablespace: Option<String>,
+    /// Table access method (tables and matviews only).
+    pub table_am: Option<String>,
+    pub prefix: HeaderPrefix,
+    /// The SQL text; the printer adds `\n\n` after it.
+    pub defn: String,
+    /// For entries with a drop statement and an owner: the object as an
+    /// `ALTER ... OWNER TO` names it (`TABLE s.t`, `FUNCTION s.f(integer)`).
+    pub owner_object: Option<String>,
+    /// Printed after the owner line (partitioned tables' `SET ACCESS METHOD`).
+    pub after_owner: Option<String>,
+    pub pass: Pass,
+    /// Data entries: the text before the rows (`COPY ... FROM stdin;\n`).
+    pub data: Option<DataSource>,
+    /// Data entries: text before the data (`COPY ... FROM stdin;`).
+    pub data_header: String,
+    /// Data entries: text after the data (`ENABLE TRIGGER` wrappers).
+    pub data_after: Option<String>,
+    pub section: Option<Section>,
+}
+
+/// All objects of one database.
+#[derive(Debug, Default)]
+pub struct Archive {
+    pub objects: Vec<DumpObject>,
+    by_catalog_id: HashMap<(u32, u32), DumpId>,
+    pub pre_data_boundary: Option<DumpId>,
+    pub post_data_boundary: Option<DumpId>,
+}
+
+impl Archive {
+    pub fn new() -> Archive {
+        Archive::default()
+    }
+
+    /// Adds an object; its dump id is its position.
+    pub fn add(&mut self, obj: DumpObject) -> DumpId {
+        let id = self.objects.len();
+        if obj.catalog_id != (0, 0) {
+            // The first object registered for a catalog row wins (a table's
+            // TABLE DATA shares the table's row).
+            self.by_catalog_id.entry(obj.catalog_id).or_insert(id);
+        }
+        self.objects.push(obj);
+        id
+    }
+
+    /// The object for a catalog row, if collected.
+    pub fn find(&self, classoid: u32, oid: u32) -> Option<DumpId> {
+        self.by_catalog_id.get(&(classoid, oid)).copied()
+    }
+
+    /// Records that `obj` must come after `dep`.
+    pub fn add_dep(&mut self, obj: DumpId, dep: DumpId) {
+        self.objects[obj].deps.push(dep);
+    }
+
+    /// Removes every record of `obj` depending on `dep`.
+    pub fn remove_dep(&mut self, obj: DumpId, dep: DumpId) {
+        self.objects[obj].deps.retain(|&d| d != dep);
+    }
+
+    /// Adds the two section boundaries and the dependencies that keep
+    /// every object in its section (rule P2). Call after every object and
+    /// before sorting.
+    pub fn add_boundaries(&mut self) {
+        let pre = self.add(DumpObject {
+            dump: false,
+            ..DumpObject::new(Kind::PreDataBoundary, (0, 0), None, "PRE-DATA BOUNDARY".into())
+        });
+        let post = self.add(DumpObject {
+            dump: false,
+            ..DumpObject::new(Kind::PostDataBoundary, (0, 0), None, "POST-DATA BOUNDARY".into())
+        });
+        self.pre_data_boundary = Some(pre);
+        self.post_data_boundary = Some(post);
+        for id in 0..pre {
+            let obj = &self.objects[id];
+            let section = match (obj.kind, &obj.role) {
+                (Kind::Rule, _) | (Kind::Constraint, _) | (Kind::FkConstraint, _) => {
+                    if obj.repairs.separate {
+                        Section::PostData
+                    } else {
+                        Section::None
+                    }
+                }
+                (Kind::RelStats, Role::RelStats { relkind }) => {
+                    if matches!(relkind, 'i' | 'I' | 'm') {
+                        Section::PostData
+                    } else {
+                        Section::Data
+                    }
+                }
+                (kind, _) => kind.section(),
+            };
+            match section {
+                Section::PreData => self.add_dep(pre, id),
+                Section::Data => {
+                    self.add_dep(id, pre);
+                    self.add_dep(post, id);
+                }
+                Section::PostData => self.add_dep(id, post),
+                Section::None => {}
+            }
+        }
+        self.add_dep(post, pre);
+    }
+}

@@ -1,0 +1,159 @@
+//! The current database's own row and settings, and the per-object
+//! metadata every family shares (comments, security labels, initial
+//! privileges).
+
+use std::collections::HashMap;
+
+use super::{query, Catalog, CatalogError};
+use crate::archive::ObjectAddress;
+use crate::text::{opt, Raw};
+
+#[derive(Debug, Clone)]
+pub struct DatabaseRow {
+    pub oid: u32,
+    pub name: String,
+    pub owner: String,
+    pub encoding: String,
+    pub collate: String,
+    pub ctype: String,
+    /// `c` libc, `i` icu, `b` builtin.
+    pub locale_provider: char,
+    /// ICU or builtin locale (15+).
+    pub locale: Option<String>,
+    pub icu_rules: Option<String>,
+    pub acl: Option<String>,
+    pub acl_default: String,
+    pub is_template: bool,
+    pub connection_limit: i32,
+    pub tablespace: String,
+    pub comment: Option<String>,
+    pub security_labels: Vec<(String, String)>,
+    /// `ALTER DATABASE ... SET` items (setrole = 0).
+    pub settings: Vec<String>,
+    /// `(role, item)` for `ALTER ROLE ... IN DATABASE ... SET`.
+    pub role_settings: Vec<(String, String)>,
+}
+
+pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogError> {
+    let v = cat.server_version_num;
+    let provider = if v >= 150000 { "d.datlocprovider" } else { "'c'::\"char\"" };
+    let locale = if v >= 170000 {
+        "d.datlocale"
+    } else if v >= 150000 {
+        "d.daticulocale"
+    } else {
+        "NULL::text"
+    };
+    let rules = if v >= 160000 { "d.daticurules" } else { "NULL::text" };
+    let sql = format!(
+        "SELECT d.oid, d.datname, pg_catalog.pg_get_userbyid(d.datdba), \
+         pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, \
+         {provider}::text, {locale}, {rules}, d.datacl::text, \
+         pg_catalog.acldefault('d', d.datdba)::text, d.datistemplate, d.datconnlimit, \
+         t.spcname, pg_catalog.shobj_description(d.oid, 'pg_database') \
+         FROM pg_catalog.pg_database d \
+         JOIN pg_catalog.pg_tablespace t ON t.oid = d.dattablespace \
+         WHERE d.datname = pg_catalog.current_database()"
+    );
+    let rows = query(cat, &sql).await?;
+    let r = &rows[0];
+    let oid: u32 = r.get(0);
+    let provider: String = r.get::<_, Raw>(6).0;
+    let mut db = DatabaseRow {
+        oid,
+        name: r.get::<_, Raw>(1).0,
+        owner: r.get::<_, Raw>(2).0,
+        encoding: r.get::<_, Raw>(3).0,
+        collate: r.get::<_, Raw>(4).0,
+        ctype: r.get::<_, Raw>(5).0,
+        locale_provider: provider.chars().next().unwrap_or('c'),
+        locale: opt(r.get(7)),
+        icu_rules: opt(r.get(8)),
+        acl: opt(r.get(9)),
+        acl_default: r.get::<_, Raw>(10).0,
+        is_template: r.get(11),
+        connection_limit: r.get(12),
+        tablespace: r.get::<_, Raw>(13).0,
+        comment: opt(r.get(14)),
+        security_labels: Vec::new(),
+        settings: Vec::new(),
+        role_settings: Vec::new(),
+    };
+    let labels = query(
+        cat,
+        &format!(
+            "SELECT provider, label FROM pg_catalog.pg_shseclabel \
+             WHERE classoid = 'pg_catalog.pg_database'::pg_catalog.regclass AND objoid = {oid} \
+             ORDER BY provider"
+        ),
+    )
+    .await?;
+    db.security_labels = labels
+        .iter()
+        .map(|r| (r.get::<_, Raw>(0).0, r.get::<_, Raw>(1).0))
+        .collect();
+    let settings = query(
+        cat,
+        &format!(
+            "SELECT s.setrole, pg_catalog.pg_get_userbyid(s.setrole), c.cfg \
+             FROM pg_catalog.pg_db_role_setting s, \
+             pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(cfg, n) \
+             WHERE s.setdatabase = {oid} \
+             ORDER BY (s.setrole <> 0), 2, c.n"
+        ),
+    )
+    .await?;
+    for row in &settings {
+        let role: u32 = row.get(0);
+        let item = row.get::<_, Raw>(2).0;
+        if role == 0 {
+            db.settings.push(item);
+        } else {
+            db.role_settings.push((row.get::<_, Raw>(1).0, item));
+        }
+    }
+    Ok(db)
+}
+
+/// Comments, security labels and initial privileges of every object.
+#[derive(Debug, Default)]
+pub struct Metadata {
+    pub comments: HashMap<ObjectAddress, String>,
+    pub security_labels: HashMap<ObjectAddress, Vec<(String, String)>>,
+    pub init_privs: HashMap<ObjectAddress, String>,
+}
+
+pub async fn metadata(cat: &Catalog<'_>) -> Result<Metadata, CatalogError> {
+    let mut meta = Metadata::default();
+    for r in query(
+        cat,
+        "SELECT classoid, objoid, objsubid, description FROM pg_catalog.pg_description",
+    )
+    .await?
+    {
+        meta.comments
+            .insert((r.get(0), r.get(1), r.get(2)), r.get::<_, Raw>(3).0);
+    }
+    for r in query(
+        cat,
+        "SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabel \
+         ORDER BY classoid, objoid, objsubid, provider",
+    )
+    .await?
+    {
+        meta.security_labels
+            .entry((r.get(0), r.get(1), r.get(2)))
+            .or_default()
+            .push((r.get::<_, Raw>(3).0, r.get::<_, Raw>(4).0));
+    }
+    for r in query(
+        cat,
+        "SELECT classoid, objoid, objsubid, initprivs::text FROM pg_catalog.pg_init_privs",
+    )
+    .await?
+    {
+        meta.init_privs
+            .insert((r.get(0), r.get(1), r.get(2)), r.get::<_, Raw>(3).0);
+    }
+    Ok(meta)
+}

@@ -1,0 +1,278 @@
+//! Connection failure messages worded as libpq words them.
+
+use std::error::Error as StdError;
+use std::net::IpAddr;
+
+use tokio_postgres::error::DbError;
+
+use super::settings::Target;
+
+/// `strerror` text of an I/O error, without Rust's " (os error N)".
+pub fn io_text(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => {
+            let s = std::io::Error::from_raw_os_error(code).to_string();
+            match s.rfind(" (os error ") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+        None => e.to_string(),
+    }
+}
+
+/// `connection to server ... failed: ` for a socket attempt.
+pub fn socket_prefix(target: &Target) -> String {
+    format!(
+        "connection to server on socket \"{}\" failed: ",
+        target.socket_path()
+    )
+}
+
+/// `connection to server at ... failed: ` for a TCP attempt to `addr`.
+pub fn tcp_prefix(target: &Target, addr: IpAddr) -> String {
+    let addr = addr.to_string();
+    if !target.hostaddr.is_empty() {
+        format!(
+            "connection to server at \"{}\", port {} failed: ",
+            target.hostaddr, target.port
+        )
+    } else if target.host != addr {
+        format!(
+            "connection to server at \"{}\" ({}), port {} failed: ",
+            target.host, addr, target.port
+        )
+    } else {
+        format!(
+            "connection to server at \"{}\", port {} failed: ",
+            target.host, target.port
+        )
+    }
+}
+
+/// The hint libpq adds after a failed `connect()`.
+pub fn connect_hint(socket: bool) -> &'static str {
+    if socket {
+        "\n\tIs the server running locally and accepting connections on that socket?"
+    } else {
+        "\n\tIs the server running on that host and accepting TCP/IP connections?"
+    }
+}
+
+/// A server error as libpq prints it: `SEVERITY:  message`, then
+/// `DETAIL:` and `HINT:` lines.
+pub fn db_error_text(e: &DbError) -> String {
+    let mut s = format!("{}:  {}", e.severity(), e.message());
+    if let Some(d) = e.detail() {
+        s.push_str(&format!("\nDETAIL:  {d}"));
+    }
+    if let Some(h) = e.hint() {
+        s.push_str(&format!("\nHINT:  {h}"));
+    }
+    s
+}
+
+/// What went wrong in one attempt, classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// `connect()` failed (the hint line applies).
+    Connect,
+    /// The server demanded a password and none was given.
+    PasswordMissing,
+    /// The TLS handshake failed (`prefer` may retry without TLS).
+    Tls,
+    /// An error reported by the server; the SQLSTATE.
+    Server(String),
+    /// Anything else.
+    Other,
+}
+
+fn find_source<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        // io::Error hides its payload from source(); look inside.
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                if let Some(t) = inner.downcast_ref::<T>() {
+                    return Some(t);
+                }
+                if let Some(t) = find_source::<T>(inner) {
+                    return Some(t);
+                }
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn tls_text(e: &tokio_postgres::Error, host: &str) -> String {
+    let cause = e.source();
+    if let Some(cause) = cause {
+        if let Some(r) = find_source::<rustls::Error>(cause) {
+            return match r {
+                rustls::Error::InvalidCertificate(ce) => match ce {
+                    rustls::CertificateError::NotValidForName => {
+                        format!("server certificate does not match host name \"{host}\"")
+                    }
+                    rustls::CertificateError::NotValidForNameContext { presented, .. } => {
+                        match presented.first() {
+                            Some(p) if presented.len() == 1 => format!(
+                                "server certificate for \"{p}\" does not match host name \"{host}\""
+                            ),
+                            Some(p) => format!(
+                                "server certificate for \"{p}\" (and {} other name{}) does not match host name \"{host}\"",
+                                presented.len() - 1,
+                                if presented.len() == 2 { "" } else { "s" }
+                            ),
+                            None => format!(
+                                "server certificate does not match host name \"{host}\""
+                            ),
+                        }
+                    }
+                    _ => format!("SSL error: certificate verify failed ({r})"),
+                },
+                rustls::Error::AlertReceived(a) => {
+                    format!("SSL error: tlsv1 alert {}", format!("{a:?}").to_lowercase())
+                }
+                other => format!("SSL error: {other}"),
+            };
+        }
+        let text = cause.to_string();
+        if text == "server does not support TLS" {
+            return "server does not support SSL, but SSL was required".to_string();
+        }
+        if let Some(io) = find_source::<std::io::Error>(cause) {
+            if io.kind() == std::io::ErrorKind::UnexpectedEof {
+                return "SSL SYSCALL error: EOF detected".to_string();
+            }
+            return format!("SSL SYSCALL error: {}", io_text(io));
+        }
+        return format!("SSL error: {text}");
+    }
+    "SSL error".to_string()
+}
+
+const CLOSED: &str = "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.";
+
+/// Describes a tokio-postgres connection error (the text after the
+/// `connection to server ... failed: ` prefix) and classifies it.
+pub fn describe(e: &tokio_postgres::Error, tls_host: &str, socket: bool) -> (String, FailureKind) {
+    if let Some(db) = e.as_db_error() {
+        return (
+            db_error_text(db),
+            FailureKind::Server(db.code().code().to_string()),
+        );
+    }
+    let kind = e.to_string();
+    let cause = e.source();
+    let cause_text = cause.map(|c| c.to_string()).unwrap_or_default();
+    match kind.as_str() {
+        "error connecting to server" => {
+            let io = cause.and_then(find_source::<std::io::Error>);
+            match io {
+                Some(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                    ("timeout expired".to_string(), FailureKind::Other)
+                }
+                Some(io) if io.raw_os_error().is_some() => (
+                    format!("{}{}", io_text(io), connect_hint(socket)),
+                    FailureKind::Connect,
+                ),
+                Some(io) => (io_text(io), FailureKind::Other),
+                None => (cause_text, FailureKind::Other),
+            }
+        }
+        "error performing TLS handshake" => (tls_text(e, tls_host), FailureKind::Tls),
+        "invalid configuration" if cause_text == "password missing" => (
+            "fe_sendauth: no password supplied".to_string(),
+            FailureKind::PasswordMissing,
+        ),
+        "connection closed" => (CLOSED.to_string(), FailureKind::Other),
+        "error communicating with the server" => {
+            let text = match cause.and_then(find_source::<std::io::Error>) {
+                Some(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => CLOSED.to_string(),
+                Some(io) => format!("could not receive data from server: {}", io_text(io)),
+                None => cause_text,
+            };
+            (text, FailureKind::Other)
+        }
+        "authentication error" => {
+            let text = match cause_text.as_str() {
+                "unsupported authentication method" => {
+                    "authentication method requested by the server is not supported".to_string()
+                }
+                "unsupported SASL mechanism" => {
+                    "none of the server's SASL authentication mechanisms are supported".to_string()
+                }
+                "server did not use channel binding" => {
+                    "channel binding required, but server authenticated client without channel binding".to_string()
+                }
+                "unexpected message from server" | "" => {
+                    "authentication failed: unexpected message from server".to_string()
+                }
+                other => other.to_string(),
+            };
+            (text, FailureKind::Other)
+        }
+        "timeout waiting for server" => ("timeout expired".to_string(), FailureKind::Other),
+        _ => {
+            let text = if cause_text.is_empty() {
+                kind
+            } else {
+                format!("{kind}: {cause_text}")
+            };
+            (text, FailureKind::Other)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(host: &str, hostaddr: &str, port: u16) -> Target {
+        Target {
+            host: host.to_string(),
+            hostaddr: hostaddr.to_string(),
+            port,
+            port_str: port.to_string(),
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(
+            socket_prefix(&target("/var/run/postgresql", "", 5432)),
+            "connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: "
+        );
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(
+            tcp_prefix(&target("127.0.0.1", "", 1), ip),
+            "connection to server at \"127.0.0.1\", port 1 failed: "
+        );
+        assert_eq!(
+            tcp_prefix(&target("localhost", "", 1), ip),
+            "connection to server at \"localhost\" (127.0.0.1), port 1 failed: "
+        );
+        assert_eq!(
+            tcp_prefix(&target("foo", "127.0.0.1", 1), ip),
+            "connection to server at \"127.0.0.1\", port 1 failed: "
+        );
+        let ip6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(
+            tcp_prefix(&target("localhost", "", 5), ip6),
+            "connection to server at \"localhost\" (::1), port 5 failed: "
+        );
+    }
+
+    #[test]
+    fn strerror() {
+        let e = std::io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        assert_eq!(io_text(&e), "Connection refused");
+        let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(io_text(&e), "No such file or directory");
+    }
+}

@@ -1,0 +1,656 @@
+//! Connection settings resolved the libpq way, and sessions opened with
+//! tokio-postgres.
+//!
+//! [`Connector::new`] resolves everything once (see [`settings`] for the
+//! precedence rules); [`Connector::connect`] opens a session to one
+//! database, looking the password up per database in the password file,
+//! prompting when needed, and reporting failures in libpq's words.
+
+pub mod conninfo;
+pub(crate) mod message;
+pub mod pgpass;
+pub mod service;
+pub mod settings;
+pub mod tls;
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use thiserror::Error;
+use tokio_postgres::config::{
+    ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
+};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use settings::{
+    resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs, TlsSettings,
+};
+
+use message::FailureKind;
+
+/// When to ask for a password (`-w` / `-W`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PasswordPrompt {
+    /// Prompt only if the server asks for a password and none is known.
+    #[default]
+    IfNeeded,
+    /// `-w`: never prompt.
+    Never,
+    /// `-W`: prompt before the first connection.
+    Always,
+}
+
+/// What the command line says about connecting.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectArgs {
+    /// `-d/--dbname`: a conninfo string or a URI; its dbname is ignored.
+    pub conninfo: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<String>,
+    pub user: Option<String>,
+    pub password_prompt: PasswordPrompt,
+}
+
+#[derive(Debug, Error)]
+pub enum ConnError {
+    /// A libpq-style connection failure message (may span lines).
+    #[error("{0}")]
+    Failed(String),
+    /// Invalid settings (bad conninfo, bad sslmode, unreadable cert, ...).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// An open session.
+pub struct Connection {
+    pub client: tokio_postgres::Client,
+    /// `server_version_num`, e.g. 180006.
+    pub server_version_num: i32,
+    /// `server_version` as the server reports it, e.g. "18.6".
+    pub server_version: String,
+}
+
+/// Where the password of an attempt came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PasswordSource {
+    Prompted,
+    Given,
+    File,
+    Remembered,
+}
+
+#[derive(Default)]
+struct PasswordState {
+    /// A prompt has been shown (pg_dumpall prompts at most once).
+    prompted: bool,
+    /// What was typed (None if empty).
+    prompted_password: Option<String>,
+    /// A password that worked for an earlier connection.
+    remembered: Option<String>,
+}
+
+/// Why a whole connect() failed.
+struct Failure {
+    message: String,
+    password_missing: bool,
+}
+
+/// Resolved settings; opens sessions to any database of the cluster.
+pub struct Connector {
+    settings: Settings,
+    prompt: PasswordPrompt,
+    passwords: Mutex<PasswordState>,
+    prompt_lock: tokio::sync::Mutex<()>,
+    tls: OnceLock<Result<MakeRustlsConnect, String>>,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("settings", &self.settings)
+            .field("prompt", &self.prompt)
+            .finish_non_exhaustive()
+    }
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+}
+
+impl Connector {
+    /// Resolves the settings from `args` and the process environment.
+    pub fn new(args: ConnectArgs) -> Result<Connector, ConnError> {
+        Connector::new_with_env(args, &process_env)
+    }
+
+    /// Like [`Connector::new`], with the environment given by `env`.
+    pub fn new_with_env(
+        args: ConnectArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Connector, ConnError> {
+        let settings = resolve(&args, env)?;
+        Ok(Connector {
+            settings,
+            prompt: args.password_prompt,
+            passwords: Mutex::new(PasswordState::default()),
+            prompt_lock: tokio::sync::Mutex::new(()),
+            tls: OnceLock::new(),
+        })
+    }
+
+    /// The resolved settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The user name the sessions log in as (after every default applied).
+    pub fn user(&self) -> String {
+        self.settings.user.clone()
+    }
+
+    /// The client encoding asked for with `client_encoding` or
+    /// `PGCLIENTENCODING` (None when unset or `auto`). tokio-postgres always
+    /// starts sessions in UTF8; the caller may `SET client_encoding`.
+    pub fn requested_client_encoding(&self) -> Option<String> {
+        self.settings.client_encoding.clone()
+    }
+
+    /// Opens a session to `dbname`.
+    pub async fn connect(&self, dbname: &str) -> Result<Connection, ConnError> {
+        if self.prompt == PasswordPrompt::Always {
+            self.prompt_once().await;
+        }
+        loop {
+            let (had_prompted, prompted, remembered) = {
+                let st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
+                (
+                    st.prompted,
+                    st.prompted_password.clone(),
+                    st.remembered.clone(),
+                )
+            };
+            match self
+                .try_targets(dbname, prompted.as_deref(), remembered.as_deref())
+                .await
+            {
+                Ok((client, used)) => {
+                    if let Some((pw, source)) = used {
+                        if source != PasswordSource::Prompted {
+                            let mut st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
+                            st.remembered = Some(pw);
+                        }
+                    }
+                    return finish(client).await;
+                }
+                Err(f) => {
+                    if f.password_missing && self.prompt != PasswordPrompt::Never {
+                        self.prompt_once().await;
+                        if !had_prompted {
+                            continue;
+                        }
+                    }
+                    return Err(ConnError::Failed(f.message));
+                }
+            }
+        }
+    }
+
+    /// Prompts for the password unless that was done already.
+    async fn prompt_once(&self) {
+        let _guard = self.prompt_lock.lock().await;
+        if self
+            .passwords
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .prompted
+        {
+            return;
+        }
+        let pw = tokio::task::spawn_blocking(read_password)
+            .await
+            .unwrap_or_default();
+        let mut st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
+        st.prompted = true;
+        st.prompted_password = (!pw.is_empty()).then_some(pw);
+    }
+
+    /// The password for `target`, by libpq's rules plus pg_dumpall's
+    /// memory of prompted/working passwords.
+    fn password_for(
+        &self,
+        target: &Target,
+        dbname: &str,
+        prompted: Option<&str>,
+        remembered: Option<&str>,
+    ) -> Option<(String, PasswordSource)> {
+        if let Some(p) = prompted {
+            return Some((p.to_string(), PasswordSource::Prompted));
+        }
+        if let Some(p) = &self.settings.password {
+            return Some((p.clone(), PasswordSource::Given));
+        }
+        if let Some(file) = &self.settings.passfile {
+            if let Some(p) = pgpass::lookup(
+                file,
+                target.pgpass_host(),
+                &target.port_str,
+                dbname,
+                &self.settings.user,
+                &mut |w| crate::diag::warning(w),
+            ) {
+                if !p.is_empty() {
+                    return Some((p, PasswordSource::File));
+                }
+            }
+        }
+        remembered.map(|p| (p.to_string(), PasswordSource::Remembered))
+    }
+
+    fn tls_connector(&self) -> &Result<MakeRustlsConnect, String> {
+        self.tls.get_or_init(|| {
+            tls::client_config(&self.settings.tls, self.settings.sslmode)
+                .map(|(config, _)| MakeRustlsConnect::new(config))
+        })
+    }
+
+    /// Tries every host (and every address of every host) in turn.
+    async fn try_targets(
+        &self,
+        dbname: &str,
+        prompted: Option<&str>,
+        remembered: Option<&str>,
+    ) -> Result<(Client, Option<(String, PasswordSource)>), Failure> {
+        let mut targets: Vec<&Target> = self.settings.targets.iter().collect();
+        if self.settings.load_balance_random {
+            use rand::seq::SliceRandom;
+            targets.shuffle(&mut rand::rng());
+        }
+        let attrs = self.settings.target_session_attrs;
+        let passes: &[TargetSessionAttrs] = if attrs == TargetSessionAttrs::PreferStandby {
+            &[TargetSessionAttrs::Standby, TargetSessionAttrs::Any]
+        } else {
+            std::slice::from_ref(&self.settings.target_session_attrs)
+        };
+        let mut errors: Vec<String> = Vec::new();
+        let mut password_missing = false;
+        for &want in passes {
+            for target in &targets {
+                let password = self.password_for(target, dbname, prompted, remembered);
+                let pw = password.as_ref().map(|(p, _)| p.as_str());
+                match self.try_target(target, dbname, pw, want, &mut errors).await {
+                    Ok(client) => return Ok((client, password)),
+                    Err(Stop::Next) => {}
+                    Err(Stop::Abort(kind)) => {
+                        if kind == FailureKind::PasswordMissing {
+                            password_missing = true;
+                        }
+                        if kind == FailureKind::Server("28P01".to_string())
+                            && matches!(password, Some((_, PasswordSource::File)))
+                        {
+                            if let Some(file) = &self.settings.passfile {
+                                errors.push(format!(
+                                    "password retrieved from file \"{}\"",
+                                    file.display()
+                                ));
+                            }
+                        }
+                        return Err(Failure {
+                            message: errors.join("\n"),
+                            password_missing,
+                        });
+                    }
+                }
+            }
+        }
+        Err(Failure {
+            message: errors.join("\n"),
+            password_missing,
+        })
+    }
+
+    /// One host: resolve it and try its addresses.
+    async fn try_target(
+        &self,
+        target: &Target,
+        dbname: &str,
+        password: Option<&str>,
+        want: TargetSessionAttrs,
+        errors: &mut Vec<String>,
+    ) -> Result<Client, Stop> {
+        match target.kind() {
+            TargetKind::Socket => {
+                let prefix = message::socket_prefix(target);
+                self.attempt(target, None, dbname, password, want, &prefix, errors)
+                    .await
+            }
+            TargetKind::Address => {
+                let ip: IpAddr = match target.hostaddr.parse() {
+                    Ok(ip) => ip,
+                    Err(_) => {
+                        errors.push(format!(
+                            "could not parse network address \"{}\": Name or service not known",
+                            target.hostaddr
+                        ));
+                        return Err(Stop::Next);
+                    }
+                };
+                let prefix = message::tcp_prefix(target, ip);
+                self.attempt(target, Some(ip), dbname, password, want, &prefix, errors)
+                    .await
+            }
+            TargetKind::Name => {
+                let addrs = match tokio::net::lookup_host((target.host.as_str(), target.port)).await
+                {
+                    Ok(a) => {
+                        let mut v: Vec<IpAddr> = Vec::new();
+                        for sa in a {
+                            if !v.contains(&sa.ip()) {
+                                v.push(sa.ip());
+                            }
+                        }
+                        v
+                    }
+                    Err(e) => {
+                        let text = e.to_string();
+                        let text = text
+                            .strip_prefix("failed to lookup address information: ")
+                            .unwrap_or(&text)
+                            .to_string();
+                        errors.push(format!(
+                            "could not translate host name \"{}\" to address: {}",
+                            target.host, text
+                        ));
+                        return Err(Stop::Next);
+                    }
+                };
+                let mut addrs = addrs;
+                if self.settings.load_balance_random {
+                    use rand::seq::SliceRandom;
+                    addrs.shuffle(&mut rand::rng());
+                }
+                for ip in addrs {
+                    let prefix = message::tcp_prefix(target, ip);
+                    match self
+                        .attempt(target, Some(ip), dbname, password, want, &prefix, errors)
+                        .await
+                    {
+                        Err(Stop::Next) => continue,
+                        other => return other,
+                    }
+                }
+                Err(Stop::Next)
+            }
+        }
+    }
+
+    /// One address: connect (with TLS as sslmode says), check the session
+    /// attributes, with `connect_timeout` covering it all.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        target: &Target,
+        ip: Option<IpAddr>,
+        dbname: &str,
+        password: Option<&str>,
+        want: TargetSessionAttrs,
+        prefix: &str,
+        errors: &mut Vec<String>,
+    ) -> Result<Client, Stop> {
+        let s = &self.settings;
+        let socket = ip.is_none();
+        let tls_host = if target.host.is_empty() {
+            target.hostaddr.clone()
+        } else {
+            target.host.clone()
+        };
+        let mut cfg = tokio_postgres::Config::new();
+        cfg.user(&s.user).dbname(dbname).port(target.port);
+        if let Some(pw) = password {
+            cfg.password(pw);
+        }
+        if let Some(o) = &s.options {
+            cfg.options(o);
+        }
+        match &s.application_name {
+            Some(a) => cfg.application_name(a),
+            None => cfg.application_name(crate::diag::program()),
+        };
+        match ip {
+            None => {
+                cfg.host_path(Path::new(&target.host));
+            }
+            Some(ip) => {
+                cfg.host(&tls_host).hostaddr(ip);
+                cfg.keepalives(s.keepalives);
+                if let Some(d) = s.keepalives_idle {
+                    cfg.keepalives_idle(d);
+                }
+                if let Some(d) = s.keepalives_interval {
+                    cfg.keepalives_interval(d);
+                }
+                if let Some(n) = s.keepalives_count {
+                    cfg.keepalives_retries(n);
+                }
+                if let Some(d) = s.tcp_user_timeout {
+                    cfg.tcp_user_timeout(d);
+                }
+            }
+        }
+        cfg.channel_binding(match s.channel_binding {
+            ChannelBinding::Disable => PgChannelBinding::Disable,
+            ChannelBinding::Prefer => PgChannelBinding::Prefer,
+            ChannelBinding::Require => PgChannelBinding::Require,
+        });
+        if s.tls.direct {
+            cfg.ssl_negotiation(SslNegotiation::Direct);
+        }
+
+        // Unix sockets never use TLS.
+        let mode = if socket { SslMode::Disable } else { s.sslmode };
+        let mut use_tls = mode != SslMode::Disable;
+        let tls = if use_tls {
+            match self.tls_connector() {
+                Ok(t) => Some(t.clone()),
+                Err(e) if matches!(mode, SslMode::Allow | SslMode::Prefer) => {
+                    tracing::debug!(error = %e, "TLS set-up failed, trying without TLS");
+                    use_tls = false;
+                    None
+                }
+                Err(e) => {
+                    errors.push(format!("{prefix}{e}"));
+                    return Err(Stop::Next);
+                }
+            }
+        } else {
+            None
+        };
+        loop {
+            cfg.ssl_mode(match (use_tls, mode) {
+                (false, _) => PgSslMode::Disable,
+                (true, SslMode::Allow | SslMode::Prefer) => PgSslMode::Prefer,
+                (true, _) => PgSslMode::Require,
+            });
+            let fut = connect_and_check(
+                &cfg,
+                if use_tls { tls.clone() } else { None },
+                want,
+                &tls_host,
+                socket,
+            );
+            let result = match s.connect_timeout {
+                Some(d) => match tokio::time::timeout(d, fut).await {
+                    Ok(r) => r,
+                    Err(_) => Err(("timeout expired".to_string(), FailureKind::Other)),
+                },
+                None => fut.await,
+            };
+            match result {
+                Ok(client) => return Ok(client),
+                Err((text, FailureKind::Tls))
+                    if use_tls && matches!(mode, SslMode::Allow | SslMode::Prefer) =>
+                {
+                    tracing::debug!(error = %text, "TLS handshake failed, retrying without TLS");
+                    use_tls = false;
+                    continue;
+                }
+                Err((text, kind)) => {
+                    errors.push(format!("{prefix}{text}"));
+                    return Err(match kind {
+                        FailureKind::PasswordMissing | FailureKind::Server(_) => Stop::Abort(kind),
+                        _ => Stop::Next,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// How an attempt ended without a session.
+enum Stop {
+    /// Try the next address/host.
+    Next,
+    /// Give up (authentication-stage failures are not retried elsewhere).
+    Abort(FailureKind),
+}
+
+/// Connects, spawns the connection task, and checks
+/// `target_session_attrs`.
+async fn connect_and_check(
+    cfg: &tokio_postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+    want: TargetSessionAttrs,
+    tls_host: &str,
+    socket: bool,
+) -> Result<Client, (String, FailureKind)> {
+    let client = match tls {
+        Some(tls) => {
+            let (client, conn) = cfg
+                .connect(tls)
+                .await
+                .map_err(|e| message::describe(&e, tls_host, socket))?;
+            spawn_connection(conn);
+            client
+        }
+        None => {
+            let (client, conn) = cfg
+                .connect(NoTls)
+                .await
+                .map_err(|e| message::describe(&e, tls_host, socket))?;
+            spawn_connection(conn);
+            client
+        }
+    };
+    check_session_attrs(&client, want).await?;
+    Ok(client)
+}
+
+fn spawn_connection<S, T>(conn: tokio_postgres::Connection<S, T>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!(error = %e, "database connection ended with an error");
+        }
+    });
+}
+
+/// The first column of the first row of a simple query.
+async fn simple_value(client: &Client, sql: &str) -> Result<Vec<Option<String>>, String> {
+    let msgs = client
+        .simple_query(sql)
+        .await
+        .map_err(|e| match e.as_db_error() {
+            Some(db) => message::db_error_text(db),
+            None => e.to_string(),
+        })?;
+    for m in msgs {
+        if let SimpleQueryMessage::Row(row) = m {
+            return Ok((0..row.len())
+                .map(|i| row.get(i).map(str::to_string))
+                .collect());
+        }
+    }
+    Err("query returned no rows".to_string())
+}
+
+async fn check_session_attrs(
+    client: &Client,
+    want: TargetSessionAttrs,
+) -> Result<(), (String, FailureKind)> {
+    let fail = |m: &str| Err((m.to_string(), FailureKind::Other));
+    match want {
+        TargetSessionAttrs::Any => Ok(()),
+        TargetSessionAttrs::ReadWrite | TargetSessionAttrs::ReadOnly => {
+            let v = simple_value(client, "SHOW transaction_read_only")
+                .await
+                .map_err(|e| (e, FailureKind::Other))?;
+            let read_only = v.first().cloned().flatten().as_deref() == Some("on");
+            match (want, read_only) {
+                (TargetSessionAttrs::ReadWrite, true) => fail("session is read-only"),
+                (TargetSessionAttrs::ReadOnly, false) => fail("session is not read-only"),
+                _ => Ok(()),
+            }
+        }
+        TargetSessionAttrs::Primary
+        | TargetSessionAttrs::Standby
+        | TargetSessionAttrs::PreferStandby => {
+            let v = simple_value(client, "SELECT pg_catalog.pg_is_in_recovery()")
+                .await
+                .map_err(|e| (e, FailureKind::Other))?;
+            let standby = v.first().cloned().flatten().as_deref() == Some("t");
+            match (want, standby) {
+                (TargetSessionAttrs::Primary, true) => fail("server is in hot standby mode"),
+                (TargetSessionAttrs::Standby | TargetSessionAttrs::PreferStandby, false) => {
+                    fail("server is not in hot standby mode")
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Reads the server version into a [`Connection`].
+async fn finish(client: Client) -> Result<Connection, ConnError> {
+    let v = simple_value(
+        &client,
+        "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4, pg_catalog.current_setting('server_version')",
+    )
+    .await
+    .map_err(|e| ConnError::Failed(format!("could not get server version: {e}")))?;
+    let num = v
+        .first()
+        .cloned()
+        .flatten()
+        .and_then(|s| s.parse::<i32>().ok())
+        .ok_or_else(|| ConnError::Failed("could not get server version".to_string()))?;
+    let version = v.get(1).cloned().flatten().unwrap_or_default();
+    Ok(Connection {
+        client,
+        server_version_num: num,
+        server_version: version,
+    })
+}
+
+/// Asks for the password like libpq's `simple_prompt("Password: ", false)`:
+/// on the terminal without echo, else on stderr/stdin.
+fn read_password() -> String {
+    match rpassword::prompt_password("Password: ") {
+        Ok(p) => p,
+        Err(_) => {
+            use std::io::{BufRead, Write};
+            let mut err = std::io::stderr();
+            let _ = err.write_all(b"Password: ");
+            let _ = err.flush();
+            let mut line = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut line);
+            line.trim_end_matches(['\n', '\r']).to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

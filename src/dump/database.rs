@@ -1,0 +1,460 @@
+//! One database's part of the script, as `pg_dump [--create] [--clean]`
+//! writes it inside pg_dumpall: a consistent snapshot, every object read
+//! in bulk, pg_dump's order, and table data streamed as it arrives.
+
+use std::sync::Arc;
+
+use futures_util::{pin_mut, StreamExt};
+
+use crate::archive::print::{pass_order, PrintOptions, Printer};
+use crate::archive::{sort, Archive, DataSource, Entry, RenderContext};
+use crate::catalog::database::{current_database, metadata, DatabaseRow};
+use crate::catalog::{inventory, query, server_message, Catalog, CatalogError};
+use crate::cli::Options;
+use crate::conn::Connector;
+use crate::diag;
+use crate::output::Sink;
+use crate::sql::acl::{build_acl_commands, AclTarget};
+use crate::sql::quote::{guc_assignment, literal, literal_conn, Quoting};
+use crate::text;
+
+use super::objects;
+use super::DumpError;
+
+/// How pg_dumpall runs pg_dump for one database.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseMode {
+    /// `--create`: the DATABASE entries and a `\connect`.
+    pub create: bool,
+    /// `--clean` (with --create, for template1 and postgres under -c).
+    pub clean: bool,
+}
+
+/// Dumps one database into the sink.
+pub async fn dump_database(
+    connector: &Connector,
+    opts: &Options,
+    name: &str,
+    key: &str,
+    mode: DatabaseMode,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    let dbname = String::from_utf8(text::to_bytes(name)).map_err(|_| {
+        DumpError::Other(format!(
+            "database name \"{}\" is not valid UTF-8",
+            text::display(name)
+        ))
+    })?;
+    let conn = connector.connect(&dbname).await?;
+    let client = &conn.client;
+    let version = conn.server_version_num;
+    let cat = Catalog {
+        client,
+        server_version_num: version,
+    };
+
+    // Session settings pg_dump uses, then the snapshot.
+    let encoding = match &opts.encoding {
+        Some(e) => e.clone(),
+        None => super::session::default_client_encoding(&cat).await?,
+    };
+    let mut setup = format!(
+        "SET client_encoding TO {}; SET DATESTYLE = ISO; SET INTERVALSTYLE = POSTGRES; \
+         SET extra_float_digits TO {}; SET synchronize_seqscans TO off; \
+         SET statement_timeout = 0; SET lock_timeout = 0; \
+         SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
+        literal(&encoding),
+        opts.extra_float_digits.as_deref().unwrap_or("3"),
+    );
+    if version >= 170000 {
+        setup.push_str(" SET transaction_timeout = 0;");
+    }
+    if opts.quote_all_identifiers {
+        setup.push_str(" SET quote_all_identifiers = true;");
+    }
+    if let Some(role) = &opts.role {
+        setup.push_str(&format!(" SET ROLE {};", Quoting::default().ident(role)));
+    }
+    setup.push_str(
+        " SELECT pg_catalog.set_config('search_path', '', false); \
+         BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
+    );
+    client
+        .batch_execute(&setup)
+        .await
+        .map_err(|e| CatalogError::query(e, &setup))?;
+    let settings = query(
+        &cat,
+        "SELECT pg_catalog.current_setting('client_encoding'), \
+         pg_catalog.current_setting('standard_conforming_strings')",
+    )
+    .await?;
+    let client_encoding = settings[0].get::<_, text::Raw>(0).0;
+    let std_strings = settings[0].get::<_, text::Raw>(1).0 == "on";
+
+    let quoting = Quoting {
+        all_identifiers: opts.quote_all_identifiers,
+    };
+    let db = current_database(&cat).await?;
+
+    // Refuse databases holding objects this version cannot dump yet,
+    // rather than leaving them out silently.
+    let unsupported = inventory::unsupported_objects(&cat).await?;
+    if let Some(first) = unsupported.first() {
+        return Err(DumpError::Other(format!(
+            "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
+            text::display(name),
+            unsupported.len(),
+            first.0,
+            text::display(&first.1)
+        )));
+    }
+
+    let meta = metadata(&cat).await?;
+    let mut archive = Archive::new();
+    objects::collect_all(&cat, &mut archive).await?;
+    add_catalog_dependencies(&cat, &mut archive).await?;
+    archive.add_boundaries();
+    let (order, warnings) = sort::sort(&mut archive);
+    for w in &warnings {
+        diag::warning(&text::display(&w.message));
+        for d in &w.details {
+            diag::detail(&text::display(d));
+        }
+        for h in &w.hints {
+            diag::hint(&text::display(h));
+        }
+    }
+
+    let ctx = RenderContext {
+        quoting,
+        server_version_num: version,
+        opts: opts.clone(),
+        comments: meta.comments,
+        security_labels: meta.security_labels,
+        init_privs: meta.init_privs,
+    };
+    let mut entries: Vec<Entry> = database_entries(&db, &ctx, mode);
+    let database_entry_count = entries.len();
+    for id in order {
+        let obj = &archive.objects[id];
+        // Extension members print only their changed ACLs.
+        if !obj.dump && obj.extension.is_none() {
+            continue;
+        }
+        if let Some(render) = &obj.render {
+            let r: Arc<dyn crate::archive::Render> = render.clone();
+            entries.extend(r.entries(id, &archive, &ctx));
+        }
+    }
+
+    // The script.
+    let mut printer = Printer::new(PrintOptions {
+        no_owner: opts.no_owner,
+        use_set_session_authorization: opts.use_set_session_authorization,
+        no_tablespaces: opts.no_tablespaces,
+        no_table_access_method: opts.no_table_access_method,
+        quoting,
+    });
+    let set_block = fixed_settings(&client_encoding, std_strings, opts);
+    let mut out = String::new();
+    out.push_str("--\n-- PostgreSQL database dump\n--\n\n");
+    out.push_str(&format!("\\restrict {key}\n\n"));
+    out.push_str(&format!(
+        "-- Dumped from database version {}\n-- Dumped by pg_dump version {} (pgdumpall-rs {})\n\n",
+        conn.server_version,
+        super::REFERENCE_VERSION,
+        env!("CARGO_PKG_VERSION")
+    ));
+    if opts.verbose {
+        out.push_str(&format!("-- Started on {}\n\n", super::session::timestamp()));
+    }
+    out.push_str(&set_block);
+    if mode.create && mode.clean {
+        if db.is_template {
+            out.push_str(&format!(
+                "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n",
+                literal(&db.name)
+            ));
+        }
+        out.push_str(&format!("DROP DATABASE {};\n", quoting.ident(&db.name)));
+    }
+    sink.write_text(&out)?;
+
+    let reconnect = format!(
+        "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
+        connect_command(&quoting, &db.name)
+    );
+    for i in pass_order(&entries) {
+        let e = &entries[i];
+        let mut text = printer.begin(e);
+        match &e.data {
+            None => {
+                text.push_str(&printer.end(e));
+                sink.write_text(&text)?;
+            }
+            Some(DataSource::Copy { server_copy }) => {
+                text.push_str(&e.data_header);
+                sink.write_text(&text)?;
+                copy_out(client, server_copy, sink).await?;
+                sink.write_text("\\.\n\n\n")?;
+                sink.write_text(&printer.end(e))?;
+            }
+            Some(DataSource::Inserts(_)) => {
+                return Err(DumpError::Other("INSERT-style data is not supported yet".into()));
+            }
+        }
+        // The DATABASE and DATABASE PROPERTIES entries are each followed by
+        // a reconnect to the new database.
+        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES") {
+            sink.write_text(&reconnect)?;
+            printer.reset();
+        }
+    }
+
+    let mut tail = String::new();
+    if opts.verbose {
+        tail.push_str(&format!("-- Completed on {}\n\n", super::session::timestamp()));
+    }
+    tail.push_str("--\n-- PostgreSQL database dump complete\n--\n\n");
+    tail.push_str(&format!("\\unrestrict {key}\n\n"));
+    sink.write_text(&tail)?;
+    let _ = client.batch_execute("COMMIT").await;
+    Ok(())
+}
+
+/// Streams `COPY ... TO stdout` into the sink as it arrives.
+async fn copy_out(client: &tokio_postgres::Client, sql: &str, sink: &mut Sink) -> Result<(), DumpError> {
+    let stream = client
+        .copy_out(sql)
+        .await
+        .map_err(|e| CatalogError::query(e, sql))?;
+    pin_mut!(stream);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            DumpError::Other(format!(
+                "Dumping the contents of table failed: {}\n{}: detail: Command was: {sql}",
+                server_message(&e),
+                diag::program()
+            ))
+        })?;
+        sink.write_bytes(&chunk)?;
+    }
+    Ok(())
+}
+
+/// The SET block every section starts with (pg_dump's fixed output state).
+fn fixed_settings(encoding: &str, std_strings: bool, opts: &Options) -> String {
+    let mut s = String::from(
+        "SET statement_timeout = 0;\nSET lock_timeout = 0;\n\
+         SET idle_in_transaction_session_timeout = 0;\nSET transaction_timeout = 0;\n",
+    );
+    s.push_str(&format!("SET client_encoding = '{encoding}';\n"));
+    s.push_str(&format!(
+        "SET standard_conforming_strings = {};\n",
+        if std_strings { "on" } else { "off" }
+    ));
+    if let Some(role) = &opts.role {
+        s.push_str(&format!("SET ROLE {};\n", Quoting::default().ident(role)));
+    }
+    s.push_str("SELECT pg_catalog.set_config('search_path', '', false);\n");
+    s.push_str("SET check_function_bodies = false;\nSET xmloption = content;\n");
+    s.push_str("SET client_min_messages = warning;\n");
+    if !std_strings {
+        s.push_str("SET escape_string_warning = off;\n");
+    }
+    s.push_str("SET row_security = off;\n\n");
+    s
+}
+
+/// psql's `\connect` line for a database name (appendPsqlMetaConnect).
+pub fn connect_command(q: &Quoting, name: &str) -> String {
+    let simple = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if simple {
+        return format!("\\connect {}\n", q.ident(name));
+    }
+    let mut connstr = String::from("dbname='");
+    for c in name.chars() {
+        if c == '\'' || c == '\\' {
+            connstr.push('\\');
+        }
+        connstr.push(c);
+    }
+    connstr.push('\'');
+    // Identifier quoting of the whole connection string.
+    let quoted = format!("\"{}\"", connstr.replace('"', "\"\""));
+    format!("\\encoding SQL_ASCII\n\\connect -reuse-previous=on {quoted}\n")
+}
+
+/// The DATABASE, COMMENT, SECURITY LABEL, ACL and DATABASE PROPERTIES
+/// entries of `--create`.
+fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -> Vec<Entry> {
+    if !mode.create {
+        return Vec::new();
+    }
+    let q = &ctx.quoting;
+    let name = q.ident(&db.name);
+    let mut create = format!(
+        "CREATE DATABASE {name} WITH TEMPLATE = template0 ENCODING = {}",
+        literal(&db.encoding)
+    );
+    create.push_str(match db.locale_provider {
+        'b' => " LOCALE_PROVIDER = builtin",
+        'i' => " LOCALE_PROVIDER = icu",
+        _ => " LOCALE_PROVIDER = libc",
+    });
+    if !db.collate.is_empty() && db.collate == db.ctype {
+        create.push_str(&format!(" LOCALE = {}", literal(&db.collate)));
+    } else {
+        if !db.collate.is_empty() {
+            create.push_str(&format!(" LC_COLLATE = {}", literal(&db.collate)));
+        }
+        if !db.ctype.is_empty() {
+            create.push_str(&format!(" LC_CTYPE = {}", literal(&db.ctype)));
+        }
+    }
+    if let Some(locale) = &db.locale {
+        let word = if db.locale_provider == 'b' {
+            "BUILTIN_LOCALE"
+        } else {
+            "ICU_LOCALE"
+        };
+        create.push_str(&format!(" {word} = {}", literal(locale)));
+    }
+    if let Some(rules) = &db.icu_rules {
+        create.push_str(&format!(" ICU_RULES = {}", literal(rules)));
+    }
+    if !ctx.opts.no_tablespaces && db.tablespace != "pg_default" {
+        create.push_str(&format!(" TABLESPACE = {}", q.ident(&db.tablespace)));
+    }
+    create.push_str(";\n");
+    let mut entries = vec![Entry {
+        tag: db.name.clone(),
+        desc: "DATABASE".into(),
+        owner: Some(db.owner.clone()),
+        defn: create,
+        owner_object: Some(format!("DATABASE {name}")),
+        ..Entry::default()
+    }];
+    if let (Some(comment), false) = (&db.comment, ctx.opts.no_comments) {
+        if !comment.is_empty() {
+            entries.push(Entry {
+                tag: format!("DATABASE {name}"),
+                desc: "COMMENT".into(),
+                owner: Some(db.owner.clone()),
+                defn: format!("COMMENT ON DATABASE {name} IS {};\n", literal(comment)),
+                ..Entry::default()
+            });
+        }
+    }
+    if !ctx.opts.no_security_labels && !db.security_labels.is_empty() {
+        let mut defn = String::new();
+        for (provider, label) in &db.security_labels {
+            defn.push_str(&format!(
+                "SECURITY LABEL FOR {} ON DATABASE {name} IS {};\n",
+                q.ident(provider),
+                literal_conn(label)
+            ));
+        }
+        entries.push(Entry {
+            tag: format!("DATABASE {name}"),
+            desc: "SECURITY LABEL".into(),
+            owner: Some(db.owner.clone()),
+            defn,
+            ..Entry::default()
+        });
+    }
+    if !ctx.opts.no_privileges {
+        if let Some(acl) = &db.acl {
+            let target = AclTarget {
+                object_type: "DATABASE",
+                name: &name,
+                column: None,
+                owner: Some(&db.owner),
+                prefix: "",
+            };
+            let defn = build_acl_commands(q, &target, acl, &db.acl_default);
+            if !defn.is_empty() {
+                entries.push(Entry {
+                    tag: format!("DATABASE {name}"),
+                    desc: "ACL".into(),
+                    owner: Some(db.owner.clone()),
+                    defn,
+                    pass: crate::archive::Pass::Acl,
+                    ..Entry::default()
+                });
+            }
+        }
+    }
+    let mut props = String::new();
+    if db.connection_limit != -1 {
+        props.push_str(&format!(
+            "ALTER DATABASE {name} CONNECTION LIMIT = {};\n",
+            db.connection_limit
+        ));
+    }
+    if db.is_template {
+        props.push_str(&format!("ALTER DATABASE {name} IS_TEMPLATE = true;\n"));
+    }
+    for item in &db.settings {
+        props.push_str(&format!("ALTER DATABASE {name} SET {};\n", guc_assignment(q, item)));
+    }
+    for (role, item) in &db.role_settings {
+        props.push_str(&format!(
+            "ALTER ROLE {} IN DATABASE {name} SET {};\n",
+            q.ident(role),
+            guc_assignment(q, item)
+        ));
+    }
+    if !props.is_empty() {
+        entries.push(Entry {
+            tag: db.name.clone(),
+            desc: "DATABASE PROPERTIES".into(),
+            owner: Some(db.owner.clone()),
+            defn: props,
+            ..Entry::default()
+        });
+    }
+    entries
+}
+
+/// pg_depend edges between collected objects (rule D1): sub-objects count
+/// as their object, a composite type's relation comes after its type,
+/// and extension members depend on their extension.
+async fn add_catalog_dependencies(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT classid, objid, refclassid, refobjid, deptype \
+         FROM pg_catalog.pg_depend WHERE deptype <> 'p' \
+         ORDER BY 1, 2",
+    )
+    .await?;
+    for r in rows {
+        let classid: u32 = r.get(0);
+        let objid: u32 = r.get(1);
+        let refclassid: u32 = r.get(2);
+        let refobjid: u32 = r.get(3);
+        let deptype = r.get::<_, i8>(4) as u8 as char;
+        let (Some(obj), Some(refobj)) = (archive.find(classid, objid), archive.find(refclassid, refobjid)) else {
+            continue;
+        };
+        if deptype == 'e' {
+            archive.objects[obj].extension = Some(refobj);
+            archive.objects[obj].dump = false;
+            archive.add_dep(obj, refobj);
+            continue;
+        }
+        use crate::archive::Kind;
+        if deptype == 'i'
+            && archive.objects[obj].kind == Kind::Table
+            && archive.objects[refobj].kind == Kind::Type
+        {
+            archive.add_dep(refobj, obj);
+        } else {
+            archive.add_dep(obj, refobj);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Glue between catalog rows and the archive, one module per object
+//! family: each `collect` function reads its family in bulk (catalog
+//! layer), adds [`DumpObject`]s with their sort keys and roles, and
+//! attaches a [`Render`] that turns rows into entries (SQL layer).
+//!
+//! This module holds what every family shares: the satellite entries
+//! (COMMENT, SECURITY LABEL, ACL) that follow an object.
+
+pub mod schemas;
+
+use crate::archive::Archive;
+use crate::catalog::{Catalog, CatalogError};
+
+/// Collects every family into the archive, in pg_dump's collection order
+/// (the order gives the dump ids that loop hunting visits in).
+///
+/// Families register here, one line each, in this order: extensions,
+/// schemas, tables and other relations, functions, types, languages,
+/// aggregates, ..., then per-table objects (defaults, checks, indexes,
+/// constraints, triggers, rules, policies), then table data and large
+/// objects.
+pub async fn collect_all(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+    // [extensions]
+    schemas::collect(cat, archive).await?;
+    // [relations]
+    // [routines]
+    // [types]
+    // [views]
+    // [per-table objects]
+    // [post-data objects]
+    // [data]
+    Ok(())
+}
+
+use crate::archive::{Entry, ObjectAddress, Pass, RenderContext};
+use crate::sql::acl::{build_acl_commands, AclTarget};
+use crate::sql::quote::literal;
+
+/// Identifies an object for its satellites.
+pub struct Satellite<'a> {
+    /// The object keyword in COMMENT/SECURITY LABEL (`TABLE`, `SCHEMA`).
+    pub keyword: &'a str,
+    /// The name as tags show it (quoted, unqualified): `t`, `f(integer)`.
+    pub tag_name: &'a str,
+    /// The name as statements use it (quoted, qualified): `s.t`.
+    pub sql_name: &'a str,
+    pub schema: Option<&'a str>,
+    /// Owner for the entries' headers (None prints `-`, Some("") nothing).
+    pub owner: Option<&'a str>,
+    pub address: ObjectAddress,
+}
+
+/// The COMMENT entry of an object, if it has a comment and comments are
+/// dumped.
+pub fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
+    if ctx.opts.no_comments {
+        return None;
+    }
+    let text = ctx.comments.get(&s.address)?;
+    Some(Entry {
+        tag: format!("{} {}", s.keyword, s.tag_name),
+        desc: "COMMENT".into(),
+        schema: s.schema.map(str::to_string),
+        owner: s.owner.map(str::to_string),
+        defn: format!("COMMENT ON {} {} IS {};\n", s.keyword, s.sql_name, literal(text)),
+        ..Entry::default()
+    })
+}
+
+/// The SECURITY LABEL entry of an object (all its providers' labels).
+pub fn security_label_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
+    if ctx.opts.no_security_labels {
+        return None;
+    }
+    let labels = ctx.security_labels.get(&s.address)?;
+    let mut defn = String::new();
+    for (provider, label) in labels {
+        defn.push_str(&format!(
+            "SECURITY LABEL FOR {} ON {} {} IS {};\n",
+            ctx.quoting.ident(provider),
+            s.keyword,
+            s.sql_name,
+            literal(label)
+        ));
+    }
+    Some(Entry {
+        tag: format!("{} {}", s.keyword, s.tag_name),
+        desc: "SECURITY LABEL".into(),
+        schema: s.schema.map(str::to_string),
+        owner: s.owner.map(str::to_string),
+        defn,
+        ..Entry::default()
+    })
+}
+
+/// What an ACL entry needs besides the object's identity.
+pub struct AclSpec<'a> {
+    /// The privilege object type (`TABLE`, `SEQUENCE`, `FUNCTION`, ...).
+    pub object_type: &'a str,
+    /// The ACL (aclitem[] text); None means default privileges.
+    pub acl: Option<&'a str>,
+    /// `acldefault(...)` for the object's kind and owner.
+    pub acl_default: &'a str,
+    /// The owner's name (unquoted), for the grant rules.
+    pub owner_name: Option<&'a str>,
+    pub column: Option<&'a str>,
+}
+
+/// What an ACL is compared with.
+#[derive(Debug, Clone, Copy)]
+pub enum Baseline<'a> {
+    /// pg_init_privs if the object has initial privileges, else acldefault.
+    InitPrivsOrDefault,
+    /// A fixed ACL (the public schema's).
+    Fixed(&'a str),
+}
+
+/// The ACL entry of an object, diffed against pg_init_privs if the object
+/// has initial privileges, else against acldefault.
+pub fn acl_entry(ctx: &RenderContext, s: &Satellite, spec: &AclSpec) -> Option<Entry> {
+    acl_entry_with(ctx, s, spec, Baseline::InitPrivsOrDefault)
+}
+
+/// [`acl_entry`] with an explicit baseline.
+pub fn acl_entry_with(
+    ctx: &RenderContext,
+    s: &Satellite,
+    spec: &AclSpec,
+    baseline: Baseline,
+) -> Option<Entry> {
+    if ctx.opts.no_privileges {
+        return None;
+    }
+    let (acl, base) = match baseline {
+        Baseline::Fixed(base) => (spec.acl.unwrap_or(spec.acl_default), base),
+        Baseline::InitPrivsOrDefault => match (spec.acl, ctx.init_privs.get(&s.address)) {
+            (None, None) => return None,
+            (None, Some(init)) => (spec.acl_default, init.as_str()),
+            (Some(acl), Some(init)) => (acl, init.as_str()),
+            (Some(acl), None) => (acl, spec.acl_default),
+        },
+    };
+    let target = AclTarget {
+        object_type: spec.object_type,
+        name: s.sql_name,
+        column: spec.column,
+        owner: spec.owner_name,
+        prefix: "",
+    };
+    let defn = build_acl_commands(&ctx.quoting, &target, acl, base);
+    if defn.is_empty() {
+        return None;
+    }
+    Some(Entry {
+        tag: format!("{} {}", s.keyword, s.tag_name),
+        desc: "ACL".into(),
+        schema: s.schema.map(str::to_string),
+        owner: s.owner.map(str::to_string),
+        defn,
+        pass: Pass::Acl,
+        ..Entry::default()
+    })
+}

@@ -59,5 +59,8 @@ pub fn info(msg: &str) {
 
 /// The standard "Try ... --help" hint.
 pub fn try_help() {
-    hint(&format!("Try \"{} --help\" for more information.", program()));
+    hint(&format!(
+        "Try \"{} --help\" for more information.",
+        program()
+    ));
 }

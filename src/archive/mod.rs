@@ -153,10 +153,9 @@ impl Kind {
     /// The section an object of this kind belongs to by default.
     pub fn section(self) -> Section {
         match self {
-            Kind::TableData
-            | Kind::SequenceSet
-            | Kind::LargeObject
-            | Kind::LargeObjectData => Section::Data,
+            Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => {
+                Section::Data
+            }
             Kind::Index
             | Kind::IndexAttach
             | Kind::StatsExt
@@ -196,8 +195,12 @@ pub enum TieBreak {
     #[default]
     None,
     /// Functions, procedures, aggregates: argument count, then each
-    /// argument type as (schema, internal type name).
-    Args(Vec<(String, String)>),
+    /// argument type as (schema, internal type name). (The count comes
+    /// first so that the derived order puts `f(z)` before `f(a, b)`.)
+    Args {
+        count: usize,
+        types: Vec<(String, String)>,
+    },
     /// Operators: kind (descending: r, l, b), left type, right type.
     Operator {
         kind_desc: std::cmp::Reverse<char>,
@@ -424,11 +427,21 @@ impl Archive {
     pub fn add_boundaries(&mut self) {
         let pre = self.add(DumpObject {
             dump: false,
-            ..DumpObject::new(Kind::PreDataBoundary, (0, 0), None, "PRE-DATA BOUNDARY".into())
+            ..DumpObject::new(
+                Kind::PreDataBoundary,
+                (0, 0),
+                None,
+                "PRE-DATA BOUNDARY".into(),
+            )
         });
         let post = self.add(DumpObject {
             dump: false,
-            ..DumpObject::new(Kind::PostDataBoundary, (0, 0), None, "POST-DATA BOUNDARY".into())
+            ..DumpObject::new(
+                Kind::PostDataBoundary,
+                (0, 0),
+                None,
+                "POST-DATA BOUNDARY".into(),
+            )
         });
         self.pre_data_boundary = Some(pre);
         self.post_data_boundary = Some(post);

@@ -68,7 +68,10 @@ impl Printer {
             let wanted = e.owner.clone().filter(|o| !o.is_empty());
             if self.current_user.as_ref() != Some(&wanted) {
                 match &wanted {
-                    Some(o) => out.push_str(&format!("SET SESSION AUTHORIZATION {};\n\n", literal_conn(o))),
+                    Some(o) => out.push_str(&format!(
+                        "SET SESSION AUTHORIZATION {};\n\n",
+                        literal_conn(o)
+                    )),
                     None => out.push_str("SET SESSION AUTHORIZATION DEFAULT;\n\n"),
                 }
                 self.current_user = Some(wanted);
@@ -88,7 +91,10 @@ impl Printer {
         // F2.4: default_table_access_method.
         if let (Some(am), false) = (&e.table_am, self.opts.no_table_access_method) {
             if self.current_am.as_ref() != Some(am) {
-                out.push_str(&format!("SET default_table_access_method = {};\n\n", q.ident(am)));
+                out.push_str(&format!(
+                    "SET default_table_access_method = {};\n\n",
+                    q.ident(am)
+                ));
                 self.current_am = Some(am.clone());
             }
         }
@@ -110,7 +116,10 @@ impl Printer {
             "--\n-- {prefix}Name: {}; Type: {}; Schema: {}; Owner: {owner}",
             sanitize_line(&e.tag),
             e.desc,
-            e.schema.as_deref().map(sanitize_line).unwrap_or_else(|| "-".into()),
+            e.schema
+                .as_deref()
+                .map(sanitize_line)
+                .unwrap_or_else(|| "-".into()),
         ));
         if let (Some(ts), false) = (&e.tablespace, self.opts.no_tablespaces) {
             if !ts.is_empty() {
@@ -134,7 +143,8 @@ impl Printer {
             out.push_str(after);
         }
         if let (Some(object), Some(owner)) = (&e.owner_object, &e.owner) {
-            if !self.opts.no_owner && !self.opts.use_set_session_authorization && !owner.is_empty() {
+            if !self.opts.no_owner && !self.opts.use_set_session_authorization && !owner.is_empty()
+            {
                 out.push_str(&format!(
                     "ALTER {object} OWNER TO {};\n\n",
                     self.opts.quoting.ident(owner)
@@ -186,7 +196,9 @@ mod tests {
         e.tablespace = Some(String::new());
         e.table_am = Some("heap".into());
         let first = p.begin(&e);
-        assert!(first.starts_with("SET default_tablespace = '';\n\nSET default_table_access_method = heap;\n\n--\n"));
+        assert!(first.starts_with(
+            "SET default_tablespace = '';\n\nSET default_table_access_method = heap;\n\n--\n"
+        ));
         let second = p.begin(&e);
         assert!(second.starts_with("--\n"));
     }

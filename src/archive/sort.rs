@@ -107,14 +107,25 @@ fn topo_sort(archive: &Archive, list: &[DumpId]) -> Result<Vec<DumpId>, Vec<Dump
 
 /// Finds loops among the unplaced objects (L1-L3) and repairs each.
 /// Returns whether any loop was repaired.
-fn repair_loops(archive: &mut Archive, unplaced: &[DumpId], warnings: &mut Vec<SortWarning>) -> bool {
+fn repair_loops(
+    archive: &mut Archive,
+    unplaced: &[DumpId],
+    warnings: &mut Vec<SortWarning>,
+) -> bool {
     let n = archive.objects.len();
     let mut processed = vec![false; n];
     let mut search_failed = vec![usize::MAX; n];
     let mut fixed = false;
     for &start in unplaced {
         let mut workspace = Vec::new();
-        let len = find_loop(archive, start, start, &processed, &mut search_failed, &mut workspace);
+        let len = find_loop(
+            archive,
+            start,
+            start,
+            &processed,
+            &mut search_failed,
+            &mut workspace,
+        );
         if len > 0 {
             let members: Vec<DumpId> = workspace[..len].to_vec();
             repair_loop(archive, &members, warnings);
@@ -169,7 +180,10 @@ fn is_view(archive: &Archive, id: DumpId) -> bool {
 }
 
 fn is_view_or_matview(archive: &Archive, id: DumpId) -> bool {
-    matches!(archive.objects[id].role, Role::Relation { relkind: 'v' | 'm' })
+    matches!(
+        archive.objects[id].role,
+        Role::Relation { relkind: 'v' | 'm' }
+    )
 }
 
 /// Applies the first matching repair rule (R1-R15) to one loop.
@@ -260,7 +274,9 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
     // R6: a table and its CHECK constraint.
     if n == 2 {
         for (t, c) in [(l[0], l[1]), (l[1], l[0])] {
-            if kind(archive, t) == Kind::Table && archive.objects[c].role == (Role::TableCheck { table: t }) {
+            if kind(archive, t) == Kind::Table
+                && archive.objects[c].role == (Role::TableCheck { table: t })
+            {
                 archive.remove_dep(c, t);
                 return;
             }
@@ -286,7 +302,9 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
     // R8: a table and its column default.
     if n == 2 {
         for (t, d) in [(l[0], l[1]), (l[1], l[0])] {
-            if kind(archive, t) == Kind::Table && archive.objects[d].role == (Role::AttrDef { table: t }) {
+            if kind(archive, t) == Kind::Table
+                && archive.objects[d].role == (Role::AttrDef { table: t })
+            {
                 archive.remove_dep(d, t);
                 return;
             }
@@ -324,7 +342,9 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
     // R11: a domain and its CHECK or NOT NULL constraint.
     if n == 2 {
         for (t, c) in [(l[0], l[1]), (l[1], l[0])] {
-            if kind(archive, t) == Kind::Type && archive.objects[c].role == (Role::DomainConstraint { domain: t }) {
+            if kind(archive, t) == Kind::Type
+                && archive.objects[c].role == (Role::DomainConstraint { domain: t })
+            {
                 archive.remove_dep(c, t);
                 return;
             }
@@ -354,7 +374,10 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
     }
     // R14: circular foreign keys among table data (data-only dumps).
     if l.iter().all(|&id| kind(archive, id) == Kind::TableData) {
-        let details: Vec<String> = l.iter().map(|&id| archive.objects[id].name.clone()).collect();
+        let details: Vec<String> = l
+            .iter()
+            .map(|&id| archive.objects[id].name.clone())
+            .collect();
         warnings.push(SortWarning {
             message: if n == 1 {
                 "there are circular foreign-key constraints on this table:".into()
@@ -381,7 +404,13 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
             .iter()
             .map(|&id| {
                 let o = &archive.objects[id];
-                format!("{:?} {} (ID {} OID {})", o.kind, o.name, id + 1, o.catalog_id.1)
+                format!(
+                    "{:?} {} (ID {} OID {})",
+                    o.kind,
+                    o.name,
+                    id + 1,
+                    o.catalog_id.1
+                )
             })
             .collect(),
         hints: Vec::new(),
@@ -399,7 +428,12 @@ mod tests {
     use crate::archive::{Archive, DumpObject, Kind, Role};
 
     fn table(a: &mut Archive, name: &str, relkind: char) -> DumpId {
-        let mut o = DumpObject::new(Kind::Table, (1259, a.objects.len() as u32 + 16384), Some("public".into()), name.into());
+        let mut o = DumpObject::new(
+            Kind::Table,
+            (1259, a.objects.len() as u32 + 16384),
+            Some("public".into()),
+            name.into(),
+        );
         o.role = Role::Relation { relkind };
         a.add(o)
     }
@@ -447,7 +481,12 @@ mod tests {
     fn view_rule_two_loop_keeps_rule_inline() {
         let mut a = Archive::new();
         let v = table(&mut a, "v", 'v');
-        let mut rule = DumpObject::new(Kind::Rule, (2618, 99999), Some("public".into()), "_RETURN".into());
+        let mut rule = DumpObject::new(
+            Kind::Rule,
+            (2618, 99999),
+            Some("public".into()),
+            "_RETURN".into(),
+        );
         rule.role = Role::ReturnRule { view: v };
         rule.dump = false;
         let r = a.add(rule);
@@ -464,8 +503,18 @@ mod tests {
     #[test]
     fn circular_table_data_warns() {
         let mut a = Archive::new();
-        let fa = a.add(DumpObject::new(Kind::TableData, (0, 0), Some("public".into()), "fa".into()));
-        let fb = a.add(DumpObject::new(Kind::TableData, (0, 0), Some("public".into()), "fb".into()));
+        let fa = a.add(DumpObject::new(
+            Kind::TableData,
+            (0, 0),
+            Some("public".into()),
+            "fa".into(),
+        ));
+        let fb = a.add(DumpObject::new(
+            Kind::TableData,
+            (0, 0),
+            Some("public".into()),
+            "fb".into(),
+        ));
         a.add_dep(fa, fb);
         a.add_dep(fb, fa);
         a.add_boundaries();

@@ -36,7 +36,11 @@ pub struct DatabaseRow {
 
 pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogError> {
     let v = cat.server_version_num;
-    let provider = if v >= 150000 { "d.datlocprovider" } else { "'c'::\"char\"" };
+    let provider = if v >= 150000 {
+        "d.datlocprovider"
+    } else {
+        "'c'::\"char\""
+    };
     let locale = if v >= 170000 {
         "d.datlocale"
     } else if v >= 150000 {
@@ -44,7 +48,11 @@ pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogE
     } else {
         "NULL::text"
     };
-    let rules = if v >= 160000 { "d.daticurules" } else { "NULL::text" };
+    let rules = if v >= 160000 {
+        "d.daticurules"
+    } else {
+        "NULL::text"
+    };
     let sql = format!(
         "SELECT d.oid, d.datname, pg_catalog.pg_get_userbyid(d.datdba), \
          pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, \

@@ -3,7 +3,7 @@
 //! whatever the number of objects.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{Raw, opt};
+use crate::text::{opt, Raw};
 
 /// A role, as pg_dumpall reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,11 @@ pub struct Tablespace {
 /// Reads every role (not `pg_*`), ordered by name, with their comments,
 /// security labels and settings.
 pub async fn roles(cat: &Catalog<'_>, no_role_passwords: bool) -> Result<Vec<Role>, CatalogError> {
-    let catalog = if no_role_passwords { "pg_roles" } else { "pg_authid" };
+    let catalog = if no_role_passwords {
+        "pg_roles"
+    } else {
+        "pg_authid"
+    };
     // pg_roles shows a mask instead of the hash; it is never printed then.
     let password = if no_role_passwords {
         "NULL::text"
@@ -156,7 +160,11 @@ pub async fn memberships(
     cat: &Catalog<'_>,
     no_role_passwords: bool,
 ) -> Result<Vec<Membership>, CatalogError> {
-    let catalog = if no_role_passwords { "pg_roles" } else { "pg_authid" };
+    let catalog = if no_role_passwords {
+        "pg_roles"
+    } else {
+        "pg_authid"
+    };
     let options = if cat.server_version_num >= 160000 {
         "a.inherit_option, a.set_option"
     } else {

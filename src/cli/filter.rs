@@ -51,7 +51,9 @@ pub fn parse_filter(content: &str, source_name: &str) -> Result<Vec<String>, Str
         } else if command.eq_ignore_ascii_case("exclude") {
             false
         } else {
-            return Err(err("invalid filter command (expected \"include\" or \"exclude\")"));
+            return Err(err(
+                "invalid filter command (expected \"include\" or \"exclude\")",
+            ));
         };
         let rest = rest.trim_start();
         if rest.is_empty() || rest.starts_with('#') {
@@ -73,7 +75,9 @@ pub fn parse_filter(content: &str, source_name: &str) -> Result<Vec<String>, Str
         ];
         let object_lc = object.to_ascii_lowercase();
         if !known.contains(&object_lc.as_str()) {
-            return Err(err(&format!("unsupported filter object type: \"{object}\"")));
+            return Err(err(&format!(
+                "unsupported filter object type: \"{object}\""
+            )));
         }
         if object_lc != "database" {
             return Err(err("unsupported filter object"));
@@ -87,9 +91,8 @@ pub fn parse_filter(content: &str, source_name: &str) -> Result<Vec<String>, Str
         let mut text = rest.trim_start().to_string();
         let mut in_quotes = false;
         loop {
-            let mut chars = text.chars();
             let mut ended = false;
-            while let Some(c) = chars.next() {
+            for c in text.chars() {
                 if c == '"' {
                     in_quotes = !in_quotes;
                 } else if c == '#' && !in_quotes {

@@ -46,6 +46,19 @@ pub fn run(argv: &[std::ffi::OsString]) -> i32 {
         Ok(Invocation::Run(opts)) => opts,
         Err(e) => return usage_failure(&e),
     };
+    // pg_dumpall reads --filter files while parsing, so their errors come
+    // before the conflict checks, and their patterns count as
+    // --exclude-database for those checks.
+    let mut opts = opts;
+    for path in opts.filter.clone() {
+        match filter::read_filter_file(&path) {
+            Ok(patterns) => opts.exclude_database.extend(patterns),
+            Err(msg) => {
+                diag::error(&msg);
+                return 1;
+            }
+        }
+    }
     if let Err(e) = args::check_conflicts(&opts) {
         return usage_failure(&e);
     }

@@ -79,8 +79,10 @@ pub enum FailureKind {
     Connect,
     /// The server demanded a password and none was given.
     PasswordMissing,
-    /// The TLS handshake failed (`prefer` may retry without TLS).
+    /// The TLS handshake failed (`prefer` retries without TLS).
     Tls,
+    /// The server does not do TLS at all (`prefer` goes on without).
+    TlsUnsupported,
     /// An error reported by the server; the SQLSTATE.
     Server(String),
     /// Anything else.
@@ -119,6 +121,8 @@ fn tls_text(e: &tokio_postgres::Error, host: &str) -> String {
                         format!("server certificate does not match host name \"{host}\"")
                     }
                     rustls::CertificateError::NotValidForNameContext { presented, .. } => {
+                        let presented: Vec<String> =
+                            presented.iter().map(|p| presented_name(p)).collect();
                         match presented.first() {
                             Some(p) if presented.len() == 1 => format!(
                                 "server certificate for \"{p}\" does not match host name \"{host}\""
@@ -133,7 +137,7 @@ fn tls_text(e: &tokio_postgres::Error, host: &str) -> String {
                             ),
                         }
                     }
-                    _ => format!("SSL error: certificate verify failed ({r})"),
+                    _ => "SSL error: certificate verify failed".to_string(),
                 },
                 rustls::Error::AlertReceived(a) => {
                     format!("SSL error: tlsv1 alert {}", format!("{a:?}").to_lowercase())
@@ -147,13 +151,29 @@ fn tls_text(e: &tokio_postgres::Error, host: &str) -> String {
         }
         if let Some(io) = find_source::<std::io::Error>(cause) {
             if io.kind() == std::io::ErrorKind::UnexpectedEof {
-                return "SSL SYSCALL error: EOF detected".to_string();
+                return "SSL error: unexpected eof while reading".to_string();
             }
             return format!("SSL SYSCALL error: {}", io_text(io));
         }
         return format!("SSL error: {text}");
     }
     "SSL error".to_string()
+}
+
+/// rustls spells presented names `DnsName("x")` / `IpAddress(1.2.3.4)`;
+/// libpq shows just the name.
+fn presented_name(p: &str) -> String {
+    if let (Some(a), Some(b)) = (p.find('"'), p.rfind('"')) {
+        if b > a {
+            return p[a + 1..b].to_string();
+        }
+    }
+    if let (Some(a), Some(b)) = (p.find('('), p.rfind(')')) {
+        if b > a {
+            return p[a + 1..b].to_string();
+        }
+    }
+    p.to_string()
 }
 
 const CLOSED: &str = "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.";
@@ -185,7 +205,16 @@ pub fn describe(e: &tokio_postgres::Error, tls_host: &str, socket: bool) -> (Str
                 None => (cause_text, FailureKind::Other),
             }
         }
-        "error performing TLS handshake" => (tls_text(e, tls_host), FailureKind::Tls),
+        "error performing TLS handshake" => {
+            if cause_text == "server does not support TLS" {
+                (
+                    "server does not support SSL, but SSL was required".to_string(),
+                    FailureKind::TlsUnsupported,
+                )
+            } else {
+                (tls_text(e, tls_host), FailureKind::Tls)
+            }
+        }
         "invalid configuration" if cause_text == "password missing" => (
             "fe_sendauth: no password supplied".to_string(),
             FailureKind::PasswordMissing,
@@ -266,6 +295,13 @@ mod tests {
             tcp_prefix(&target("localhost", "", 5), ip6),
             "connection to server at \"localhost\" (::1), port 5 failed: "
         );
+    }
+
+    #[test]
+    fn presented_names() {
+        assert_eq!(presented_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(presented_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(presented_name("plain"), "plain");
     }
 
     #[test]

@@ -447,38 +447,39 @@ impl Connector {
             cfg.ssl_negotiation(SslNegotiation::Direct);
         }
 
-        // Unix sockets never use TLS.
+        // Unix sockets never use TLS. Otherwise, as libpq: "prefer" tries
+        // TLS first and retries without it if the handshake or the server
+        // refuses; "allow" tries without TLS first and retries with it if
+        // the server refuses.
         let mode = if socket { SslMode::Disable } else { s.sslmode };
-        let mut use_tls = mode != SslMode::Disable;
-        let tls = if use_tls {
-            match self.tls_connector() {
-                Ok(t) => Some(t.clone()),
-                Err(e) if matches!(mode, SslMode::Allow | SslMode::Prefer) => {
-                    tracing::debug!(error = %e, "TLS set-up failed, trying without TLS");
-                    use_tls = false;
-                    None
-                }
-                Err(e) => {
-                    errors.push(format!("{prefix}{e}"));
-                    return Err(Stop::Next);
-                }
-            }
-        } else {
-            None
+        let plan: &[bool] = match mode {
+            SslMode::Disable => &[false],
+            SslMode::Allow => &[false, true],
+            SslMode::Prefer => &[true, false],
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => &[true],
         };
-        loop {
-            cfg.ssl_mode(match (use_tls, mode) {
-                (false, _) => PgSslMode::Disable,
-                (true, SslMode::Allow | SslMode::Prefer) => PgSslMode::Prefer,
-                (true, _) => PgSslMode::Require,
+        for (i, &use_tls) in plan.iter().enumerate() {
+            let last = i + 1 == plan.len();
+            let tls = if use_tls {
+                match self.tls_connector() {
+                    Ok(t) => Some(t.clone()),
+                    Err(e) => {
+                        errors.push(format!("{prefix}{e}"));
+                        if last {
+                            return Err(Stop::Next);
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            cfg.ssl_mode(if use_tls {
+                PgSslMode::Require
+            } else {
+                PgSslMode::Disable
             });
-            let fut = connect_and_check(
-                &cfg,
-                if use_tls { tls.clone() } else { None },
-                want,
-                &tls_host,
-                socket,
-            );
+            let fut = connect_and_check(&cfg, tls, want, &tls_host, socket);
             let result = match s.connect_timeout {
                 Some(d) => match tokio::time::timeout(d, fut).await {
                     Ok(r) => r,
@@ -486,24 +487,29 @@ impl Connector {
                 },
                 None => fut.await,
             };
-            match result {
+            let (text, kind) = match result {
                 Ok(client) => return Ok(client),
-                Err((text, FailureKind::Tls))
-                    if use_tls && matches!(mode, SslMode::Allow | SslMode::Prefer) =>
-                {
-                    tracing::debug!(error = %text, "TLS handshake failed, retrying without TLS");
-                    use_tls = false;
-                    continue;
-                }
-                Err((text, kind)) => {
-                    errors.push(format!("{prefix}{text}"));
-                    return Err(match kind {
-                        FailureKind::PasswordMissing | FailureKind::Server(_) => Stop::Abort(kind),
-                        _ => Stop::Next,
-                    });
+                Err(e) => e,
+            };
+            if !last {
+                match (&kind, mode) {
+                    // The server said no to TLS: go on without, silently.
+                    (FailureKind::TlsUnsupported, SslMode::Prefer) => continue,
+                    (FailureKind::Tls | FailureKind::Server(_), SslMode::Prefer)
+                    | (FailureKind::Server(_), SslMode::Allow) => {
+                        errors.push(format!("{prefix}{text}"));
+                        continue;
+                    }
+                    _ => {}
                 }
             }
+            errors.push(format!("{prefix}{text}"));
+            return Err(match kind {
+                FailureKind::PasswordMissing | FailureKind::Server(_) => Stop::Abort(kind),
+                _ => Stop::Next,
+            });
         }
+        Err(Stop::Next)
     }
 }
 
@@ -552,8 +558,22 @@ where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::debug!(error = %e, "database connection ended with an error");
+        let mut conn = conn;
+        loop {
+            match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notice(notice))) => {
+                    // libpq's default notice processor: the message as is.
+                    use std::io::Write;
+                    let text = message::db_error_text(&notice);
+                    let _ = writeln!(std::io::stderr().lock(), "{text}");
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "database connection ended with an error");
+                    break;
+                }
+                None => break,
+            }
         }
     });
 }
@@ -647,6 +667,8 @@ fn read_password() -> String {
             let _ = err.flush();
             let mut line = String::new();
             let _ = std::io::stdin().lock().read_line(&mut line);
+            let _ = err.write_all(b"\n");
+            let _ = err.flush();
             line.trim_end_matches(['\n', '\r']).to_string()
         }
     }

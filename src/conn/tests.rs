@@ -510,3 +510,56 @@ async fn tcp_failure_message() {
         "could not parse network address \"zz\": Name or service not known"
     );
 }
+
+/// The connect future can be spawned on a multi-threaded runtime, and the
+/// connector shared between tasks.
+#[allow(dead_code)]
+fn connect_future_is_send(c: &Connector) {
+    fn is_send<T: Send>(_: &T) {}
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send(&c.connect("x"));
+    is_send_sync::<Connector>();
+}
+
+/// Smoke test against a live server: set `PGDUMPALL_RS_CONN_TEST` to a
+/// conninfo (e.g. `host=/tmp port=5499 user=postgres`) and run
+/// `cargo test --lib conn:: -- --ignored`.
+#[tokio::test]
+#[ignore]
+async fn live_connect() {
+    let Ok(conninfo) = std::env::var("PGDUMPALL_RS_CONN_TEST") else {
+        return;
+    };
+    let c = Connector::new(ConnectArgs {
+        conninfo: Some(conninfo),
+        password_prompt: PasswordPrompt::Never,
+        ..ConnectArgs::default()
+    })
+    .unwrap();
+    let conn = c.connect("postgres").await.unwrap();
+    assert!(
+        conn.server_version_num >= 90200,
+        "{}",
+        conn.server_version_num
+    );
+    assert!(!conn.server_version.is_empty());
+    let rows = conn
+        .client
+        .simple_query("SELECT current_user")
+        .await
+        .unwrap();
+    let user = rows
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(user, c.user());
+    c.connect("template1").await.unwrap();
+    let err = failed(c.connect("no_such_database_xyz").await);
+    assert!(
+        err.ends_with("failed: FATAL:  database \"no_such_database_xyz\" does not exist"),
+        "{err}"
+    );
+}

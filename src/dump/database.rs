@@ -167,7 +167,10 @@ pub async fn dump_database(
         env!("CARGO_PKG_VERSION")
     ));
     if opts.verbose {
-        out.push_str(&format!("-- Started on {}\n\n", super::session::timestamp()));
+        out.push_str(&format!(
+            "-- Started on {}\n\n",
+            super::session::timestamp()
+        ));
     }
     out.push_str(&set_block);
     if mode.create && mode.clean {
@@ -201,12 +204,15 @@ pub async fn dump_database(
                 sink.write_text(&printer.end(e))?;
             }
             Some(DataSource::Inserts(_)) => {
-                return Err(DumpError::Other("INSERT-style data is not supported yet".into()));
+                return Err(DumpError::Other(
+                    "INSERT-style data is not supported yet".into(),
+                ));
             }
         }
         // The DATABASE and DATABASE PROPERTIES entries are each followed by
         // a reconnect to the new database.
-        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES") {
+        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
+        {
             sink.write_text(&reconnect)?;
             printer.reset();
         }
@@ -214,7 +220,10 @@ pub async fn dump_database(
 
     let mut tail = String::new();
     if opts.verbose {
-        tail.push_str(&format!("-- Completed on {}\n\n", super::session::timestamp()));
+        tail.push_str(&format!(
+            "-- Completed on {}\n\n",
+            super::session::timestamp()
+        ));
     }
     tail.push_str("--\n-- PostgreSQL database dump complete\n--\n\n");
     tail.push_str(&format!("\\unrestrict {key}\n\n"));
@@ -224,7 +233,11 @@ pub async fn dump_database(
 }
 
 /// Streams `COPY ... TO stdout` into the sink as it arrives.
-async fn copy_out(client: &tokio_postgres::Client, sql: &str, sink: &mut Sink) -> Result<(), DumpError> {
+async fn copy_out(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
     let stream = client
         .copy_out(sql)
         .await
@@ -399,7 +412,10 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
         props.push_str(&format!("ALTER DATABASE {name} IS_TEMPLATE = true;\n"));
     }
     for item in &db.settings {
-        props.push_str(&format!("ALTER DATABASE {name} SET {};\n", guc_assignment(q, item)));
+        props.push_str(&format!(
+            "ALTER DATABASE {name} SET {};\n",
+            guc_assignment(q, item)
+        ));
     }
     for (role, item) in &db.role_settings {
         props.push_str(&format!(
@@ -423,7 +439,10 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
 /// pg_depend edges between collected objects (rule D1): sub-objects count
 /// as their object, a composite type's relation comes after its type,
 /// and extension members depend on their extension.
-async fn add_catalog_dependencies(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+async fn add_catalog_dependencies(
+    cat: &Catalog<'_>,
+    archive: &mut Archive,
+) -> Result<(), CatalogError> {
     let rows = query(
         cat,
         "SELECT classid, objid, refclassid, refobjid, deptype \
@@ -437,7 +456,10 @@ async fn add_catalog_dependencies(cat: &Catalog<'_>, archive: &mut Archive) -> R
         let refclassid: u32 = r.get(2);
         let refobjid: u32 = r.get(3);
         let deptype = r.get::<_, i8>(4) as u8 as char;
-        let (Some(obj), Some(refobj)) = (archive.find(classid, objid), archive.find(refclassid, refobjid)) else {
+        let (Some(obj), Some(refobj)) = (
+            archive.find(classid, objid),
+            archive.find(refclassid, refobjid),
+        ) else {
             continue;
         };
         if deptype == 'e' {

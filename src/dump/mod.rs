@@ -92,14 +92,14 @@ fn parts(o: &Options) -> Parts {
 /// Runs a whole dump. Returns when the output is complete (or failed; a
 /// failed `-f` run leaves no file behind).
 pub async fn run(opts: &Options) -> Result<(), DumpError> {
-    let mut exclude_patterns = opts.exclude_database.clone();
-    for path in &opts.filter {
-        exclude_patterns.extend(crate::cli::filter::read_filter_file(path).map_err(DumpError::Other)?);
-    }
+    // --filter files were read into exclude_database by the front end.
+    let exclude_patterns = &opts.exclude_database;
     let parts = parts(opts);
     if parts.databases {
         if let Some(option) = unsupported_database_option(opts) {
-            return Err(DumpError::Usage(format!("option {option} is not supported yet")));
+            return Err(DumpError::Usage(format!(
+                "option {option} is not supported yet"
+            )));
         }
     }
 
@@ -132,14 +132,15 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 
     // Database names to exclude, matched by the server like pg_dumpall does.
     let mut regexes = Vec::new();
-    for p in &exclude_patterns {
+    for p in exclude_patterns {
         let converted = pattern::to_regex(p);
         if converted.dots > 0 {
             return Err(DumpError::DottedPattern(text::display(p)));
         }
         regexes.push(converted.regex);
     }
-    let excluded = crate::catalog::globals::databases_matching(&session.catalog(), &regexes).await?;
+    let excluded =
+        crate::catalog::globals::databases_matching(&session.catalog(), &regexes).await?;
 
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, !opts.no_sync)?,
@@ -155,7 +156,15 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
     ))?;
 
     if parts.globals {
-        globals::dump(&session, opts, parts.roles, parts.tablespaces, parts.databases, &mut sink).await?;
+        globals::dump(
+            &session,
+            opts,
+            parts.roles,
+            parts.tablespaces,
+            parts.databases,
+            &mut sink,
+        )
+        .await?;
     }
     sink.write_text(&format!("\\unrestrict {key}\n\n"))?;
 
@@ -188,7 +197,9 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
             if special && !opts.clean {
                 sink.write_text(&format!("\\connect {name}\n\n"))?;
             }
-            if let Err(e) = database::dump_database(&connector, opts, &name, &key, mode, &mut sink).await {
+            if let Err(e) =
+                database::dump_database(&connector, opts, &name, &key, mode, &mut sink).await
+            {
                 e.report();
                 return Err(DumpError::Other(format!(
                     "pg_dump failed on database \"{}\", exiting",
@@ -266,4 +277,36 @@ fn restrict_key(opts: &Options) -> String {
     (0..63)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_versions_14_to_18_are_accepted() {
+        assert!(check_server_version(140023, "14.23").is_ok());
+        assert!(check_server_version(180006, "18.6").is_ok());
+        let newer = check_server_version(190000, "19.0").unwrap_err();
+        assert_eq!(
+            newer.to_string(),
+            "aborting because of server version mismatch"
+        );
+        let older = check_server_version(130020, "13.20").unwrap_err();
+        assert!(older.to_string().contains("not supported"));
+    }
+
+    #[test]
+    fn restrict_keys_are_random_alphanumerics() {
+        let o = Options::default();
+        let a = restrict_key(&o);
+        assert_eq!(a.len(), 63);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(a, restrict_key(&o));
+        let given = Options {
+            restrict_key: Some("abc".into()),
+            ..Options::default()
+        };
+        assert_eq!(restrict_key(&given), "abc");
+    }
 }

@@ -43,7 +43,10 @@ enum Target {
     },
     /// Something that is not a regular file (a FIFO, /dev/null, a tty):
     /// written in place, as nothing can be renamed over it.
-    Special { writer: BufWriter<File>, path: PathBuf },
+    Special {
+        writer: BufWriter<File>,
+        path: PathBuf,
+    },
 }
 
 /// The output of one run.
@@ -141,7 +144,9 @@ impl Sink {
         match self.target {
             Target::Stdout(mut w) => w.flush().map_err(OutputError::Write),
             Target::Special { writer, path } => {
-                let file = writer.into_inner().map_err(|e| OutputError::Write(e.into_error()))?;
+                let file = writer
+                    .into_inner()
+                    .map_err(|e| OutputError::Write(e.into_error()))?;
                 if sync {
                     // Devices and pipes may not support fsync; that is fine.
                     let _ = file.sync_all();
@@ -150,12 +155,16 @@ impl Sink {
                 Ok(())
             }
             Target::Atomic { writer, path } => {
-                let tmp = writer.into_inner().map_err(|e| OutputError::Write(e.into_error()))?;
+                let tmp = writer
+                    .into_inner()
+                    .map_err(|e| OutputError::Write(e.into_error()))?;
                 if sync {
-                    tmp.as_file().sync_all().map_err(|source| OutputError::Sync {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
+                    tmp.as_file()
+                        .sync_all()
+                        .map_err(|source| OutputError::Sync {
+                            path: path.display().to_string(),
+                            source,
+                        })?;
                 }
                 let tmp_path = tmp.path().display().to_string();
                 tmp.persist(&path).map_err(|e| OutputError::Rename {
@@ -212,14 +221,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("latin1.sql");
         let mut sink = Sink::file(&path, false).unwrap();
-        sink.write_text(&crate::text::from_bytes(b"caf\xe9")).unwrap();
+        sink.write_text(&crate::text::from_bytes(b"caf\xe9"))
+            .unwrap();
         sink.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"caf\xe9");
     }
 
     #[test]
     fn missing_directory_is_an_open_error() {
-        let err = Sink::file(Path::new("/nonexistent-dir/x.sql"), false).err().unwrap();
+        let err = Sink::file(Path::new("/nonexistent-dir/x.sql"), false)
+            .err()
+            .unwrap();
         assert_eq!(
             err.to_string(),
             "could not open output file \"/nonexistent-dir/x.sql\": No such file or directory"

@@ -250,8 +250,7 @@ pub fn build_acl_commands(q: &Quoting, target: &AclTarget, acl: &str, baseline: 
                 parsed.grantor = owner.to_string();
             }
         }
-        let (privs, privs_go) =
-            privilege_lists(&parsed, target.object_type, target.column, true);
+        let (privs, privs_go) = privilege_lists(&parsed, target.object_type, target.column, true);
         if privs.is_empty() && privs_go.is_empty() {
             continue;
         }
@@ -262,7 +261,11 @@ pub fn build_acl_commands(q: &Quoting, target: &AclTarget, acl: &str, baseline: 
             on_clause(out);
             out.push_str("TO ");
             out.push_str(&grantee_text(&parsed.grantee));
-            out.push_str(if with_go { " WITH GRANT OPTION;\n" } else { ";\n" });
+            out.push_str(if with_go {
+                " WITH GRANT OPTION;\n"
+            } else {
+                ";\n"
+            });
         };
         let is_owner = |name: &str| target.owner == Some(name);
         if is_owner(&parsed.grantee) && is_owner(&parsed.grantor) {
@@ -310,7 +313,8 @@ mod tests {
 
     #[test]
     fn splits_and_parses_items() {
-        let items = split_acl_array(r#"{postgres=C/postgres,"\"a b\"=C*/postgres","=U/\"x\"\"y\""}"#);
+        let items =
+            split_acl_array(r#"{postgres=C/postgres,"\"a b\"=C*/postgres","=U/\"x\"\"y\""}"#);
         assert_eq!(items.len(), 3);
         let p = parse_acl_item(&items[1]).unwrap();
         assert_eq!(p.grantee, "a b");

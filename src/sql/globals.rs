@@ -41,7 +41,11 @@ pub fn header(
     out.push_str(&format!("SET client_encoding = '{client_encoding}';\n"));
     out.push_str(&format!(
         "SET standard_conforming_strings = {};\n",
-        if standard_conforming_strings { "on" } else { "off" }
+        if standard_conforming_strings {
+            "on"
+        } else {
+            "off"
+        }
     ));
     if !standard_conforming_strings {
         out.push_str("SET escape_string_warning = off;\n");
@@ -84,7 +88,12 @@ pub fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
         .filter(|n| !matches!(n.as_str(), "template0" | "template1" | "postgres"))
         .cloned()
         .collect();
-    drop_section("Drop databases (except postgres and template1)", "DATABASE", &names, style)
+    drop_section(
+        "Drop databases (except postgres and template1)",
+        "DATABASE",
+        &names,
+        style,
+    )
 }
 
 /// `-c`: drops of every tablespace, by name.
@@ -98,7 +107,13 @@ pub fn drop_roles(names: &[String], style: &GlobalsStyle) -> String {
     drop_section("Drop roles", "ROLE", names, style)
 }
 
-fn push_shared_labels(out: &mut String, q: &Quoting, kind: &str, name: &str, labels: &[(String, String)]) {
+fn push_shared_labels(
+    out: &mut String,
+    q: &Quoting,
+    kind: &str,
+    name: &str,
+    labels: &[(String, String)],
+) {
     for (provider, label) in labels {
         out.push_str(&format!(
             "SECURITY LABEL FOR {} ON {kind} {} IS ",
@@ -290,7 +305,10 @@ pub fn memberships(
                 }
                 if dump_grant_options {
                     let inherit = row.inherit_option.unwrap_or(true);
-                    options.push(format!("INHERIT {}", if inherit { "TRUE" } else { "FALSE" }));
+                    options.push(format!(
+                        "INHERIT {}",
+                        if inherit { "TRUE" } else { "FALSE" }
+                    ));
                     if !row.set_option.unwrap_or(true) {
                         options.push("SET FALSE".into());
                     }
@@ -462,8 +480,12 @@ mod tests {
             grant("r", "a", "b", 300, true),
             grant("r", "b", "a", 301, true),
         ];
-        let err = memberships(&rows, 160000, &GlobalsStyle::default(), &mut Vec::new()).unwrap_err();
-        assert_eq!(err, "could not find a legal dump ordering for memberships in role \"r\"");
+        let err =
+            memberships(&rows, 160000, &GlobalsStyle::default(), &mut Vec::new()).unwrap_err();
+        assert_eq!(
+            err,
+            "could not find a legal dump ordering for memberships in role \"r\""
+        );
     }
 
     #[test]
@@ -487,6 +509,9 @@ mod tests {
             h,
             "--\n-- PostgreSQL database cluster dump\n--\n\n\\restrict K\n\nSET default_transaction_read_only = off;\n\nSET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n"
         );
-        assert_eq!(database_banner("a\nb"), "--\n-- Database \"a b\" dump\n--\n\n");
+        assert_eq!(
+            database_banner("a\nb"),
+            "--\n-- Database \"a b\" dump\n--\n\n"
+        );
     }
 }

@@ -437,7 +437,10 @@ mod tests {
             split_guc_list("public, \"B\", \"c d\"").unwrap(),
             vec!["public", "B", "c d"]
         );
-        assert_eq!(split_guc_list("\"$user\", public").unwrap(), vec!["$user", "public"]);
+        assert_eq!(
+            split_guc_list("\"$user\", public").unwrap(),
+            vec!["$user", "public"]
+        );
         assert_eq!(split_guc_list("").unwrap(), Vec::<String>::new());
         assert!(split_guc_list("\"open").is_none());
     }

@@ -62,7 +62,12 @@ pub fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
         desc: "COMMENT".into(),
         schema: s.schema.map(str::to_string),
         owner: s.owner.map(str::to_string),
-        defn: format!("COMMENT ON {} {} IS {};\n", s.keyword, s.sql_name, literal(text)),
+        defn: format!(
+            "COMMENT ON {} {} IS {};\n",
+            s.keyword,
+            s.sql_name,
+            literal(text)
+        ),
         ..Entry::default()
     })
 }

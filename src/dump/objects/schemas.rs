@@ -50,7 +50,12 @@ pub async fn collect(
             acl: opt(r.get(3)),
             acl_default: r.get::<_, Raw>(4).0,
         };
-        let mut obj = DumpObject::new(Kind::Namespace, (PG_NAMESPACE, schema.oid), None, schema.name.clone());
+        let mut obj = DumpObject::new(
+            Kind::Namespace,
+            (PG_NAMESPACE, schema.oid),
+            None,
+            schema.name.clone(),
+        );
         // pg_catalog is scanned for ACL changes only; other system schemas
         // never print.
         obj.dump = !is_system_schema(&schema.name) || schema.name == "pg_catalog";
@@ -134,7 +139,10 @@ impl Render for SchemaRender {
             acl_name(&s.owner)
         );
         let (acl, baseline) = if public {
-            (Some(s.acl.as_deref().unwrap_or(&s.acl_default)), Baseline::Fixed(&public_base))
+            (
+                Some(s.acl.as_deref().unwrap_or(&s.acl_default)),
+                Baseline::Fixed(&public_base),
+            )
         } else {
             (s.acl.as_deref(), Baseline::InitPrivsOrDefault)
         };
@@ -158,4 +166,3 @@ fn acl_name(role: &str) -> String {
         format!("\"{}\"", role.replace('"', "\"\""))
     }
 }
-

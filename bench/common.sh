@@ -1,0 +1,64 @@
+# Shared helpers for the benchmark scripts: a throwaway cluster of the
+# reference version and a side-by-side timer. Sourced, not run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGVER=${PGVER:-18.6}
+CACHE=$(bash "$ROOT/scripts/fetch-postgres.sh" "$PGVER" | tail -n 1)
+PGBIN="$CACHE/$PGVER/bin"
+REFBIN="$CACHE/18.6/bin"
+[ -x "$REFBIN/pg_dumpall" ] || bash "$ROOT/scripts/fetch-postgres.sh" 18.6 >/dev/null
+OURS="$ROOT/target/release/pgdumpall-rs"
+(cd "$ROOT" && cargo build --release --quiet)
+
+run_as_server_user() {
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+start_cluster() {
+  BENCH_DIR=$(mktemp -d /tmp/pgdumpall-rs-bench.XXXXXX)
+  chmod 755 "$BENCH_DIR"
+  [ "$(id -u)" = 0 ] && chown postgres "$BENCH_DIR"
+  BENCH_PORT=${BENCH_PORT:-5470}
+  run_as_server_user "$PGBIN/initdb" -D "$BENCH_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+  run_as_server_user "$PGBIN/pg_ctl" -D "$BENCH_DIR/data" -l "$BENCH_DIR/log" -w \
+    -o "-p $BENCH_PORT -k $BENCH_DIR -c listen_addresses='' -c fsync=off -c shared_buffers=256MB" start >/dev/null
+  trap stop_cluster EXIT
+  CONN=(-h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres)
+}
+
+stop_cluster() {
+  run_as_server_user "$PGBIN/pg_ctl" -D "$BENCH_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$BENCH_DIR"
+}
+
+psql_run() {
+  "$REFBIN/psql" -X -q -v ON_ERROR_STOP=1 "${CONN[@]}" "$@"
+}
+
+# time_best LABEL RUNS CMD...: best wall time of RUNS runs, output discarded.
+time_best() {
+  local label=$1 runs=$2; shift 2
+  local best=""
+  for _ in $(seq "$runs"); do
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$@" >/dev/null
+    t1=$(date +%s.%N)
+    local t
+    t=$(echo "$t1 - $t0" | bc)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+  done
+  printf '%-28s %8.3f s\n' "$label" "$best"
+  LAST_TIME=$best
+}
+
+# peak_rss_kb CMD...: peak resident memory of one run, in KiB.
+peak_rss_kb() {
+  /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1
+}

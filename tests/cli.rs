@@ -1,0 +1,311 @@
+//! The command line and failure paths: every option conflict, getopt error
+//! and connection failure gives the reference's exit code and message, and
+//! a failed run leaves no output file behind.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::*;
+
+/// Our binary installed under the reference's name, so that messages
+/// (`pg_dumpall: error: ...`, getopt's `<argv0>: ...`) can be compared
+/// byte for byte.
+fn ours_as_pg_dumpall() -> (tempfile_dir::Dir, PathBuf) {
+    let dir = tempfile_dir::Dir::new();
+    let link = dir.path().join("pg_dumpall");
+    std::os::unix::fs::symlink(ours_bin(), &link).expect("symlink our binary");
+    (dir, link)
+}
+
+mod tempfile_dir {
+    use std::path::{Path, PathBuf};
+    pub struct Dir(PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let base = super::scratch_base();
+            std::fs::create_dir_all(&base).unwrap();
+            let p = base.join(format!(
+                "cli-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Runs the reference and ours (as `pg_dumpall`) with the same arguments
+/// and no server; returns (reference, ours) outputs.
+fn both(args: &[&str]) -> (std::process::Output, std::process::Output) {
+    let (_dir, ours) = ours_as_pg_dumpall();
+    // getopt prints argv[0] as given; give both the same one.
+    let ref_dir = reference_bin("pg_dumpall");
+    let reference = run_program(&ref_dir, args, &[]);
+    let ours_out = run_program(&ours, args, &[]);
+    (reference, ours_out)
+}
+
+fn stderr_with_argv0_normalized(out: &std::process::Output, argv0: &Path) -> String {
+    lossy(&out.stderr).replace(argv0.to_str().unwrap(), "<argv0>")
+}
+
+#[test]
+fn usage_errors_match_the_reference_exactly() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "usage_errors_match_the_reference_exactly",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let (dir, ours) = ours_as_pg_dumpall();
+    let reference = reference_bin("pg_dumpall");
+    let cases: &[&[&str]] = &[
+        &["-g", "-r"],
+        &["--globals-only", "--tablespaces-only"],
+        &["-r", "-t"],
+        &["-gr"],
+        &["--glob", "-r"],
+        &["--if-exists"],
+        &["-g", "--exclude-database=x"],
+        &["-t", "--exclude-database", "x"],
+        &["--restrict-key=ab-c"],
+        &["--restrict-key="],
+        &["extra", "args"],
+        &["-f"],
+        &["--file"],
+        &["--i"],
+        &["--globals-only=x"],
+        &["-z"],
+        &["--bogus"],
+        &["-g", "-?"],
+        &["-x", "--help"],
+        &["-g", "--version"],
+        &["--filter=/nonexistent/filter/file", "-g"],
+    ];
+    for args in cases {
+        let r = run_program(&reference, args, &[]);
+        let o = run_program(&ours, args, &[]);
+        assert_eq!(o.status.code(), r.status.code(), "exit code for {args:?}");
+        assert_eq!(o.status.code(), Some(1), "{args:?} must fail");
+        assert_eq!(
+            stderr_with_argv0_normalized(&o, &ours),
+            stderr_with_argv0_normalized(&r, &reference),
+            "stderr for {args:?}"
+        );
+        assert!(o.stdout.is_empty(), "no output for {args:?}");
+    }
+    drop(dir);
+}
+
+#[test]
+fn help_and_version() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned("help_and_version", REFERENCE_VERSION, |_| {});
+        return;
+    }
+    let (r, o) = both(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let ours_help = lossy(&o.stdout);
+    let reference_help = lossy(&r.stdout);
+    // Every line of the reference's help, up to its bug-report footer,
+    // appears in ours in the same order.
+    let body: Vec<&str> = reference_help
+        .lines()
+        .take_while(|l| !l.starts_with("Report bugs"))
+        .collect();
+    let ours_lines: Vec<&str> = ours_help.lines().take(body.len()).collect();
+    assert_eq!(ours_lines, body);
+    let (_, o) = both(&["-?"]);
+    assert_eq!(lossy(&o.stdout), ours_help);
+    let (r, o) = both(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(lossy(&o.stdout).starts_with(lossy(&r.stdout).trim_end()));
+}
+
+#[test]
+fn filter_file_errors_match_the_reference() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "filter_file_errors_match_the_reference",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let (dir, ours) = ours_as_pg_dumpall();
+    let reference = reference_bin("pg_dumpall");
+    for (i, content) in [
+        "exclude database foo\n\ninclude database x\n",
+        "exclude table foo\n",
+        "exclude database\n",
+        "bogus database x\n",
+        "exclude\n",
+        "exclude database \"unterminated\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("filter{i}"));
+        std::fs::write(&file, content).unwrap();
+        let arg = format!("--filter={}", file.display());
+        let r = run_program(&reference, &[&arg, "-p", "1"], &[]);
+        let o = run_program(&ours, &[&arg, "-p", "1"], &[]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(r.status.code(), Some(1));
+        assert_eq!(lossy(&o.stderr), lossy(&r.stderr), "filter {content:?}");
+    }
+}
+
+cluster_test!(connection_failures_match_the_reference, |version| {
+    let mut cluster = Cluster::start(version);
+    let (dir, ours) = ours_as_pg_dumpall();
+    let reference = reference_bin("pg_dumpall");
+    let port = cluster.port().to_string();
+    let host = cluster.host().to_owned();
+    let out_file = dir.path().join("dump.sql");
+    let out_arg = out_file.to_str().unwrap().to_owned();
+
+    let check = |args: &[&str], env: &[(&str, &str)], expect: &str| {
+        let r = run_program(&reference, args, env);
+        let o = run_program(&ours, args, env);
+        assert_eq!(
+            r.status.code(),
+            Some(1),
+            "reference {args:?}: {}",
+            lossy(&r.stderr)
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "ours {args:?}: {}",
+            lossy(&o.stderr)
+        );
+        let r_err = lossy(&r.stderr);
+        let o_err = lossy(&o.stderr);
+        assert!(
+            r_err.contains(expect),
+            "reference said {r_err:?}, expected {expect:?}"
+        );
+        assert!(
+            o_err.contains(expect),
+            "ours said {o_err:?}, reference said {r_err:?}"
+        );
+        assert!(!out_file.exists(), "{args:?} left {}", out_file.display());
+    };
+
+    // A port nobody listens on, over the socket directory and over TCP.
+    check(
+        &["-h", &host, "-p", "1", "-g", "-f", &out_arg],
+        &[],
+        &format!("connection to server on socket \"{host}/.s.PGSQL.1\" failed: No such file or directory"),
+    );
+    check(
+        &["-h", "127.0.0.1", "-p", "1", "-g", "-f", &out_arg],
+        &[],
+        "connection to server at \"127.0.0.1\", port 1 failed: Connection refused",
+    );
+    // A database given to -l that does not exist: only pg_dumpall's line.
+    check(
+        &[
+            "-h",
+            &host,
+            "-p",
+            &port,
+            "-U",
+            SUPERUSER,
+            "-l",
+            "no_such_db",
+            "-g",
+            "-f",
+            &out_arg,
+        ],
+        &[],
+        "pg_dumpall: error: could not connect to database \"no_such_db\"",
+    );
+    // A role that does not exist.
+    check(
+        &[
+            "-h",
+            &host,
+            "-p",
+            &port,
+            "-U",
+            "no_such_role",
+            "-g",
+            "-f",
+            &out_arg,
+        ],
+        &[],
+        "FATAL:  role \"no_such_role\" does not exist",
+    );
+    // An output file in a directory that does not exist.
+    let bad = dir.path().join("missing").join("dump.sql");
+    let bad_arg = bad.to_str().unwrap().to_owned();
+    check(
+        &[
+            "-h", &host, "-p", &port, "-U", SUPERUSER, "-g", "-f", &bad_arg,
+        ],
+        &[],
+        &format!("could not open output file \"{bad_arg}\": No such file or directory"),
+    );
+
+    // A refused password over TCP with scram authentication.
+    cluster.psql(
+        "postgres",
+        "CREATE ROLE pw_user LOGIN PASSWORD 'right-password';",
+    );
+    cluster.set_hba(
+        "local all all trust\nhost all pw_user 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n",
+    );
+    let tcp = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-U",
+        "pw_user",
+        "--no-role-passwords",
+        "-g",
+        "-f",
+        &out_arg,
+    ];
+    check(
+        &tcp,
+        &[("PGPASSWORD", "wrong-password")],
+        "FATAL:  password authentication failed for user \"pw_user\"",
+    );
+    // -w with no password available.
+    let mut no_prompt = tcp.to_vec();
+    no_prompt.push("-w");
+    check(&no_prompt, &[], "fe_sendauth: no password supplied");
+    // The right password works, from PGPASSWORD and from a password file.
+    let ok = run_program(&ours, &tcp, &[("PGPASSWORD", "right-password")]);
+    assert_success(&ok, "PGPASSWORD");
+    assert!(out_file.exists());
+    std::fs::remove_file(&out_file).unwrap();
+    let passfile = dir.path().join("pgpass");
+    std::fs::write(
+        &passfile,
+        format!("127.0.0.1:{port}:*:pw_user:right-password\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let ok = run_program(&ours, &tcp, &[("PGPASSFILE", passfile.to_str().unwrap())]);
+    assert_success(&ok, "PGPASSFILE");
+    std::fs::remove_file(&out_file).unwrap();
+    cluster.restart();
+});

@@ -143,7 +143,13 @@ impl Printer {
             out.push_str(after);
         }
         if let (Some(object), Some(owner)) = (&e.owner_object, &e.owner) {
-            if !self.opts.no_owner && !self.opts.use_set_session_authorization && !owner.is_empty()
+            // The public schema's placeholder entry has only a comment for a
+            // body, so its owner is set by ALTER even in SET SESSION
+            // AUTHORIZATION mode.
+            let public_placeholder = e.desc == "SCHEMA" && e.tag == "public";
+            if !self.opts.no_owner
+                && (!self.opts.use_set_session_authorization || public_placeholder)
+                && !owner.is_empty()
             {
                 out.push_str(&format!(
                     "ALTER {object} OWNER TO {};\n\n",

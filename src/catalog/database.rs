@@ -107,7 +107,7 @@ pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogE
              FROM pg_catalog.pg_db_role_setting s, \
              pg_catalog.unnest(s.setconfig) WITH ORDINALITY AS c(cfg, n) \
              WHERE s.setdatabase = {oid} \
-             ORDER BY (s.setrole <> 0), 2, c.n"
+             ORDER BY (s.setrole <> 0), s.setrole, c.n"
         ),
     )
     .await?;

@@ -284,8 +284,8 @@ pub async fn databases_matching(
         .client
         .query(
             "SELECT datname FROM pg_catalog.pg_database n \
-             WHERE datname OPERATOR(pg_catalog.~) ANY ($1::pg_catalog.text[]) \
-             COLLATE pg_catalog.default",
+             WHERE EXISTS (SELECT 1 FROM pg_catalog.unnest($1::pg_catalog.text[]) AS p(re) \
+             WHERE n.datname OPERATOR(pg_catalog.~) (p.re COLLATE pg_catalog.default))",
             &[&params],
         )
         .await

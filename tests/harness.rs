@@ -223,6 +223,32 @@ fn round_trip_detects_extra_errors() {
         let msg = panic_message(&err);
         assert!(msg.contains(r#"role "alice" already exists"#), "{msg}");
 
+        // psql's own errors count too.
+        let meta = b"CREATE ROLE alice;\n\\bogus\n".to_vec();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            restore_round_trip(version, &meta, &good, &["-g"])
+        }));
+        let err = result
+            .err()
+            .expect("an invalid meta-command must fail the round trip");
+        assert!(
+            panic_message(&err).contains("invalid command"),
+            "{}",
+            panic_message(&err)
+        );
+
+        // The same error on both sides passes, although it names each
+        // cluster's own socket.
+        let connect = b"CREATE ROLE alice;\n\\connect nosuchdb\n".to_vec();
+        let rt = restore_round_trip(version, &connect, &connect, &["-g"]);
+        assert!(
+            rt.ours_errors
+                .iter()
+                .any(|e| e.contains("nosuchdb") && e.contains("<host>")),
+            "{:?}",
+            rt.ours_errors
+        );
+
         let other = b"CREATE ROLE bob;\n".to_vec();
         let result = catch_unwind(AssertUnwindSafe(|| {
             restore_round_trip(version, &other, &good, &["-g"])

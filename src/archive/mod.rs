@@ -331,6 +331,8 @@ pub enum DataSource {
     Copy { server_copy: String },
     /// Rows turned into INSERT statements.
     Inserts(InsertSpec),
+    /// Large objects' contents (a BLOBS entry), read in chunks.
+    LargeObjects { oids: Vec<u32> },
 }
 
 /// How `--inserts`-style data is rendered.

@@ -24,26 +24,9 @@ fn checks(server_version_num: i32) -> Vec<String> {
     let rel_member = not_member("pg_class", "c.oid");
     let mut v = vec![
         format!(
-            "SELECT CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'p' THEN 'TABLE' WHEN 'v' THEN 'VIEW' \
-             WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' \
-             WHEN 'c' THEN 'TYPE' END, n.nspname || '.' || c.relname \
+            "SELECT 'FOREIGN TABLE', n.nspname || '.' || c.relname \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r','p','v','m','S','f','c') AND {USER_NS} AND {rel_member}"
-        ),
-        format!(
-            "SELECT CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, \
-             n.nspname || '.' || p.proname FROM pg_catalog.pg_proc p \
-             JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {USER_NS} AND {}",
-            not_member("pg_proc", "p.oid")
-        ),
-        format!(
-            "SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, n.nspname || '.' || t.typname \
-             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE {USER_NS} AND t.typrelid = 0 AND t.typtype <> 'm' \
-             AND NOT (t.typelem <> 0 AND t.typlen = -1 AND EXISTS \
-               (SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)) \
-             AND {}",
-            not_member("pg_type", "t.oid")
+             WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
         ),
         format!(
             "SELECT 'OPERATOR', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o \
@@ -72,7 +55,9 @@ fn checks(server_version_num: i32) -> Vec<String> {
         ),
         format!(
             "SELECT 'CAST', c.castsource::pg_catalog.regtype::text || ' AS ' || c.casttarget::pg_catalog.regtype::text \
-             FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 AND {}",
+             FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 \
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r \
+               WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid) AND {}",
             not_member("pg_cast", "c.oid")
         ),
         format!(
@@ -117,14 +102,10 @@ fn checks(server_version_num: i32) -> Vec<String> {
             "SELECT 'ACCESS METHOD', a.amname::text FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
             not_member("pg_am", "a.oid")
         ),
-        format!(
-            "SELECT 'PROCEDURAL LANGUAGE', l.lanname::text FROM pg_catalog.pg_language l WHERE l.oid >= 16384 AND {}",
-            not_member("pg_language", "l.oid")
-        ),
-        "SELECT 'EXTENSION', x.extname::text FROM pg_catalog.pg_extension x WHERE x.oid >= 16384".to_string(),
-        "SELECT 'EVENT TRIGGER', e.evtname::text FROM pg_catalog.pg_event_trigger e".to_string(),
-        "SELECT 'DEFAULT ACL', pg_catalog.pg_get_userbyid(d.defaclrole)::text FROM pg_catalog.pg_default_acl d".to_string(),
-        "SELECT 'LARGE OBJECT', l.oid::text FROM pg_catalog.pg_largeobject_metadata l".to_string(),
+        // Extensions are dumped, except their configuration tables' data.
+        "SELECT 'EXTENSION WITH CONFIGURATION TABLES', x.extname::text FROM pg_catalog.pg_extension x \
+         WHERE x.extconfig IS NOT NULL"
+            .to_string(),
     ];
     let _ = server_version_num;
     v.iter_mut().for_each(|q| q.push_str(" LIMIT 5"));

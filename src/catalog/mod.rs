@@ -2,8 +2,14 @@
 //! version. Every query reads a whole kind in bulk.
 
 pub mod database;
+pub mod extensions;
 pub mod globals;
 pub mod inventory;
+pub mod postdata;
+pub mod relations;
+pub mod routines;
+pub mod types;
+pub mod views;
 
 use thiserror::Error;
 use tokio_postgres::{Client, Row};

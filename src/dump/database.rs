@@ -278,7 +278,14 @@ async fn large_objects_out(
     const CHUNK: i32 = 16384;
     let sql = "SELECT pg_catalog.lo_get($1, $2, $3)";
     let stmt = client
-        .prepare_typed(sql, &[tokio_postgres::types::Type::OID, tokio_postgres::types::Type::INT8, tokio_postgres::types::Type::INT4])
+        .prepare_typed(
+            sql,
+            &[
+                tokio_postgres::types::Type::OID,
+                tokio_postgres::types::Type::INT8,
+                tokio_postgres::types::Type::INT4,
+            ],
+        )
         .await
         .map_err(|e| CatalogError::query(e, sql))?;
     sink.write_text("BEGIN;\n\n")?;
@@ -286,12 +293,15 @@ async fn large_objects_out(
         sink.write_text(&lo_open(oid))?;
         let mut offset: i64 = 0;
         loop {
-            let row = client.query_one(&stmt, &[&oid, &offset, &CHUNK]).await.map_err(|e| {
-                DumpError::Other(format!(
-                    "error reading large object {oid}: {}",
-                    server_message(&e)
-                ))
-            })?;
+            let row = client
+                .query_one(&stmt, &[&oid, &offset, &CHUNK])
+                .await
+                .map_err(|e| {
+                    DumpError::Other(format!(
+                        "error reading large object {oid}: {}",
+                        server_message(&e)
+                    ))
+                })?;
             let chunk: Vec<u8> = row.get(0);
             if !chunk.is_empty() {
                 sink.write_text(&lo_write(&chunk, std_strings))?;

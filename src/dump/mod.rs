@@ -218,7 +218,7 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 
 /// Per-database options not honoured yet: refused rather than ignored.
 fn unsupported_database_option(o: &Options) -> Option<&'static str> {
-    let checks: [(bool, &'static str); 20] = [
+    let checks: &[(bool, &'static str)] = &[
         (o.binary_upgrade, "--binary-upgrade"),
         (o.data_only, "-a/--data-only"),
         (o.schema_only, "-s/--schema-only"),
@@ -227,17 +227,13 @@ fn unsupported_database_option(o: &Options) -> Option<&'static str> {
         (o.inserts, "--inserts"),
         (o.rows_per_insert.is_some(), "--rows-per-insert"),
         (o.on_conflict_do_nothing, "--on-conflict-do-nothing"),
-        (o.disable_dollar_quoting, "--disable-dollar-quoting"),
         (o.disable_triggers, "--disable-triggers"),
-        (o.load_via_partition_root, "--load-via-partition-root"),
         (o.no_data, "--no-data"),
         (o.no_schema, "--no-schema"),
         (o.statistics, "--statistics"),
         (o.statistics_only, "--statistics-only"),
         (o.sequence_data, "--sequence-data"),
-        (o.no_unlogged_table_data, "--no-unlogged-table-data"),
         (o.lock_wait_timeout.is_some(), "--lock-wait-timeout"),
-        (o.no_toast_compression, "--no-toast-compression"),
         (o.no_policies, "--no-policies"),
     ];
     checks.iter().find(|(on, _)| *on).map(|(_, name)| *name)

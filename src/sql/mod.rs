@@ -4,4 +4,10 @@
 pub mod acl;
 pub mod globals;
 pub mod pattern;
+pub mod postdata;
 pub mod quote;
+pub mod routines;
+pub mod sequence;
+pub mod table;
+pub mod types;
+pub mod views;

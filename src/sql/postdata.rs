@@ -14,7 +14,9 @@ pub fn rule(ruledef: &str, table_qname: &str, rule_name_quoted: &str, ev_enabled
         'D' => "DISABLE",
         _ => return out,
     };
-    out.push_str(&format!("ALTER TABLE {table_qname} {state} RULE {rule_name_quoted};\n"));
+    out.push_str(&format!(
+        "ALTER TABLE {table_qname} {state} RULE {rule_name_quoted};\n"
+    ));
     out
 }
 
@@ -104,7 +106,13 @@ pub fn enable_row_security(table_qname: &str) -> String {
 /// `CREATE EVENT TRIGGER ...`, then the firing-state change.
 /// `tags` is the server-quoted tag list joined with `, ` (may be empty);
 /// `function` the regproc text.
-pub fn event_trigger(name_quoted: &str, event_quoted: &str, tags: &str, function: &str, enabled: char) -> String {
+pub fn event_trigger(
+    name_quoted: &str,
+    event_quoted: &str,
+    tags: &str,
+    function: &str,
+    enabled: char,
+) -> String {
     let mut out = format!("CREATE EVENT TRIGGER {name_quoted} ON {event_quoted}");
     if !tags.is_empty() {
         out.push_str(&format!("\n         WHEN TAG IN ({tags})"));
@@ -136,7 +144,14 @@ pub fn default_acl_object_type(objtype: char) -> Option<&'static str> {
 }
 
 /// `ALTER DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s] GRANT|REVOKE ...` lines.
-pub fn default_acl(q: &Quoting, role: &str, schema: Option<&str>, object_type: &str, acl: &str, baseline: &str) -> String {
+pub fn default_acl(
+    q: &Quoting,
+    role: &str,
+    schema: Option<&str>,
+    object_type: &str,
+    acl: &str,
+    baseline: &str,
+) -> String {
     let mut prefix = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {} ", q.ident(role));
     if let Some(s) = schema {
         prefix.push_str(&format!("IN SCHEMA {} ", q.ident(s)));
@@ -193,9 +208,11 @@ pub fn lo_group_acl(first_acl: &str, oids: &[u32]) -> String {
                 }
             }
             None => {
-                for _ in oids {
-                    block.push_str(cmd);
-                    block.push('\n');
+                // pg_dump's archiver finds no object number to replace and
+                // prints its missing second half as "(null)".
+                let head = cmd.strip_suffix(';').unwrap_or(cmd);
+                for o in oids {
+                    block.push_str(&format!("{head}{o}(null);\n"));
                 }
             }
         }
@@ -229,7 +246,10 @@ pub fn lo_open(oid: u32) -> String {
 
 /// One chunk of a large object's data.
 pub fn lo_write(data: &[u8], std_strings: bool) -> String {
-    format!("SELECT pg_catalog.lowrite(0, {});\n", bytea_literal(data, std_strings))
+    format!(
+        "SELECT pg_catalog.lowrite(0, {});\n",
+        bytea_literal(data, std_strings)
+    )
 }
 
 /// The end of one large object's data.
@@ -241,9 +261,19 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert_eq!(rule("CREATE RULE r AS ON DELETE TO s.t DO INSTEAD NOTHING;", "s.t", "r", 'O'),
-            "CREATE RULE r AS ON DELETE TO s.t DO INSTEAD NOTHING;\n");
-        assert_eq!(rule("X;", "s.t", "\"R\"", 'D'), "X;\nALTER TABLE s.t DISABLE RULE \"R\";\n");
+        assert_eq!(
+            rule(
+                "CREATE RULE r AS ON DELETE TO s.t DO INSTEAD NOTHING;",
+                "s.t",
+                "r",
+                'O'
+            ),
+            "CREATE RULE r AS ON DELETE TO s.t DO INSTEAD NOTHING;\n"
+        );
+        assert_eq!(
+            rule("X;", "s.t", "\"R\"", 'D'),
+            "X;\nALTER TABLE s.t DISABLE RULE \"R\";\n"
+        );
     }
 
     #[test]
@@ -253,8 +283,14 @@ mod tests {
             "CREATE TRIGGER a AFTER DELETE ON s.t FOR EACH STATEMENT EXECUTE FUNCTION s.f();\n\nALTER TABLE s.t DISABLE TRIGGER a;\n"
         );
         assert_eq!(trigger("X", "s.t", false, "a", 'O', false), "X;\n");
-        assert_eq!(trigger("X", "public.p1", false, "tg", 'O', true), "\nALTER TABLE public.p1 ENABLE TRIGGER tg;\n");
-        assert_eq!(trigger("X", "s.f", true, "a", 'R', false), "X;\n\nALTER FOREIGN TABLE s.f ENABLE REPLICA TRIGGER a;\n");
+        assert_eq!(
+            trigger("X", "public.p1", false, "tg", 'O', true),
+            "\nALTER TABLE public.p1 ENABLE TRIGGER tg;\n"
+        );
+        assert_eq!(
+            trigger("X", "s.f", true, "a", 'R', false),
+            "X;\n\nALTER FOREIGN TABLE s.f ENABLE REPLICA TRIGGER a;\n"
+        );
     }
 
     #[test]
@@ -282,7 +318,10 @@ mod tests {
             ..p
         };
         assert_eq!(policy(&p), "CREATE POLICY p1 ON s1.t USING ((id > 0));\n");
-        assert_eq!(enable_row_security("s1.t"), "ALTER TABLE s1.t ENABLE ROW LEVEL SECURITY;");
+        assert_eq!(
+            enable_row_security("s1.t"),
+            "ALTER TABLE s1.t ENABLE ROW LEVEL SECURITY;"
+        );
     }
 
     #[test]
@@ -301,7 +340,14 @@ mod tests {
     fn default_acls() {
         let q = Quoting::default();
         assert_eq!(
-            default_acl(&q, "alice", None, "FUNCTIONS", "{\"Bob Role\"=X/alice,alice=X/alice}", "{=X/alice,alice=X/alice}"),
+            default_acl(
+                &q,
+                "alice",
+                None,
+                "FUNCTIONS",
+                "{\"Bob Role\"=X/alice,alice=X/alice}",
+                "{=X/alice,alice=X/alice}"
+            ),
             "ALTER DEFAULT PRIVILEGES FOR ROLE alice REVOKE ALL ON FUNCTIONS FROM PUBLIC;\n\
              ALTER DEFAULT PRIVILEGES FOR ROLE alice GRANT ALL ON FUNCTIONS TO \"Bob Role\";\n"
         );
@@ -313,7 +359,10 @@ mod tests {
 
     #[test]
     fn large_objects() {
-        assert_eq!(lo_metadata(&[1, 2]), "SELECT pg_catalog.lo_create('1');\nSELECT pg_catalog.lo_create('2');");
+        assert_eq!(
+            lo_metadata(&[1, 2]),
+            "SELECT pg_catalog.lo_create('1');\nSELECT pg_catalog.lo_create('2');"
+        );
         assert_eq!(
             format!("ALTER {} OWNER TO bob;\n", lo_owner_object(&[1, 2], "bob")),
             "ALTER LARGE OBJECT 1 OWNER TO bob;\nALTER LARGE OBJECT 2 OWNER TO bob;\n"
@@ -321,9 +370,18 @@ mod tests {
         assert_eq!(
             lo_group_acl("GRANT SELECT ON LARGE OBJECT 7 TO alice;\nGRANT UPDATE ON LARGE OBJECT 7 TO \"B\";\n", &[7, 9]),
             "GRANT SELECT ON LARGE OBJECT 7 TO alice;\nGRANT SELECT ON LARGE OBJECT 9 TO alice;\n\n\
-             GRANT UPDATE ON LARGE OBJECT 7 TO \"B\";\nGRANT UPDATE ON LARGE OBJECT 9 TO \"B\";\n"
+             GRANT UPDATE ON LARGE OBJECT 7 TO \"B\";\nGRANT UPDATE ON LARGE OBJECT 9 TO \"B\";"
+        );
+        assert_eq!(
+            lo_group_acl("SET SESSION AUTHORIZATION alice;\nGRANT SELECT ON LARGE OBJECT 5 TO b;\nRESET SESSION AUTHORIZATION;\n", &[5, 6]),
+            "SET SESSION AUTHORIZATION alice5(null);\nSET SESSION AUTHORIZATION alice6(null);\n\n\
+             GRANT SELECT ON LARGE OBJECT 5 TO b;\nGRANT SELECT ON LARGE OBJECT 6 TO b;\n\n\
+             RESET SESSION AUTHORIZATION5(null);\nRESET SESSION AUTHORIZATION6(null);"
         );
         assert_eq!(bytea_literal(&[0, 0xab], true), "'\\x00ab'");
-        assert_eq!(lo_write(b"ab", true), "SELECT pg_catalog.lowrite(0, '\\x6162');\n");
+        assert_eq!(
+            lo_write(b"ab", true),
+            "SELECT pg_catalog.lowrite(0, '\\x6162');\n"
+        );
     }
 }

@@ -136,7 +136,11 @@ pub fn create_matview(q: &Quoting, m: &MatviewSpec) -> String {
             if own {
                 out.push_str(", ");
             }
-            out.push_str(&reloptions(q, m.toast_reloptions.unwrap_or_default(), "toast."));
+            out.push_str(&reloptions(
+                q,
+                m.toast_reloptions.unwrap_or_default(),
+                "toast.",
+            ));
         }
         out.push(')');
     }
@@ -163,7 +167,11 @@ pub struct ColumnSettings {
 
 /// The `ALTER TABLE ONLY ... ALTER COLUMN` lines for non-default column
 /// settings, in pg_dump's order.
-pub fn column_settings(qname: &str, columns: &[ColumnSettings], no_toast_compression: bool) -> String {
+pub fn column_settings(
+    qname: &str,
+    columns: &[ColumnSettings],
+    no_toast_compression: bool,
+) -> String {
     let mut out = String::new();
     for c in columns {
         let prefix = format!("ALTER TABLE ONLY {qname} ALTER COLUMN {}", c.name);
@@ -227,12 +235,18 @@ mod tests {
     #[test]
     fn reloption_values_are_quoted_unless_plain_identifiers() {
         let q = Quoting::default();
-        assert_eq!(reloptions(&q, "{security_barrier=true}", ""), "security_barrier='true'");
+        assert_eq!(
+            reloptions(&q, "{security_barrier=true}", ""),
+            "security_barrier='true'"
+        );
         assert_eq!(
             reloptions(&q, "{fillfactor=70,autovacuum_enabled=off}", "toast."),
             "toast.fillfactor='70', toast.autovacuum_enabled=off"
         );
-        assert_eq!(reloptions(&q, "{\"x=a b\",y=it's}", ""), "x='a b', y='it''s'");
+        assert_eq!(
+            reloptions(&q, "{\"x=a b\",y=it's}", ""),
+            "x='a b', y='it''s'"
+        );
         assert!(!nonempty_reloptions(Some("{}")));
         assert!(!nonempty_reloptions(None));
     }
@@ -250,7 +264,9 @@ mod tests {
             create_view(&q, &v),
             "CREATE VIEW s1.\"V 3\" WITH (security_invoker='true') AS\n SELECT id,\n    name\n   FROM s1.v1\n  WITH CASCADED CHECK OPTION;\n"
         );
-        assert!(create_or_replace_view(&q, &v).starts_with("CREATE OR REPLACE VIEW s1.\"V 3\" WITH ("));
+        assert!(
+            create_or_replace_view(&q, &v).starts_with("CREATE OR REPLACE VIEW s1.\"V 3\" WITH (")
+        );
     }
 
     #[test]
@@ -301,6 +317,9 @@ mod tests {
              ALTER TABLE ONLY s1.mv1 ALTER COLUMN id SET COMPRESSION pglz;\n\
              ALTER TABLE ONLY s1.mv1 ALTER COLUMN id SET (n_distinct=5);\n"
         );
-        assert_eq!(refresh_matview("s1.mv1"), "REFRESH MATERIALIZED VIEW s1.mv1;\n");
+        assert_eq!(
+            refresh_matview("s1.mv1"),
+            "REFRESH MATERIALIZED VIEW s1.mv1;\n"
+        );
     }
 }

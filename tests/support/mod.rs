@@ -595,6 +595,14 @@ fn unique_suffix() -> String {
     )
 }
 
+/// A per-OS-user cache directory under the scratch directory (toolset
+/// mirrors, template data directories), reused across test processes.
+fn cache_dir(what: &str) -> PathBuf {
+    // SAFETY: trivial libc getter.
+    let euid = unsafe { libc::geteuid() };
+    scratch_base().join(format!("pgdumpall-rs-{what}-u{euid}"))
+}
+
 /// Identity of a toolset's build, for cache keys.
 fn toolset_key(full: &str) -> String {
     let postgres = bin(full, "postgres");
@@ -641,7 +649,7 @@ fn server_bin_dir(full: &'static str) -> PathBuf {
     let dir = if !server_user().switch || usable(&original) {
         original
     } else {
-        let root = scratch_base().join("pgdumpall-rs-toolsets");
+        let root = cache_dir("toolsets");
         mkdir_mode(&root, 0o755);
         let dest = root.join(toolset_key(full));
         if !dest.join("bin").join("postgres").is_file() {
@@ -677,7 +685,7 @@ fn template_data_dir(full: &'static str) -> PathBuf {
         return d.clone();
     }
     let bin_dir = server_bin_dir(full);
-    let root = scratch_base().join("pgdumpall-rs-templates");
+    let root = cache_dir("templates");
     mkdir_mode(&root, 0o755);
     let dest = root.join(format!(
         "{}-f{TEMPLATE_FORMAT}-u{}",
@@ -1277,19 +1285,31 @@ fn target_dir() -> PathBuf {
 }
 
 /// Saves `data` under target/dump-diffs/ as `<test>__<context>.<label>.sql`
-/// and returns the path.
+/// and returns the path (falling back to the temp dir if target/ is not
+/// writable; never panics).
 pub fn save_artifact(context: &str, label: &str, data: &[u8]) -> PathBuf {
-    let dir = target_dir().join("dump-diffs");
-    let _ = fs::create_dir_all(&dir);
     let test = thread::current().name().unwrap_or("unknown").to_owned();
-    let path = dir.join(format!(
+    let file = format!(
         "{}__{}.{}.sql",
         sanitize(&test),
         sanitize(context),
         sanitize(label)
-    ));
-    fs::write(&path, data).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    path
+    );
+    let dirs = [
+        target_dir().join("dump-diffs"),
+        std::env::temp_dir().join("pgdumpall-rs-dump-diffs"),
+    ];
+    for dir in &dirs {
+        let path = dir.join(&file);
+        if fs::create_dir_all(dir)
+            .and_then(|()| fs::write(&path, data))
+            .is_ok()
+        {
+            return path;
+        }
+    }
+    loud(&format!("warning: could not save {file} in {dirs:?}"));
+    dirs[0].join(file)
 }
 
 fn show_lines(lines: &[&[u8]], first: usize, upto: usize, marker_at: usize) -> String {
@@ -1385,9 +1405,9 @@ pub fn mask_tablespace_locations(data: &[u8]) -> Vec<u8> {
 
 /// What [`restore_round_trip`] saw.
 pub struct RoundTrip {
-    /// `ERROR:` lines of restoring our dump (psql's file:line prefix removed).
+    /// Error lines of restoring our dump (see [`restore_round_trip`]).
     pub ours_errors: Vec<String>,
-    /// `ERROR:` lines of restoring the reference dump.
+    /// Error lines of restoring the reference dump.
     pub reference_errors: Vec<String>,
     /// Reference pg_dumpall output of the cluster restored from our dump.
     pub ours_redump: Vec<u8>,
@@ -1395,13 +1415,30 @@ pub struct RoundTrip {
     pub reference_redump: Vec<u8>,
 }
 
-fn error_lines(stderr: &[u8]) -> Vec<String> {
+/// The error lines of a psql restore: server errors (`ERROR:`, `FATAL:`)
+/// and psql's own (`psql:FILE:LINE: error: ...`, e.g. an invalid
+/// meta-command or a failed \connect), with the `psql:FILE:LINE: ` prefix
+/// removed and the cluster's socket directory and port replaced by
+/// placeholders, so restores into different clusters compare equal.
+fn error_lines(stderr: &[u8], cluster: &Cluster) -> Vec<String> {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     let re = RE.get_or_init(|| regex::Regex::new(r"^psql:.*?:\d+: ").unwrap());
+    let port = cluster.port().to_string();
     String::from_utf8_lossy(stderr)
         .lines()
-        .filter(|l| l.contains("ERROR:"))
-        .map(|l| re.replace(l, "").into_owned())
+        .filter(|l| {
+            l.contains("ERROR:")
+                || l.contains("FATAL:")
+                || re
+                    .find(l)
+                    .is_some_and(|m| l[m.end()..].starts_with("error:"))
+        })
+        .map(|l| {
+            re.replace(l, "")
+                .replace(cluster.host(), "<host>")
+                .replace(&format!(".s.PGSQL.{port}"), ".s.PGSQL.<port>")
+                .replace(&format!("port {port}"), "port <port>")
+        })
         .collect()
 }
 
@@ -1440,9 +1477,10 @@ fn restore_and_redump(version: &str, dump: &[u8], label: &str, dump_args: &[&str
 /// fresh clusters of `version` with `psql -X -f FILE -d postgres` (no
 /// ON_ERROR_STOP; CREATE TABLESPACE locations are rewritten to fresh
 /// directories), then:
-/// * asserts that restoring ours raised no `ERROR:` that restoring the
-///   reference did not raise (compared as multisets, psql's file:line
-///   prefixes removed);
+/// * asserts that restoring ours raised no error (`ERROR:`, `FATAL:`, or
+///   psql's own `error:` lines) that restoring the reference did not raise
+///   (compared as multisets, psql's file:line prefixes, socket paths and
+///   ports removed);
 /// * dumps both restored clusters with the reference pg_dumpall and
 ///   `dump_args` (plus `--restrict-key`), and asserts the dumps are equal
 ///   except for "-- Dumped by" lines and tablespace locations.
@@ -1481,8 +1519,8 @@ pub fn restore_round_trip_into(
     });
     let context = format!("round trip on {} ({test})", o.cluster.version());
 
-    let ours_errors = error_lines(&o.restore.stderr);
-    let reference_errors = error_lines(&r.restore.stderr);
+    let ours_errors = error_lines(&o.restore.stderr, &o.cluster);
+    let reference_errors = error_lines(&r.restore.stderr, &r.cluster);
     let mut budget: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &reference_errors {
         *budget.entry(e.as_str()).or_default() += 1;

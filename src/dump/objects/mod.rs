@@ -6,7 +6,19 @@
 //! This module holds what every family shares: the satellite entries
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
+pub mod constraints;
+pub mod default_acls;
+pub mod extensions;
+pub mod indexes;
+pub mod large_objects;
+pub mod policies;
+pub mod routines;
 pub mod schemas;
+pub mod sequences;
+pub mod tables;
+pub mod triggers;
+pub mod types;
+pub mod views;
 
 use crate::archive::Archive;
 use crate::catalog::{Catalog, CatalogError};
@@ -21,14 +33,24 @@ use crate::catalog::{Catalog, CatalogError};
 /// objects.
 pub async fn collect_all(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     // [extensions]
+    extensions::collect(cat, archive).await?;
     schemas::collect(cat, archive).await?;
     // [relations]
+    let mut relations = tables::collect(cat, archive).await?;
     // [routines]
+    routines::collect_functions(cat, archive).await?;
     // [types]
+    types::collect(cat, archive).await?;
+    routines::collect_languages(cat, archive).await?;
+    routines::collect_aggregates(cat, archive).await?;
     // [views]
+    let views = views::collect(cat, archive).await?;
     // [per-table objects]
+    relations.collect_per_table(cat, archive).await?;
     // [post-data objects]
+    views::collect_post_data(cat, archive, &views).await?;
     // [data]
+    relations.collect_data(cat, archive).await?;
     Ok(())
 }
 

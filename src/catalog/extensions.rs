@@ -1,0 +1,34 @@
+//! Extensions (`pg_extension`), read in bulk.
+
+use super::{query, Catalog, CatalogError};
+use crate::text::Raw;
+
+/// `pg_extension`'s OID as a class.
+pub const PG_EXTENSION: u32 = 3079;
+
+/// One extension.
+#[derive(Debug, Clone, Default)]
+pub struct ExtensionRow {
+    pub oid: u32,
+    pub name: String,
+    /// The schema named in `WITH SCHEMA`.
+    pub schema: String,
+}
+
+/// Every extension, by OID.
+pub async fn extensions(cat: &Catalog<'_>) -> Result<Vec<ExtensionRow>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \
+         JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace ORDER BY x.oid",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ExtensionRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            schema: r.get::<_, Raw>(2).0,
+        })
+        .collect())
+}

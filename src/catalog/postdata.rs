@@ -1,0 +1,263 @@
+//! Rules, triggers, policies, row security, event triggers, default
+//! privileges and large objects, each read in one query.
+
+use super::{query, Catalog, CatalogError};
+use crate::text::{opt, Raw};
+
+/// Objects on relations outside system schemas.
+const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+
+/// The relation is an extension member.
+const REL_MEMBER: &str = "EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
+     WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = c.oid AND e.deptype = 'e')";
+
+fn ch(v: i8) -> char {
+    v as u8 as char
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleRow {
+    pub oid: u32,
+    pub name: String,
+    pub table: u32,
+    /// `1` SELECT, `2` UPDATE, `3` INSERT, `4` DELETE.
+    pub ev_type: char,
+    pub is_instead: bool,
+    pub ev_enabled: char,
+    /// pg_get_ruledef, except for ON SELECT INSTEAD rules (views' bodies).
+    pub ruledef: Option<String>,
+}
+
+pub async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogError> {
+    let sql = format!(
+        "SELECT r.oid, r.rulename, r.ev_class, r.ev_type, r.is_instead, r.ev_enabled, \
+         CASE WHEN r.ev_type = '1' AND r.is_instead THEN NULL ELSE pg_catalog.pg_get_ruledef(r.oid) END \
+         FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {USER_NS} ORDER BY r.oid"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| RuleRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            table: r.get(2),
+            ev_type: ch(r.get(3)),
+            is_instead: r.get(4),
+            ev_enabled: ch(r.get(5)),
+            ruledef: opt(r.get(6)),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct TriggerRow {
+    pub oid: u32,
+    pub table: u32,
+    pub name: String,
+    pub def: String,
+    pub enabled: char,
+    /// A partition's clone of a parent trigger (listed because its state
+    /// differs from the parent's).
+    pub is_clone: bool,
+    pub on_foreign_table: bool,
+}
+
+pub async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, CatalogError> {
+    let sql = format!(
+        "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled, \
+         t.tgparentid <> 0, c.relkind = 'f' \
+         FROM pg_catalog.pg_trigger t \
+         LEFT JOIN pg_catalog.pg_trigger u ON u.oid = t.tgparentid \
+         JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE ((NOT t.tgisinternal AND t.tgparentid = 0) OR t.tgenabled <> u.tgenabled) \
+         AND {USER_NS} AND NOT {REL_MEMBER} \
+         ORDER BY t.tgrelid, t.tgname"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| TriggerRow {
+            oid: r.get(0),
+            table: r.get(1),
+            name: r.get::<_, Raw>(2).0,
+            def: r.get::<_, Raw>(3).0,
+            enabled: ch(r.get(4)),
+            is_clone: r.get(5),
+            on_foreign_table: r.get(6),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyRow {
+    pub oid: u32,
+    pub table: u32,
+    pub name: String,
+    pub command: char,
+    pub permissive: bool,
+    pub roles: Option<String>,
+    pub qual: Option<String>,
+    pub with_check: Option<String>,
+}
+
+pub async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, CatalogError> {
+    let sql = format!(
+        "SELECT p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive, \
+         CASE WHEN p.polroles = '{{0}}' THEN NULL ELSE pg_catalog.array_to_string(ARRAY(\
+           SELECT pg_catalog.quote_ident(rolname) FROM pg_catalog.pg_roles WHERE oid = ANY(p.polroles)), ', ') END, \
+         pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) \
+         FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} \
+         ORDER BY p.polrelid, p.oid"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| PolicyRow {
+            oid: r.get(0),
+            table: r.get(1),
+            name: r.get::<_, Raw>(2).0,
+            command: ch(r.get(3)),
+            permissive: r.get(4),
+            roles: opt(r.get(5)),
+            qual: opt(r.get(6)),
+            with_check: opt(r.get(7)),
+        })
+        .collect())
+}
+
+/// Tables with row level security enabled.
+pub async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogError> {
+    let sql = format!(
+        "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} ORDER BY c.oid"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct EventTriggerRow {
+    pub oid: u32,
+    pub name: String,
+    pub event: String,
+    pub owner: String,
+    pub enabled: char,
+    /// Server-quoted tags joined with `, ` ("" for none).
+    pub tags: String,
+    /// regproc text of the function.
+    pub function: String,
+}
+
+pub async fn event_triggers(cat: &Catalog<'_>) -> Result<Vec<EventTriggerRow>, CatalogError> {
+    let sql = "SELECT e.oid, e.evtname, e.evtevent, pg_catalog.pg_get_userbyid(e.evtowner), e.evtenabled, \
+         COALESCE(pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_literal(x) FROM pg_catalog.unnest(e.evttags) AS t(x)), ', '), ''), \
+         e.evtfoid::pg_catalog.regproc::pg_catalog.text \
+         FROM pg_catalog.pg_event_trigger e ORDER BY e.oid";
+    let rows = query(cat, sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| EventTriggerRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            event: r.get::<_, Raw>(2).0,
+            owner: r.get::<_, Raw>(3).0,
+            enabled: ch(r.get(4)),
+            tags: r.get::<_, Raw>(5).0,
+            function: r.get::<_, Raw>(6).0,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct DefaultAclRow {
+    pub oid: u32,
+    pub role: String,
+    pub schema: Option<String>,
+    pub objtype: char,
+    pub acl: String,
+    /// The hard-wired default for global entries, `{}` for per-schema ones.
+    pub baseline: String,
+}
+
+pub async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>, CatalogError> {
+    let sql = "SELECT d.oid, pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype, \
+         COALESCE(d.defaclacl::pg_catalog.text, '{}'), \
+         CASE WHEN d.defaclnamespace = 0 THEN pg_catalog.acldefault(CASE WHEN d.defaclobjtype = 'S' \
+           THEN 's'::\"char\" ELSE d.defaclobjtype END, d.defaclrole)::pg_catalog.text ELSE '{}' END \
+         FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace \
+         ORDER BY d.oid";
+    let rows = query(cat, sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| DefaultAclRow {
+            oid: r.get(0),
+            role: r.get::<_, Raw>(1).0,
+            schema: opt(r.get(2)),
+            objtype: ch(r.get(3)),
+            acl: r.get::<_, Raw>(4).0,
+            baseline: r.get::<_, Raw>(5).0,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct LargeObjectRow {
+    pub oid: u32,
+    pub owner_oid: u32,
+    pub owner: String,
+    pub acl: Option<String>,
+    pub acl_default: String,
+}
+
+/// Every large object, in the order pg_dump groups them: owner, ACL, OID.
+pub async fn large_objects(cat: &Catalog<'_>) -> Result<Vec<LargeObjectRow>, CatalogError> {
+    let sql = "SELECT l.oid, l.lomowner, pg_catalog.pg_get_userbyid(l.lomowner), l.lomacl::pg_catalog.text, \
+         pg_catalog.acldefault('L', l.lomowner)::pg_catalog.text \
+         FROM pg_catalog.pg_largeobject_metadata l \
+         ORDER BY l.lomowner, l.lomacl::pg_catalog.text, l.oid";
+    let rows = query(cat, sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| LargeObjectRow {
+            oid: r.get(0),
+            owner_oid: r.get(1),
+            owner: r.get::<_, Raw>(2).0,
+            acl: opt(r.get(3)),
+            acl_default: r.get::<_, Raw>(4).0,
+        })
+        .collect())
+}
+
+/// A relation's name and owner, as rules, triggers and policies print them.
+#[derive(Debug, Clone)]
+pub struct RelationRow {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+}
+
+/// Relations that can carry rules, triggers or policies, outside system
+/// schemas.
+pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
+    let sql = format!(
+        "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner) \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NS} ORDER BY c.oid"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| RelationRow {
+            oid: r.get(0),
+            schema: r.get::<_, Raw>(1).0,
+            name: r.get::<_, Raw>(2).0,
+            owner: r.get::<_, Raw>(3).0,
+        })
+        .collect())
+}

@@ -1,0 +1,336 @@
+//! Functions, procedures, aggregates and procedural languages
+//! (`pg_proc`, `pg_aggregate`, `pg_language`), read in bulk.
+//!
+//! The sets read match what pg_dump collects: every routine outside
+//! pg_catalog, plus pg_catalog routines whose ACL differs from their
+//! initial privileges (or that a user cast or transform uses); routines
+//! with an internal dependency are left out. Every procedural language
+//! (`lanispl`) is read.
+
+use super::{query, Catalog, CatalogError};
+use crate::text::{opt, Raw};
+
+/// `pg_proc`'s OID as a class.
+pub const PG_PROC: u32 = 1255;
+/// `pg_language`'s OID as a class.
+pub const PG_LANGUAGE: u32 = 2612;
+
+/// What sorting and tags need about a routine's input argument types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArgTypes {
+    /// `(schema, internal type name)` of each input argument type (the
+    /// S5 tie-breaker); None where the type is unknown.
+    pub sort_keys: Vec<Option<(String, String)>>,
+    /// `format_type(oid, NULL)` of each input argument type (tags).
+    pub formatted: Vec<String>,
+}
+
+/// One function or procedure.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionRow {
+    pub oid: u32,
+    pub name: String,
+    pub schema: String,
+    pub owner: String,
+    pub acl: Option<String>,
+    pub acl_default: String,
+    /// `prokind`: `f`, `p` or `w`.
+    pub kind: char,
+    pub args: ArgTypes,
+    pub retset: bool,
+    pub src: Option<String>,
+    pub bin: Option<String>,
+    /// `provolatile`: `i`, `s` or `v`.
+    pub volatile: char,
+    pub strict: bool,
+    pub security_definer: bool,
+    pub leakproof: bool,
+    /// `proconfig` items (`name=value`).
+    pub config: Vec<String>,
+    /// `procost` and `prorows` as the server prints them.
+    pub cost: String,
+    pub rows: String,
+    /// `pg_get_function_arguments`.
+    pub arguments: String,
+    /// `pg_get_function_identity_arguments`.
+    pub identity_arguments: String,
+    /// `pg_get_function_result`.
+    pub result: Option<String>,
+    /// `format_type(prorettype, NULL)`, the fallback for `result`.
+    pub return_type: String,
+    /// `format_type` of each `protrftypes` entry.
+    pub transform_types: Vec<String>,
+    /// `proparallel`: `s`, `r` or `u`.
+    pub parallel: char,
+    /// `prosupport` as regproc text (`-` when none).
+    pub support: String,
+    pub language: String,
+    /// `pg_get_function_sqlbody`, for SQL-standard bodies.
+    pub sql_body: Option<String>,
+    /// Extensions the routine was marked as depending on
+    /// (`ALTER ... DEPENDS ON EXTENSION`).
+    pub depends_on_extensions: Vec<String>,
+}
+
+/// One aggregate.
+#[derive(Debug, Clone, Default)]
+pub struct AggregateRow {
+    pub oid: u32,
+    pub name: String,
+    pub schema: String,
+    pub owner: String,
+    pub acl: Option<String>,
+    pub acl_default: String,
+    pub args: ArgTypes,
+    pub arguments: String,
+    pub identity_arguments: String,
+    /// `aggkind`: `n`, `o` or `h`.
+    pub agg_kind: char,
+    pub transfn: String,
+    pub transtype: String,
+    pub transspace: i32,
+    pub initval: Option<String>,
+    pub finalfn: String,
+    pub finalextra: bool,
+    pub finalmodify: char,
+    pub combinefn: String,
+    pub serialfn: String,
+    pub deserialfn: String,
+    pub mtransfn: String,
+    pub minvtransfn: String,
+    pub mtranstype: String,
+    pub mtransspace: i32,
+    pub minitval: Option<String>,
+    pub mfinalfn: String,
+    pub mfinalextra: bool,
+    pub mfinalmodify: char,
+    /// The sort operator as `(schema, name)`, if any.
+    pub sortop: Option<(String, String)>,
+    pub parallel: char,
+}
+
+/// One procedural language.
+#[derive(Debug, Clone, Default)]
+pub struct LanguageRow {
+    pub oid: u32,
+    pub name: String,
+    pub owner: String,
+    pub trusted: bool,
+    pub handler: u32,
+    pub inline: u32,
+    pub validator: u32,
+    pub acl: Option<String>,
+    pub acl_default: String,
+}
+
+/// Selects, for routine `p`, the arrays describing its input argument
+/// types: schema names, type names, `format_type` texts.
+fn arg_type_columns() -> &'static str {
+    "ARRAY(SELECT tn.nspname::text FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(t, o) \
+       LEFT JOIN pg_catalog.pg_type ty ON ty.oid = u.t \
+       LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace ORDER BY u.o), \
+     ARRAY(SELECT ty.typname::text FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS u(t, o) \
+       LEFT JOIN pg_catalog.pg_type ty ON ty.oid = u.t ORDER BY u.o), \
+     ARRAY(SELECT pg_catalog.format_type(u.t, NULL) FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) \
+       WITH ORDINALITY AS u(t, o) ORDER BY u.o)"
+}
+
+fn read_arg_types(r: &tokio_postgres::Row, first: usize) -> ArgTypes {
+    let schemas: Vec<Option<Raw>> = r.get(first);
+    let names: Vec<Option<Raw>> = r.get(first + 1);
+    let formatted: Vec<Option<Raw>> = r.get(first + 2);
+    ArgTypes {
+        sort_keys: schemas
+            .into_iter()
+            .zip(names)
+            .map(|(s, n)| match (s, n) {
+                (Some(s), Some(n)) => Some((s.0, n.0)),
+                _ => None,
+            })
+            .collect(),
+        formatted: formatted
+            .into_iter()
+            .map(|f| f.map(|f| f.0).unwrap_or_default())
+            .collect(),
+    }
+}
+
+fn char_of(r: &tokio_postgres::Row, i: usize) -> char {
+    r.get::<_, i8>(i) as u8 as char
+}
+
+/// The condition pg_dump puts on collected routines: outside pg_catalog,
+/// or with an ACL other than the initial one.
+const PIP_JOIN: &str = "LEFT JOIN pg_catalog.pg_init_privs pip ON (p.oid = pip.objoid \
+     AND pip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND pip.objsubid = 0)";
+
+/// Every function and procedure pg_dump collects, by OID.
+pub async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, CatalogError> {
+    let sql = format!(
+        "SELECT p.oid, p.proname, n.nspname, pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, \
+         pg_catalog.acldefault('f', p.proowner)::text, p.prokind, {args}, \
+         p.proretset, p.prosrc, p.probin, p.provolatile, p.proisstrict, p.prosecdef, p.proleakproof, \
+         p.proconfig, p.procost::text, p.prorows::text, \
+         pg_catalog.pg_get_function_arguments(p.oid), pg_catalog.pg_get_function_identity_arguments(p.oid), \
+         pg_catalog.pg_get_function_result(p.oid), pg_catalog.format_type(p.prorettype, NULL), \
+         ARRAY(SELECT pg_catalog.format_type(u.t, NULL) FROM pg_catalog.unnest(p.protrftypes) WITH ORDINALITY AS u(t, o) ORDER BY u.o), \
+         p.proparallel, p.prosupport::pg_catalog.regproc::text, l.lanname, \
+         pg_catalog.pg_get_function_sqlbody(p.oid) \
+         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+         LEFT JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
+         {PIP_JOIN} \
+         WHERE p.prokind <> 'a' \
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
+           AND d.objid = p.oid AND d.deptype = 'i') \
+         AND (n.nspname <> 'pg_catalog' \
+           OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.oid > 16383 AND p.oid = c.castfunc) \
+           OR EXISTS (SELECT 1 FROM pg_catalog.pg_transform t WHERE t.oid > 16383 \
+             AND (p.oid = t.trffromsql OR p.oid = t.trftosql)) \
+           OR p.proacl IS DISTINCT FROM pip.initprivs) \
+         ORDER BY p.oid",
+        args = arg_type_columns()
+    );
+    let rows = query(cat, &sql).await?;
+    let depends: Vec<(u32, String)> = query(
+        cat,
+        "SELECT d.objid, e.extname FROM pg_catalog.pg_depend d \
+         JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+         WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.deptype = 'x' \
+         AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass",
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get::<_, Raw>(1).0))
+    .collect();
+    let mut funcs: Vec<FunctionRow> = rows
+        .iter()
+        .map(|r| FunctionRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            schema: r.get::<_, Raw>(2).0,
+            owner: r.get::<_, Raw>(3).0,
+            acl: opt(r.get(4)),
+            acl_default: r.get::<_, Raw>(5).0,
+            kind: char_of(r, 6),
+            args: read_arg_types(r, 7),
+            retset: r.get(10),
+            src: opt(r.get(11)),
+            bin: opt(r.get(12)),
+            volatile: char_of(r, 13),
+            strict: r.get(14),
+            security_definer: r.get(15),
+            leakproof: r.get(16),
+            config: r
+                .get::<_, Option<Vec<Raw>>>(17)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.0)
+                .collect(),
+            cost: r.get::<_, Raw>(18).0,
+            rows: r.get::<_, Raw>(19).0,
+            arguments: r.get::<_, Option<Raw>>(20).map(|a| a.0).unwrap_or_default(),
+            identity_arguments: r.get::<_, Option<Raw>>(21).map(|a| a.0).unwrap_or_default(),
+            result: opt(r.get(22)),
+            return_type: r.get::<_, Raw>(23).0,
+            transform_types: r.get::<_, Vec<Raw>>(24).into_iter().map(|t| t.0).collect(),
+            parallel: char_of(r, 25),
+            support: r.get::<_, Raw>(26).0,
+            language: r.get::<_, Option<Raw>>(27).map(|l| l.0).unwrap_or_default(),
+            sql_body: opt(r.get(28)),
+            depends_on_extensions: Vec::new(),
+        })
+        .collect();
+    // Rows come in OID order.
+    for (oid, ext) in depends {
+        if let Ok(i) = funcs.binary_search_by_key(&oid, |f| f.oid) {
+            funcs[i].depends_on_extensions.push(ext);
+        }
+    }
+    Ok(funcs)
+}
+
+/// Every aggregate pg_dump collects, by OID.
+pub async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, CatalogError> {
+    let sql = format!(
+        "SELECT p.oid, p.proname, n.nspname, pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, \
+         pg_catalog.acldefault('f', p.proowner)::text, {args}, \
+         pg_catalog.pg_get_function_arguments(p.oid), pg_catalog.pg_get_function_identity_arguments(p.oid), \
+         a.aggkind, a.aggtransfn::text, a.aggtranstype::pg_catalog.regtype::text, a.aggtransspace, a.agginitval, \
+         a.aggfinalfn::text, a.aggfinalextra, a.aggfinalmodify, a.aggcombinefn::text, a.aggserialfn::text, \
+         a.aggdeserialfn::text, a.aggmtransfn::text, a.aggminvtransfn::text, \
+         a.aggmtranstype::pg_catalog.regtype::text, a.aggmtransspace, a.aggminitval, a.aggmfinalfn::text, \
+         a.aggmfinalextra, a.aggmfinalmodify, opn.nspname, o.oprname, p.proparallel \
+         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+         JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid \
+         LEFT JOIN pg_catalog.pg_operator o ON o.oid = a.aggsortop \
+         LEFT JOIN pg_catalog.pg_namespace opn ON opn.oid = o.oprnamespace \
+         {PIP_JOIN} \
+         WHERE p.prokind = 'a' AND (n.nspname <> 'pg_catalog' OR p.proacl IS DISTINCT FROM pip.initprivs) \
+         ORDER BY p.oid",
+        args = arg_type_columns()
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows
+        .iter()
+        .map(|r| AggregateRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            schema: r.get::<_, Raw>(2).0,
+            owner: r.get::<_, Raw>(3).0,
+            acl: opt(r.get(4)),
+            acl_default: r.get::<_, Raw>(5).0,
+            args: read_arg_types(r, 6),
+            arguments: r.get::<_, Option<Raw>>(9).map(|a| a.0).unwrap_or_default(),
+            identity_arguments: r.get::<_, Option<Raw>>(10).map(|a| a.0).unwrap_or_default(),
+            agg_kind: char_of(r, 11),
+            transfn: r.get::<_, Raw>(12).0,
+            transtype: r.get::<_, Raw>(13).0,
+            transspace: r.get(14),
+            initval: opt(r.get(15)),
+            finalfn: r.get::<_, Raw>(16).0,
+            finalextra: r.get(17),
+            finalmodify: char_of(r, 18),
+            combinefn: r.get::<_, Raw>(19).0,
+            serialfn: r.get::<_, Raw>(20).0,
+            deserialfn: r.get::<_, Raw>(21).0,
+            mtransfn: r.get::<_, Raw>(22).0,
+            minvtransfn: r.get::<_, Raw>(23).0,
+            mtranstype: r.get::<_, Raw>(24).0,
+            mtransspace: r.get(25),
+            minitval: opt(r.get(26)),
+            mfinalfn: r.get::<_, Raw>(27).0,
+            mfinalextra: r.get(28),
+            mfinalmodify: char_of(r, 29),
+            sortop: match (opt(r.get(30)), opt(r.get(31))) {
+                (Some(s), Some(n)) => Some((s, n)),
+                _ => None,
+            },
+            parallel: char_of(r, 32),
+        })
+        .collect())
+}
+
+/// Every procedural language, by OID.
+pub async fn languages(cat: &Catalog<'_>) -> Result<Vec<LanguageRow>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT l.oid, l.lanname, pg_catalog.pg_get_userbyid(l.lanowner), l.lanpltrusted, l.lanplcallfoid, \
+         l.laninline, l.lanvalidator, l.lanacl::text, pg_catalog.acldefault('l', l.lanowner)::text \
+         FROM pg_catalog.pg_language l WHERE l.lanispl ORDER BY l.oid",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| LanguageRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            owner: r.get::<_, Raw>(2).0,
+            trusted: r.get(3),
+            handler: r.get(4),
+            inline: r.get(5),
+            validator: r.get(6),
+            acl: opt(r.get(7)),
+            acl_default: r.get::<_, Raw>(8).0,
+        })
+        .collect())
+}

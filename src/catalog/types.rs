@@ -1,0 +1,359 @@
+//! Types (`pg_type` and the catalogs describing each kind of type), read
+//! in bulk.
+//!
+//! Every `pg_type` row is read, as pg_dump collects them all (system types
+//! and row types take part in the ordering). The details each kind needs
+//! (enum labels, composite attributes, ranges, domains and their
+//! constraints, base types) are read for types outside the system schemas.
+
+use std::collections::HashMap;
+
+use super::{query, Catalog, CatalogError};
+use crate::text::{opt, Raw};
+
+/// `pg_type`'s OID as a class.
+pub const PG_TYPE: u32 = 1247;
+/// `pg_class`'s OID as a class.
+pub const PG_CLASS: u32 = 1259;
+/// `pg_constraint`'s OID as a class.
+pub const PG_CONSTRAINT: u32 = 2606;
+
+/// A condition true for a namespace `n` whose objects are dumped in full.
+const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+
+/// One `pg_type` row.
+#[derive(Debug, Clone, Default)]
+pub struct TypeRow {
+    pub oid: u32,
+    pub name: String,
+    pub schema: String,
+    pub owner: String,
+    pub acl: Option<String>,
+    pub acl_default: String,
+    /// `typtype`: `b`, `c`, `d`, `e`, `m`, `p` or `r`.
+    pub typtype: char,
+    pub is_defined: bool,
+    /// `typrelid` and the relation's relkind (` ` when none).
+    pub relid: u32,
+    pub relkind: char,
+    /// An array type generated for its element type.
+    pub is_array: bool,
+    /// A member of an extension.
+    pub is_member: bool,
+}
+
+/// A collation as pg_dump names it: `(schema, name)`.
+pub type CollationName = (String, String);
+
+/// One attribute of a composite type.
+#[derive(Debug, Clone, Default)]
+pub struct CompositeAttr {
+    pub name: String,
+    pub attnum: i16,
+    /// `format_type(atttypid, atttypmod)`.
+    pub type_name: String,
+    pub dropped: bool,
+    /// The attribute's collation, if it differs from its type's.
+    pub collation: Option<CollationName>,
+}
+
+/// What `CREATE TYPE ... AS RANGE` needs.
+#[derive(Debug, Clone, Default)]
+pub struct RangeInfo {
+    pub subtype: String,
+    pub multirange: Option<String>,
+    pub opclass: (String, String),
+    pub opclass_default: bool,
+    pub collation: Option<CollationName>,
+    pub canonical: String,
+    pub subdiff: String,
+}
+
+/// What `CREATE DOMAIN` needs.
+#[derive(Debug, Clone, Default)]
+pub struct DomainInfo {
+    pub not_null: bool,
+    /// `format_type(typbasetype, typtypmod)`.
+    pub base: String,
+    pub default_expr: Option<String>,
+    pub default_literal: Option<String>,
+    pub collation: Option<CollationName>,
+}
+
+/// A CHECK or NOT NULL constraint of a domain.
+#[derive(Debug, Clone, Default)]
+pub struct DomainConstraintRow {
+    pub oid: u32,
+    pub domain: u32,
+    pub name: String,
+    /// `pg_get_constraintdef`.
+    pub definition: String,
+    pub validated: bool,
+    /// `c` or `n`.
+    pub contype: char,
+}
+
+/// What `CREATE TYPE` of a base type needs.
+#[derive(Debug, Clone, Default)]
+pub struct BaseTypeInfo {
+    pub length: i16,
+    pub input: String,
+    pub output: String,
+    pub receive: Option<String>,
+    pub send: Option<String>,
+    pub typmod_in: Option<String>,
+    pub typmod_out: Option<String>,
+    pub analyze: Option<String>,
+    pub subscript: Option<String>,
+    /// `format_type(typelem, NULL)`.
+    pub element: Option<String>,
+    pub delimiter: char,
+    pub by_value: bool,
+    pub align: char,
+    pub storage: char,
+    pub category: char,
+    pub preferred: bool,
+    pub collatable: bool,
+    pub default_expr: Option<String>,
+    pub default_literal: Option<String>,
+}
+
+/// Everything read about types.
+#[derive(Debug, Default)]
+pub struct TypeCatalog {
+    pub types: Vec<TypeRow>,
+    /// Enum labels in sort order, by type OID.
+    pub enum_labels: HashMap<u32, Vec<String>>,
+    /// Composite attributes in attnum order, by type OID.
+    pub composite_attrs: HashMap<u32, Vec<CompositeAttr>>,
+    pub ranges: HashMap<u32, RangeInfo>,
+    pub domains: HashMap<u32, DomainInfo>,
+    /// Domain constraints ordered by domain, then name.
+    pub domain_constraints: Vec<DomainConstraintRow>,
+    pub base_types: HashMap<u32, BaseTypeInfo>,
+}
+
+fn char_of(r: &tokio_postgres::Row, i: usize) -> char {
+    r.get::<_, i8>(i) as u8 as char
+}
+
+fn collation(r: &tokio_postgres::Row, i: usize) -> Option<CollationName> {
+    match (opt(r.get(i)), opt(r.get(i + 1))) {
+        (Some(s), Some(n)) => Some((s, n)),
+        _ => None,
+    }
+}
+
+/// A regproc column read as text, with `-` (no function) as None.
+fn regproc(r: &tokio_postgres::Row, i: usize) -> Option<String> {
+    let s = r.get::<_, Raw>(i).0;
+    (s != "-").then_some(s)
+}
+
+/// Reads every type and the details of user types.
+pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
+    let mut out = TypeCatalog::default();
+    let rows = query(
+        cat,
+        "SELECT t.oid, t.typname, n.nspname, pg_catalog.pg_get_userbyid(t.typowner), t.typacl::text, \
+         pg_catalog.acldefault('T', t.typowner)::text, t.typtype, t.typisdefined, t.typrelid, \
+         CASE WHEN t.typrelid = 0 THEN ' '::pg_catalog.\"char\" \
+           ELSE (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) END, \
+         (t.typname::text LIKE '\\_%' AND t.typelem <> 0 AND \
+           (SELECT te.typarray FROM pg_catalog.pg_type te WHERE te.oid = t.typelem) = t.oid), \
+         EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass \
+           AND d.objid = t.oid AND d.deptype = 'e') \
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ORDER BY t.oid",
+    )
+    .await?;
+    out.types = rows
+        .iter()
+        .map(|r| TypeRow {
+            oid: r.get(0),
+            name: r.get::<_, Raw>(1).0,
+            schema: r.get::<_, Raw>(2).0,
+            owner: r.get::<_, Raw>(3).0,
+            acl: opt(r.get(4)),
+            acl_default: r.get::<_, Raw>(5).0,
+            typtype: char_of(r, 6),
+            is_defined: r.get(7),
+            relid: r.get(8),
+            relkind: r
+                .get::<_, Option<i8>>(9)
+                .map(|c| c as u8 as char)
+                .unwrap_or(' '),
+            is_array: r.get::<_, Option<bool>>(10).unwrap_or(false),
+            is_member: r.get(11),
+        })
+        .collect();
+
+    for r in query(
+        cat,
+        &format!(
+            "SELECT e.enumtypid, e.enumlabel FROM pg_catalog.pg_enum e \
+             JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE {USER_NS} \
+             ORDER BY e.enumtypid, e.enumsortorder"
+        ),
+    )
+    .await?
+    {
+        out.enum_labels
+            .entry(r.get(0))
+            .or_default()
+            .push(r.get::<_, Raw>(1).0);
+    }
+
+    for r in query(
+        cat,
+        &format!(
+            "SELECT t.oid, a.attname, a.attnum, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attisdropped, \
+             cn.nspname, co.collname \
+             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' \
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 \
+             LEFT JOIN pg_catalog.pg_type at ON at.oid = a.atttypid \
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> at.typcollation \
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE t.typtype = 'c' AND {USER_NS} ORDER BY t.oid, a.attnum"
+        ),
+    )
+    .await?
+    {
+        out.composite_attrs.entry(r.get(0)).or_default().push(CompositeAttr {
+            name: r.get::<_, Raw>(1).0,
+            attnum: r.get(2),
+            type_name: r.get::<_, Option<Raw>>(3).map(|t| t.0).unwrap_or_default(),
+            dropped: r.get(4),
+            collation: collation(&r, 5),
+        });
+    }
+
+    for r in query(
+        cat,
+        &format!(
+            "SELECT r.rngtypid, pg_catalog.format_type(r.rngsubtype, NULL), \
+             CASE WHEN r.rngmultitypid <> 0 THEN pg_catalog.format_type(r.rngmultitypid, NULL) END, \
+             opn.nspname, opc.opcname, opc.opcdefault, cn.nspname, co.collname, \
+             r.rngcanonical::text, r.rngsubdiff::text \
+             FROM pg_catalog.pg_range r JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype \
+             JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc \
+             JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace \
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation AND r.rngcollation <> st.typcollation \
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE {USER_NS}"
+        ),
+    )
+    .await?
+    {
+        out.ranges.insert(
+            r.get(0),
+            RangeInfo {
+                subtype: r.get::<_, Raw>(1).0,
+                multirange: opt(r.get(2)),
+                opclass: (r.get::<_, Raw>(3).0, r.get::<_, Raw>(4).0),
+                opclass_default: r.get(5),
+                collation: collation(&r, 6),
+                canonical: r.get::<_, Raw>(8).0,
+                subdiff: r.get::<_, Raw>(9).0,
+            },
+        );
+    }
+
+    for r in query(
+        cat,
+        &format!(
+            "SELECT t.oid, t.typnotnull, pg_catalog.format_type(t.typbasetype, t.typtypmod), \
+             pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass), t.typdefault, \
+             cn.nspname, co.collname \
+             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             LEFT JOIN pg_catalog.pg_type u ON u.oid = t.typbasetype \
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation AND t.typcollation <> u.typcollation \
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE t.typtype = 'd' AND {USER_NS}"
+        ),
+    )
+    .await?
+    {
+        out.domains.insert(
+            r.get(0),
+            DomainInfo {
+                not_null: r.get(1),
+                base: r.get::<_, Raw>(2).0,
+                default_expr: opt(r.get(3)),
+                default_literal: opt(r.get(4)),
+                collation: collation(&r, 5),
+            },
+        );
+    }
+
+    for r in query(
+        cat,
+        &format!(
+            "SELECT c.oid, c.contypid, c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.contype \
+             FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_type t ON t.oid = c.contypid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             WHERE c.contypid <> 0 AND c.contype IN ('c', 'n') AND {USER_NS} \
+             ORDER BY c.contypid, c.conname"
+        ),
+    )
+    .await?
+    {
+        out.domain_constraints.push(DomainConstraintRow {
+            oid: r.get(0),
+            domain: r.get(1),
+            name: r.get::<_, Raw>(2).0,
+            definition: r.get::<_, Raw>(3).0,
+            validated: r.get(4),
+            contype: char_of(&r, 5),
+        });
+    }
+
+    let subscript = if cat.server_version_num >= 140000 {
+        "t.typsubscript::text"
+    } else {
+        "'-'::text"
+    };
+    for r in query(
+        cat,
+        &format!(
+            "SELECT t.oid, t.typlen, t.typinput::text, t.typoutput::text, t.typreceive::text, t.typsend::text, \
+             t.typmodin::text, t.typmodout::text, t.typanalyze::text, {subscript}, \
+             CASE WHEN t.typelem <> 0 THEN pg_catalog.format_type(t.typelem, NULL) END, \
+             t.typdelim, t.typbyval, t.typalign, t.typstorage, t.typcategory, t.typispreferred, \
+             t.typcollation <> 0, pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typdefault \
+             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             WHERE t.typtype = 'b' AND {USER_NS}"
+        ),
+    )
+    .await?
+    {
+        out.base_types.insert(
+            r.get(0),
+            BaseTypeInfo {
+                length: r.get(1),
+                input: r.get::<_, Raw>(2).0,
+                output: r.get::<_, Raw>(3).0,
+                receive: regproc(&r, 4),
+                send: regproc(&r, 5),
+                typmod_in: regproc(&r, 6),
+                typmod_out: regproc(&r, 7),
+                analyze: regproc(&r, 8),
+                subscript: regproc(&r, 9),
+                element: opt(r.get(10)),
+                delimiter: char_of(&r, 11),
+                by_value: r.get(12),
+                align: char_of(&r, 13),
+                storage: char_of(&r, 14),
+                category: char_of(&r, 15),
+                preferred: r.get(16),
+                collatable: r.get(17),
+                default_expr: opt(r.get(18)),
+                default_literal: opt(r.get(19)),
+            },
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,409 @@
+//! Types: enums, composites (and their column comments), ranges, domains
+//! (and their constraints), base types and the shell types that break
+//! their loops with I/O functions; the placeholder objects pg_dump sorts
+//! but never prints (row types of relations, array and multirange types,
+//! the pg_class rows of composite types).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::archive::{
+    Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Role, Section, TieBreak,
+};
+use crate::catalog::types::{self, TypeCatalog, TypeRow, PG_CLASS, PG_CONSTRAINT, PG_TYPE};
+use crate::catalog::{Catalog, CatalogError};
+use crate::sql::quote::literal;
+use crate::sql::types as sql;
+
+use super::schemas::is_system_schema;
+use super::{acl_entry, comment_entry, security_label_entry, AclSpec, Satellite};
+
+/// Reads every type and adds it (with its domain constraints, shell type
+/// and composite relation) to the archive.
+pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+    let tc = Arc::new(types::types(cat).await?);
+    let server_version_num = cat.server_version_num;
+
+    // The pg_class rows of composite types are relations pg_dump sorts
+    // (the type comes after its relation) but never prints.
+    for t in &tc.types {
+        if t.typtype == 'c' && t.relkind == 'c' {
+            let mut obj = DumpObject::new(
+                Kind::Table,
+                (PG_CLASS, t.relid),
+                Some(t.schema.clone()),
+                t.name.clone(),
+            );
+            obj.role = Role::Relation { relkind: 'c' };
+            obj.dump = false;
+            archive.add(obj);
+        }
+    }
+
+    let mut constraints_of: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, c) in tc.domain_constraints.iter().enumerate() {
+        constraints_of.entry(c.domain).or_default().push(i);
+    }
+
+    for (idx, t) in tc.types.iter().enumerate() {
+        let dummy = (t.relid != 0 && t.relkind != 'c') || t.is_array || t.typtype == 'm';
+        if dummy {
+            let mut obj = DumpObject::new(
+                Kind::DummyType,
+                (PG_TYPE, t.oid),
+                Some(t.schema.clone()),
+                t.name.clone(),
+            );
+            obj.dump = false;
+            archive.add(obj);
+            continue;
+        }
+        // Whether the definition is dumped (not only an ACL change).
+        let full = !is_system_schema(&t.schema) && !t.is_member;
+        let mut obj = DumpObject::new(
+            Kind::Type,
+            (PG_TYPE, t.oid),
+            Some(t.schema.clone()),
+            t.name.clone(),
+        );
+        obj.dump = full || t.schema == "pg_catalog";
+        let tid = archive.add(obj);
+
+        let mut constraint_ids = Vec::new();
+        if full && t.typtype == 'd' {
+            for &ci in constraints_of
+                .get(&t.oid)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                let c = &tc.domain_constraints[ci];
+                let mut cobj = DumpObject::new(
+                    Kind::Constraint,
+                    (PG_CONSTRAINT, c.oid),
+                    Some(t.schema.clone()),
+                    c.name.clone(),
+                );
+                cobj.tie = TieBreak::Constraint {
+                    on_table: false,
+                    parent: t.name.clone(),
+                };
+                cobj.role = Role::DomainConstraint { domain: tid };
+                cobj.repairs.separate = !c.validated;
+                cobj.render = Some(Arc::new(DomainConstraintRender {
+                    types: tc.clone(),
+                    type_index: idx,
+                    constraint_index: ci,
+                }));
+                let cid = archive.add(cobj);
+                if c.validated {
+                    archive.add_dep(tid, cid);
+                }
+                constraint_ids.push((ci, cid));
+            }
+        }
+
+        let mut shell = None;
+        if full && matches!(t.typtype, 'b' | 'r') {
+            let mut sobj = DumpObject::new(
+                Kind::ShellType,
+                (0, 0),
+                Some(t.schema.clone()),
+                t.name.clone(),
+            );
+            sobj.dump = false;
+            sobj.render = Some(Arc::new(ShellRender {
+                types: tc.clone(),
+                type_index: idx,
+            }));
+            shell = Some(archive.add(sobj));
+        }
+        if matches!(t.typtype, 'b' | 'r') {
+            archive.objects[tid].role = Role::BaseType { shell };
+        }
+        archive.objects[tid].render = Some(Arc::new(TypeRender {
+            types: tc.clone(),
+            index: idx,
+            constraints: constraint_ids,
+            server_version_num,
+        }));
+    }
+    Ok(())
+}
+
+/// `schema.name` of a type, quoted.
+fn qualified(ctx: &RenderContext, t: &TypeRow) -> String {
+    ctx.quoting.qualified(&t.schema, &t.name)
+}
+
+#[derive(Debug)]
+struct TypeRender {
+    types: Arc<TypeCatalog>,
+    index: usize,
+    /// `(index in domain_constraints, dump id)` of each domain constraint.
+    constraints: Vec<(usize, DumpId)>,
+    server_version_num: i32,
+}
+
+impl TypeRender {
+    /// The CREATE statement, if this kind of type has one.
+    fn definition(&self, archive: &Archive, ctx: &RenderContext) -> Option<String> {
+        let tc = &self.types;
+        let t = &tc.types[self.index];
+        let q = &ctx.quoting;
+        let qname = qualified(ctx, t);
+        match t.typtype {
+            'e' => Some(sql::create_enum(
+                &qname,
+                tc.enum_labels
+                    .get(&t.oid)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )),
+            'c' => Some(sql::create_composite(
+                q,
+                &qname,
+                tc.composite_attrs
+                    .get(&t.oid)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )),
+            'r' => tc
+                .ranges
+                .get(&t.oid)
+                .map(|r| sql::create_range(q, &qname, r)),
+            'b' => tc
+                .base_types
+                .get(&t.oid)
+                .map(|b| sql::create_base(&qname, b)),
+            'p' if !t.is_defined => Some(sql::create_shell(&qname)),
+            'd' => {
+                let d = tc.domains.get(&t.oid)?;
+                let inline = |&&(ci, cid): &&(usize, DumpId)| {
+                    let c = &tc.domain_constraints[ci];
+                    c.validated && !archive.objects[cid].repairs.separate
+                };
+                let checks: Vec<_> = self
+                    .constraints
+                    .iter()
+                    .filter(inline)
+                    .map(|&(ci, _)| &tc.domain_constraints[ci])
+                    .filter(|c| c.contype == 'c')
+                    .collect();
+                // The NOT NULL constraint (named on 17+), unless printed
+                // on its own.
+                let not_null = match self
+                    .constraints
+                    .iter()
+                    .map(|&(ci, cid)| (&tc.domain_constraints[ci], cid))
+                    .find(|(c, _)| c.contype == 'n')
+                {
+                    Some((c, cid)) if c.validated && !archive.objects[cid].repairs.separate => {
+                        sql::NotNull::Inline(c)
+                    }
+                    Some(_) => sql::NotNull::Separate,
+                    None => sql::NotNull::Unnamed,
+                };
+                Some(sql::create_domain(
+                    q,
+                    &qname,
+                    &t.name,
+                    d,
+                    self.server_version_num,
+                    not_null,
+                    &checks,
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Render for TypeRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        let tc = &self.types;
+        let t = &tc.types[self.index];
+        let obj = &archive.objects[id];
+        let q = &ctx.quoting;
+        let name = q.ident(&t.name);
+        let qname = qualified(ctx, t);
+        let domain = t.typtype == 'd';
+        let keyword = if domain { "DOMAIN" } else { "TYPE" };
+        let address = (PG_TYPE, t.oid, 0);
+        let mut entries = Vec::new();
+        let acl_only = obj.extension.is_some() || t.schema == "pg_catalog";
+        if !acl_only {
+            if let Some(defn) = self.definition(archive, ctx) {
+                entries.push(Entry {
+                    tag: t.name.clone(),
+                    desc: keyword.into(),
+                    schema: Some(t.schema.clone()),
+                    owner: Some(t.owner.clone()),
+                    defn,
+                    owner_object: Some(format!("{keyword} {qname}")),
+                    section: Some(Section::PreData),
+                    ..Entry::default()
+                });
+            }
+            let sat = Satellite {
+                keyword,
+                tag_name: &name,
+                sql_name: &qname,
+                schema: Some(&t.schema),
+                owner: Some(&t.owner),
+                address,
+            };
+            entries.extend(comment_entry(ctx, &sat));
+            entries.extend(security_label_entry(ctx, &sat));
+        }
+        let sat = Satellite {
+            keyword: "TYPE",
+            tag_name: &name,
+            sql_name: &qname,
+            schema: Some(&t.schema),
+            owner: Some(&t.owner),
+            address,
+        };
+        let spec = AclSpec {
+            object_type: "TYPE",
+            acl: t.acl.as_deref(),
+            acl_default: &t.acl_default,
+            owner_name: Some(&t.owner),
+            column: None,
+        };
+        entries.extend(acl_entry(ctx, &sat, &spec));
+        if acl_only || ctx.opts.no_comments {
+            return entries;
+        }
+        if t.typtype == 'c' {
+            for a in tc
+                .composite_attrs
+                .get(&t.oid)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                if a.dropped {
+                    continue;
+                }
+                let Some(text) = ctx.comments.get(&(PG_CLASS, t.relid, i32::from(a.attnum))) else {
+                    continue;
+                };
+                let col = q.ident(&a.name);
+                entries.push(Entry {
+                    tag: format!("COLUMN {name}.{col}"),
+                    desc: "COMMENT".into(),
+                    schema: Some(t.schema.clone()),
+                    owner: Some(t.owner.clone()),
+                    defn: format!("COMMENT ON COLUMN {qname}.{col} IS {};\n", literal(text)),
+                    ..Entry::default()
+                });
+            }
+        }
+        if domain {
+            // Comments on the constraints printed inside CREATE DOMAIN:
+            // CHECK constraints first, then the NOT NULL one.
+            let inline: Vec<_> = self
+                .constraints
+                .iter()
+                .filter(|&&(_, cid)| !archive.objects[cid].repairs.separate)
+                .map(|&(ci, _)| &tc.domain_constraints[ci])
+                .collect();
+            let ordered = inline
+                .iter()
+                .filter(|c| c.contype == 'c')
+                .chain(inline.iter().filter(|c| c.contype == 'n'));
+            for c in ordered {
+                if let Some(e) = domain_constraint_comment(ctx, t, c) {
+                    entries.push(e);
+                }
+            }
+        }
+        entries
+    }
+}
+
+/// `COMMENT ON CONSTRAINT c ON DOMAIN d`, if the constraint has a comment.
+fn domain_constraint_comment(
+    ctx: &RenderContext,
+    t: &TypeRow,
+    c: &crate::catalog::types::DomainConstraintRow,
+) -> Option<Entry> {
+    if ctx.opts.no_comments {
+        return None;
+    }
+    let text = ctx.comments.get(&(PG_CONSTRAINT, c.oid, 0))?;
+    let q = &ctx.quoting;
+    let prefix = format!("CONSTRAINT {} ON DOMAIN", q.ident(&c.name));
+    Some(Entry {
+        tag: format!("{prefix} {}", q.ident(&t.name)),
+        desc: "COMMENT".into(),
+        schema: Some(t.schema.clone()),
+        owner: Some(t.owner.clone()),
+        defn: format!(
+            "COMMENT ON {prefix} {} IS {};\n",
+            qualified(ctx, t),
+            literal(text)
+        ),
+        ..Entry::default()
+    })
+}
+
+/// A domain constraint printed on its own (NOT VALID, or split off by
+/// loop repair): `ALTER DOMAIN ... ADD CONSTRAINT`, and its comment.
+#[derive(Debug)]
+struct DomainConstraintRender {
+    types: Arc<TypeCatalog>,
+    type_index: usize,
+    constraint_index: usize,
+}
+
+impl Render for DomainConstraintRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        if !archive.objects[id].repairs.separate {
+            return Vec::new();
+        }
+        let t = &self.types.types[self.type_index];
+        let c = &self.types.domain_constraints[self.constraint_index];
+        let mut entries = vec![Entry {
+            tag: format!("{} {}", t.name, c.name),
+            desc: if c.contype == 'n' {
+                "CONSTRAINT".into()
+            } else {
+                "CHECK CONSTRAINT".into()
+            },
+            schema: Some(t.schema.clone()),
+            owner: Some(t.owner.clone()),
+            defn: sql::add_domain_constraint(&ctx.quoting, &qualified(ctx, t), c),
+            section: Some(Section::PostData),
+            ..Entry::default()
+        }];
+        entries.extend(domain_constraint_comment(ctx, t, c));
+        entries
+    }
+}
+
+/// `CREATE TYPE x;` ahead of a base or range type's functions, when loop
+/// repair needs it.
+#[derive(Debug)]
+struct ShellRender {
+    types: Arc<TypeCatalog>,
+    type_index: usize,
+}
+
+impl Render for ShellRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        let obj = &archive.objects[id];
+        if !obj.repairs.shell_needed || !obj.dump {
+            return Vec::new();
+        }
+        let t = &self.types.types[self.type_index];
+        vec![Entry {
+            tag: t.name.clone(),
+            desc: "SHELL TYPE".into(),
+            schema: Some(t.schema.clone()),
+            owner: Some(t.owner.clone()),
+            defn: sql::create_shell(&qualified(ctx, t)),
+            section: Some(Section::PreData),
+            ..Entry::default()
+        }]
+    }
+}

@@ -1,0 +1,554 @@
+//! Views and materialized views (TABLE class objects), their ON SELECT
+//! rules (kept inside CREATE VIEW unless loop repair splits them out),
+//! view column defaults, the other rules, and matview REFRESH objects.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::archive::{
+    Archive, DumpId, DumpObject, Entry, Kind, Pass, Render, RenderContext, Role, TieBreak,
+};
+use crate::catalog::postdata::{RelationRow, RuleRow};
+use crate::catalog::views::{ViewColumn, ViewDefault, ViewRow};
+use crate::catalog::{postdata, views, Catalog, CatalogError};
+use crate::sql::postdata as psql;
+use crate::sql::views as vsql;
+
+use super::{acl_entry, comment_entry, AclSpec, Satellite};
+
+pub const PG_CLASS: u32 = 1259;
+pub const PG_REWRITE: u32 = 2618;
+pub const PG_ATTRDEF: u32 = 2604;
+
+/// Whether definitions are dumped (not `--data-only`, `--no-schema`,
+/// `--statistics-only`).
+pub fn schema_on(ctx: &RenderContext) -> bool {
+    let o = &ctx.opts;
+    !(o.data_only || o.no_schema || o.statistics_only)
+}
+
+/// Whether data is dumped (not `--schema-only`, `--no-data`,
+/// `--statistics-only`).
+pub fn data_on(ctx: &RenderContext) -> bool {
+    let o = &ctx.opts;
+    !(o.schema_only || o.no_data || o.statistics_only)
+}
+
+/// Whether a relation's definition (and so its dependent objects) prints.
+pub fn relation_printed(archive: &Archive, id: DumpId) -> bool {
+    let o = &archive.objects[id];
+    o.dump && o.extension.is_none()
+}
+
+/// Every view and matview of the database, shared by their renderers.
+#[derive(Debug)]
+pub struct Views {
+    pub rows: Vec<ViewRow>,
+    /// Columns by relation OID, in attnum order.
+    pub columns: HashMap<u32, Vec<ViewColumn>>,
+    /// Row index by OID.
+    pub by_oid: HashMap<u32, usize>,
+}
+
+impl Views {
+    fn spec<'a>(&'a self, i: usize, qname: &'a str) -> Option<vsql::ViewSpec<'a>> {
+        let v = &self.rows[i];
+        Some(vsql::ViewSpec {
+            qname,
+            reloptions: v.reloptions.as_deref(),
+            check_option: v.check_option.as_deref(),
+            viewdef: v.viewdef.as_deref()?,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct ViewRender {
+    views: Arc<Views>,
+    index: usize,
+}
+
+#[derive(Debug)]
+struct DefaultRender {
+    view: ViewDefault,
+    schema: String,
+    view_name: String,
+    owner: String,
+    column: String,
+}
+
+/// Reads views, matviews and view defaults and adds them to the archive.
+pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<Arc<Views>, CatalogError> {
+    let rows = views::views(cat).await?;
+    let mut columns: HashMap<u32, Vec<ViewColumn>> = HashMap::new();
+    for c in views::columns(cat).await? {
+        columns.entry(c.relid).or_default().push(c);
+    }
+    let by_oid = rows.iter().enumerate().map(|(i, v)| (v.oid, i)).collect();
+    let data = Arc::new(Views {
+        rows,
+        columns,
+        by_oid,
+    });
+    for (i, v) in data.rows.iter().enumerate() {
+        let mut obj = DumpObject::new(
+            Kind::Table,
+            (PG_CLASS, v.oid),
+            Some(v.schema.clone()),
+            v.name.clone(),
+        );
+        obj.role = Role::Relation { relkind: v.relkind };
+        obj.payload = i;
+        obj.render = Some(Arc::new(ViewRender {
+            views: data.clone(),
+            index: i,
+        }));
+        archive.add(obj);
+    }
+    for d in views::view_defaults(cat).await? {
+        let (Some(view), Some(&i)) = (archive.find(PG_CLASS, d.relid), data.by_oid.get(&d.relid))
+        else {
+            continue;
+        };
+        let v = &data.rows[i];
+        let column = data
+            .columns
+            .get(&d.relid)
+            .and_then(|cols| cols.iter().find(|c| c.attnum == d.attnum))
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let mut obj = DumpObject::new(
+            Kind::AttrDef,
+            (PG_ATTRDEF, d.oid),
+            Some(v.schema.clone()),
+            v.name.clone(),
+        );
+        obj.tie = TieBreak::Int(d.attnum as i64);
+        obj.role = Role::AttrDef { table: view };
+        obj.repairs.separate = true;
+        obj.dump = !v.system;
+        obj.render = Some(Arc::new(DefaultRender {
+            schema: v.schema.clone(),
+            view_name: v.name.clone(),
+            owner: v.owner.clone(),
+            column,
+            view: d,
+        }));
+        archive.add(obj);
+    }
+    Ok(data)
+}
+
+impl Render for ViewRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        let v = &self.views.rows[self.index];
+        let obj = &archive.objects[id];
+        let q = &ctx.quoting;
+        let qname = q.qualified(&v.schema, &v.name);
+        let name = q.ident(&v.name);
+        let cols: &[ViewColumn] = self
+            .views
+            .columns
+            .get(&v.oid)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let matview = v.relkind == 'm';
+        let keyword = if matview { "MATERIALIZED VIEW" } else { "VIEW" };
+        let acl_only = v.system || obj.extension.is_some();
+        let mut entries = Vec::new();
+        if !acl_only && schema_on(ctx) {
+            let mut defn = if matview {
+                vsql::create_matview(
+                    q,
+                    &vsql::MatviewSpec {
+                        qname: &qname,
+                        reloptions: v.reloptions.as_deref(),
+                        toast_reloptions: v.toast_reloptions.as_deref(),
+                        viewdef: v.viewdef.as_deref().unwrap_or_default(),
+                    },
+                )
+            } else if obj.repairs.dummy_view {
+                let dummy: Vec<vsql::DummyColumn> = cols
+                    .iter()
+                    .map(|c| vsql::DummyColumn {
+                        type_name: c.type_name.clone(),
+                        collation: c.collation.as_ref().map(|(s, n)| q.qualified(s, n)),
+                        name: q.ident(&c.name),
+                    })
+                    .collect();
+                vsql::create_dummy_view(&qname, &dummy)
+            } else {
+                match self.views.spec(self.index, &qname) {
+                    Some(spec) => vsql::create_view(q, &spec),
+                    None => String::new(),
+                }
+            };
+            let settings: Vec<vsql::ColumnSettings> = cols
+                .iter()
+                .map(|c| vsql::ColumnSettings {
+                    name: q.ident(&c.name),
+                    stattarget: c.stattarget,
+                    attstorage: c.attstorage,
+                    typstorage: c.typstorage,
+                    compression: c.compression,
+                    options: c.options.clone(),
+                })
+                .collect();
+            defn.push_str(&vsql::column_settings(
+                &qname,
+                &settings,
+                ctx.opts.no_toast_compression,
+            ));
+            if matview {
+                defn.push_str(&vsql::replica_identity(&qname, v.replident));
+            }
+            entries.push(Entry {
+                tag: v.name.clone(),
+                desc: keyword.into(),
+                schema: Some(v.schema.clone()),
+                owner: Some(v.owner.clone()),
+                tablespace: matview.then(|| v.tablespace.clone()),
+                table_am: if matview { v.am.clone() } else { None },
+                defn,
+                owner_object: Some(format!("{keyword} {qname}")),
+                ..Entry::default()
+            });
+            let sat = Satellite {
+                keyword,
+                tag_name: &name,
+                sql_name: &qname,
+                schema: Some(&v.schema),
+                owner: Some(&v.owner),
+                address: (PG_CLASS, v.oid, 0),
+            };
+            entries.extend(comment_entry(ctx, &sat));
+            for c in cols {
+                let tag_name = format!("{name}.{}", q.ident(&c.name));
+                let sql_name = format!("{qname}.{}", q.ident(&c.name));
+                let sat = Satellite {
+                    keyword: "COLUMN",
+                    tag_name: &tag_name,
+                    sql_name: &sql_name,
+                    schema: Some(&v.schema),
+                    owner: Some(&v.owner),
+                    address: (PG_CLASS, v.oid, c.attnum as i32),
+                };
+                entries.extend(comment_entry(ctx, &sat));
+            }
+            entries.extend(security_labels(ctx, v, cols, keyword, &name, &qname));
+        }
+        if schema_on(ctx) {
+            let sat = Satellite {
+                keyword: "TABLE",
+                tag_name: &name,
+                sql_name: &qname,
+                schema: Some(&v.schema),
+                owner: Some(&v.owner),
+                address: (PG_CLASS, v.oid, 0),
+            };
+            let spec = AclSpec {
+                object_type: "TABLE",
+                acl: v.acl.as_deref(),
+                acl_default: &v.acl_default,
+                owner_name: Some(&v.owner),
+                column: None,
+            };
+            entries.extend(acl_entry(ctx, &sat, &spec));
+            for c in cols {
+                let col = q.ident(&c.name);
+                let tag_name = format!("{name}.{col}");
+                let sat = Satellite {
+                    keyword: "COLUMN",
+                    tag_name: &tag_name,
+                    sql_name: &qname,
+                    schema: Some(&v.schema),
+                    owner: Some(&v.owner),
+                    address: (PG_CLASS, v.oid, c.attnum as i32),
+                };
+                let spec = AclSpec {
+                    object_type: "TABLE",
+                    acl: c.acl.as_deref(),
+                    acl_default: "{}",
+                    owner_name: Some(&v.owner),
+                    column: Some(&col),
+                };
+                entries.extend(acl_entry(ctx, &sat, &spec));
+            }
+        }
+        entries
+    }
+}
+
+/// One SECURITY LABEL entry for a relation and its columns.
+fn security_labels(
+    ctx: &RenderContext,
+    v: &ViewRow,
+    cols: &[ViewColumn],
+    keyword: &str,
+    name: &str,
+    qname: &str,
+) -> Option<Entry> {
+    if ctx.opts.no_security_labels {
+        return None;
+    }
+    let q = &ctx.quoting;
+    let mut defn = String::new();
+    let mut add = |target: String, sub: i32| {
+        if let Some(labels) = ctx.security_labels.get(&(PG_CLASS, v.oid, sub)) {
+            for (provider, label) in labels {
+                defn.push_str(&format!(
+                    "SECURITY LABEL FOR {} ON {target} IS {};\n",
+                    q.ident(provider),
+                    crate::sql::quote::literal(label)
+                ));
+            }
+        }
+    };
+    add(format!("{keyword} {qname}"), 0);
+    for c in cols {
+        add(
+            format!("COLUMN {qname}.{}", q.ident(&c.name)),
+            c.attnum as i32,
+        );
+    }
+    if defn.is_empty() {
+        return None;
+    }
+    Some(Entry {
+        tag: format!("{keyword} {name}"),
+        desc: "SECURITY LABEL".into(),
+        schema: Some(v.schema.clone()),
+        owner: Some(v.owner.clone()),
+        defn,
+        ..Entry::default()
+    })
+}
+
+impl Render for DefaultRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        let Role::AttrDef { table } = archive.objects[id].role else {
+            return Vec::new();
+        };
+        if !relation_printed(archive, table) || !schema_on(ctx) {
+            return Vec::new();
+        }
+        let q = &ctx.quoting;
+        let qname = q.qualified(&self.schema, &self.view_name);
+        vec![Entry {
+            tag: format!("{} {}", self.view_name, self.column),
+            desc: "DEFAULT".into(),
+            schema: Some(self.schema.clone()),
+            owner: Some(self.owner.clone()),
+            defn: vsql::column_default(&qname, &q.ident(&self.column), &self.view.expr),
+            ..Entry::default()
+        }]
+    }
+}
+
+#[derive(Debug)]
+struct RuleRender {
+    rule: RuleRow,
+    table_id: DumpId,
+    table: RelationRow,
+    /// For ON SELECT rules: the view's data and row.
+    view: Option<(Arc<Views>, usize)>,
+}
+
+/// Reads every rule; adds them (ON SELECT rules of views as non-separate
+/// rules the view depends on), and each matview's REFRESH object.
+pub async fn collect_rules(
+    cat: &Catalog<'_>,
+    archive: &mut Archive,
+    views: &Arc<Views>,
+    rels: &HashMap<u32, RelationRow>,
+) -> Result<(), CatalogError> {
+    for r in postdata::rules(cat).await? {
+        let (Some(table), Some(info)) = (archive.find(PG_CLASS, r.table), rels.get(&r.table))
+        else {
+            continue;
+        };
+        let relkind = match archive.objects[table].role {
+            Role::Relation { relkind } => relkind,
+            _ => 'r',
+        };
+        let mut obj = DumpObject::new(
+            Kind::Rule,
+            (PG_REWRITE, r.oid),
+            Some(info.schema.clone()),
+            r.name.clone(),
+        );
+        obj.tie = TieBreak::Text(info.name.clone());
+        let return_rule = matches!(relkind, 'v' | 'm') && r.ev_type == '1' && r.is_instead;
+        let view = if return_rule {
+            views.by_oid.get(&r.table).map(|&i| (views.clone(), i))
+        } else {
+            None
+        };
+        obj.render = Some(Arc::new(RuleRender {
+            rule: r,
+            table_id: table,
+            table: info.clone(),
+            view,
+        }));
+        if return_rule {
+            obj.role = Role::ReturnRule { view: table };
+            let id = archive.add(obj);
+            archive.add_dep(table, id);
+        } else {
+            obj.role = Role::OtherRule;
+            obj.repairs.separate = true;
+            let id = archive.add(obj);
+            archive.add_dep(id, table);
+        }
+    }
+    Ok(())
+}
+
+impl Render for RuleRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        let obj = &archive.objects[id];
+        let table = self.table_id;
+        if !obj.repairs.separate || !relation_printed(archive, table) || !schema_on(ctx) {
+            return Vec::new();
+        }
+        let q = &ctx.quoting;
+        let t = &self.table;
+        let qtable = q.qualified(&t.schema, &t.name);
+        let rule_name = q.ident(&self.rule.name);
+        let defn = match (&self.view, &self.rule.ruledef) {
+            (Some((views, i)), _) => {
+                let body = match views.spec(*i, &qtable) {
+                    Some(spec) => vsql::create_or_replace_view(q, &spec),
+                    None => return Vec::new(),
+                };
+                // A firing-state change follows the view text.
+                psql::rule(
+                    body.trim_end_matches('\n'),
+                    &qtable,
+                    &rule_name,
+                    self.rule.ev_enabled,
+                )
+            }
+            (None, Some(def)) => psql::rule(def, &qtable, &rule_name, self.rule.ev_enabled),
+            (None, None) => return Vec::new(),
+        };
+        let mut entries = vec![Entry {
+            tag: format!("{} {}", t.name, self.rule.name),
+            desc: "RULE".into(),
+            schema: Some(t.schema.clone()),
+            owner: Some(t.owner.clone()),
+            defn,
+            ..Entry::default()
+        }];
+        let keyword = format!("RULE {rule_name} ON");
+        let tag_name = q.ident(&t.name);
+        let sat = Satellite {
+            keyword: &keyword,
+            tag_name: &tag_name,
+            sql_name: &qtable,
+            schema: Some(&t.schema),
+            owner: Some(&t.owner),
+            address: (PG_REWRITE, self.rule.oid, 0),
+        };
+        entries.extend(comment_entry(ctx, &sat));
+        entries
+    }
+}
+
+#[derive(Debug)]
+struct RefreshRender {
+    views: Arc<Views>,
+    index: usize,
+    populated: bool,
+}
+
+/// Adds a REFRESH object per matview (extension members have none), each
+/// depending on its matview and on the refreshes of the matviews it reads.
+pub async fn collect_refreshes(
+    cat: &Catalog<'_>,
+    archive: &mut Archive,
+    views: &Arc<Views>,
+) -> Result<(), CatalogError> {
+    let mut refresh_of: HashMap<u32, DumpId> = HashMap::new();
+    let mut populated: HashMap<u32, bool> = HashMap::new();
+    for (i, v) in views.rows.iter().enumerate() {
+        if v.relkind != 'm' || v.is_member || v.system {
+            continue;
+        }
+        let Some(table) = archive.find(PG_CLASS, v.oid) else {
+            continue;
+        };
+        let mut obj = DumpObject::new(
+            Kind::RefreshMatview,
+            (PG_CLASS, v.oid),
+            Some(v.schema.clone()),
+            v.name.clone(),
+        );
+        obj.deps.push(table);
+        obj.payload = i;
+        let id = archive.add(obj);
+        refresh_of.insert(v.oid, id);
+        populated.insert(v.oid, v.populated);
+    }
+    for (mv, reads) in views::matview_reads(cat).await? {
+        let (Some(&a), Some(&b)) = (refresh_of.get(&mv), refresh_of.get(&reads)) else {
+            continue;
+        };
+        archive.add_dep(a, b);
+        if !populated[&reads] {
+            populated.insert(mv, false);
+        }
+    }
+    for (oid, id) in refresh_of {
+        let index = views.by_oid[&oid];
+        archive.objects[id].render = Some(Arc::new(RefreshRender {
+            views: views.clone(),
+            index,
+            populated: populated[&oid],
+        }));
+    }
+    Ok(())
+}
+
+impl Render for RefreshRender {
+    fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
+        let _ = (id, archive);
+        if !self.populated || !schema_on(ctx) || !data_on(ctx) {
+            return Vec::new();
+        }
+        let v = &self.views.rows[self.index];
+        let qname = ctx.quoting.qualified(&v.schema, &v.name);
+        vec![Entry {
+            tag: v.name.clone(),
+            desc: "MATERIALIZED VIEW DATA".into(),
+            schema: Some(v.schema.clone()),
+            owner: Some(v.owner.clone()),
+            defn: vsql::refresh_matview(&qname),
+            pass: Pass::PostAcl,
+            ..Entry::default()
+        }]
+    }
+}
+
+/// Everything this family adds at the post-data point of the collection:
+/// default privileges, event triggers, triggers, rules, policies, matview
+/// refreshes and large objects (in pg_dump's relative order).
+pub async fn collect_post_data(
+    cat: &Catalog<'_>,
+    archive: &mut Archive,
+    views: &Arc<Views>,
+) -> Result<(), CatalogError> {
+    super::default_acls::collect(cat, archive).await?;
+    super::triggers::collect_event_triggers(cat, archive).await?;
+    let rels: HashMap<u32, RelationRow> = postdata::relations(cat)
+        .await?
+        .into_iter()
+        .map(|r| (r.oid, r))
+        .collect();
+    super::triggers::collect(cat, archive, &rels).await?;
+    collect_rules(cat, archive, views, &rels).await?;
+    super::policies::collect(cat, archive, &rels).await?;
+    collect_refreshes(cat, archive, views).await?;
+    super::large_objects::collect(cat, archive).await?;
+    Ok(())
+}

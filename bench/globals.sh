@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times `-g` of ours and of the reference pg_dumpall 18.6, side by side, on
-# a cluster with 2,000 roles and 20,000 memberships (issue: foundation).
+# a cluster with 2,000 roles and about 20,000 memberships (issue: foundation).
 # Usage: bench/globals.sh [RUNS]
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-5}
@@ -12,11 +12,15 @@ BEGIN
   FOR i IN 1..2000 LOOP
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', 'role_' || i, 'pw' || i);
   END LOOP;
-  -- 20,000 memberships: role i is granted to the 10 roles after it.
-  FOR i IN 1..2000 LOOP
-    FOR j IN 1..10 LOOP
-      EXECUTE format('GRANT %I TO %I', 'role_' || i, 'role_' || ((i + j - 1) % 2000 + 1));
+  -- 20,000 memberships: roles 1..200 are groups; each of the other
+  -- 1,800 roles belongs to 11 or 12 of them (flat, as real clusters are).
+  FOR i IN 201..2000 LOOP
+    FOR j IN 0..10 LOOP
+      EXECUTE format('GRANT %I TO %I', 'role_' || ((i * 7 + j * 13) % 200 + 1), 'role_' || i);
     END LOOP;
+  END LOOP;
+  FOR i IN 1..200 LOOP
+    EXECUTE format('GRANT %I TO %I WITH ADMIN OPTION', 'role_' || i, 'role_' || (2000 - i));
   END LOOP;
 END $$;
 SQL

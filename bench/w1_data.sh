@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# W1, data-heavy: 4 databases of pgbench data (scale 15 each by default), one
+# with an extra bytea table and jsonb table (100 MB each by default). Times a
+# full dump to /dev/null with ours and the reference side by side, and
+# reports peak RSS (ours must stay flat: data streams).
+# Usage: bench/w1_data.sh [RUNS]   env: SCALE=15 EXTRA_MB=100
+source "$(dirname "$0")/common.sh"
+RUNS=${1:-3}
+SCALE=${SCALE:-15}
+EXTRA_MB=${EXTRA_MB:-100}
+start_cluster
+for i in 1 2 3 4; do
+  psql_run -c "CREATE DATABASE bench$i"
+  "$REFBIN/pgbench" -q -i -s "$SCALE" "${CONN[@]}" "bench$i" >/dev/null 2>&1
+done
+psql_run -d bench1 <<SQL
+CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 64), 'hex') FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
+CREATE TABLE docs (id int PRIMARY KEY, j jsonb);
+INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'name', md5(g::text), 'tags', jsonb_build_array(md5((g+1)::text), md5((g+2)::text)), 'pad', repeat('x', 900)) FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
+ANALYZE;
+SQL
+psql_run -Atc "SELECT pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database"
+"$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/ref.sql"
+"$OURS" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/ours.sql"
+if cmp -s <(grep -av '^-- Dumped by' "$BENCH_DIR/ref.sql") <(grep -av '^-- Dumped by' "$BENCH_DIR/ours.sql"); then
+  echo "outputs: byte-identical ($(du -h "$BENCH_DIR/ref.sql" | cut -f1))"
+else echo "outputs: DIFFER" >&2; exit 1; fi
+rm -f "$BENCH_DIR/ref.sql" "$BENCH_DIR/ours.sql"
+time_best "reference pg_dumpall" "$RUNS" "$REFBIN/pg_dumpall" "${CONN[@]}"; REF=$LAST_TIME
+time_best "pgdumpall-rs" "$RUNS" "$OURS" "${CONN[@]}"; OURS_T=$LAST_TIME
+echo "ratio (ours / reference): $(echo "scale=3; $OURS_T / $REF" | bc)"
+echo "peak RSS: reference $(peak_rss_kb "$REFBIN/pg_dumpall" "${CONN[@]}") KiB (plus one pg_dump per database), ours $(peak_rss_kb "$OURS" "${CONN[@]}") KiB"

@@ -40,6 +40,25 @@ SQL
 CREATE SCHEMA app AUTHORIZATION app_owner;
 COMMENT ON SCHEMA app IS 'application objects';
 GRANT USAGE ON SCHEMA app TO readers;
+SET ROLE app_owner;
+CREATE TYPE app.status AS ENUM ('new', 'paid', 'shipped');
+CREATE TABLE app.customers (id serial PRIMARY KEY, name text NOT NULL, email text UNIQUE);
+CREATE TABLE app.orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id int NOT NULL REFERENCES app.customers ON DELETE CASCADE,
+    status app.status NOT NULL DEFAULT 'new',
+    total numeric(10,2) CHECK (total >= 0),
+    placed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX orders_customer_idx ON app.orders (customer_id);
+CREATE FUNCTION app.customer_total(c int) RETURNS numeric LANGUAGE sql STABLE
+    RETURN (SELECT coalesce(sum(total), 0) FROM app.orders WHERE customer_id = c);
+CREATE VIEW app.customer_totals AS SELECT id, name, app.customer_total(id) AS total FROM app.customers;
+INSERT INTO app.customers (name, email) VALUES ('Ada', 'ada@example.com'), ('Bob "the builder"', NULL);
+INSERT INTO app.orders (customer_id, status, total, placed_at)
+    VALUES (1, 'paid', 12.50, '2026-01-02 03:04:05+00'), (2, 'new', 0, '2026-02-03 04:05:06+00');
+GRANT SELECT ON ALL TABLES IN SCHEMA app TO readers;
+RESET ROLE;
 SQL
 ARGS=("$@")
 [ ${#ARGS[@]} -gt 0 ] || ARGS=()

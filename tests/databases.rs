@@ -24,30 +24,18 @@ fn load(cluster: &Cluster) {
     cluster.psql_file("postgres", &fixture("databases.sql"));
 }
 
-fn args_with_key<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut v = args.to_vec();
-    v.extend(["--restrict-key", RESTRICT_KEY]);
-    v
-}
-
 cluster_test!(databases_match_reference_for_every_option_set, |version| {
     let cluster = Cluster::start(version);
     load(&cluster);
     for args in OPTION_SETS {
-        let args = args_with_key(args);
-        let context = format!("{version} {}", args.join(" "));
-        let reference = run_reference(&cluster, &args);
-        let ours = run_ours(&cluster, &args);
-        assert_success(&reference, &format!("reference {context}"));
-        assert_success(&ours, &format!("ours {context}"));
-        assert_same_dump(&ours.stdout, &reference.stdout, &context);
+        assert_matches_reference(&cluster, args);
     }
 });
 
 cluster_test!(databases_restore_like_the_reference, |version| {
     let cluster = Cluster::start(version);
     load(&cluster);
-    let args = args_with_key(&["-c", "--exclude-database=excluded_db"]);
+    let args = with_restrict_key(&["-c", "--exclude-database=excluded_db"]);
     let reference = run_reference(&cluster, &args);
     let ours = run_ours(&cluster, &args);
     assert_success(&ours, "ours -c");
@@ -75,7 +63,7 @@ cluster_test!(
         );
         let file = cluster.dir().join("full.sql");
         let file_arg = file.to_str().unwrap().to_owned();
-        let out = run_ours(&cluster, &args_with_key(&["-f", &file_arg]));
+        let out = run_ours(&cluster, &with_restrict_key(&["-f", &file_arg]));
         assert_eq!(out.status.code(), Some(1));
         let stderr = lossy(&out.stderr);
         assert!(

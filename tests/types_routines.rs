@@ -19,30 +19,18 @@ fn load(cluster: &Cluster) {
     cluster.psql_file("postgres", &fixture("types_routines.sql"));
 }
 
-fn args_with_key<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut v = args.to_vec();
-    v.extend(["--restrict-key", RESTRICT_KEY]);
-    v
-}
-
 cluster_test!(types_routines_match_reference, |version| {
     let cluster = Cluster::start(version);
     load(&cluster);
     for args in OPTION_SETS {
-        let args = args_with_key(args);
-        let context = format!("{version} {}", args.join(" "));
-        let reference = run_reference(&cluster, &args);
-        let ours = run_ours(&cluster, &args);
-        assert_success(&reference, &format!("reference {context}"));
-        assert_success(&ours, &format!("ours {context}"));
-        assert_same_dump(&ours.stdout, &reference.stdout, &context);
+        assert_matches_reference(&cluster, args);
     }
 });
 
 cluster_test!(types_routines_restore_like_the_reference, |version| {
     let cluster = Cluster::start(version);
     load(&cluster);
-    let args = args_with_key(&[]);
+    let args = with_restrict_key(&[]);
     let reference = run_reference(&cluster, &args);
     let ours = run_ours(&cluster, &args);
     assert_success(&reference, "reference");

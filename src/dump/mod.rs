@@ -220,21 +220,13 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 fn unsupported_database_option(o: &Options) -> Option<&'static str> {
     let checks: &[(bool, &'static str)] = &[
         (o.binary_upgrade, "--binary-upgrade"),
-        (o.data_only, "-a/--data-only"),
-        (o.schema_only, "-s/--schema-only"),
-        (o.superuser.is_some(), "-S/--superuser"),
         (o.column_inserts, "--column-inserts"),
         (o.inserts, "--inserts"),
         (o.rows_per_insert.is_some(), "--rows-per-insert"),
         (o.on_conflict_do_nothing, "--on-conflict-do-nothing"),
-        (o.disable_triggers, "--disable-triggers"),
-        (o.no_data, "--no-data"),
-        (o.no_schema, "--no-schema"),
         (o.statistics, "--statistics"),
         (o.statistics_only, "--statistics-only"),
-        (o.sequence_data, "--sequence-data"),
         (o.lock_wait_timeout.is_some(), "--lock-wait-timeout"),
-        (o.no_policies, "--no-policies"),
     ];
     checks.iter().find(|(on, _)| *on).map(|(_, name)| *name)
 }

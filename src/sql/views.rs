@@ -5,32 +5,14 @@
 //! DATA`, per-column settings and `REFRESH MATERIALIZED VIEW`.
 
 use super::acl::split_acl_array;
-use super::quote::{literal, Quoting};
+use super::quote::Quoting;
 
 /// `name=value, ...` from a reloptions array (its text form), each name
 /// prefixed with `prefix` (`toast.`): names are quoted as identifiers,
 /// values are left bare when identifier quoting would leave them
 /// unchanged, else written as string literals.
 pub fn reloptions(q: &Quoting, array: &str, prefix: &str) -> String {
-    let mut out = String::new();
-    for (i, option) in split_acl_array(array).iter().enumerate() {
-        let (name, value) = match option.find('=') {
-            Some(at) => (&option[..at], &option[at + 1..]),
-            None => (option.as_str(), ""),
-        };
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(prefix);
-        out.push_str(&q.ident(name));
-        out.push('=');
-        if q.ident(value) == value {
-            out.push_str(value);
-        } else {
-            out.push_str(&literal(value));
-        }
-    }
-    out
+    super::table::reloptions(q, &split_acl_array(array), prefix)
 }
 
 /// Whether a reloptions array (text form) holds any option.

@@ -1579,3 +1579,28 @@ pub fn restore_round_trip_into(
 pub fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+// ---------------------------------------------------------------------------
+// Differential comparison in one call
+// ---------------------------------------------------------------------------
+
+/// `args` followed by `--restrict-key RESTRICT_KEY`.
+pub fn with_restrict_key<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.extend(["--restrict-key", RESTRICT_KEY]);
+    v
+}
+
+/// Runs the reference and ours against `cluster` with `args` (plus the
+/// restrict key), asserts both succeed and their dumps are byte-identical
+/// (but for the "-- Dumped by" lines). Returns `(ours, reference)`.
+pub fn assert_matches_reference(cluster: &Cluster, args: &[&str]) -> (Output, Output) {
+    let args = with_restrict_key(args);
+    let context = format!("{} {}", cluster.version(), args.join(" "));
+    let reference = run_reference(cluster, &args);
+    let ours = run_ours(cluster, &args);
+    assert_success(&reference, &format!("reference {context}"));
+    assert_success(&ours, &format!("ours {context}"));
+    assert_same_dump(&ours.stdout, &reference.stdout, &context);
+    (ours, reference)
+}

@@ -62,8 +62,10 @@ pub fn run(argv: &[std::ffi::OsString]) -> i32 {
     if let Err(e) = args::check_conflicts(&opts) {
         return usage_failure(&e);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the dump is a sequence of round trips to the server, and
+    // keeping the connection tasks on the same thread as the driver saves
+    // a cross-thread wake-up per message.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -77,3 +77,35 @@ cluster_test!(
         assert!(!file.exists());
     }
 );
+
+cluster_test!(random_restrict_keys_like_the_reference, |version| {
+    let cluster = Cluster::start(version);
+    load(&cluster);
+    // Without --restrict-key every part (globals, each database) gets its
+    // own random 63-character key, as pg_dumpall's pg_dump runs do.
+    let keys = |out: &[u8]| -> Vec<String> {
+        let text = lossy(out);
+        let mut keys: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("\\restrict "))
+            .map(str::to_owned)
+            .collect();
+        keys.dedup();
+        keys
+    };
+    let args = ["--exclude-database=excluded_db"];
+    let ours = run_ours(&cluster, &args);
+    let reference = run_reference(&cluster, &args);
+    assert_success(&ours, "ours without --restrict-key");
+    let ours_keys = keys(&ours.stdout);
+    let reference_keys = keys(&reference.stdout);
+    assert_eq!(ours_keys.len(), reference_keys.len(), "one key per part");
+    for k in &ours_keys {
+        assert_eq!(k.len(), 63);
+        assert!(k.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+    let mut distinct = ours_keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), ours_keys.len(), "keys repeat: {ours_keys:?}");
+});

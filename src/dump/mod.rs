@@ -1,8 +1,10 @@
 //! The dump driver: connects, sets the session up as pg_dumpall does,
 //! writes the header, the global objects and the per-database parts.
 
+pub mod content;
 pub mod database;
 pub mod globals;
+pub mod inserts;
 pub mod objects;
 pub mod session;
 
@@ -142,6 +144,22 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
     let excluded =
         crate::catalog::globals::databases_matching(&session.catalog(), &regexes).await?;
 
+    // pg_dump's own option checks fail on the first database it dumps;
+    // we check before writing anything.
+    if let (true, Some(message)) = (parts.databases, content::validate(opts)) {
+        let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
+        if let Some(first) = names
+            .iter()
+            .find(|n| n.as_str() != "template0" && !excluded.contains(n))
+        {
+            diag::error(&message);
+            return Err(DumpError::Other(format!(
+                "pg_dump failed on database \"{}\", exiting",
+                text::display(first)
+            )));
+        }
+    }
+
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, !opts.no_sync)?,
         None => Sink::stdout(),
@@ -198,7 +216,7 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
                 sink.write_text(&format!("\\connect {name}\n\n"))?;
             }
             if let Err(e) =
-                database::dump_database(&connector, opts, &name, &key, mode, &mut sink).await
+                database::dump_database(&connector, opts, &name, &restrict_key(opts), mode, &mut sink).await
             {
                 e.report();
                 return Err(DumpError::Other(format!(
@@ -220,13 +238,6 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 fn unsupported_database_option(o: &Options) -> Option<&'static str> {
     let checks: &[(bool, &'static str)] = &[
         (o.binary_upgrade, "--binary-upgrade"),
-        (o.column_inserts, "--column-inserts"),
-        (o.inserts, "--inserts"),
-        (o.rows_per_insert.is_some(), "--rows-per-insert"),
-        (o.on_conflict_do_nothing, "--on-conflict-do-nothing"),
-        (o.statistics, "--statistics"),
-        (o.statistics_only, "--statistics-only"),
-        (o.lock_wait_timeout.is_some(), "--lock-wait-timeout"),
     ];
     checks.iter().find(|(on, _)| *on).map(|(_, name)| *name)
 }
@@ -254,7 +265,9 @@ fn utf8(s: &str) -> Result<String, DumpError> {
     })
 }
 
-/// The `\restrict` key: the user's, or 63 random alphanumerics.
+/// The `\restrict` key: the user's, or 63 random alphanumerics (a fresh one
+/// for the globals part and for each database, as pg_dumpall's pg_dump runs
+/// each make their own).
 fn restrict_key(opts: &Options) -> String {
     if let Some(k) = &opts.restrict_key {
         return k.clone();

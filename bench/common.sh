@@ -27,7 +27,7 @@ start_cluster() {
   BENCH_PORT=${BENCH_PORT:-5470}
   run_as_server_user "$PGBIN/initdb" -D "$BENCH_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
   run_as_server_user "$PGBIN/pg_ctl" -D "$BENCH_DIR/data" -l "$BENCH_DIR/log" -w \
-    -o "-p $BENCH_PORT -k $BENCH_DIR -c listen_addresses='' -c fsync=off -c shared_buffers=256MB" start >/dev/null
+    -o "-p $BENCH_PORT -k $BENCH_DIR -c listen_addresses='' -c fsync=off -c shared_buffers=256MB -c max_locks_per_transaction=256" start >/dev/null
   trap stop_cluster EXIT
   CONN=(-h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres)
 }

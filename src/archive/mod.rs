@@ -458,7 +458,9 @@ impl Archive {
                     }
                 }
                 (Kind::RelStats, Role::RelStats { relkind }) => {
-                    if matches!(relkind, 'i' | 'I' | 'm') {
+                    // A matview's statistics follow its REFRESH (marked
+                    // postponed) when its data is dumped.
+                    if matches!(relkind, 'i' | 'I') || obj.repairs.postponed {
                         Section::PostData
                     } else {
                         Section::Data

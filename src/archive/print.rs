@@ -58,6 +58,30 @@ impl Printer {
         self.current_am = None;
     }
 
+    /// Switches the tracked session user (None: `DEFAULT`), printing
+    /// `SET SESSION AUTHORIZATION` only when it changes.
+    pub fn become_user(&mut self, user: Option<&str>) -> String {
+        let wanted = user.map(str::to_string);
+        if self.current_user.as_ref() == Some(&wanted) {
+            return String::new();
+        }
+        self.current_user = Some(wanted);
+        match user {
+            Some(u) => format!("SET SESSION AUTHORIZATION {};\n\n", literal_conn(u)),
+            None => "SET SESSION AUTHORIZATION DEFAULT;\n\n".to_string(),
+        }
+    }
+
+    /// Switches to an entry's owner, in `--use-set-session-authorization`
+    /// mode only.
+    pub fn become_owner(&mut self, e: &Entry) -> String {
+        if !self.opts.use_set_session_authorization || self.opts.no_owner {
+            return String::new();
+        }
+        let owner = e.owner.clone().filter(|o| !o.is_empty());
+        self.become_user(owner.as_deref())
+    }
+
     /// Everything an entry prints before its data (for data entries) or in
     /// full (for the rest, together with [`Printer::end`]).
     pub fn begin(&mut self, e: &Entry) -> String {

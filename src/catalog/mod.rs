@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod postdata;
 pub mod relations;
 pub mod routines;
+pub mod statistics;
 pub mod types;
 pub mod views;
 
@@ -19,6 +20,9 @@ pub struct Catalog<'a> {
     pub client: &'a Client,
     /// `server_version_num`, e.g. 160004.
     pub server_version_num: i32,
+    /// `--lock-wait-timeout`: the statement_timeout the table locks run
+    /// under (a byte string, sent as a literal).
+    pub lock_wait_timeout: Option<String>,
 }
 
 #[derive(Debug, Error)]
@@ -38,11 +42,22 @@ impl CatalogError {
     }
 }
 
+/// libpq's words for a connection that went away.
+const CONNECTION_LOST: &str = "server closed the connection unexpectedly\n\
+     \tThis probably means the server terminated abnormally\n\
+     \tbefore or while processing the request.";
+
 /// libpq's rendering of a server error (`ERROR:  msg`), or the client-side
 /// error text.
 pub fn server_message(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
+        // A FATAL error ends the session: libpq adds that the connection
+        // went away.
+        Some(db) if db.severity() == "FATAL" => {
+            format!("FATAL:  {}\n{CONNECTION_LOST}", db.message())
+        }
         Some(db) => format!("{}:  {}", db.severity(), db.message()),
+        None if err.is_closed() => CONNECTION_LOST.to_string(),
         None => {
             use std::error::Error as _;
             let mut text = err.to_string();

@@ -509,10 +509,16 @@ pub async fn sequence_values(
         }
         return Ok(out);
     }
+    let sendable = Sendable::prepare(
+        cat,
+        seqs.iter()
+            .flat_map(|(_, schema, name)| [schema.as_str(), name.as_str()]),
+    )
+    .await?;
     for chunk in seqs.chunks(200) {
         let mut parts = Vec::with_capacity(chunk.len());
         for (oid, schema, name) in chunk {
-            let qname = sendable_qualified(cat, schema, name).await?;
+            let qname = sendable.qualified(schema, name);
             parts.push(format!(
                 "SELECT {oid}::pg_catalog.oid, last_value, is_called FROM {qname}"
             ));
@@ -539,27 +545,72 @@ pub fn server_text(sql: &str) -> Result<String, CatalogError> {
     })
 }
 
-/// A quoted identifier that [`server_text`] can send: the usual quoting
-/// when its bytes are valid UTF-8, else a Unicode-escaped `U&"..."`
-/// identifier built from the name's UTF-8 form (asked from the server,
-/// which converts the escapes back into its own encoding).
-pub async fn sendable_ident(cat: &Catalog<'_>, name: &str) -> Result<String, CatalogError> {
-    let quoted = crate::sql::quote::Quoting::default().ident(name);
-    if String::from_utf8(crate::text::to_bytes(&quoted)).is_ok() {
-        return Ok(quoted);
+/// Quoted identifiers that [`server_text`] can send: the usual quoting
+/// when a name's bytes are valid UTF-8, else a Unicode-escaped `U&"..."`
+/// identifier built from the name's UTF-8 form.  The UTF-8 forms of all
+/// such names are asked from the server in one query (which converts the
+/// escapes back into its own encoding when it reads them).
+#[derive(Debug, Default)]
+pub struct Sendable {
+    escaped: std::collections::HashMap<String, String>,
+}
+
+impl Sendable {
+    /// Prepares the sendable forms of `names` (one query at most).
+    pub async fn prepare<'a>(
+        cat: &Catalog<'_>,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Sendable, CatalogError> {
+        let mut todo: Vec<Raw> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            if std::str::from_utf8(&crate::text::to_bytes(name)).is_err() && seen.insert(name) {
+                todo.push(Raw(name.to_string()));
+            }
+        }
+        let mut escaped = std::collections::HashMap::new();
+        if todo.is_empty() {
+            return Ok(Sendable { escaped });
+        }
+        let sql = "SELECT pg_catalog.convert_to(u.name, 'UTF8') \
+                   FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(name, n) \
+                   ORDER BY u.n";
+        // A name whose bytes have no UTF-8 form (a SQL_ASCII database)
+        // cannot be sent at all: say so rather than report the conversion
+        // error.
+        let cannot = || CatalogError::Query {
+            message: format!(
+                "pgdumpall-rs cannot dump objects whose names are not valid UTF-8 (\"{}\") yet",
+                crate::text::display(&todo[0].0)
+            ),
+            query: sql.into(),
+        };
+        let rows = cat
+            .client
+            .query(sql, &[&todo])
+            .await
+            .map_err(|_| cannot())?;
+        for (name, row) in todo.iter().zip(&rows) {
+            let bytes: Vec<u8> = row.get(0);
+            let text = String::from_utf8(bytes).map_err(|_| cannot())?;
+            escaped.insert(name.0.clone(), unicode_ident(&text));
+        }
+        Ok(Sendable { escaped })
     }
-    let sql = "SELECT pg_catalog.convert_to($1::text, 'UTF8')";
-    let rows = cat
-        .client
-        .query(sql, &[&Raw(name.to_string())])
-        .await
-        .map_err(|e| CatalogError::query(e, sql))?;
-    let bytes: Vec<u8> = rows[0].get(0);
-    let text = String::from_utf8(bytes).map_err(|_| CatalogError::Query {
-        message: "name is not valid UTF-8".into(),
-        query: sql.into(),
-    })?;
-    Ok(unicode_ident(&text))
+
+    /// The sendable quoted form of `name` (which must have been prepared
+    /// if it is not valid UTF-8).
+    pub fn ident(&self, name: &str) -> String {
+        match self.escaped.get(name) {
+            Some(e) => e.clone(),
+            None => crate::sql::quote::Quoting::default().ident(name),
+        }
+    }
+
+    /// `schema.name` with both parts made sendable.
+    pub fn qualified(&self, schema: &str, name: &str) -> String {
+        format!("{}.{}", self.ident(schema), self.ident(name))
+    }
 }
 
 /// `U&"..."` with every non-ASCII character, quote and backslash escaped.
@@ -576,19 +627,6 @@ pub fn unicode_ident(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// `schema.name` with both parts made sendable.
-pub async fn sendable_qualified(
-    cat: &Catalog<'_>,
-    schema: &str,
-    name: &str,
-) -> Result<String, CatalogError> {
-    Ok(format!(
-        "{}.{}",
-        sendable_ident(cat, schema).await?,
-        sendable_ident(cat, name).await?
-    ))
 }
 
 /// Runs a query whose text holds byte strings (quoted names).
@@ -621,9 +659,32 @@ pub async fn column_acls(
 }
 
 /// Locks the given tables (sendable quoted qualified names, see
-/// [`sendable_qualified`]) in ACCESS SHARE mode,
+/// [`Sendable`]) in ACCESS SHARE mode,
 /// in statements of about 100 kB.
 pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
+    // --lock-wait-timeout: each LOCK waits at most that long.
+    if let Some(timeout) = &cat.lock_wait_timeout {
+        let set = format!(
+            "SET statement_timeout = {}",
+            crate::sql::quote::literal_conn(timeout)
+        );
+        cat.client
+            .batch_execute(&server_text(&set)?)
+            .await
+            .map_err(|e| CatalogError::query(e, &set))?;
+    }
+    lock_all(cat, names).await?;
+    if cat.lock_wait_timeout.is_some() {
+        let reset = "SET statement_timeout = 0";
+        cat.client
+            .batch_execute(reset)
+            .await
+            .map_err(|e| CatalogError::query(e, reset))?;
+    }
+    Ok(())
+}
+
+async fn lock_all(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
     let mut sql = String::new();
     for name in names {
         if sql.is_empty() {

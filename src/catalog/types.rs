@@ -159,7 +159,7 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
          pg_catalog.acldefault('T', t.typowner)::text, t.typtype, t.typisdefined, t.typrelid, \
          CASE WHEN t.typrelid = 0 THEN ' '::pg_catalog.\"char\" \
            ELSE (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) END, \
-         (t.typname::text LIKE '\\_%' AND t.typelem <> 0 AND \
+         (pg_catalog.starts_with(t.typname::text, '_') AND t.typelem <> 0 AND \
            (SELECT te.typarray FROM pg_catalog.pg_type te WHERE te.oid = t.typelem) = t.oid), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass \
            AND d.objid = t.oid AND d.deptype = 'e') \

@@ -51,6 +51,7 @@ pub async fn dump_database(
     let cat = Catalog {
         client,
         server_version_num: version,
+        lock_wait_timeout: opts.lock_wait_timeout.clone(),
     };
 
     // Session settings pg_dump uses, then the snapshot.
@@ -64,7 +65,7 @@ pub async fn dump_database(
          SET statement_timeout = 0; SET lock_timeout = 0; \
          SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
         literal(&encoding),
-        opts.extra_float_digits.as_deref().unwrap_or("3"),
+        super::content::extra_float_digits(opts),
     );
     if version >= 170000 {
         setup.push_str(" SET transaction_timeout = 0;");
@@ -116,8 +117,11 @@ pub async fn dump_database(
 
     let meta = metadata(&cat).await?;
     let mut archive = Archive::new();
-    objects::collect_all(&cat, &mut archive).await?;
+    objects::collect_all(&cat, &mut archive, opts).await?;
     add_catalog_dependencies(&cat, &mut archive).await?;
+    if !super::content::dump_schema(opts) {
+        super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
+    }
     archive.add_boundaries();
     let (order, warnings) = sort::sort(&mut archive);
     for w in &warnings {
@@ -148,7 +152,11 @@ pub async fn dump_database(
         }
         if let Some(render) = &obj.render {
             let r: Arc<dyn crate::archive::Render> = render.clone();
-            entries.extend(r.entries(id, &archive, &ctx));
+            entries.extend(
+                r.entries(id, &archive, &ctx)
+                    .into_iter()
+                    .filter(|e| super::content::keep(e, opts)),
+            );
         }
     }
 
@@ -200,17 +208,44 @@ pub async fn dump_database(
                 text.push_str(&printer.end(e));
                 sink.write_text(&text)?;
             }
-            Some(DataSource::Copy { server_copy }) => {
+            Some(source @ (DataSource::Copy { .. } | DataSource::Inserts(_))) => {
+                // --disable-triggers (data-only): the load is wrapped in
+                // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
+                // superuser.
+                let wrap = (opts.disable_triggers
+                    && !super::content::dump_schema(opts)
+                    && e.desc == "TABLE DATA")
+                    .then(|| {
+                        format!(
+                            "{}.{}",
+                            quoting.ident(e.schema.as_deref().unwrap_or("")),
+                            quoting.ident(&e.tag)
+                        )
+                    });
+                if let Some(table) = &wrap {
+                    text.push_str(&printer.become_user(opts.superuser.as_deref()));
+                    text.push_str(&format!("ALTER TABLE {table} DISABLE TRIGGER ALL;\n\n"));
+                    text.push_str(&printer.become_owner(e));
+                }
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
-                copy_out(client, server_copy, sink).await?;
-                sink.write_text("\\.\n\n\n")?;
-                sink.write_text(&printer.end(e))?;
-            }
-            Some(DataSource::Inserts(_)) => {
-                return Err(DumpError::Other(
-                    "INSERT-style data is not supported yet".into(),
-                ));
+                match source {
+                    DataSource::Copy { server_copy } => {
+                        copy_out(client, &e.tag, server_copy, sink).await?;
+                        sink.write_text("\\.\n\n\n")?;
+                    }
+                    DataSource::Inserts(spec) => {
+                        super::inserts::rows_out(client, spec, std_strings, sink).await?;
+                    }
+                    DataSource::LargeObjects { .. } => unreachable!(),
+                }
+                let mut after = String::new();
+                if let Some(table) = &wrap {
+                    after.push_str(&printer.become_user(opts.superuser.as_deref()));
+                    after.push_str(&format!("ALTER TABLE {table} ENABLE TRIGGER ALL;\n\n"));
+                }
+                after.push_str(&printer.end(e));
+                sink.write_text(&after)?;
             }
             Some(DataSource::LargeObjects { oids }) => {
                 text.push_str(&e.data_header);
@@ -242,25 +277,33 @@ pub async fn dump_database(
     Ok(())
 }
 
-/// Streams `COPY ... TO stdout` into the sink as it arrives.
+/// Streams `COPY ... TO stdout` into the sink as it arrives.  A failure
+/// (the connection lost or killed mid-stream) is reported the way pg_dump
+/// reports it: the table's name, the server's message, the command.
 async fn copy_out(
     client: &tokio_postgres::Client,
+    table: &str,
     sql: &str,
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
+    let failed = |e: tokio_postgres::Error, step: &str| {
+        let message = server_message(&e);
+        let program = diag::program();
+        DumpError::Other(format!(
+            "Dumping the contents of table \"{}\" failed: {step} failed.\n\
+             {program}: detail: Error message from server: {message}\n\
+             {program}: detail: Command was: {}",
+            text::display(table),
+            text::display(sql)
+        ))
+    };
     let stream = client
         .copy_out(sql)
         .await
-        .map_err(|e| CatalogError::query(e, sql))?;
+        .map_err(|e| failed(e, "PQgetResult()"))?;
     pin_mut!(stream);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            DumpError::Other(format!(
-                "Dumping the contents of table failed: {}\n{}: detail: Command was: {sql}",
-                server_message(&e),
-                diag::program()
-            ))
-        })?;
+        let chunk = chunk.map_err(|e| failed(e, "PQgetCopyData()"))?;
         sink.write_bytes(&chunk)?;
     }
     Ok(())
@@ -412,7 +455,10 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
         owner_object: Some(format!("DATABASE {name}")),
         ..Entry::default()
     }];
-    if let (Some(comment), false) = (&db.comment, ctx.opts.no_comments) {
+    // Without definitions (-a, --no-schema, --statistics-only) only the
+    // DATABASE and DATABASE PROPERTIES entries remain.
+    let schema = super::content::dump_schema(&ctx.opts);
+    if let (Some(comment), false, true) = (&db.comment, ctx.opts.no_comments, schema) {
         if !comment.is_empty() {
             entries.push(Entry {
                 tag: format!("DATABASE {name}"),
@@ -423,7 +469,7 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
             });
         }
     }
-    if !ctx.opts.no_security_labels && !db.security_labels.is_empty() {
+    if schema && !ctx.opts.no_security_labels && !db.security_labels.is_empty() {
         let mut defn = String::new();
         for (provider, label) in &db.security_labels {
             defn.push_str(&format!(
@@ -440,7 +486,7 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
             ..Entry::default()
         });
     }
-    if !ctx.opts.no_privileges {
+    if schema && !ctx.opts.no_privileges {
         if let Some(acl) = &db.acl {
             let target = AclTarget {
                 object_type: "DATABASE",

@@ -22,6 +22,7 @@ impl Session {
         let cat = Catalog {
             client: &conn.client,
             server_version_num: conn.server_version_num,
+            lock_wait_timeout: None,
         };
         // pg_dumpall's session uses the encoding libpq negotiated: -E, else
         // PGCLIENTENCODING, else what the server picks for this role and
@@ -64,6 +65,7 @@ impl Session {
         Catalog {
             client: &self.conn.client,
             server_version_num: self.conn.server_version_num,
+            lock_wait_timeout: None,
         }
     }
 }
@@ -88,7 +90,7 @@ pub async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, Catalo
         cat,
         "SELECT coalesce((SELECT pg_catalog.substr(cfg, 17) \
            FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) cfg \
-           WHERE cfg LIKE 'client\\_encoding=%' \
+           WHERE pg_catalog.starts_with(cfg, 'client_encoding=') \
              AND s.setdatabase IN (0, d.oid) \
              AND s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user)) \
            ORDER BY (s.setrole <> 0) DESC, (s.setdatabase <> 0) DESC LIMIT 1), \

@@ -3,11 +3,13 @@
 
 pub mod acl;
 pub mod globals;
+pub mod inserts;
 pub mod pattern;
 pub mod postdata;
 pub mod quote;
 pub mod routines;
 pub mod sequence;
+pub mod statistics;
 pub mod table;
 pub mod types;
 pub mod views;

@@ -15,6 +15,7 @@ pub mod policies;
 pub mod routines;
 pub mod schemas;
 pub mod sequences;
+pub mod statistics;
 pub mod tables;
 pub mod triggers;
 pub mod types;
@@ -31,7 +32,11 @@ use crate::catalog::{Catalog, CatalogError};
 /// aggregates, ..., then per-table objects (defaults, checks, indexes,
 /// constraints, triggers, rules, policies), then table data and large
 /// objects.
-pub async fn collect_all(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+pub async fn collect_all(
+    cat: &Catalog<'_>,
+    archive: &mut Archive,
+    opts: &crate::cli::Options,
+) -> Result<(), CatalogError> {
     // [extensions]
     extensions::collect(cat, archive).await?;
     schemas::collect(cat, archive).await?;
@@ -51,6 +56,9 @@ pub async fn collect_all(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(),
     views::collect_post_data(cat, archive, &views).await?;
     // [data]
     relations.collect_data(cat, archive).await?;
+    // [statistics] (pg_dump makes them with their relations; only the
+    // order of loop hunting differs)
+    statistics::collect(cat, archive, opts).await?;
     Ok(())
 }
 

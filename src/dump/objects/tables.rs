@@ -104,6 +104,9 @@ pub struct Model {
     pub seq_values: HashMap<u32, (i64, bool)>,
     /// Server-side COPY statements of tables, by table index.
     pub copy: HashMap<usize, String>,
+    /// Server-side `SELECT <copy columns> FROM ONLY t` of tables, for
+    /// `--inserts`, by table index.
+    pub select: HashMap<usize, String>,
 }
 
 impl Model {
@@ -232,7 +235,7 @@ pub async fn collect(
             Some(id)
         };
         if dumped && matches!(row.relkind, 'r' | 'p') {
-            lock.push(cat_rel::sendable_qualified(cat, &row.schema, &row.name).await?);
+            lock.push(idx);
         }
         state.model.by_oid.insert(row.oid, idx);
         let seq = seqs.remove(&row.oid);
@@ -246,6 +249,17 @@ pub async fn collect(
             seq,
         });
     }
+    let rels = &state.model.rels;
+    let sendable = cat_rel::Sendable::prepare(
+        cat,
+        lock.iter()
+            .flat_map(|&i| [rels[i].row.schema.as_str(), rels[i].row.name.as_str()]),
+    )
+    .await?;
+    let lock: Vec<String> = lock
+        .iter()
+        .map(|&i| sendable.qualified(&rels[i].row.schema, &rels[i].row.name))
+        .collect();
     cat_rel::lock_tables(cat, &lock).await?;
     Ok(state)
 }
@@ -646,6 +660,22 @@ impl RelationState {
         archive: &mut Archive,
     ) -> Result<(), CatalogError> {
         let mut seq_names = Vec::new();
+        // Every name the COPY statements hold, made sendable at once.
+        let sendable = {
+            let copied = self
+                .model
+                .rels
+                .iter()
+                .filter(|r| r.id.is_some() && r.dumped && r.row.relkind == 'r');
+            let names: Vec<&str> = copied
+                .flat_map(|r| {
+                    let mut v = vec![r.row.schema.as_str(), r.row.name.as_str()];
+                    v.extend(copy_columns(r));
+                    v
+                })
+                .collect();
+            cat_rel::Sendable::prepare(cat, names).await?
+        };
         for t in 0..self.model.rels.len() {
             let r = &self.model.rels[t];
             let (Some(tid), true) = (r.id, r.dumped) else {
@@ -662,19 +692,29 @@ impl RelationState {
                     obj.deps.push(tid);
                     let id = archive.add(obj);
                     self.objects.push((id, What::TableData(t)));
-                    let mut cols = Vec::new();
-                    for c in copy_columns(r) {
-                        cols.push(cat_rel::sendable_ident(cat, c).await?);
-                    }
+                    let cols: Vec<String> = copy_columns(r)
+                        .into_iter()
+                        .map(|c| sendable.ident(c))
+                        .collect();
                     let list = if cols.is_empty() {
                         String::new()
                     } else {
                         format!("({})", cols.join(", "))
                     };
-                    let qname =
-                        cat_rel::sendable_qualified(cat, &r.row.schema, &r.row.name).await?;
+                    let qname = sendable.qualified(&r.row.schema, &r.row.name);
                     let server = cat_rel::server_text(&format!("COPY {qname} {list} TO stdout;"))?;
                     self.model.copy.insert(t, server);
+                    // Aliased: a result column name need not be UTF-8.
+                    let aliased: Vec<String> = cols
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| format!("{c} AS c{}", i + 1))
+                        .collect();
+                    let select = cat_rel::server_text(&format!(
+                        "SELECT {} FROM ONLY {qname}",
+                        aliased.join(", ")
+                    ))?;
+                    self.model.select.insert(t, select);
                 }
                 'S' => {
                     let mut obj = DumpObject::new(
@@ -1101,6 +1141,21 @@ fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
         }
         None => (m.qname(q, r), String::new()),
     };
+    let (data, data_header) = match (
+        crate::dump::content::rows_per_insert(&ctx.opts),
+        m.select.get(&t),
+    ) {
+        (Some(rows_per_insert), Some(select)) => (
+            DataSource::Inserts(insert_spec(r, q, &target, select, rows_per_insert, ctx)),
+            String::new(),
+        ),
+        _ => (
+            DataSource::Copy {
+                server_copy: server_copy.clone(),
+            },
+            format!("COPY {target} {list} FROM stdin;\n"),
+        ),
+    };
     vec![Entry {
         tag: r.row.name.clone(),
         desc: "TABLE DATA".into(),
@@ -1108,10 +1163,43 @@ fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
         owner: Some(r.row.owner.clone()),
         prefix: HeaderPrefix::DataFor,
         defn,
-        data: Some(DataSource::Copy {
-            server_copy: server_copy.clone(),
-        }),
-        data_header: format!("COPY {target} {list} FROM stdin;\n"),
+        data: Some(data),
+        data_header,
         ..Entry::default()
     }]
+}
+
+/// How `--inserts`-style data of a table is read and written.
+fn insert_spec(
+    r: &Rel,
+    q: &Quoting,
+    target: &str,
+    select: &str,
+    rows_per_insert: usize,
+    ctx: &RenderContext,
+) -> crate::archive::InsertSpec {
+    use crate::sql::inserts as isql;
+    let live: Vec<&Column> = r.columns.iter().filter(|c| !c.row.dropped).collect();
+    let default_columns: Vec<usize> = live
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.row.generated != '\0')
+        .map(|(i, _)| i)
+        .collect();
+    let names: Vec<String> = copy_columns(r).iter().map(|c| q.ident(c)).collect();
+    let overriding = live.iter().any(|c| c.row.identity == 'a');
+    let column_list = (ctx.opts.column_inserts && !live.is_empty()).then_some(names.as_slice());
+    crate::archive::InsertSpec {
+        select: select.to_string(),
+        insert_prefix: isql::insert_prefix(target, column_list, overriding),
+        rows_per_insert,
+        on_conflict_do_nothing: ctx.opts.on_conflict_do_nothing,
+        // --column-inserts leaves generated columns out instead.
+        default_columns: if ctx.opts.column_inserts {
+            Vec::new()
+        } else {
+            default_columns
+        },
+        no_columns: live.is_empty(),
+    }
 }

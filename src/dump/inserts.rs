@@ -1,0 +1,91 @@
+//! Streams a table's rows as INSERT statements (`--inserts`,
+//! `--column-inserts`, `--rows-per-insert`): a cursor fetching 100 rows at
+//! a time, each value read as the raw bytes of its text output.
+
+use crate::archive::InsertSpec;
+use crate::catalog::{server_message, CatalogError};
+use crate::diag;
+use crate::output::Sink;
+use crate::sql::inserts as sql;
+use crate::text::Raw;
+
+use super::DumpError;
+
+const CURSOR: &str = "_pg_dump_cursor";
+
+/// Writes the statements for every row of `spec`'s table, then the two
+/// blank lines that end the entry's data.
+pub async fn rows_out(
+    client: &tokio_postgres::Client,
+    spec: &InsertSpec,
+    std_strings: bool,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    let failed = |e: tokio_postgres::Error, q: &str| {
+        DumpError::Other(format!(
+            "Dumping the contents of table failed: {}\n{}: detail: Command was: {q}",
+            server_message(&e),
+            diag::program()
+        ))
+    };
+    // The result columns' types, as the server describes them.
+    let described = client
+        .prepare(&spec.select)
+        .await
+        .map_err(|e| CatalogError::query(e, &spec.select))?;
+    let types: Vec<u32> = described
+        .columns()
+        .iter()
+        .map(|c| c.type_().oid())
+        .collect();
+    let declare = format!(
+        "DECLARE {CURSOR} CURSOR FOR {}",
+        sql::text_select(&spec.select, types.len())
+    );
+    client
+        .batch_execute(&declare)
+        .await
+        .map_err(|e| failed(e, &declare))?;
+    let fetch = format!("FETCH 100 FROM {CURSOR}");
+    let mut writer = sql::StatementWriter::new(
+        &spec.insert_prefix,
+        spec.rows_per_insert,
+        spec.on_conflict_do_nothing,
+    );
+    loop {
+        let rows = client
+            .query(&fetch, &[])
+            .await
+            .map_err(|e| failed(e, &fetch))?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut out = String::new();
+        for row in &rows {
+            if spec.no_columns {
+                out.push_str(&sql::default_values(&spec.insert_prefix));
+                continue;
+            }
+            let values: Vec<String> = (0..types.len())
+                .map(|i| {
+                    let v: Option<Raw> = row.get(i);
+                    sql::value(v.as_ref().map(|r| r.0.as_str()), types[i], std_strings)
+                })
+                .collect();
+            out.push_str(&writer.row(&sql::tuple(&values, &spec.default_columns)));
+        }
+        sink.write_text(&out)?;
+        if rows.len() < 100 {
+            break;
+        }
+    }
+    let mut tail = writer.finish();
+    tail.push_str("\n\n");
+    sink.write_text(&tail)?;
+    let close = format!("CLOSE {CURSOR}");
+    client
+        .batch_execute(&close)
+        .await
+        .map_err(|e| failed(e, &close))?;
+    Ok(())
+}

@@ -1,0 +1,556 @@
+//! Robustness: failure paths (a table dropped while the dump waits for its
+//! lock, a database dropped between the database list and its dump, the
+//! connection killed mid-COPY, permission denied for a non-superuser, a
+//! name that cannot be sent), the number of statements sent per database
+//! (it must not grow with the number of tables), and the `-c | psql`
+//! upgrade path into a cluster that holds an older copy of the source.
+
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+/// A psql session fed statement by statement from the test (to hold locks
+/// while a dump runs).
+struct Session {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Session {
+    fn open(cluster: &Cluster, db: &str) -> Session {
+        let mut cmd = Command::new(reference_bin("psql"));
+        cmd.args(cluster.conn_args());
+        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db]);
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("PG") {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("spawn psql session");
+        let stdin = child.stdin.take();
+        Session { child, stdin }
+    }
+
+    fn send(&mut self, sql: &str) {
+        let stdin = self.stdin.as_mut().expect("session open");
+        stdin.write_all(sql.as_bytes()).expect("write to psql");
+        stdin.write_all(b"\n").expect("write to psql");
+        stdin.flush().expect("flush psql");
+    }
+
+    fn finish(mut self) {
+        drop(self.stdin.take());
+        let status = self.child.wait().expect("wait for psql session");
+        assert!(status.success(), "psql session failed: {status}");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.stdin.is_some() {
+            drop(self.stdin.take());
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Polls `sql` (a query returning one value) until it returns `want`.
+fn wait_for(cluster: &Cluster, db: &str, sql: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if cluster.query(db, sql) == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {sql} = {want}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `program` against `cluster` with `args` in a thread.
+fn spawn_dump(program: PathBuf, cluster: &Cluster, args: &[&str]) -> thread::JoinHandle<Output> {
+    let mut all = cluster.conn_args();
+    all.extend(args.iter().map(|s| s.to_string()));
+    thread::spawn(move || {
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        run_program(&program, &refs, &[])
+    })
+}
+
+/// stderr with each line's program prefix (`pg_dump: `, `pg_dumpall: `,
+/// `pgdumpall-rs: `) removed, so the reference and ours compare.
+fn normalized_stderr(out: &Output) -> String {
+    lossy(&out.stderr)
+        .lines()
+        .map(|l| {
+            for p in ["pg_dumpall: ", "pg_dump: ", "pgdumpall-rs: "] {
+                if let Some(rest) = l.strip_prefix(p) {
+                    return rest.to_string();
+                }
+            }
+            l.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const TRAILER: &[u8] = b"--\n-- PostgreSQL database cluster dump complete\n--\n\n";
+
+/// Exit code 1; ours leaves no file behind (the reference leaves a partial
+/// one, which must not look complete).
+fn assert_failed(out: &Output, file: &Path, ours: bool, what: &str) {
+    assert_eq!(out.status.code(), Some(1), "{what}: {}", lossy(&out.stderr));
+    if ours {
+        assert!(!file.exists(), "{what}: left {}", file.display());
+    } else if let Ok(data) = std::fs::read(file) {
+        assert!(!data.ends_with(TRAILER), "{what}: complete-looking file");
+    }
+    let _ = std::fs::remove_file(file);
+}
+
+fn programs() -> [(PathBuf, bool); 2] {
+    [(reference_bin("pg_dumpall"), false), (ours_bin(), true)]
+}
+
+cluster_test!(table_dropped_while_dump_waits_for_its_lock, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql("postgres", "CREATE DATABASE fail_db;");
+    let file = cluster.dir().join("dump.sql");
+    let file_arg = file.to_str().unwrap().to_owned();
+    let mut errors = Vec::new();
+    for (program, ours) in programs() {
+        cluster.psql(
+            "fail_db",
+            "DROP TABLE IF EXISTS victim, other; CREATE TABLE victim (x int); \
+             CREATE TABLE other (y int); INSERT INTO victim VALUES (1);",
+        );
+        let mut s = Session::open(&cluster, "fail_db");
+        s.send("BEGIN; LOCK TABLE victim IN ACCESS EXCLUSIVE MODE;");
+        let locked = "SELECT count(*) FROM pg_locks WHERE relation = 'victim'::regclass \
+                      AND mode = 'AccessExclusiveLock' AND granted";
+        wait_for(&cluster, "fail_db", locked, "1");
+        let dump = spawn_dump(
+            program,
+            &cluster,
+            &["--restrict-key", RESTRICT_KEY, "-f", &file_arg],
+        );
+        // The dump waits for its ACCESS SHARE lock on the table.
+        let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 'victim'::regclass \
+                       AND mode = 'AccessShareLock' AND NOT granted";
+        wait_for(&cluster, "fail_db", waiting, "1");
+        s.send("DROP TABLE victim; COMMIT;");
+        s.finish();
+        let out = dump.join().unwrap();
+        assert_failed(&out, &file, ours, "table dropped");
+        errors.push(normalized_stderr(&out));
+    }
+    assert!(
+        errors[0]
+            .contains("error: query failed: ERROR:  relation \"public.victim\" does not exist"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("error: pg_dump failed on database \"fail_db\", exiting"));
+    assert_eq!(errors[1], errors[0], "ours vs the reference");
+});
+
+cluster_test!(backend_terminated_while_waiting_for_a_lock, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE term_db; \\connect term_db\nCREATE TABLE waited (x int);",
+    );
+    let file = cluster.dir().join("dump.sql");
+    let file_arg = file.to_str().unwrap().to_owned();
+    let mut errors = Vec::new();
+    for (program, ours) in programs() {
+        let mut s = Session::open(&cluster, "term_db");
+        s.send("BEGIN; LOCK TABLE waited IN ACCESS EXCLUSIVE MODE;");
+        let dump = spawn_dump(
+            program,
+            &cluster,
+            &["--restrict-key", RESTRICT_KEY, "-f", &file_arg],
+        );
+        let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 'waited'::regclass \
+                       AND mode = 'AccessShareLock' AND NOT granted";
+        wait_for(&cluster, "term_db", waiting, "1");
+        cluster.query(
+            "term_db",
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'waited'::regclass \
+             AND mode = 'AccessShareLock' AND NOT granted",
+        );
+        let out = dump.join().unwrap();
+        s.send("COMMIT;");
+        s.finish();
+        assert_failed(&out, &file, ours, "backend terminated");
+        errors.push(normalized_stderr(&out));
+    }
+    assert!(
+        errors[0].contains(
+            "error: query failed: FATAL:  terminating connection due to administrator command\n\
+             server closed the connection unexpectedly"
+        ),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(errors[1], errors[0], "ours vs the reference");
+});
+
+cluster_test!(database_dropped_after_the_database_list, |version| {
+    let cluster = Cluster::start(version);
+    let file = cluster.dir().join("dump.sql");
+    let file_arg = file.to_str().unwrap().to_owned();
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE a_block; \\connect a_block\nCREATE TABLE blocker (x int);",
+    );
+    let mut errors = Vec::new();
+    for (program, ours) in programs() {
+        cluster.psql("postgres", "CREATE DATABASE zz_gone;");
+        // The dump of a_block (before zz_gone) waits for a lock while
+        // zz_gone, already in the database list, is dropped.
+        let mut s = Session::open(&cluster, "a_block");
+        s.send("BEGIN; LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE;");
+        let dump = spawn_dump(
+            program,
+            &cluster,
+            &["--restrict-key", RESTRICT_KEY, "-f", &file_arg],
+        );
+        let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 'blocker'::regclass \
+                       AND mode = 'AccessShareLock' AND NOT granted";
+        wait_for(&cluster, "a_block", waiting, "1");
+        cluster.psql("postgres", "DROP DATABASE zz_gone;");
+        s.send("COMMIT;");
+        s.finish();
+        let out = dump.join().unwrap();
+        assert_failed(&out, &file, ours, "database dropped");
+        errors.push(normalized_stderr(&out));
+    }
+    assert!(
+        errors[0].contains("FATAL:  database \"zz_gone\" does not exist"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("error: pg_dump failed on database \"zz_gone\", exiting"));
+    assert_eq!(errors[1], errors[0], "ours vs the reference");
+});
+
+cluster_test!(connection_killed_mid_copy, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE killdb; \\connect killdb\n\
+         CREATE TABLE big AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 60000) g;",
+    );
+    let mut errors = Vec::new();
+    for (program, _ours) in programs() {
+        // Nobody reads the dump's stdout until the backend is killed: the
+        // COPY stalls with the pipe and the socket full.
+        let mut cmd = Command::new(&program);
+        cmd.args(cluster.conn_args());
+        cmd.args(["--restrict-key", RESTRICT_KEY]);
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("PG") {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = cmd.spawn().expect("spawn dump");
+        let copying = "SELECT count(*) FROM pg_stat_activity \
+                       WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()";
+        wait_for(&cluster, "postgres", copying, "1");
+        cluster.query(
+            "postgres",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()",
+        );
+        let out = child.wait_with_output().expect("wait for dump");
+        assert_eq!(out.status.code(), Some(1), "{}", lossy(&out.stderr));
+        assert!(!out.stdout.ends_with(TRAILER));
+        errors.push(normalized_stderr(&out));
+    }
+    for e in &errors {
+        assert!(
+            e.contains(
+                "error: Dumping the contents of table \"big\" failed: PQgetCopyData() failed."
+            ),
+            "{e}"
+        );
+        assert!(e.contains("detail: Error message from server: "), "{e}");
+        assert!(
+            e.contains("detail: Command was: COPY public.big (g, pad) TO stdout;"),
+            "{e}"
+        );
+        assert!(
+            e.contains("error: pg_dump failed on database \"killdb\", exiting"),
+            "{e}"
+        );
+    }
+});
+
+cluster_test!(permission_denied_for_a_non_superuser, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql(
+        "postgres",
+        "CREATE ROLE limited LOGIN; CREATE DATABASE perm; \\connect perm\n\
+         CREATE TABLE open_t (x int); GRANT SELECT ON open_t TO limited; \
+         CREATE TABLE secret (x int);",
+    );
+    let file = cluster.dir().join("dump.sql");
+    let file_arg = file.to_str().unwrap().to_owned();
+    let host = cluster.host().to_owned();
+    let port = cluster.port().to_string();
+    for extra in [&[][..], &["--no-role-passwords"][..]] {
+        let mut args = vec![
+            "-h",
+            &host,
+            "-p",
+            &port,
+            "-U",
+            "limited",
+            "--restrict-key",
+            RESTRICT_KEY,
+            "-f",
+            &file_arg,
+        ];
+        args.extend_from_slice(extra);
+        let mut errors = Vec::new();
+        for (program, ours) in programs() {
+            let out = run_program(&program, &args, &[]);
+            assert_failed(&out, &file, ours, &format!("limited {extra:?}"));
+            errors.push(normalized_stderr(&out));
+        }
+        let expect = if extra.is_empty() {
+            "error: query failed: ERROR:  permission denied for table pg_authid"
+        } else {
+            "error: query failed: ERROR:  permission denied for table secret"
+        };
+        assert!(errors[0].contains(expect), "{}", errors[0]);
+        if extra.is_empty() {
+            // Both stop at the roles query (whose text differs).
+            assert!(errors[1].contains(expect), "{}", errors[1]);
+        } else {
+            assert_eq!(errors[1], errors[0], "ours vs the reference");
+        }
+    }
+});
+
+cluster_test!(names_that_cannot_be_sent_fail_cleanly, |version| {
+    // A SQL_ASCII database may hold names that are not valid UTF-8; we
+    // cannot send them yet, and must fail rather than dump something else.
+    let cluster = Cluster::start(version);
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE raw_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;\n\
+         \\connect raw_ascii\nSET client_encoding = 'SQL_ASCII';\n\
+         DO $$ BEGIN EXECUTE format('CREATE TABLE %I (x int)', 'caf' || chr(233)); END $$;",
+    );
+    let file = cluster.dir().join("dump.sql");
+    let file_arg = file.to_str().unwrap().to_owned();
+    let reference = run_reference(&cluster, &["--restrict-key", RESTRICT_KEY]);
+    assert_success(&reference, "reference");
+    let out = run_ours(&cluster, &["--restrict-key", RESTRICT_KEY, "-f", &file_arg]);
+    assert_failed(&out, &file, true, "non-UTF-8 name");
+    let err = normalized_stderr(&out);
+    assert!(err.contains("names are not valid UTF-8"), "{err}");
+    assert!(
+        err.contains("error: pg_dump failed on database \"raw_ascii\", exiting"),
+        "{err}"
+    );
+});
+
+/// `(statements other than COPY, COPY statements)` logged for database
+/// `db` in `log` (log_line_prefix '%d|').
+fn statement_counts(log: &str, db: &str) -> (usize, usize) {
+    let prefix = format!("{db}|LOG:  ");
+    let mut other = 0;
+    let mut copies = 0;
+    for line in log.lines() {
+        let Some(rest) = line.strip_prefix(&prefix) else {
+            continue;
+        };
+        let stmt = if let Some(s) = rest.strip_prefix("statement: ") {
+            s
+        } else if let Some(s) = rest.strip_prefix("execute ") {
+            match s.split_once(": ") {
+                Some((_, s)) => s,
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        if stmt.starts_with("COPY ") {
+            copies += 1;
+        } else {
+            other += 1;
+        }
+    }
+    (other, copies)
+}
+
+cluster_test!(
+    statements_do_not_grow_with_the_number_of_tables,
+    |version| {
+        let mut cluster = Cluster::start(version);
+        // LATIN1 databases with non-ASCII table and column names: the names
+        // that are not UTF-8 on the wire must not cost one query each either.
+        let make = |db: &str, n: usize| {
+            cluster.psql(
+            "postgres",
+            &format!(
+                "CREATE DATABASE {db} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;\n\
+                 \\connect {db}\n\
+                 DO $$ BEGIN FOR i IN 1..{n} LOOP \
+                   EXECUTE format('CREATE TABLE %I (id int PRIMARY KEY, ref int, \"vé\" text CHECK (\"vé\" <> %L), \
+                     u int UNIQUE)', 'tè' || i, 'bad'); \
+                   EXECUTE format('CREATE INDEX ON %I (\"vé\")', 'tè' || i); \
+                   IF i > 1 THEN EXECUTE format('ALTER TABLE %I ADD FOREIGN KEY (ref) REFERENCES %I', \
+                     'tè' || i, 'tè' || (i - 1)); END IF; \
+                   EXECUTE format('INSERT INTO %I VALUES (1, NULL, %L, 1)', 'tè' || i, 'rôw ' || i); \
+                   EXECUTE format('COMMENT ON TABLE %I IS %L', 'tè' || i, 'täble ' || i); \
+                 END LOOP; END $$;"
+            ),
+        );
+        };
+        make("bulk100", 100);
+        make("bulk1000", 1000);
+        let args = ["--restrict-key", RESTRICT_KEY];
+        let reference = run_reference(&cluster, &args);
+        assert_success(&reference, "reference");
+
+        cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
+        cluster.restart();
+        let before = cluster.server_log().len();
+        let ours = run_ours(&cluster, &args);
+        assert_success(&ours, "ours");
+        assert_same_dump(&ours.stdout, &reference.stdout, &format!("bulk {version}"));
+        let log = cluster.server_log();
+        let log = &log[before..];
+        let small = statement_counts(log, "bulk100");
+        let large = statement_counts(log, "bulk1000");
+        eprintln!("statements (other, COPY): 100 tables {small:?}, 1000 tables {large:?}");
+        assert_eq!(small.1, 100, "COPY statements for 100 tables");
+        assert_eq!(large.1, 1000, "COPY statements for 1000 tables");
+        assert_eq!(
+            large.0, small.0,
+            "statements other than COPY: {} for 1000 tables, {} for 100",
+            large.0, small.0
+        );
+        assert!(small.0 > 0);
+    }
+);
+
+/// psql's error lines of a restore into `cluster`, from the level word
+/// on (the `psql:FILE:LINE: ` prefix removed), the socket directory and
+/// port replaced by placeholders.
+fn restore_errors(out: &Output, cluster: &Cluster) -> Vec<String> {
+    lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| {
+            let at = ["ERROR:", "FATAL:", "error:"]
+                .iter()
+                .filter_map(|w| l.find(w))
+                .min()?;
+            Some(
+                l[at..]
+                    .replace(cluster.host(), "<host>")
+                    .replace(&cluster.port().to_string(), "<port>"),
+            )
+        })
+        .collect()
+}
+
+cluster_test!(clean_dump_upgrades_an_older_copy, |version| {
+    // The source: the zoo.  An older copy of it is restored from our dump
+    // into a second cluster; then the source changes and our `-c` dump is
+    // run into that copy, which must then equal the source.
+    let source = Cluster::start(version);
+    source.psql_file("postgres", &fixture("zoo.sql"));
+    // pg_dumpall writes the name of a LATIN1 database in LATIN1 in
+    // CREATE DATABASE, which a UTF-8 restore misreads: give it an ASCII
+    // name here so that the copies can equal the source.
+    source.psql(
+        "postgres",
+        "ALTER DATABASE \"Zoo \"\"Lat1\"\" été\" RENAME TO zoo_lat1;",
+    );
+    let key = ["--restrict-key", RESTRICT_KEY];
+    let first = run_ours(&source, &key);
+    assert_success(&first, "ours, first dump");
+    // pg_dump 18 writes LOCALE_PROVIDER, which a 14 server does not accept.
+    let target_version = if major_of(version) == 14 {
+        REFERENCE_VERSION
+    } else {
+        version
+    };
+    let ours_copy = Cluster::start(target_version);
+    let reference_copy = Cluster::start(target_version);
+    let older = source.dir().join("older.sql");
+    std::fs::write(&older, &first.stdout).unwrap();
+    ours_copy.restore_file("postgres", &older);
+    reference_copy.restore_file("postgres", &older);
+
+    source.psql(
+        "zoo",
+        "INSERT INTO \"Zoo Schema\".t VALUES (3, 'three');\n\
+         DELETE FROM \"Zoo Schema\".tree WHERE id = 3;\n\
+         ALTER TABLE \"Zoo Schema\".t ADD COLUMN added text DEFAULT 'new';\n\
+         CREATE TABLE \"select\".\"new table\" (id int PRIMARY KEY REFERENCES \"Zoo Schema\".t);\n\
+         DROP VIEW ünï.\"vüe \"\"x\"\"\";\n\
+         COMMENT ON TABLE \"Zoo Schema\".t IS 'changed';\n\
+         CREATE ROLE \"New Role\";\n\
+         GRANT SELECT ON \"Zoo Schema\".t TO \"New Role\";",
+    );
+
+    let clean_args = ["-c", "--restrict-key", RESTRICT_KEY];
+    let ours = run_ours(&source, &clean_args);
+    let reference = run_reference(&source, &clean_args);
+    assert_success(&ours, "ours -c");
+    assert_success(&reference, "reference -c");
+    assert_same_dump(&ours.stdout, &reference.stdout, &format!("-c on {version}"));
+    let ours_file = source.dir().join("ours-clean.sql");
+    let reference_file = source.dir().join("reference-clean.sql");
+    std::fs::write(&ours_file, &ours.stdout).unwrap();
+    std::fs::write(&reference_file, &reference.stdout).unwrap();
+    let (o, r) = thread::scope(|s| {
+        let o = s.spawn(|| ours_copy.restore_file("postgres", &ours_file));
+        let r = s.spawn(|| reference_copy.restore_file("postgres", &reference_file));
+        (o.join().unwrap(), r.join().unwrap())
+    });
+    let ours_errors = restore_errors(&o, &ours_copy);
+    let reference_errors = restore_errors(&r, &reference_copy);
+    assert_eq!(
+        ours_errors, reference_errors,
+        "errors of our -c dump piped into the older copy"
+    );
+
+    let want = run_reference(&source, &key);
+    assert_success(&want, "reference dump of the source");
+    let got = run_reference(&ours_copy, &key);
+    assert_success(&got, "reference dump of the upgraded copy");
+    if major_of(version) == major_of(target_version) {
+        assert_same_dump(&got.stdout, &want.stdout, "upgraded copy vs source");
+    } else {
+        // A 14 source restored into 18: compare with the reference's own
+        // -c path.
+        let reference_got = run_reference(&reference_copy, &key);
+        assert_same_dump(
+            &got.stdout,
+            &reference_got.stdout,
+            "upgraded copy vs the reference's upgraded copy",
+        );
+    }
+});

@@ -17,6 +17,7 @@ const SECTION_SETS: &[&[&str]] = &[
     &["-s"],
     &["-a"],
     &["--no-data", "--sequence-data", "--no-policies"],
+    &["--no-data", "--no-schema"],
     &[
         "-a",
         "--disable-triggers",

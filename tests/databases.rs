@@ -107,5 +107,9 @@ cluster_test!(random_restrict_keys_like_the_reference, |version| {
     let mut distinct = ours_keys.clone();
     distinct.sort();
     distinct.dedup();
-    assert_eq!(distinct.len(), ours_keys.len(), "keys repeat: {ours_keys:?}");
+    assert_eq!(
+        distinct.len(),
+        ours_keys.len(),
+        "keys repeat: {ours_keys:?}"
+    );
 });

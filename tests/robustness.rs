@@ -208,6 +208,52 @@ cluster_test!(backend_terminated_while_waiting_for_a_lock, |version| {
     assert_eq!(errors[1], errors[0], "ours vs the reference");
 });
 
+cluster_test!(interrupted_dump_leaves_no_file, |version| {
+    // SIGINT, SIGTERM or SIGHUP while the dump waits for a lock: the
+    // reference leaves its partial file; ours removes its temporary file.
+    let cluster = Cluster::start(version);
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE sig_db; \\connect sig_db\nCREATE TABLE waited (x int);",
+    );
+    let dir = cluster.dir().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("dump.sql");
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        let mut s = Session::open(&cluster, "sig_db");
+        s.send("BEGIN; LOCK TABLE waited IN ACCESS EXCLUSIVE MODE;");
+        let mut cmd = Command::new(ours_bin());
+        cmd.args(cluster.conn_args());
+        cmd.arg("-f").arg(&file);
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("PG") {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("spawn dump");
+        let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 'waited'::regclass \
+                       AND mode = 'AccessShareLock' AND NOT granted";
+        wait_for(&cluster, "sig_db", waiting, "1");
+        let partial = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(partial, 1, "the temporary file exists while dumping");
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(sig), "{status}");
+        s.send("COMMIT;");
+        s.finish();
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "signal {sig} left {left:?}");
+    }
+});
+
 cluster_test!(database_dropped_after_the_database_list, |version| {
     let cluster = Cluster::start(version);
     let file = cluster.dir().join("dump.sql");
@@ -552,5 +598,17 @@ cluster_test!(clean_dump_upgrades_an_older_copy, |version| {
             &reference_got.stdout,
             "upgraded copy vs the reference's upgraded copy",
         );
+    }
+});
+
+cluster_test!(full_output_device_fails_the_dump, |version| {
+    // Both end with exit code 1 and "No space left on device" (the
+    // reference's pg_dump notices it when closing its output).
+    let cluster = Cluster::start(version);
+    for (program, _ours) in programs() {
+        let out = run_with_env(&program, &cluster, &["-f", "/dev/full"], &[]);
+        assert_eq!(out.status.code(), Some(1), "{}", lossy(&out.stderr));
+        let err = normalized_stderr(&out);
+        assert!(err.contains("No space left on device"), "{err}");
     }
 });

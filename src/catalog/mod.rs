@@ -71,11 +71,13 @@ pub fn server_message(err: &tokio_postgres::Error) -> String {
     }
 }
 
-/// Runs a catalog query with no parameters.
+/// Runs a catalog query with no parameters, in one round trip (parse,
+/// bind, describe and execute sent together on the unnamed statement,
+/// rather than a prepare round trip first: catalog queries run once).
 pub async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Vec<Row>, CatalogError> {
     tracing::debug!(target: "pgdumpall_rs::sql", "executing {sql}");
     cat.client
-        .query(sql, &[])
+        .query_typed(sql, &[])
         .await
         .map_err(|e| CatalogError::query(e, sql))
 }

@@ -119,7 +119,7 @@ pub async fn dump_database(
     let mut archive = Archive::new();
     objects::collect_all(&cat, &mut archive, opts).await?;
     add_catalog_dependencies(&cat, &mut archive).await?;
-    if !super::content::dump_schema(opts) {
+    if super::content::dump_data(opts) && !super::content::dump_schema(opts) {
         super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
     }
     archive.add_boundaries();

@@ -215,8 +215,15 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
             if special && !opts.clean {
                 sink.write_text(&format!("\\connect {name}\n\n"))?;
             }
-            if let Err(e) =
-                database::dump_database(&connector, opts, &name, &restrict_key(opts), mode, &mut sink).await
+            if let Err(e) = database::dump_database(
+                &connector,
+                opts,
+                &name,
+                &restrict_key(opts),
+                mode,
+                &mut sink,
+            )
+            .await
             {
                 e.report();
                 return Err(DumpError::Other(format!(
@@ -236,9 +243,7 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 
 /// Per-database options not honoured yet: refused rather than ignored.
 fn unsupported_database_option(o: &Options) -> Option<&'static str> {
-    let checks: &[(bool, &'static str)] = &[
-        (o.binary_upgrade, "--binary-upgrade"),
-    ];
+    let checks: &[(bool, &'static str)] = &[(o.binary_upgrade, "--binary-upgrade")];
     checks.iter().find(|(on, _)| *on).map(|(_, name)| *name)
 }
 

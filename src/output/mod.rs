@@ -9,6 +9,60 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+/// The temporary file of the running `-f` output, removed by a fatal
+/// signal (SIGINT, SIGTERM, SIGHUP) before the process dies of it, so that
+/// an interrupted run leaves nothing behind either.
+static PARTIAL: std::sync::atomic::AtomicPtr<libc::c_char> =
+    std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+
+extern "C" fn remove_partial_and_die(sig: libc::c_int) {
+    let p = PARTIAL.swap(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+    // SAFETY: unlink, signal and raise are async-signal-safe; `p` is a
+    // leaked CString that is never freed while it is published.
+    unsafe {
+        if !p.is_null() {
+            libc::unlink(p);
+        }
+        libc::signal(sig, libc::SIG_DFL);
+        libc::raise(sig);
+    }
+}
+
+/// Publishes `path` for [`remove_partial_and_die`] while it lives.
+struct PartialGuard;
+
+impl PartialGuard {
+    fn new(path: &Path) -> PartialGuard {
+        use std::os::unix::ffi::OsStrExt;
+        static HANDLERS: std::sync::Once = std::sync::Once::new();
+        if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) {
+            // Leaked on purpose: the handler may read it at any time.
+            PARTIAL.store(c.into_raw(), std::sync::atomic::Ordering::SeqCst);
+        }
+        HANDLERS.call_once(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: installing a handler that only calls
+                // async-signal-safe functions.
+                unsafe {
+                    libc::signal(
+                        sig,
+                        remove_partial_and_die as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                    );
+                }
+            }
+        });
+        PartialGuard
+    }
+}
+
+impl Drop for PartialGuard {
+    fn drop(&mut self) {
+        // Left leaked (a few bytes once per run): freeing it could race
+        // with the handler.
+        PARTIAL.store(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum OutputError {
     #[error("could not open output file \"{path}\": {}", strerror(.source))]
@@ -40,6 +94,7 @@ enum Target {
     Atomic {
         writer: BufWriter<tempfile::NamedTempFile>,
         path: PathBuf,
+        _guard: PartialGuard,
     },
     /// Something that is not a regular file (a FIFO, /dev/null, a tty):
     /// written in place, as nothing can be renamed over it.
@@ -102,6 +157,7 @@ impl Sink {
                 .tempfile_in(&dir)
                 .map_err(open_err)?;
             Target::Atomic {
+                _guard: PartialGuard::new(tmp.path()),
                 writer: BufWriter::with_capacity(BUFFER, tmp),
                 path: path.to_path_buf(),
             }
@@ -154,7 +210,11 @@ impl Sink {
                 drop(path);
                 Ok(())
             }
-            Target::Atomic { writer, path } => {
+            Target::Atomic {
+                writer,
+                path,
+                _guard,
+            } => {
                 let tmp = writer
                     .into_inner()
                     .map_err(|e| OutputError::Write(e.into_error()))?;

@@ -113,3 +113,20 @@ cluster_test!(random_restrict_keys_like_the_reference, |version| {
         "keys repeat: {ours_keys:?}"
     );
 });
+
+cluster_test!(no_publications_skips_what_is_not_dumped_yet, |version| {
+    let cluster = Cluster::start(version);
+    load(&cluster);
+    cluster.psql("owned", "CREATE PUBLICATION app_pub FOR ALL TABLES;");
+    // Publications are not dumped yet: a plain dump refuses the database...
+    let out = run_ours(&cluster, &with_restrict_key(&[]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        lossy(&out.stderr).contains("PUBLICATION app_pub"),
+        "{}",
+        lossy(&out.stderr)
+    );
+    // ...but with --no-publications nothing of them is dumped, as with the
+    // reference, so the dump goes through and matches.
+    assert_matches_reference(&cluster, &["--no-publications"]);
+});

@@ -112,10 +112,25 @@ fn checks(server_version_num: i32) -> Vec<String> {
     v
 }
 
+/// Kinds the options exclude from the dump entirely, so that their
+/// objects are neither collected nor refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Excluded {
+    /// `--no-publications`.
+    pub publications: bool,
+    /// `--no-subscriptions`.
+    pub subscriptions: bool,
+}
+
 /// `(kind, qualified name)` of objects that cannot be dumped yet.
-pub async fn unsupported_objects(cat: &Catalog<'_>) -> Result<Vec<(String, String)>, CatalogError> {
+pub async fn unsupported_objects(
+    cat: &Catalog<'_>,
+    excluded: Excluded,
+) -> Result<Vec<(String, String)>, CatalogError> {
     let sql = checks(cat.server_version_num)
         .into_iter()
+        .filter(|q| !(excluded.publications && q.starts_with("SELECT 'PUBLICATION'")))
+        .filter(|q| !(excluded.subscriptions && q.starts_with("SELECT 'SUBSCRIPTION'")))
         .map(|q| format!("({q})"))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");

@@ -104,7 +104,11 @@ pub async fn dump_database(
 
     // Refuse databases holding objects this version cannot dump yet,
     // rather than leaving them out silently.
-    let unsupported = inventory::unsupported_objects(&cat).await?;
+    let excluded = inventory::Excluded {
+        publications: opts.no_publications,
+        subscriptions: opts.no_subscriptions,
+    };
+    let unsupported = inventory::unsupported_objects(&cat, excluded).await?;
     if let Some(first) = unsupported.first() {
         return Err(DumpError::Other(format!(
             "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",

@@ -16,6 +16,8 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-O", "-x"],
     &["--quote-all-identifiers"],
     &["--no-comments"],
+    &["--inserts"],
+    &["--column-inserts", "--rows-per-insert=3"],
 ];
 
 fn args_with_key<'a>(args: &[&'a str]) -> Vec<&'a str> {

@@ -338,8 +338,11 @@ pub enum DataSource {
 /// How `--inserts`-style data is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InsertSpec {
-    /// The SELECT to read rows with (`SELECT ... FROM ONLY t`).
+    /// The SELECT to read rows with (`SELECT ... FROM ONLY t`), its
+    /// result columns named c1, c2, ...
     pub select: String,
+    /// How many columns `select` returns.
+    pub columns: usize,
     /// `INSERT INTO <qname>` (with `(cols)` for --column-inserts) up to the
     /// space before VALUES, including OVERRIDING SYSTEM VALUE.
     pub insert_prefix: String,

@@ -39,6 +39,32 @@ pub async fn dump_database(
     mode: DatabaseMode,
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
+    let prepared = prepare_database(connector, opts, name, mode).await?;
+    write_database(prepared, opts, key, mode, sink).await
+}
+
+/// A database read, checked and ordered, its snapshot still open: what
+/// [`write_database`] needs to print it and stream its data. Preparing the
+/// next database while the current one is written overlaps the catalog
+/// work of one with the output of the other.
+pub struct Prepared {
+    conn: crate::conn::Connection,
+    db: DatabaseRow,
+    entries: Vec<Entry>,
+    database_entry_count: usize,
+    warnings: Vec<sort::SortWarning>,
+    client_encoding: String,
+    std_strings: bool,
+    quoting: Quoting,
+}
+
+/// Connects, opens the snapshot, reads every catalog, sorts and renders.
+pub async fn prepare_database(
+    connector: &Connector,
+    opts: &Options,
+    name: &str,
+    mode: DatabaseMode,
+) -> Result<Prepared, DumpError> {
     let dbname = String::from_utf8(text::to_bytes(name)).map_err(|_| {
         DumpError::Other(format!(
             "database name \"{}\" is not valid UTF-8",
@@ -128,15 +154,6 @@ pub async fn dump_database(
     }
     archive.add_boundaries();
     let (order, warnings) = sort::sort(&mut archive);
-    for w in &warnings {
-        diag::warning(&text::display(&w.message));
-        for d in &w.details {
-            diag::detail(&text::display(d));
-        }
-        for h in &w.hints {
-            diag::hint(&text::display(h));
-        }
-    }
 
     let ctx = RenderContext {
         quoting,
@@ -161,6 +178,47 @@ pub async fn dump_database(
                     .into_iter()
                     .filter(|e| super::content::keep(e, opts)),
             );
+        }
+    }
+
+    Ok(Prepared {
+        db,
+        entries,
+        database_entry_count,
+        warnings,
+        client_encoding,
+        std_strings,
+        quoting,
+        conn,
+    })
+}
+
+/// Prints a prepared database and streams its data into the sink.
+pub async fn write_database(
+    prepared: Prepared,
+    opts: &Options,
+    key: &str,
+    mode: DatabaseMode,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    let Prepared {
+        conn,
+        db,
+        entries,
+        database_entry_count,
+        warnings,
+        client_encoding,
+        std_strings,
+        quoting,
+    } = prepared;
+    let client = &conn.client;
+    for w in &warnings {
+        diag::warning(&text::display(&w.message));
+        for d in &w.details {
+            diag::detail(&text::display(d));
+        }
+        for h in &w.hints {
+            diag::hint(&text::display(h));
         }
     }
 

@@ -28,16 +28,34 @@ pub async fn rows_out(
             diag::program()
         ))
     };
-    // The result columns' types, as the server describes them.
-    let described = client
-        .prepare(&spec.select)
-        .await
-        .map_err(|e| CatalogError::query(e, &spec.select))?;
-    let types: Vec<u32> = described
-        .columns()
-        .iter()
-        .map(|c| c.type_().oid())
-        .collect();
+    // The result columns' types as the server describes them (a domain
+    // as its base type), asked with pg_typeof: describing the SELECT
+    // itself would make tokio-postgres look up every non-built-in type by
+    // name, which fails on names that are not UTF-8 (a LATIN1 database).
+    let types: Vec<u32> = if spec.columns == 0 {
+        Vec::new()
+    } else {
+        let cols: Vec<String> = (1..=spec.columns)
+            .map(|i| format!("pg_catalog.pg_typeof(x.c{i})::pg_catalog.oid"))
+            .collect();
+        let sql = format!(
+            "WITH RECURSIVE c(i, t) AS (\
+               SELECT u.i, u.t FROM (SELECT) AS d LEFT JOIN ({} LIMIT 0) AS x ON true, \
+               pg_catalog.unnest(ARRAY[{}]) WITH ORDINALITY AS u(t, i) \
+             UNION ALL \
+               SELECT c.i, ty.typbasetype FROM c JOIN pg_catalog.pg_type ty ON ty.oid = c.t \
+               WHERE ty.typtype = 'd') \
+             SELECT c.t FROM c JOIN pg_catalog.pg_type ty ON ty.oid = c.t \
+             WHERE ty.typtype <> 'd' ORDER BY c.i",
+            spec.select,
+            cols.join(", ")
+        );
+        let rows = client
+            .query(&sql, &[])
+            .await
+            .map_err(|e| CatalogError::query(e, &sql))?;
+        rows.iter().map(|r| r.get::<_, u32>(0)).collect()
+    };
     let declare = format!(
         "DECLARE {CURSOR} CURSOR FOR {}",
         sql::text_select(&spec.select, types.len())

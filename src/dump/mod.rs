@@ -188,7 +188,7 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 
     if parts.databases {
         let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
-        let mut wrote_banner = false;
+        let mut selected = Vec::new();
         for name in names {
             if name == "template0" {
                 continue;
@@ -199,37 +199,55 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
                 }
                 continue;
             }
-            if !wrote_banner {
-                sink.write_text(emit::databases_banner())?;
-                wrote_banner = true;
-            }
-            if opts.verbose {
-                diag::info(&format!("dumping database \"{}\"", text::display(&name)));
-            }
-            sink.write_text(&emit::database_banner(&name))?;
+            selected.push(name);
+        }
+        if !selected.is_empty() {
+            sink.write_text(emit::databases_banner())?;
+        }
+        // template1 and postgres exist in every cluster: without -c their
+        // contents are restored into them; other databases are created.
+        let mode_of = |name: &str| {
             let special = name == "template1" || name == "postgres";
-            let mode = database::DatabaseMode {
+            database::DatabaseMode {
                 create: !special || opts.clean,
                 clean: special && opts.clean,
-            };
-            if special && !opts.clean {
+            }
+        };
+        let failed = |name: &str, e: DumpError| {
+            e.report();
+            DumpError::Other(format!(
+                "pg_dump failed on database \"{}\", exiting",
+                text::display(name)
+            ))
+        };
+        // While one database is written, the next one's catalogs are read
+        // on a second connection: the output order is unchanged, and memory
+        // holds at most one extra database's catalog (never its data).
+        let mut next_prepared = None;
+        for (i, name) in selected.iter().enumerate() {
+            let prepared = match next_prepared.take() {
+                Some(prepared) => prepared,
+                None => database::prepare_database(&connector, opts, name, mode_of(name)).await,
+            }
+            .map_err(|e| failed(name, e))?;
+            if opts.verbose {
+                diag::info(&format!("dumping database \"{}\"", text::display(name)));
+            }
+            sink.write_text(&emit::database_banner(name))?;
+            let mode = mode_of(name);
+            if !mode.create {
                 sink.write_text(&format!("\\connect {name}\n\n"))?;
             }
-            if let Err(e) = database::dump_database(
-                &connector,
-                opts,
-                &name,
-                &restrict_key(opts),
-                mode,
-                &mut sink,
-            )
-            .await
-            {
-                e.report();
-                return Err(DumpError::Other(format!(
-                    "pg_dump failed on database \"{}\", exiting",
-                    text::display(&name)
-                )));
+            let key = restrict_key(opts);
+            let write = database::write_database(prepared, opts, &key, mode, &mut sink);
+            match selected.get(i + 1) {
+                Some(next) => {
+                    let prepare = database::prepare_database(&connector, opts, next, mode_of(next));
+                    let (written, prepared) = futures_util::future::join(write, prepare).await;
+                    written.map_err(|e| failed(name, e))?;
+                    next_prepared = Some(prepared);
+                }
+                None => write.await.map_err(|e| failed(name, e))?,
             }
             sink.flush()?;
         }

@@ -1191,6 +1191,7 @@ fn insert_spec(
     let column_list = (ctx.opts.column_inserts && !live.is_empty()).then_some(names.as_slice());
     crate::archive::InsertSpec {
         select: select.to_string(),
+        columns: names.len(),
         insert_prefix: isql::insert_prefix(target, column_list, overriding),
         rows_per_insert,
         on_conflict_do_nothing: ctx.opts.on_conflict_do_nothing,

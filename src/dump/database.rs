@@ -212,6 +212,24 @@ pub async fn write_database(
         quoting,
     } = prepared;
     let client = &conn.client;
+    // Every COPY is prepared up front, the requests pipelined: one round
+    // trip for all tables instead of one per table. A statement that fails
+    // to prepare is simply prepared again at its turn, so its error is
+    // reported where pg_dump would report it.
+    let copy_sqls: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match &e.data {
+            Some(DataSource::Copy { server_copy }) => Some(server_copy.as_str()),
+            _ => None,
+        })
+        .collect();
+    let prepared_copies =
+        futures_util::future::join_all(copy_sqls.iter().map(|sql| client.prepare(sql))).await;
+    let copy_statements: std::collections::HashMap<&str, tokio_postgres::Statement> = copy_sqls
+        .iter()
+        .zip(prepared_copies)
+        .filter_map(|(sql, prepared)| prepared.ok().map(|st| (*sql, st)))
+        .collect();
     for w in &warnings {
         diag::warning(&text::display(&w.message));
         for d in &w.details {
@@ -293,7 +311,8 @@ pub async fn write_database(
                 sink.write_text(&text)?;
                 match source {
                     DataSource::Copy { server_copy } => {
-                        copy_out(client, &e.tag, server_copy, sink).await?;
+                        let statement = copy_statements.get(server_copy.as_str());
+                        copy_out(client, &e.tag, server_copy, statement, sink).await?;
                         sink.write_text("\\.\n\n\n")?;
                     }
                     DataSource::Inserts(spec) => {
@@ -346,6 +365,7 @@ async fn copy_out(
     client: &tokio_postgres::Client,
     table: &str,
     sql: &str,
+    statement: Option<&tokio_postgres::Statement>,
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
     let failed = |e: tokio_postgres::Error, step: &str| {
@@ -359,10 +379,11 @@ async fn copy_out(
             text::display(sql)
         ))
     };
-    let stream = client
-        .copy_out(sql)
-        .await
-        .map_err(|e| failed(e, "PQgetResult()"))?;
+    let stream = match statement {
+        Some(statement) => client.copy_out(statement).await,
+        None => client.copy_out(sql).await,
+    }
+    .map_err(|e| failed(e, "PQgetResult()"))?;
     pin_mut!(stream);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| failed(e, "PQgetCopyData()"))?;

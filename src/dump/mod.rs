@@ -204,59 +204,94 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
         if !selected.is_empty() {
             sink.write_text(emit::databases_banner())?;
         }
-        // template1 and postgres exist in every cluster: without -c their
-        // contents are restored into them; other databases are created.
-        let mode_of = |name: &str| {
-            let special = name == "template1" || name == "postgres";
-            database::DatabaseMode {
-                create: !special || opts.clean,
-                clean: special && opts.clean,
-            }
-        };
-        let failed = |name: &str, e: DumpError| {
-            e.report();
-            DumpError::Other(format!(
-                "pg_dump failed on database \"{}\", exiting",
-                text::display(name)
-            ))
-        };
-        // While one database is written, the next one's catalogs are read
-        // on a second connection: the output order is unchanged, and memory
-        // holds at most one extra database's catalog (never its data).
-        let mut next_prepared = None;
-        for (i, name) in selected.iter().enumerate() {
-            let prepared = match next_prepared.take() {
-                Some(prepared) => prepared,
-                None => database::prepare_database(&connector, opts, name, mode_of(name)).await,
-            }
-            .map_err(|e| failed(name, e))?;
-            if opts.verbose {
-                diag::info(&format!("dumping database \"{}\"", text::display(name)));
-            }
-            sink.write_text(&emit::database_banner(name))?;
-            let mode = mode_of(name);
-            if !mode.create {
-                sink.write_text(&format!("\\connect {name}\n\n"))?;
-            }
-            let key = restrict_key(opts);
-            let write = database::write_database(prepared, opts, &key, mode, &mut sink);
-            match selected.get(i + 1) {
-                Some(next) => {
-                    let prepare = database::prepare_database(&connector, opts, next, mode_of(next));
-                    let (written, prepared) = futures_util::future::join(write, prepare).await;
-                    written.map_err(|e| failed(name, e))?;
-                    next_prepared = Some(prepared);
-                }
-                None => write.await.map_err(|e| failed(name, e))?,
-            }
-            sink.flush()?;
-        }
+        dump_databases(connector, opts, &selected, &mut sink).await?;
     }
 
     let completed = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::trailer(completed.as_deref()))?;
     sink.finish()?;
     Ok(())
+}
+
+/// How many databases are read ahead of the one being written. Reading a
+/// database's catalogs is mostly the server's work in a fresh backend;
+/// two of those run in parallel with the output of a third.
+const READ_AHEAD: usize = 2;
+
+/// Writes every selected database, in order. The catalogs of the next
+/// [`READ_AHEAD`] databases are read meanwhile on connections of their own
+/// (local tasks on this thread): the output order is unchanged, memory holds
+/// at most that many extra databases' catalogs (never their data), and an
+/// error in a database read ahead is reported only at its turn, after the
+/// databases before it are complete, as pg_dumpall would.
+async fn dump_databases(
+    connector: Connector,
+    opts: &Options,
+    selected: &[String],
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    // template1 and postgres exist in every cluster: without -c their
+    // contents are restored into them; other databases are created.
+    fn mode_of(opts: &Options, name: &str) -> database::DatabaseMode {
+        let special = name == "template1" || name == "postgres";
+        database::DatabaseMode {
+            create: !special || opts.clean,
+            clean: special && opts.clean,
+        }
+    }
+    let failed = |name: &str, e: DumpError| {
+        e.report();
+        DumpError::Other(format!(
+            "pg_dump failed on database \"{}\", exiting",
+            text::display(name)
+        ))
+    };
+    let connector = std::rc::Rc::new(connector);
+    let shared_opts = std::rc::Rc::new(opts.clone());
+    let read = |name: &str| {
+        let connector = connector.clone();
+        let opts = shared_opts.clone();
+        let name = name.to_owned();
+        tokio::task::spawn_local(async move {
+            let mode = mode_of(&opts, &name);
+            database::prepare_database(&connector, &opts, &name, mode).await
+        })
+    };
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let mut ahead = std::collections::VecDeque::new();
+            let mut next = 0;
+            for name in selected {
+                while next < selected.len() && ahead.len() <= READ_AHEAD {
+                    ahead.push_back(read(&selected[next]));
+                    next += 1;
+                }
+                let task = ahead.pop_front().expect("a database is being read");
+                let prepared = match task.await {
+                    Ok(result) => result,
+                    Err(e) => Err(DumpError::Other(format!(
+                        "reading the database failed: {e}"
+                    ))),
+                }
+                .map_err(|e| failed(name, e))?;
+                if opts.verbose {
+                    diag::info(&format!("dumping database \"{}\"", text::display(name)));
+                }
+                sink.write_text(&emit::database_banner(name))?;
+                let mode = mode_of(opts, name);
+                if !mode.create {
+                    sink.write_text(&format!("\\connect {name}\n\n"))?;
+                }
+                let key = restrict_key(opts);
+                database::write_database(prepared, opts, &key, mode, sink)
+                    .await
+                    .map_err(|e| failed(name, e))?;
+                sink.flush()?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Per-database options not honoured yet: refused rather than ignored.

@@ -287,6 +287,39 @@ pub struct DumpObject {
 }
 
 impl DumpObject {
+    /// An object that belongs to a table and sorts by its own name, then
+    /// by the table's (S5): rules, triggers, policies, ROW SECURITY.
+    pub fn on_table(
+        kind: Kind,
+        catalog_id: (u32, u32),
+        schema: &str,
+        table: &str,
+        name: &str,
+    ) -> Self {
+        DumpObject {
+            tie: TieBreak::Text(table.to_string()),
+            ..DumpObject::new(kind, catalog_id, Some(schema.to_string()), name.to_string())
+        }
+    }
+
+    /// A constraint of a table: sorts by its name, then by the table's,
+    /// after domain constraints of the same name (S5).
+    pub fn table_constraint(
+        kind: Kind,
+        catalog_id: (u32, u32),
+        schema: &str,
+        table: &str,
+        name: &str,
+    ) -> Self {
+        DumpObject {
+            tie: TieBreak::Constraint {
+                on_table: true,
+                parent: table.to_string(),
+            },
+            ..DumpObject::new(kind, catalog_id, Some(schema.to_string()), name.to_string())
+        }
+    }
+
     pub fn new(kind: Kind, catalog_id: (u32, u32), schema: Option<String>, name: String) -> Self {
         DumpObject {
             kind,

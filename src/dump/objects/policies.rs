@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, TieBreak};
+use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext};
 use crate::catalog::postdata::{PolicyRow, RelationRow};
 use crate::catalog::{postdata, Catalog, CatalogError};
 use crate::sql::postdata as psql;
@@ -33,13 +33,13 @@ pub async fn collect(
             continue;
         };
         // Catalog id (0, table): it matches nothing in pg_depend.
-        let mut obj = DumpObject::new(
+        let mut obj = DumpObject::on_table(
             Kind::Policy,
             (0, oid),
-            Some(table.schema.clone()),
-            table.name.clone(),
+            &table.schema,
+            &table.name,
+            &table.name,
         );
-        obj.tie = TieBreak::Text(table.name.clone());
         obj.render = Some(Arc::new(PolicyRender {
             policy: None,
             table: table.clone(),
@@ -52,13 +52,13 @@ pub async fn collect(
         else {
             continue;
         };
-        let mut obj = DumpObject::new(
+        let mut obj = DumpObject::on_table(
             Kind::Policy,
             (PG_POLICY, p.oid),
-            Some(table.schema.clone()),
-            p.name.clone(),
+            &table.schema,
+            &table.name,
+            &p.name,
         );
-        obj.tie = TieBreak::Text(table.name.clone());
         obj.render = Some(Arc::new(PolicyRender {
             policy: Some(p),
             table: table.clone(),

@@ -401,16 +401,13 @@ impl RelationState {
                 fks.push((t, row));
                 continue;
             }
-            let mut obj = DumpObject::new(
+            let mut obj = DumpObject::table_constraint(
                 Kind::Constraint,
                 (PG_CONSTRAINT, row.oid),
-                Some(r.row.schema.clone()),
-                row.name.clone(),
+                &r.row.schema,
+                &r.row.name,
+                &row.name,
             );
-            obj.tie = TieBreak::Constraint {
-                on_table: true,
-                parent: r.row.name.clone(),
-            };
             let separate = !row.validated;
             obj.repairs.separate = separate;
             let check = row.contype == 'c';
@@ -551,16 +548,13 @@ impl RelationState {
             let ii = m.indexes.len();
             self.objects.push((id, What::Index(ii)));
             let constraint_id = row.constraint.as_ref().map(|c| {
-                let mut obj = DumpObject::new(
+                let mut obj = DumpObject::table_constraint(
                     Kind::Constraint,
                     (PG_CONSTRAINT, c.oid),
-                    Some(r.row.schema.clone()),
-                    c.name.clone(),
+                    &r.row.schema,
+                    &r.row.name,
+                    &c.name,
                 );
-                obj.tie = TieBreak::Constraint {
-                    on_table: true,
-                    parent: r.row.name.clone(),
-                };
                 obj.role = Role::OtherConstraint;
                 obj.repairs.separate = true;
                 let cid = archive.add(obj);
@@ -620,16 +614,13 @@ impl RelationState {
         // Foreign keys.
         for (t, row) in fks {
             let r = &m.rels[t];
-            let mut obj = DumpObject::new(
+            let mut obj = DumpObject::table_constraint(
                 Kind::FkConstraint,
                 (PG_CONSTRAINT, row.oid),
-                Some(r.row.schema.clone()),
-                row.name.clone(),
+                &r.row.schema,
+                &r.row.name,
+                &row.name,
             );
-            obj.tie = TieBreak::Constraint {
-                on_table: true,
-                parent: r.row.name.clone(),
-            };
             obj.role = Role::OtherConstraint;
             obj.repairs.separate = true;
             // An FK to a partitioned table waits for its index tree.

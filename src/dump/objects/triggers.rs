@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::archive::{
-    Archive, DumpId, DumpObject, Entry, Kind, Pass, Render, RenderContext, TieBreak,
-};
+use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Pass, Render, RenderContext};
 use crate::catalog::postdata::{EventTriggerRow, RelationRow, TriggerRow};
 use crate::catalog::{postdata, Catalog, CatalogError};
 use crate::sql::postdata as psql;
@@ -35,13 +33,13 @@ pub async fn collect(
         else {
             continue;
         };
-        let mut obj = DumpObject::new(
+        let mut obj = DumpObject::on_table(
             Kind::Trigger,
             (PG_TRIGGER, t.oid),
-            Some(table.schema.clone()),
-            t.name.clone(),
+            &table.schema,
+            &table.name,
+            &t.name,
         );
-        obj.tie = TieBreak::Text(table.name.clone());
         obj.render = Some(Arc::new(TriggerRender {
             trigger: t,
             table: table.clone(),

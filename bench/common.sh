@@ -11,6 +11,21 @@ REFBIN="$CACHE/18.6/bin"
 OURS="$ROOT/target/release/pgdumpall-rs"
 (cd "$ROOT" && cargo build --release --quiet)
 
+# The server's OS user may not reach the cache (e.g. under /root, mode
+# 0700): then run the server programs from a hard-linked mirror in /tmp.
+server_bin() {
+  if [ "$(id -u)" != 0 ]; then echo "$PGBIN"; return; fi
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  if runuser -u postgres -- "$PGBIN/postgres" --version >/dev/null 2>&1; then echo "$PGBIN"; return; fi
+  local mirror=/tmp/pgdumpall-rs-bench-toolsets/$PGVER
+  if [ ! -x "$mirror/bin/postgres" ]; then
+    mkdir -p /tmp/pgdumpall-rs-bench-toolsets && chmod 755 /tmp/pgdumpall-rs-bench-toolsets
+    rm -rf "$mirror.tmp" && cp -al "$CACHE/$PGVER" "$mirror.tmp" 2>/dev/null || cp -a "$CACHE/$PGVER" "$mirror.tmp"
+    chmod -R a+rX "$mirror.tmp" && mv "$mirror.tmp" "$mirror"
+  fi
+  echo "$mirror/bin"
+}
+
 run_as_server_user() {
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
@@ -25,15 +40,16 @@ start_cluster() {
   chmod 755 "$BENCH_DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$BENCH_DIR"
   BENCH_PORT=${BENCH_PORT:-5470}
-  run_as_server_user "$PGBIN/initdb" -D "$BENCH_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
-  run_as_server_user "$PGBIN/pg_ctl" -D "$BENCH_DIR/data" -l "$BENCH_DIR/log" -w \
+  SERVER_BIN=$(server_bin)
+  run_as_server_user "$SERVER_BIN/initdb" -D "$BENCH_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+  run_as_server_user "$SERVER_BIN/pg_ctl" -D "$BENCH_DIR/data" -l "$BENCH_DIR/log" -w \
     -o "-p $BENCH_PORT -k $BENCH_DIR -c listen_addresses='' -c fsync=off -c shared_buffers=256MB -c max_locks_per_transaction=256" start >/dev/null
   trap stop_cluster EXIT
   CONN=(-h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres)
 }
 
 stop_cluster() {
-  run_as_server_user "$PGBIN/pg_ctl" -D "$BENCH_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  run_as_server_user "$SERVER_BIN/pg_ctl" -D "$BENCH_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$BENCH_DIR"
 }
 

@@ -455,6 +455,11 @@ fn statement_counts(log: &str, db: &str) -> (usize, usize) {
     (other, copies)
 }
 
+/// Statements a helper session adds: pg_export_snapshot, and on the
+/// helper the server-version query every connection makes, the session
+/// settings, and BEGIN with SET TRANSACTION SNAPSHOT.
+const HELPER_STATEMENTS: usize = 4;
+
 cluster_test!(
     statements_do_not_grow_with_the_number_of_tables,
     |version| {
@@ -498,10 +503,14 @@ cluster_test!(
         eprintln!("statements (other, COPY): 100 tables {small:?}, 1000 tables {large:?}");
         assert_eq!(small.1, 100, "COPY statements for 100 tables");
         assert_eq!(large.1, 1000, "COPY statements for 1000 tables");
-        assert_eq!(
-            large.0, small.0,
+        // A database of 500 relations or more also gets a helper session
+        // for some catalog reads: a fixed handful of statements to export
+        // and join the snapshot (the reads themselves only move).
+        assert!(
+            large.0 >= small.0 && large.0 <= small.0 + HELPER_STATEMENTS,
             "statements other than COPY: {} for 1000 tables, {} for 100",
-            large.0, small.0
+            large.0,
+            small.0
         );
         assert!(small.0 > 0);
     }

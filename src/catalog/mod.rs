@@ -4,6 +4,7 @@
 pub mod database;
 pub mod extensions;
 pub mod globals;
+pub mod helper;
 pub mod inventory;
 pub mod postdata;
 pub mod relations;
@@ -23,6 +24,8 @@ pub struct Catalog<'a> {
     /// `--lock-wait-timeout`: the statement_timeout the table locks run
     /// under (a byte string, sent as a literal).
     pub lock_wait_timeout: Option<String>,
+    /// A second session sharing the snapshot, for big databases.
+    pub helper: Option<&'a helper::Helper>,
 }
 
 #[derive(Debug, Error)]

@@ -349,7 +349,8 @@ pub struct IndexRow {
     pub oid: u32,
     pub table: u32,
     pub name: String,
-    /// `pg_get_indexdef`.
+    /// `pg_get_indexdef`; empty for constraint indexes, whose entries
+    /// are built from the constraint (deparsing costs the server).
     pub definition: String,
     pub nkeyatts: i32,
     pub natts: i32,
@@ -389,7 +390,8 @@ pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
     };
     let period = if v >= 180000 { "co.conperiod" } else { "false" };
     let sql = format!(
-        "SELECT i.indexrelid, i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid), \
+        "SELECT i.indexrelid, i.indrelid, ic.relname, \
+         CASE WHEN co.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) END, \
          i.indnkeyatts::int4, i.indnatts::int4, i.indkey::pg_catalog.int2[], i.indisclustered, i.indisreplident, \
          {nnd}, COALESCE(inh.inhparent, 0::pg_catalog.oid), \
          COALESCE((SELECT spcname FROM pg_catalog.pg_tablespace s WHERE s.oid = ic.reltablespace), ''), \
@@ -423,7 +425,7 @@ pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
                 oid: r.get(0),
                 table: r.get(1),
                 name: r.get::<_, Raw>(2).0,
-                definition: r.get::<_, Raw>(3).0,
+                definition: opt(r.get(3)).unwrap_or_default(),
                 nkeyatts: r.get(4),
                 natts: r.get(5),
                 keys: r.get::<_, Option<Vec<i16>>>(6).unwrap_or_default(),
@@ -682,6 +684,12 @@ pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), Cata
             .map_err(|e| CatalogError::query(e, reset))?;
     }
     Ok(())
+}
+
+/// Exports the transaction's snapshot for a helper session to join.
+pub async fn export_snapshot(cat: &Catalog<'_>) -> Result<String, CatalogError> {
+    let rows = query(cat, "SELECT pg_catalog.pg_export_snapshot()").await?;
+    Ok(rows[0].get::<_, Raw>(0).0)
 }
 
 async fn lock_all(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {

@@ -2,13 +2,12 @@
 //! writes it inside pg_dumpall: a consistent snapshot, every object read
 //! in bulk, pg_dump's order, and table data streamed as it arrives.
 
-use std::sync::Arc;
-
 use futures_util::StreamExt;
 
 use crate::archive::print::{pass_order, PrintOptions, Printer};
-use crate::archive::{sort, Archive, DataSource, Entry, RenderContext};
+use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
 use crate::catalog::database::{current_database, metadata, DatabaseRow};
+use crate::catalog::helper::{dependencies, Helper, SharedRead};
 use crate::catalog::{inventory, query, server_message, Catalog, CatalogError};
 use crate::cli::Options;
 use crate::conn::Connector;
@@ -74,10 +73,12 @@ pub async fn prepare_database(
     let conn = connector.connect(&dbname).await?;
     let client = &conn.client;
     let version = conn.server_version_num;
+    let helper = Helper::default();
     let cat = Catalog {
         client,
         server_version_num: version,
         lock_wait_timeout: opts.lock_wait_timeout.clone(),
+        helper: Some(&helper),
     };
 
     // Session settings pg_dump uses, then the snapshot.
@@ -147,10 +148,32 @@ pub async fn prepare_database(
 
     let meta = metadata(&cat).await?;
     let mut archive = Archive::new();
-    objects::collect_all(&cat, &mut archive, opts).await?;
-    add_catalog_dependencies(&cat, &mut archive).await?;
-    if super::content::dump_data(opts) && !super::content::dump_schema(opts) {
-        super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
+    {
+        let collect = async {
+            objects::collect_all(&cat, &mut archive, opts).await?;
+            add_catalog_dependencies(&cat, &mut archive).await?;
+            if super::content::dump_data(opts) && !super::content::dump_schema(opts) {
+                super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
+            }
+            Ok::<(), CatalogError>(())
+        };
+        // The helper session, if the database turns out big enough for one.
+        let open_helper = async |snapshot: String| {
+            let helper_conn = connector.connect(&dbname).await.ok()?;
+            helper_conn.client.batch_execute(&setup).await.ok()?;
+            let join = format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
+                literal(&snapshot)
+            );
+            helper_conn.client.batch_execute(&join).await.ok()?;
+            Some((helper_conn.client, helper_conn.server_version_num))
+        };
+        let serve = helper.serve(open_helper);
+        futures_util::pin_mut!(collect, serve);
+        match futures_util::future::select(collect, serve).await {
+            futures_util::future::Either::Left((collected, _)) => collected?,
+            futures_util::future::Either::Right(((), collect)) => collect.await?,
+        }
     }
     archive.add_boundaries();
     let (order, warnings) = sort::sort(&mut archive);
@@ -165,21 +188,15 @@ pub async fn prepare_database(
     };
     let mut entries: Vec<Entry> = database_entries(&db, &ctx, mode);
     let database_entry_count = entries.len();
-    for id in order {
-        let obj = &archive.objects[id];
-        // Extension members print only their changed ACLs.
-        if !obj.dump && obj.extension.is_none() {
-            continue;
-        }
-        if let Some(render) = &obj.render {
-            let r: Arc<dyn crate::archive::Render> = render.clone();
-            entries.extend(
-                r.entries(id, &archive, &ctx)
-                    .into_iter()
-                    .filter(|e| super::content::keep(e, opts)),
-            );
-        }
-    }
+    let printed: Vec<DumpId> = order
+        .into_iter()
+        .filter(|&id| {
+            let obj = &archive.objects[id];
+            // Extension members print only their changed ACLs.
+            (obj.dump || obj.extension.is_some()) && obj.render.is_some()
+        })
+        .collect();
+    entries.extend(render_all(&printed, &archive, &ctx, opts));
 
     Ok(Prepared {
         db,
@@ -190,6 +207,46 @@ pub async fn prepare_database(
         std_strings,
         quoting,
         conn,
+    })
+}
+
+/// Objects above this count are rendered on two threads.
+const PARALLEL_RENDER_MIN: usize = 2000;
+
+/// The entries of `ids`, in that order. Rendering is pure, so big
+/// databases render the second half on another thread (the server has
+/// nothing to do for us meanwhile).
+fn render_all(
+    ids: &[DumpId],
+    archive: &Archive,
+    ctx: &RenderContext,
+    opts: &Options,
+) -> Vec<Entry> {
+    let render = |ids: &[DumpId]| -> Vec<Entry> {
+        let mut out = Vec::new();
+        for &id in ids {
+            if let Some(r) = &archive.objects[id].render {
+                out.extend(
+                    r.entries(id, archive, ctx)
+                        .into_iter()
+                        .filter(|e| super::content::keep(e, opts)),
+                );
+            }
+        }
+        out
+    };
+    if ids.len() < PARALLEL_RENDER_MIN {
+        return render(ids);
+    }
+    let (first, second) = ids.split_at(ids.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| render(second));
+        let mut out = render(first);
+        match later.join() {
+            Ok(rest) => out.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        out
     })
 }
 
@@ -281,8 +338,8 @@ pub async fn write_database(
         connect_command(&quoting, &db.name)
     );
     let order = pass_order(&entries);
-    // A COPY already sent for the entry that comes next (see below).
-    let mut sent: Option<(usize, CopyStart)> = None;
+    // COPY requests already sent for entries still to come (see below).
+    let mut in_flight = CopyPipeline::default();
     for (position, &i) in order.iter().enumerate() {
         let e = &entries[i];
         let mut text = printer.begin(e);
@@ -314,40 +371,23 @@ pub async fn write_database(
                 sink.write_text(&text)?;
                 match source {
                     DataSource::Copy { server_copy } => {
-                        let start = match sent.take() {
-                            Some((j, start)) if j == i => start,
-                            _ => {
+                        // Send the COPYs of the tables that come next before
+                        // draining this one: the server runs them back to
+                        // back instead of waiting a round trip per table.
+                        // Their output waits in the socket (the connection
+                        // reads a request's response only once the one
+                        // before it is consumed), so memory stays bounded.
+                        in_flight
+                            .fill(client, &entries, &order, position, &copy_statements)
+                            .await;
+                        let start = match in_flight.take(i) {
+                            Some(start) => start.await,
+                            None => {
                                 let statement = copy_statements.get(server_copy.as_str());
                                 start_copy(client, server_copy, statement).await
                             }
                         };
-                        let drain = drain_copy(start, &e.tag, server_copy, sink);
-                        // When the next entry is another table's COPY, send it
-                        // now: the server starts it as soon as this one ends,
-                        // saving a round trip per table. (Only then: any other
-                        // statement would queue behind an undrained COPY.)
-                        let next_copy =
-                            order
-                                .get(position + 1)
-                                .and_then(|&j| match &entries[j].data {
-                                    Some(DataSource::Copy { server_copy }) => {
-                                        Some((j, server_copy))
-                                    }
-                                    _ => None,
-                                });
-                        match next_copy {
-                            Some((j, next_sql)) => {
-                                let statement = copy_statements.get(next_sql.as_str());
-                                let (drained, next) = futures_util::future::join(
-                                    drain,
-                                    start_copy(client, next_sql, statement),
-                                )
-                                .await;
-                                sent = Some((j, next));
-                                drained?;
-                            }
-                            None => drain.await?,
-                        }
+                        drain_copy(start, &e.tag, server_copy, sink).await?;
                         sink.write_text("\\.\n\n\n")?;
                     }
                     DataSource::Inserts(spec) => {
@@ -407,6 +447,71 @@ async fn start_copy(
         None => client.copy_out(sql).await,
     }
     .map(Box::pin)
+}
+
+/// How many COPY requests may be sent ahead of the one being drained.
+const COPY_PIPELINE_DEPTH: usize = 64;
+
+/// COPY requests sent ahead, in output order, keyed by entry index.
+#[derive(Default)]
+struct CopyPipeline<'a> {
+    queue: std::collections::VecDeque<(usize, PendingCopy<'a>)>,
+    /// The first position (in printing order) not looked at yet.
+    next_scan: usize,
+}
+
+type PendingCopy<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = CopyStart> + 'a>>;
+
+impl<'a> CopyPipeline<'a> {
+    /// Sends the COPYs of the entries from `order[position]` (the current
+    /// one) on, up to the depth, stopping at the first entry that needs
+    /// the connection for something else (INSERT-style data, large
+    /// objects): its statements would queue behind undrained COPYs.
+    async fn fill(
+        &mut self,
+        client: &'a tokio_postgres::Client,
+        entries: &'a [Entry],
+        order: &[usize],
+        position: usize,
+        statements: &'a std::collections::HashMap<&'a str, tokio_postgres::Statement>,
+    ) {
+        let mut k = self.next_scan.max(position);
+        while k < order.len() && self.queue.len() < COPY_PIPELINE_DEPTH {
+            let j = order[k];
+            match &entries[j].data {
+                None => {}
+                Some(DataSource::Copy { server_copy }) => {
+                    let statement = statements.get(server_copy.as_str());
+                    let mut pending: PendingCopy<'a> =
+                        Box::pin(start_copy(client, server_copy, statement));
+                    // The first poll sends the request.
+                    let mut early = None;
+                    std::future::poll_fn(|cx| {
+                        if let std::task::Poll::Ready(done) = pending.as_mut().poll(cx) {
+                            early = Some(done);
+                        }
+                        std::task::Poll::Ready(())
+                    })
+                    .await;
+                    if let Some(done) = early {
+                        pending = Box::pin(std::future::ready(done));
+                    }
+                    self.queue.push_back((j, pending));
+                }
+                Some(_) => break,
+            }
+            k += 1;
+        }
+        self.next_scan = k;
+    }
+
+    /// The request sent for entry `i`, if it is next in the queue.
+    fn take(&mut self, i: usize) -> Option<PendingCopy<'a>> {
+        match self.queue.front() {
+            Some((j, _)) if *j == i => self.queue.pop_front().map(|(_, p)| p),
+            _ => None,
+        }
+    }
 }
 
 /// Streams a COPY's output into the sink as it arrives. A failure (the
@@ -679,19 +784,11 @@ async fn add_catalog_dependencies(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT classid, objid, refclassid, refobjid, deptype \
-         FROM pg_catalog.pg_depend WHERE deptype <> 'p' \
-         ORDER BY 1, 2",
-    )
-    .await?;
-    for r in rows {
-        let classid: u32 = r.get(0);
-        let objid: u32 = r.get(1);
-        let refclassid: u32 = r.get(2);
-        let refobjid: u32 = r.get(3);
-        let deptype = r.get::<_, i8>(4) as u8 as char;
+    let rows = match cat.from_helper(SharedRead::Dependencies).await {
+        Some(read) => read?,
+        None => dependencies(cat).await?,
+    };
+    for (classid, objid, refclassid, refobjid, deptype) in rows {
         let (Some(obj), Some(refobj)) = (
             archive.find(classid, objid),
             archive.find(refclassid, refobjid),

@@ -23,6 +23,7 @@ impl Session {
             client: &conn.client,
             server_version_num: conn.server_version_num,
             lock_wait_timeout: None,
+            helper: None,
         };
         // pg_dumpall's session uses the encoding libpq negotiated: -E, else
         // PGCLIENTENCODING, else what the server picks for this role and
@@ -66,6 +67,7 @@ impl Session {
             client: &self.conn.client,
             server_version_num: self.conn.server_version_num,
             lock_wait_timeout: None,
+            helper: None,
         }
     }
 }

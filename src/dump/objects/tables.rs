@@ -19,6 +19,7 @@ use crate::archive::{
     Archive, DataSource, DumpId, DumpObject, Entry, HeaderPrefix, Kind, Render, RenderContext,
     Role, TieBreak,
 };
+use crate::catalog::helper::SharedRead;
 use crate::catalog::relations::{
     self as cat_rel, AttrDefRow, ColumnRow, ConstraintRow, IndexRow, RelationRow, SequenceRow,
     PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT,
@@ -261,6 +262,16 @@ pub async fn collect(
         .map(|&i| sendable.qualified(&rels[i].row.schema, &rels[i].row.name))
         .collect();
     cat_rel::lock_tables(cat, &lock).await?;
+    // With the tables locked, a helper session may join the snapshot.
+    if let Some(helper) = cat.helper {
+        let dumped = state.model.rels.iter().filter(|r| r.dumped).count();
+        let snapshot = if dumped >= crate::catalog::helper::HELPER_MIN_RELATIONS {
+            Some(cat_rel::export_snapshot(cat).await?)
+        } else {
+            None
+        };
+        helper.begin(snapshot);
+    }
     Ok(state)
 }
 
@@ -280,9 +291,15 @@ impl RelationState {
         let v18 = cat.server_version_num >= 180000;
         let columns = cat_rel::columns(cat).await?;
         let defs = cat_rel::attrdefs(cat).await?;
-        let constraints = cat_rel::table_constraints(cat).await?;
+        let constraints = match cat.from_helper(SharedRead::TableConstraints).await {
+            Some(read) => read?,
+            None => cat_rel::table_constraints(cat).await?,
+        };
         let inherits = cat_rel::inherits(cat).await?;
-        let indexes = cat_rel::indexes(cat).await?;
+        let indexes = match cat.from_helper(SharedRead::Indexes).await {
+            Some(read) => read?,
+            None => cat_rel::indexes(cat).await?,
+        };
         for (table, attnum, name, acl) in cat_rel::column_acls(cat).await? {
             self.model
                 .column_acls
@@ -808,11 +825,16 @@ pub fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) -> Opti
     if ctx.opts.no_security_labels {
         return None;
     }
+    if ctx.security_labels.is_empty() {
+        return None;
+    }
     let q = &ctx.quoting;
     let qname = q.qualified(&r.row.schema, &r.row.name);
     let mut defn = String::new();
-    let mut add = |subid: i32, target: String| {
+    // Targets are formatted only for labelled objects: most have none.
+    let mut add = |subid: i32, target: &dyn Fn() -> String| {
         if let Some(labels) = ctx.security_labels.get(&(PG_CLASS, r.row.oid, subid)) {
+            let target = target();
             for (provider, label) in labels {
                 defn.push_str(&format!(
                     "SECURITY LABEL FOR {} ON {target} IS {};\n",
@@ -822,13 +844,12 @@ pub fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) -> Opti
             }
         }
     };
-    add(0, format!("{keyword} {qname}"));
+    add(0, &|| format!("{keyword} {qname}"));
     for c in &r.columns {
         if !c.row.dropped {
-            add(
-                c.row.attnum,
-                format!("COLUMN {qname}.{}", q.ident(&c.row.name)),
-            );
+            add(c.row.attnum, &|| {
+                format!("COLUMN {qname}.{}", q.ident(&c.row.name))
+            });
         }
     }
     if defn.is_empty() {

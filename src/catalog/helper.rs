@@ -1,0 +1,179 @@
+//! A second session for the catalog reads of big databases. It joins the
+//! dump's snapshot (`pg_export_snapshot` / `SET TRANSACTION SNAPSHOT`) and
+//! runs some of the bulk reads while the main session runs the others, so
+//! the server answers two queries at a time. The main session decides,
+//! once its tables are locked, whether the database is big enough to be
+//! worth the extra session; small databases never open one.
+//!
+//! The helper only reads catalogs (no table locks), so it cannot queue
+//! behind a lock request that waits for the main session's locks. If it
+//! cannot connect, the main session does the reads itself.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use tokio::sync::oneshot;
+
+use super::{query, relations, Catalog, CatalogError};
+
+/// Reads the helper may take over, in the order it runs them (the order
+/// the main session asks for them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SharedRead {
+    TableConstraints,
+    Indexes,
+    Dependencies,
+}
+
+impl SharedRead {
+    pub const ALL: [SharedRead; 3] = [
+        SharedRead::TableConstraints,
+        SharedRead::Indexes,
+        SharedRead::Dependencies,
+    ];
+}
+
+/// A read's result, or None when the helper is not there to do it.
+type Outcome = Option<Result<Box<dyn Any>, CatalogError>>;
+
+/// The meeting point of the main session and its helper.
+pub struct Helper {
+    begin_tx: RefCell<Option<oneshot::Sender<String>>>,
+    begin_rx: RefCell<Option<oneshot::Receiver<String>>>,
+    started: Cell<bool>,
+    result_tx: RefCell<HashMap<SharedRead, oneshot::Sender<Outcome>>>,
+    result_rx: RefCell<HashMap<SharedRead, oneshot::Receiver<Outcome>>>,
+}
+
+impl Default for Helper {
+    fn default() -> Self {
+        let (begin_tx, begin_rx) = oneshot::channel();
+        let mut result_tx = HashMap::new();
+        let mut result_rx = HashMap::new();
+        for read in SharedRead::ALL {
+            let (tx, rx) = oneshot::channel();
+            result_tx.insert(read, tx);
+            result_rx.insert(read, rx);
+        }
+        Helper {
+            begin_tx: RefCell::new(Some(begin_tx)),
+            begin_rx: RefCell::new(Some(begin_rx)),
+            started: Cell::new(false),
+            result_tx: RefCell::new(result_tx),
+            result_rx: RefCell::new(result_rx),
+        }
+    }
+}
+
+/// Databases with at least this many relations get a helper session.
+pub const HELPER_MIN_RELATIONS: usize = 500;
+
+impl Helper {
+    /// Main side: the tables are locked; start the helper on `snapshot`
+    /// (exported by the main session), or release it (None).
+    pub fn begin(&self, snapshot: Option<String>) {
+        let tx = self.begin_tx.borrow_mut().take();
+        if let (Some(tx), Some(snapshot)) = (tx, snapshot) {
+            self.started.set(tx.send(snapshot).is_ok());
+        }
+    }
+
+    /// Main side: the helper's result for `read`, or None when the main
+    /// session must read it itself (no helper, or it could not connect).
+    pub async fn take<T: 'static>(&self, read: SharedRead) -> Option<Result<T, CatalogError>> {
+        if !self.started.get() {
+            return None;
+        }
+        let rx = self.result_rx.borrow_mut().remove(&read)?;
+        match rx.await {
+            Ok(Some(Ok(boxed))) => boxed.downcast::<T>().ok().map(|b| Ok(*b)),
+            Ok(Some(Err(e))) => Some(Err(e)),
+            Ok(None) | Err(_) => None,
+        }
+    }
+
+    /// Helper side: waits for the main session's go-ahead, opens the
+    /// helper session with `open(snapshot)` and runs the shared reads in
+    /// order. Ends at once when the main session declines.
+    pub async fn serve<F>(&self, open: F)
+    where
+        F: AsyncFnOnce(String) -> Option<(tokio_postgres::Client, i32)>,
+    {
+        let Some(rx) = self.begin_rx.borrow_mut().take() else {
+            return;
+        };
+        let Ok(snapshot) = rx.await else {
+            return;
+        };
+        let senders: Vec<(SharedRead, oneshot::Sender<Outcome>)> = {
+            let mut map = self.result_tx.borrow_mut();
+            SharedRead::ALL
+                .iter()
+                .filter_map(|r| map.remove(r).map(|tx| (*r, tx)))
+                .collect()
+        };
+        let Some((client, server_version_num)) = open(snapshot).await else {
+            for (_, tx) in senders {
+                let _ = tx.send(None);
+            }
+            return;
+        };
+        let cat = Catalog {
+            client: &client,
+            server_version_num,
+            lock_wait_timeout: None,
+            helper: None,
+        };
+        for (read, tx) in senders {
+            let _ = tx.send(Some(perform(&cat, read).await));
+        }
+    }
+}
+
+async fn perform(cat: &Catalog<'_>, read: SharedRead) -> Result<Box<dyn Any>, CatalogError> {
+    Ok(match read {
+        SharedRead::TableConstraints => Box::new(relations::table_constraints(cat).await?),
+        SharedRead::Indexes => Box::new(relations::indexes(cat).await?),
+        SharedRead::Dependencies => Box::new(dependencies(cat).await?),
+    })
+}
+
+/// A pg_depend row: `(classid, objid, refclassid, refobjid, deptype)`.
+pub type DependRow = (u32, u32, u32, u32, char);
+
+/// Every pg_depend row but pinned ones, by object.
+pub async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT classid, objid, refclassid, refobjid, deptype \
+         FROM pg_catalog.pg_depend WHERE deptype <> 'p' \
+         ORDER BY 1, 2",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get::<_, i8>(4) as u8 as char,
+            )
+        })
+        .collect())
+}
+
+impl Catalog<'_> {
+    /// The helper's result for `read`, if it does that read.
+    pub async fn from_helper<T: 'static>(
+        &self,
+        read: SharedRead,
+    ) -> Option<Result<T, CatalogError>> {
+        match self.helper {
+            Some(h) => h.take(read).await,
+            None => None,
+        }
+    }
+}

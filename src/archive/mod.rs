@@ -425,6 +425,9 @@ pub struct Archive {
     by_catalog_id: HashMap<(u32, u32), DumpId>,
     pub pre_data_boundary: Option<DumpId>,
     pub post_data_boundary: Option<DumpId>,
+    /// The `COPY ... TO stdout` statements the data entries will run,
+    /// known at collection time so that they can be prepared early.
+    pub copy_statements: Vec<String>,
 }
 
 impl Archive {

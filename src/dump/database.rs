@@ -2,6 +2,8 @@
 //! writes it inside pg_dumpall: a consistent snapshot, every object read
 //! in bulk, pg_dump's order, and table data streamed as it arrives.
 
+use std::collections::HashMap;
+
 use futures_util::StreamExt;
 
 use crate::archive::print::{pass_order, PrintOptions, Printer};
@@ -48,6 +50,8 @@ pub async fn dump_database(
 /// work of one with the output of the other.
 pub struct Prepared {
     conn: crate::conn::Connection,
+    /// The prepared `COPY ... TO stdout` statements, by text.
+    copy_statements: HashMap<String, tokio_postgres::Statement>,
     db: DatabaseRow,
     entries: Vec<Entry>,
     database_entry_count: usize,
@@ -71,6 +75,7 @@ pub async fn prepare_database(
         ))
     })?;
     let conn = connector.connect(&dbname).await?;
+    tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
     let client = &conn.client;
     let version = conn.server_version_num;
     let helper = Helper::default();
@@ -176,7 +181,23 @@ pub async fn prepare_database(
         }
     }
     archive.add_boundaries();
+    tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
+    // Every COPY is prepared now, the requests pipelined: one round trip
+    // for all tables instead of one per table, the server parsing while
+    // we sort and render. A statement that fails to prepare is simply
+    // prepared again at its turn, so its error is reported where pg_dump
+    // would report it.
+    let copy_sqls = if super::content::dump_data(opts) {
+        std::mem::take(&mut archive.copy_statements)
+    } else {
+        Vec::new()
+    };
+    let mut prepare_copies = Box::pin(futures_util::future::join_all(
+        copy_sqls.iter().map(|sql| client.prepare(sql)),
+    ));
+    let copies_prepared = poll_once(prepare_copies.as_mut()).await;
     let (order, warnings) = sort::sort(&mut archive);
+    tracing::debug!(target: "pgdumpall_rs::phase", "sorted");
 
     let ctx = RenderContext {
         quoting,
@@ -197,8 +218,21 @@ pub async fn prepare_database(
         })
         .collect();
     entries.extend(render_all(&printed, &archive, &ctx, opts));
+    tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
+    let prepared = match copies_prepared {
+        Some(done) => done,
+        None => prepare_copies.as_mut().await,
+    };
+    drop(prepare_copies);
+    let copy_statements = copy_sqls
+        .into_iter()
+        .zip(prepared)
+        .filter_map(|(sql, p)| p.ok().map(|st| (sql, st)))
+        .collect();
+    tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
 
     Ok(Prepared {
+        copy_statements,
         db,
         entries,
         database_entry_count,
@@ -259,6 +293,7 @@ pub async fn write_database(
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
     let Prepared {
+        copy_statements,
         conn,
         db,
         entries,
@@ -269,24 +304,6 @@ pub async fn write_database(
         quoting,
     } = prepared;
     let client = &conn.client;
-    // Every COPY is prepared up front, the requests pipelined: one round
-    // trip for all tables instead of one per table. A statement that fails
-    // to prepare is simply prepared again at its turn, so its error is
-    // reported where pg_dump would report it.
-    let copy_sqls: Vec<&str> = entries
-        .iter()
-        .filter_map(|e| match &e.data {
-            Some(DataSource::Copy { server_copy }) => Some(server_copy.as_str()),
-            _ => None,
-        })
-        .collect();
-    let prepared_copies =
-        futures_util::future::join_all(copy_sqls.iter().map(|sql| client.prepare(sql))).await;
-    let copy_statements: std::collections::HashMap<&str, tokio_postgres::Statement> = copy_sqls
-        .iter()
-        .zip(prepared_copies)
-        .filter_map(|(sql, prepared)| prepared.ok().map(|st| (*sql, st)))
-        .collect();
     for w in &warnings {
         diag::warning(&text::display(&w.message));
         for d in &w.details {
@@ -427,6 +444,7 @@ pub async fn write_database(
         ));
     }
     tail.push_str("--\n-- PostgreSQL database dump complete\n--\n\n");
+    tracing::debug!(target: "pgdumpall_rs::phase", "data written");
     tail.push_str(&format!("\\unrestrict {key}\n\n"));
     sink.write_text(&tail)?;
     let _ = client.batch_execute("COMMIT").await;
@@ -447,6 +465,17 @@ async fn start_copy(
         None => client.copy_out(sql).await,
     }
     .map(Box::pin)
+}
+
+/// Polls `fut` once (a tokio-postgres request sends its messages at its
+/// first poll) and returns its output if it is already done.
+async fn poll_once<F: std::future::Future + ?Sized>(
+    mut fut: std::pin::Pin<&mut F>,
+) -> Option<F::Output> {
+    match std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await {
+        std::task::Poll::Ready(done) => Some(done),
+        std::task::Poll::Pending => None,
+    }
 }
 
 /// How many COPY requests may be sent ahead of the one being drained.
@@ -473,7 +502,7 @@ impl<'a> CopyPipeline<'a> {
         entries: &'a [Entry],
         order: &[usize],
         position: usize,
-        statements: &'a std::collections::HashMap<&'a str, tokio_postgres::Statement>,
+        statements: &'a HashMap<String, tokio_postgres::Statement>,
     ) {
         let mut k = self.next_scan.max(position);
         while k < order.len() && self.queue.len() < COPY_PIPELINE_DEPTH {
@@ -485,15 +514,7 @@ impl<'a> CopyPipeline<'a> {
                     let mut pending: PendingCopy<'a> =
                         Box::pin(start_copy(client, server_copy, statement));
                     // The first poll sends the request.
-                    let mut early = None;
-                    std::future::poll_fn(|cx| {
-                        if let std::task::Poll::Ready(done) = pending.as_mut().poll(cx) {
-                            early = Some(done);
-                        }
-                        std::task::Poll::Ready(())
-                    })
-                    .await;
-                    if let Some(done) = early {
+                    if let Some(done) = poll_once(pending.as_mut()).await {
                         pending = Box::pin(std::future::ready(done));
                     }
                     self.queue.push_back((j, pending));

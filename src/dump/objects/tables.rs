@@ -711,6 +711,7 @@ impl RelationState {
                     };
                     let qname = sendable.qualified(&r.row.schema, &r.row.name);
                     let server = cat_rel::server_text(&format!("COPY {qname} {list} TO stdout;"))?;
+                    archive.copy_statements.push(server.clone());
                     self.model.copy.insert(t, server);
                     // Aliased: a result column name need not be UTF-8.
                     let aliased: Vec<String> = cols

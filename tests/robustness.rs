@@ -628,3 +628,45 @@ cluster_test!(full_output_device_fails_the_dump, |version| {
         assert!(err.contains("No space left on device"), "{err}");
     }
 });
+
+cluster_test!(a_role_limited_to_two_connections_can_dump, |version| {
+    // pg_dumpall needs two sessions at a time (its own and one pg_dump's).
+    // So must we: databases read ahead and helper sessions that find no
+    // free slot wait for their turn or leave the work to the main session.
+    let cluster = Cluster::start(version);
+    let mut sql = String::from(
+        "CREATE ROLE dumper LOGIN CONNECTION LIMIT 2; GRANT pg_read_all_data TO dumper;\n",
+    );
+    for db in ["d1", "d2", "d3", "d4"] {
+        sql.push_str(&format!(
+            "CREATE DATABASE {db} OWNER dumper;\n\\connect {db}\n\
+             CREATE TABLE t (x int PRIMARY KEY); INSERT INTO t VALUES (1), (2);\n"
+        ));
+        if db == "d2" {
+            // Big enough for a helper session.
+            sql.push_str(
+                "DO $$ BEGIN FOR i IN 1..600 LOOP \
+                 EXECUTE format('CREATE TABLE big%s (id int PRIMARY KEY, v text)', i); \
+                 END LOOP; END $$;\n",
+            );
+        }
+        sql.push_str("\\connect postgres\n");
+    }
+    cluster.psql("postgres", &sql);
+    let args = [
+        "-U",
+        "dumper",
+        "--no-role-passwords",
+        "--restrict-key",
+        RESTRICT_KEY,
+    ];
+    let reference = run_reference(&cluster, &args);
+    assert_success(&reference, "reference");
+    let ours = run_ours(&cluster, &args);
+    assert_success(&ours, "ours");
+    assert_same_dump(
+        &ours.stdout,
+        &reference.stdout,
+        "limited to two connections",
+    );
+});

@@ -103,6 +103,7 @@ pub struct Connector {
     prompt: PasswordPrompt,
     passwords: Mutex<PasswordState>,
     prompt_lock: tokio::sync::Mutex<()>,
+    connect_order: tokio::sync::Mutex<()>,
     tls: OnceLock<Result<MakeRustlsConnect, String>>,
 }
 
@@ -136,6 +137,7 @@ impl Connector {
             prompt: args.password_prompt,
             passwords: Mutex::new(PasswordState::default()),
             prompt_lock: tokio::sync::Mutex::new(()),
+            connect_order: tokio::sync::Mutex::new(()),
             tls: OnceLock::new(),
         })
     }
@@ -159,6 +161,14 @@ impl Connector {
 
     /// Opens a session to `dbname`.
     pub async fn connect(&self, dbname: &str) -> Result<Connection, ConnError> {
+        // Sessions open one at a time, in the order asked for (tokio's
+        // mutex is fair): when the server has few free slots, the database
+        // dumped first gets one before those read ahead.
+        let _turn = self.connect_order.lock().await;
+        self.connect_now(dbname).await
+    }
+
+    async fn connect_now(&self, dbname: &str) -> Result<Connection, ConnError> {
         if self.prompt == PasswordPrompt::Always {
             self.prompt_once().await;
         }

@@ -262,19 +262,45 @@ async fn dump_databases(
         .run_until(async {
             let mut ahead = std::collections::VecDeque::new();
             let mut next = 0;
-            for name in selected {
-                while next < selected.len() && ahead.len() <= READ_AHEAD {
+            let mut sequential = false;
+            for (index, name) in selected.iter().enumerate() {
+                while next < selected.len()
+                    && (ahead.is_empty() || (!sequential && ahead.len() <= READ_AHEAD))
+                {
                     ahead.push_back(read(&selected[next]));
                     next += 1;
                 }
                 let task = ahead.pop_front().expect("a database is being read");
-                let prepared = match task.await {
+                let mut result = match task.await {
                     Ok(result) => result,
                     Err(e) => Err(DumpError::Other(format!(
                         "reading the database failed: {e}"
                     ))),
+                };
+                // A database read ahead may have found no free connection
+                // slot (max_connections, a role's CONNECTION LIMIT) while
+                // the one before it was open: pg_dumpall needs only two at
+                // a time. Stop reading ahead and connect again now, at its
+                // turn, giving the previous session's backend a moment to
+                // exit.
+                if index > 0 && result.as_ref().is_err_and(no_free_slot) {
+                    // The databases read ahead hold slots too: let go of
+                    // them; they are read again at their turn.
+                    sequential = true;
+                    for task in ahead.drain(..) {
+                        task.abort();
+                    }
+                    next = index + 1;
+                    for wait_ms in [0, 20, 50, 100, 200, 400, 800] {
+                        tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+                        let mode = mode_of(opts, name);
+                        result = database::prepare_database(&connector, opts, name, mode).await;
+                        if !result.as_ref().is_err_and(no_free_slot) {
+                            break;
+                        }
+                    }
                 }
-                .map_err(|e| failed(name, e))?;
+                let prepared = result.map_err(|e| failed(name, e))?;
                 if opts.verbose {
                     diag::info(&format!("dumping database \"{}\"", text::display(name)));
                 }
@@ -292,6 +318,16 @@ async fn dump_databases(
             Ok(())
         })
         .await
+}
+
+/// Whether a session could not open only for want of a free slot.
+fn no_free_slot(e: &DumpError) -> bool {
+    const WORDS: [&str; 3] = [
+        "too many connections",
+        "too many clients",
+        "connection slots are reserved",
+    ];
+    matches!(e, DumpError::Connection(ConnError::Failed(m)) if WORDS.iter().any(|w| m.contains(w)))
 }
 
 /// Per-database options not honoured yet: refused rather than ignored.

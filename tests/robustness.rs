@@ -516,6 +516,94 @@ cluster_test!(
     }
 );
 
+cluster_test!(empty_tables_skip_the_copy_and_others_keep_it, |version| {
+    // Tables whose heap file is empty are written without asking the
+    // server for their (empty) COPY. Every table that has a row, or
+    // only ever had rows, must still be copied: in the default
+    // tablespace, in another one, in a database whose default
+    // tablespace is another one, unlogged, refilled after a TRUNCATE,
+    // with every row deleted but the pages still there.
+    let mut cluster = Cluster::start(version);
+    let ts = cluster.tablespace_dir("empty_ts");
+    let tables = "CREATE TABLE t_empty (a int, b text);\n\
+             CREATE TABLE t_full (a int, b text);\n\
+             INSERT INTO t_full VALUES (1, 'one'), (2, NULL);\n\
+             CREATE TABLE t_deleted (a int) WITH (autovacuum_enabled = false);\n\
+             INSERT INTO t_deleted SELECT generate_series(1, 100);\n\
+             DELETE FROM t_deleted;\n\
+             CREATE UNLOGGED TABLE t_unlogged (a int);\n\
+             INSERT INTO t_unlogged VALUES (7);\n\
+             CREATE UNLOGGED TABLE t_unlogged_empty (a int);\n\
+             CREATE TABLE t_refilled (a int);\n\
+             INSERT INTO t_refilled VALUES (1);\n\
+             BEGIN; TRUNCATE t_refilled; INSERT INTO t_refilled VALUES (2); COMMIT;\n\
+             CREATE TABLE t_toasted (a text);\n\
+             INSERT INTO t_toasted SELECT string_agg(md5(i::text), '') FROM generate_series(1, 2000) i;\n";
+    cluster.psql(
+        "postgres",
+        &format!(
+            "CREATE TABLESPACE empty_ts LOCATION '{}';\n\
+                 CREATE DATABASE in_ts TABLESPACE empty_ts;\n\
+                 CREATE TABLE t_ts (a int) TABLESPACE empty_ts;\n\
+                 INSERT INTO t_ts VALUES (1);\n\
+                 CREATE TABLE t_ts_empty (a int) TABLESPACE empty_ts;\n\
+                 {tables}",
+            ts.display()
+        ),
+    );
+    cluster.psql(
+        "in_ts",
+        &format!(
+            "{tables}CREATE TABLE t_default_ts (a int) TABLESPACE pg_default;\n\
+                 INSERT INTO t_default_ts VALUES (3);\n\
+                 CREATE TABLE t_default_ts_empty (a int) TABLESPACE pg_default;\n"
+        ),
+    );
+    let args = ["--restrict-key", RESTRICT_KEY];
+    let reference = run_reference(&cluster, &args);
+    assert_success(&reference, "reference");
+    cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
+    cluster.restart();
+    let before = cluster.server_log().len();
+    let ours = run_ours(&cluster, &args);
+    assert_success(&ours, "ours");
+    assert_same_dump(
+        &mask_tablespace_locations(&ours.stdout),
+        &mask_tablespace_locations(&reference.stdout),
+        &format!("empty tables {version}"),
+    );
+    let log = cluster.server_log();
+    let log = &log[before..];
+    // t_full, t_deleted, t_unlogged, t_refilled, t_toasted, and t_ts or
+    // t_default_ts: six COPYs, none for the three empty tables.
+    assert_eq!(statement_counts(log, "postgres").1, 6, "COPYs in postgres");
+    assert_eq!(statement_counts(log, "in_ts").1, 6, "COPYs in in_ts");
+    // A non-superuser (here with pg_read_all_data) cannot read file
+    // sizes: every table is copied, and the output is the same.
+    cluster.psql(
+        "postgres",
+        "CREATE ROLE reader LOGIN; GRANT pg_read_all_data TO reader;",
+    );
+    let mut as_reader = vec!["-U", "reader", "--no-role-passwords"];
+    as_reader.extend_from_slice(&args);
+    let reference = run_reference(&cluster, &as_reader);
+    assert_success(&reference, "reference as reader");
+    let before = cluster.server_log().len();
+    let ours = run_ours(&cluster, &as_reader);
+    assert_success(&ours, "ours as reader");
+    assert_same_dump(
+        &mask_tablespace_locations(&ours.stdout),
+        &mask_tablespace_locations(&reference.stdout),
+        &format!("empty tables as reader {version}"),
+    );
+    let log = cluster.server_log();
+    assert_eq!(
+        statement_counts(&log[before..], "in_ts").1,
+        9,
+        "COPYs as reader"
+    );
+});
+
 /// psql's error lines of a restore into `cluster`, from the level word
 /// on (the `psql:FILE:LINE: ` prefix removed), the socket directory and
 /// port replaced by placeholders.

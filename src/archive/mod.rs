@@ -362,6 +362,10 @@ pub enum DataSource {
     /// `COPY <query> TO stdout` on the server; the output bytes are
     /// written as they come, then `\.`.
     Copy { server_copy: String },
+    /// A table known to hold no rows (see
+    /// `catalog::relations::empty_heap_tables`): the COPY header and `\.`
+    /// with no request to the server.
+    EmptyCopy,
     /// Rows turned into INSERT statements.
     Inserts(InsertSpec),
     /// Large objects' contents (a BLOBS entry), read in chunks.

@@ -2,12 +2,16 @@
 //! dump's snapshot (`pg_export_snapshot` / `SET TRANSACTION SNAPSHOT`) and
 //! runs some of the bulk reads while the main session runs the others, so
 //! the server answers two queries at a time. The main session decides,
-//! once its tables are locked, whether the database is big enough to be
-//! worth the extra session; small databases never open one.
+//! as soon as its transaction has begun, whether the database is big
+//! enough to be worth the extra session; small databases never open one.
 //!
 //! The helper only reads catalogs (no table locks), so it cannot queue
-//! behind a lock request that waits for the main session's locks. If it
-//! cannot connect, the main session does the reads itself.
+//! behind a lock request that waits for the main session's locks. It may
+//! read before the main session has locked the tables: an object dropped
+//! meanwhile makes the main session's LOCK fail first, which is the error
+//! reported (the helper's results are only looked at after the locks), as
+//! pg_dump would report it. If it cannot connect, the main session does
+//! the reads itself.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -66,12 +70,29 @@ impl Default for Helper {
     }
 }
 
-/// Databases with at least this many relations get a helper session.
-pub const HELPER_MIN_RELATIONS: usize = 500;
+/// Databases with at least this many user relations (pg_class rows of
+/// OID 16384 and up: tables, indexes, TOAST tables, views, sequences) get a
+/// helper session.
+pub const HELPER_MIN_RELATIONS: i64 = 2000;
+
+/// Whether the database is big enough for a helper session: a range scan
+/// of pg_class's OID index over user relations only, so cheap for small
+/// databases.
+pub async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
+    let rows = query(
+        cat,
+        &format!(
+            "SELECT pg_catalog.count(*) >= {HELPER_MIN_RELATIONS} \
+             FROM pg_catalog.pg_class WHERE oid >= 16384"
+        ),
+    )
+    .await?;
+    Ok(rows[0].get(0))
+}
 
 impl Helper {
-    /// Main side: the tables are locked; start the helper on `snapshot`
-    /// (exported by the main session), or release it (None).
+    /// Main side: start the helper on `snapshot` (exported by the main
+    /// session), or release it (None).
     pub fn begin(&self, snapshot: Option<String>) {
         let tx = self.begin_tx.borrow_mut().take();
         if let (Some(tx), Some(snapshot)) = (tx, snapshot) {

@@ -686,6 +686,48 @@ pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), Cata
     Ok(())
 }
 
+/// Of `oids` (tables this session holds locks on), those whose heap file
+/// is empty, so their COPY could only return no rows. Asked only when such
+/// a COPY could not fail either: as a superuser (no privilege or
+/// row-security errors) on a server that is not a standby (unlogged tables
+/// are unreadable there). The file size is read under the locks, after the
+/// snapshot: a row the snapshot sees was in the file before it, and a
+/// TRUNCATE since then leaves the table empty for COPY as well. The size is
+/// the first segment file's (`pg_stat_file`; `pg_relation_size` would
+/// build a relation cache entry per table, costing more than it saves).
+pub async fn empty_heap_tables(
+    cat: &Catalog<'_>,
+    oids: &[u32],
+) -> Result<std::collections::HashSet<u32>, CatalogError> {
+    if oids.is_empty() {
+        return Ok(Default::default());
+    }
+    // A separate question: the server checks EXECUTE on pg_stat_file
+    // when it plans the query, whatever guards it.
+    let allowed = query(
+        cat,
+        "SELECT r.rolsuper AND NOT pg_catalog.pg_is_in_recovery() \
+         FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
+    )
+    .await?;
+    if !allowed.first().is_some_and(|r| r.get::<_, bool>(0)) {
+        return Ok(Default::default());
+    }
+    let list: Vec<String> = oids.iter().map(u32::to_string).collect();
+    let sql = format!(
+        "SELECT c.oid FROM pg_catalog.pg_class c, pg_catalog.pg_database d \
+         WHERE d.datname = pg_catalog.current_database() \
+         AND c.oid = ANY ('{{{}}}'::pg_catalog.oid[]) AND c.relkind = 'r' \
+         AND c.relam = (SELECT a.oid FROM pg_catalog.pg_am a WHERE a.amname = 'heap') \
+         AND (pg_catalog.pg_stat_file(CASE WHEN c.reltablespace = 0 AND d.dattablespace = \
+           (SELECT t.oid FROM pg_catalog.pg_tablespace t WHERE t.spcname = 'pg_default') \
+           THEN 'base/' || d.oid || '/' || c.relfilenode \
+           ELSE pg_catalog.pg_relation_filepath(c.oid) END, true)).size = 0",
+        list.join(",")
+    );
+    Ok(query(cat, &sql).await?.iter().map(|r| r.get(0)).collect())
+}
+
 /// Exports the transaction's snapshot for a helper session to join.
 pub async fn export_snapshot(cat: &Catalog<'_>) -> Result<String, CatalogError> {
     let rows = query(cat, "SELECT pg_catalog.pg_export_snapshot()").await?;

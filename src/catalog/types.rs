@@ -316,6 +316,7 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     } else {
         "'-'::text"
     };
+    // Array types are left out: they print with their element type.
     for r in query(
         cat,
         &format!(
@@ -325,7 +326,9 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
              t.typdelim, t.typbyval, t.typalign, t.typstorage, t.typcategory, t.typispreferred, \
              t.typcollation <> 0, pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typdefault \
              FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-             WHERE t.typtype = 'b' AND {USER_NS}"
+             WHERE t.typtype = 'b' AND {USER_NS} \
+             AND NOT (pg_catalog.starts_with(t.typname::text, '_') AND t.typelem <> 0 \
+               AND (SELECT te.typarray FROM pg_catalog.pg_type te WHERE te.oid = t.typelem) = t.oid)"
         ),
     )
     .await?

@@ -132,54 +132,60 @@ pub async fn prepare_database(
     let quoting = Quoting {
         all_identifiers: opts.quote_all_identifiers,
     };
-    let db = current_database(&cat).await?;
-
-    // Refuse databases holding objects this version cannot dump yet,
-    // rather than leaving them out silently.
-    let excluded = inventory::Excluded {
-        publications: opts.no_publications,
-        subscriptions: opts.no_subscriptions,
+    // A big database gets its helper session now, so that it reads while
+    // this session reads the rest.
+    let snapshot = if crate::catalog::helper::worth_a_helper(&cat).await? {
+        Some(crate::catalog::relations::export_snapshot(&cat).await?)
+    } else {
+        None
     };
-    let unsupported = inventory::unsupported_objects(&cat, excluded).await?;
-    if let Some(first) = unsupported.first() {
-        return Err(DumpError::Other(format!(
-            "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
-            text::display(name),
-            unsupported.len(),
-            first.0,
-            text::display(&first.1)
-        )));
-    }
-
-    let meta = metadata(&cat).await?;
+    helper.begin(snapshot);
+    // The helper session, if the database is big enough for one.
+    let open_helper = async |snapshot: String| {
+        let helper_conn = connector.connect(&dbname).await.ok()?;
+        helper_conn.client.batch_execute(&setup).await.ok()?;
+        let join = format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
+            literal(&snapshot)
+        );
+        helper_conn.client.batch_execute(&join).await.ok()?;
+        Some((helper_conn.client, helper_conn.server_version_num))
+    };
+    let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
-    {
-        let collect = async {
-            objects::collect_all(&cat, &mut archive, opts).await?;
-            add_catalog_dependencies(&cat, &mut archive).await?;
-            if super::content::dump_data(opts) && !super::content::dump_schema(opts) {
-                super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
-            }
-            Ok::<(), CatalogError>(())
+    let read_all = async {
+        let db = current_database(&cat).await?;
+        // Refuse databases holding objects this version cannot dump yet,
+        // rather than leaving them out silently.
+        let excluded = inventory::Excluded {
+            publications: opts.no_publications,
+            subscriptions: opts.no_subscriptions,
         };
-        // The helper session, if the database turns out big enough for one.
-        let open_helper = async |snapshot: String| {
-            let helper_conn = connector.connect(&dbname).await.ok()?;
-            helper_conn.client.batch_execute(&setup).await.ok()?;
-            let join = format!(
-                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
-                literal(&snapshot)
-            );
-            helper_conn.client.batch_execute(&join).await.ok()?;
-            Some((helper_conn.client, helper_conn.server_version_num))
-        };
-        let serve = helper.serve(open_helper);
-        futures_util::pin_mut!(collect, serve);
-        match futures_util::future::select(collect, serve).await {
-            futures_util::future::Either::Left((collected, _)) => collected?,
-            futures_util::future::Either::Right(((), collect)) => collect.await?,
+        let unsupported = inventory::unsupported_objects(&cat, excluded).await?;
+        if let Some(first) = unsupported.first() {
+            return Err(DumpError::Other(format!(
+                "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
+                text::display(name),
+                unsupported.len(),
+                first.0,
+                text::display(&first.1)
+            )));
         }
-    }
+        let meta = metadata(&cat).await?;
+        objects::collect_all(&cat, &mut archive, opts).await?;
+        add_catalog_dependencies(&cat, &mut archive).await?;
+        if super::content::dump_data(opts) && !super::content::dump_schema(opts) {
+            super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
+        }
+        Ok::<_, DumpError>((db, meta))
+    };
+    let (db, meta) = {
+        futures_util::pin_mut!(read_all, serve);
+        match futures_util::future::select(read_all, serve).await {
+            futures_util::future::Either::Left((read, _)) => read?,
+            futures_util::future::Either::Right(((), read_all)) => read_all.await?,
+        }
+    };
     archive.add_boundaries();
     tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
     // Every COPY is prepared now, the requests pipelined: one round trip
@@ -365,7 +371,9 @@ pub async fn write_database(
                 text.push_str(&printer.end(e));
                 sink.write_text(&text)?;
             }
-            Some(source @ (DataSource::Copy { .. } | DataSource::Inserts(_))) => {
+            Some(
+                source @ (DataSource::Copy { .. } | DataSource::EmptyCopy | DataSource::Inserts(_)),
+            ) => {
                 // --disable-triggers (data-only): the load is wrapped in
                 // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
                 // superuser.
@@ -407,6 +415,7 @@ pub async fn write_database(
                         drain_copy(start, &e.tag, server_copy, sink).await?;
                         sink.write_text("\\.\n\n\n")?;
                     }
+                    DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
                     DataSource::Inserts(spec) => {
                         super::inserts::rows_out(client, spec, std_strings, sink).await?;
                     }
@@ -508,7 +517,7 @@ impl<'a> CopyPipeline<'a> {
         while k < order.len() && self.queue.len() < COPY_PIPELINE_DEPTH {
             let j = order[k];
             match &entries[j].data {
-                None => {}
+                None | Some(DataSource::EmptyCopy) => {}
                 Some(DataSource::Copy { server_copy }) => {
                     let statement = statements.get(server_copy.as_str());
                     let mut pending: PendingCopy<'a> =

@@ -55,7 +55,10 @@ pub async fn collect_all(
     // [post-data objects]
     views::collect_post_data(cat, archive, &views).await?;
     // [data]
-    relations.collect_data(cat, archive).await?;
+    // Empty tables are looked for only when their data goes out as COPY.
+    let copy_data = crate::dump::content::dump_data(opts)
+        && crate::dump::content::rows_per_insert(opts).is_none();
+    relations.collect_data(cat, archive, copy_data).await?;
     // [statistics] (pg_dump makes them with their relations; only the
     // order of loop hunting differs)
     statistics::collect(cat, archive, opts).await?;

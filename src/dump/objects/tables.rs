@@ -105,6 +105,8 @@ pub struct Model {
     pub seq_values: HashMap<u32, (i64, bool)>,
     /// Server-side COPY statements of tables, by table index.
     pub copy: HashMap<usize, String>,
+    /// Tables (by index) whose COPY is known to return no rows.
+    pub empty: std::collections::HashSet<usize>,
     /// Server-side `SELECT <copy columns> FROM ONLY t` of tables, for
     /// `--inserts`, by table index.
     pub select: HashMap<usize, String>,
@@ -262,16 +264,6 @@ pub async fn collect(
         .map(|&i| sendable.qualified(&rels[i].row.schema, &rels[i].row.name))
         .collect();
     cat_rel::lock_tables(cat, &lock).await?;
-    // With the tables locked, a helper session may join the snapshot.
-    if let Some(helper) = cat.helper {
-        let dumped = state.model.rels.iter().filter(|r| r.dumped).count();
-        let snapshot = if dumped >= crate::catalog::helper::HELPER_MIN_RELATIONS {
-            Some(cat_rel::export_snapshot(cat).await?)
-        } else {
-            None
-        };
-        helper.begin(snapshot);
-    }
     Ok(state)
 }
 
@@ -660,12 +652,14 @@ impl RelationState {
         Ok(())
     }
 
-    /// Step three: TABLE DATA and SEQUENCE SET objects, sequence values;
+    /// Step three: TABLE DATA and SEQUENCE SET objects, sequence values,
+    /// the tables known empty (`copy_data`: data goes out as COPY);
     /// then attaches every renderer.
     pub async fn collect_data(
         mut self,
         cat: &Catalog<'_>,
         archive: &mut Archive,
+        copy_data: bool,
     ) -> Result<(), CatalogError> {
         let mut seq_names = Vec::new();
         // Every name the COPY statements hold, made sendable at once.
@@ -683,6 +677,18 @@ impl RelationState {
                 })
                 .collect();
             cat_rel::Sendable::prepare(cat, names).await?
+        };
+        let empty = if copy_data {
+            let oids: Vec<u32> = self
+                .model
+                .rels
+                .iter()
+                .filter(|r| r.id.is_some() && r.dumped && r.row.relkind == 'r')
+                .map(|r| r.row.oid)
+                .collect();
+            cat_rel::empty_heap_tables(cat, &oids).await?
+        } else {
+            Default::default()
         };
         for t in 0..self.model.rels.len() {
             let r = &self.model.rels[t];
@@ -711,7 +717,11 @@ impl RelationState {
                     };
                     let qname = sendable.qualified(&r.row.schema, &r.row.name);
                     let server = cat_rel::server_text(&format!("COPY {qname} {list} TO stdout;"))?;
-                    archive.copy_statements.push(server.clone());
+                    if empty.contains(&r.row.oid) {
+                        self.model.empty.insert(t);
+                    } else {
+                        archive.copy_statements.push(server.clone());
+                    }
                     self.model.copy.insert(t, server);
                     // Aliased: a result column name need not be UTF-8.
                     let aliased: Vec<String> = cols
@@ -1161,6 +1171,10 @@ fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
         (Some(rows_per_insert), Some(select)) => (
             DataSource::Inserts(insert_spec(r, q, &target, select, rows_per_insert, ctx)),
             String::new(),
+        ),
+        _ if m.empty.contains(&t) => (
+            DataSource::EmptyCopy,
+            format!("COPY {target} {list} FROM stdin;\n"),
         ),
         _ => (
             DataSource::Copy {

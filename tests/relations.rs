@@ -63,3 +63,24 @@ cluster_test!(relations_restore_like_the_reference, |version| {
     let trip = restore_round_trip_into(target, &ours.stdout, &reference.stdout, &[]);
     assert_eq!(trip.ours_errors, trip.reference_errors);
 });
+
+// Index definitions: the plain ones are read from pg_index, the others
+// come from pg_get_indexdef; both must print what the reference prints.
+cluster_test!(index_definitions_match_reference, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql_file("postgres", &fixture("indexes.sql"));
+    for args in [&[][..], &["--quote-all-identifiers"], &["-s"]] {
+        assert_matches_reference(&cluster, args);
+    }
+    let args = with_restrict_key(&[]);
+    let reference = run_reference(&cluster, &args);
+    let ours = run_ours(&cluster, &args);
+    assert_success(&ours, "ours");
+    let target = if major_of(version) == 14 {
+        REFERENCE_VERSION
+    } else {
+        version
+    };
+    let trip = restore_round_trip_into(target, &ours.stdout, &reference.stdout, &[]);
+    assert_eq!(trip.ours_errors, trip.reference_errors);
+});

@@ -16,56 +16,72 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
 
 use tokio::sync::oneshot;
 
-use super::{query, relations, Catalog, CatalogError};
+use super::{query, relations, routines, types, views, Catalog, CatalogError};
 
-/// Reads the helper may take over, in the order it runs them (the order
-/// the main session asks for them).
+/// Reads either session may do, in the order the main session asks for
+/// them. The main session takes them from the front as it goes; the
+/// helper takes them from the back, so the two meet wherever the work
+/// splits evenly, whatever the database holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SharedRead {
+    Functions,
+    Types,
+    Views,
+    ViewColumns,
+    Columns,
     TableConstraints,
     Indexes,
+    ColumnAcls,
     Dependencies,
 }
 
 impl SharedRead {
-    pub const ALL: [SharedRead; 3] = [
+    pub const ALL: [SharedRead; 9] = [
+        SharedRead::Functions,
+        SharedRead::Types,
+        SharedRead::Views,
+        SharedRead::ViewColumns,
+        SharedRead::Columns,
         SharedRead::TableConstraints,
         SharedRead::Indexes,
+        SharedRead::ColumnAcls,
         SharedRead::Dependencies,
     ];
 }
 
-/// A read's result, or None when the helper is not there to do it.
+/// A read's result, or None when the helper failed before doing it.
 type Outcome = Option<Result<Box<dyn Any>, CatalogError>>;
+
+/// Who does a read.
+enum Slot {
+    /// Nobody yet.
+    Open,
+    /// The main session, itself.
+    Main,
+    /// The helper: its result comes here.
+    Helper(oneshot::Receiver<Outcome>),
+}
 
 /// The meeting point of the main session and its helper.
 pub struct Helper {
     begin_tx: RefCell<Option<oneshot::Sender<String>>>,
     begin_rx: RefCell<Option<oneshot::Receiver<String>>>,
     started: Cell<bool>,
-    result_tx: RefCell<HashMap<SharedRead, oneshot::Sender<Outcome>>>,
-    result_rx: RefCell<HashMap<SharedRead, oneshot::Receiver<Outcome>>>,
+    slots: RefCell<HashMap<SharedRead, Slot>>,
 }
 
 impl Default for Helper {
     fn default() -> Self {
         let (begin_tx, begin_rx) = oneshot::channel();
-        let mut result_tx = HashMap::new();
-        let mut result_rx = HashMap::new();
-        for read in SharedRead::ALL {
-            let (tx, rx) = oneshot::channel();
-            result_tx.insert(read, tx);
-            result_rx.insert(read, rx);
-        }
         Helper {
             begin_tx: RefCell::new(Some(begin_tx)),
             begin_rx: RefCell::new(Some(begin_rx)),
             started: Cell::new(false),
-            result_tx: RefCell::new(result_tx),
-            result_rx: RefCell::new(result_rx),
+            slots: RefCell::new(SharedRead::ALL.iter().map(|&r| (r, Slot::Open)).collect()),
         }
     }
 }
@@ -101,12 +117,19 @@ impl Helper {
     }
 
     /// Main side: the helper's result for `read`, or None when the main
-    /// session must read it itself (no helper, or it could not connect).
+    /// session must read it itself (no helper, it has not got to it, or
+    /// it failed to connect).
     pub async fn take<T: 'static>(&self, read: SharedRead) -> Option<Result<T, CatalogError>> {
         if !self.started.get() {
             return None;
         }
-        let rx = self.result_rx.borrow_mut().remove(&read)?;
+        let rx = {
+            let mut slots = self.slots.borrow_mut();
+            match slots.insert(read, Slot::Main) {
+                Some(Slot::Helper(rx)) => rx,
+                _ => return None,
+            }
+        };
         match rx.await {
             Ok(Some(Ok(boxed))) => boxed.downcast::<T>().ok().map(|b| Ok(*b)),
             Ok(Some(Err(e))) => Some(Err(e)),
@@ -115,8 +138,9 @@ impl Helper {
     }
 
     /// Helper side: waits for the main session's go-ahead, opens the
-    /// helper session with `open(snapshot)` and runs the shared reads in
-    /// order. Ends at once when the main session declines.
+    /// helper session with `open(snapshot)` and does reads from the back
+    /// of the list until it meets the main session. Ends at once when the
+    /// main session declines.
     pub async fn serve<F>(&self, open: F)
     where
         F: AsyncFnOnce(String) -> Option<(tokio_postgres::Client, i32)>,
@@ -127,17 +151,9 @@ impl Helper {
         let Ok(snapshot) = rx.await else {
             return;
         };
-        let senders: Vec<(SharedRead, oneshot::Sender<Outcome>)> = {
-            let mut map = self.result_tx.borrow_mut();
-            SharedRead::ALL
-                .iter()
-                .filter_map(|r| map.remove(r).map(|tx| (*r, tx)))
-                .collect()
-        };
         let Some((client, server_version_num)) = open(snapshot).await else {
-            for (_, tx) in senders {
-                let _ = tx.send(None);
-            }
+            // The main session does every read it has not found taken.
+            self.started.set(false);
             return;
         };
         let cat = Catalog {
@@ -146,16 +162,34 @@ impl Helper {
             lock_wait_timeout: None,
             helper: None,
         };
-        for (read, tx) in senders {
+        while let Some((read, tx)) = self.claim_last() {
             let _ = tx.send(Some(perform(&cat, read).await));
         }
+    }
+
+    /// The last read nobody has taken, now the helper's.
+    fn claim_last(&self) -> Option<(SharedRead, oneshot::Sender<Outcome>)> {
+        let mut slots = self.slots.borrow_mut();
+        let read = *SharedRead::ALL
+            .iter()
+            .rev()
+            .find(|r| matches!(slots.get(r), Some(Slot::Open)))?;
+        let (tx, rx) = oneshot::channel();
+        slots.insert(read, Slot::Helper(rx));
+        Some((read, tx))
     }
 }
 
 async fn perform(cat: &Catalog<'_>, read: SharedRead) -> Result<Box<dyn Any>, CatalogError> {
     Ok(match read {
+        SharedRead::Functions => Box::new(routines::functions(cat).await?),
+        SharedRead::Types => Box::new(types::types(cat).await?),
+        SharedRead::Views => Box::new(views::views(cat).await?),
+        SharedRead::ViewColumns => Box::new(views::columns(cat).await?),
+        SharedRead::Columns => Box::new(relations::columns(cat).await?),
         SharedRead::TableConstraints => Box::new(relations::table_constraints(cat).await?),
         SharedRead::Indexes => Box::new(relations::indexes(cat).await?),
+        SharedRead::ColumnAcls => Box::new(relations::column_acls(cat).await?),
         SharedRead::Dependencies => Box::new(dependencies(cat).await?),
     })
 }
@@ -187,14 +221,19 @@ pub async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogEr
 }
 
 impl Catalog<'_> {
-    /// The helper's result for `read`, if it does that read.
-    pub async fn from_helper<T: 'static>(
-        &self,
-        read: SharedRead,
-    ) -> Option<Result<T, CatalogError>> {
-        match self.helper {
+    /// `read`'s result: the helper's if it did it, else `own()` here.
+    pub async fn shared<T, F>(&self, read: SharedRead, own: F) -> Result<T, CatalogError>
+    where
+        T: 'static,
+        F: Future<Output = Result<T, CatalogError>>,
+    {
+        let helped = match self.helper {
             Some(h) => h.take(read).await,
             None => None,
+        };
+        match helped {
+            Some(result) => result,
+            None => own.await,
         }
     }
 }

@@ -389,17 +389,40 @@ pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
         "false"
     };
     let period = if v >= 180000 { "co.conperiod" } else { "false" };
+    // The definition pg_get_indexdef gives a plain index (key columns
+    // only, each with its column's collation, the default operator class
+    // for exactly its type and no options, no ordering flags, no WITH, no
+    // WHERE), spelled out here: the function is the costliest part of
+    // reading big databases (it looks the default operator class up in
+    // pg_opclass once per column). Names are quoted by the server, as the
+    // function does. Every other index goes through pg_get_indexdef.
+    let plain_definition = format!(
+        "CASE WHEN i.indexprs IS NULL AND i.indpred IS NULL AND i.indnatts = i.indnkeyatts \
+           AND ic.relkind = 'i' AND ic.reloptions IS NULL AND NOT {nnd} THEN \
+         (SELECT 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' \
+           || pg_catalog.quote_ident(ic.relname) || ' ON ' || pg_catalog.quote_ident(n.nspname) \
+           || '.' || pg_catalog.quote_ident(c.relname) || ' USING ' || pg_catalog.quote_ident(am.amname) \
+           || ' (' || pg_catalog.string_agg(pg_catalog.quote_ident(ta.attname), ', ' ORDER BY k.n) || ')' \
+          FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]), \
+            pg_catalog.unnest(i.indclass::pg_catalog.oid[]), \
+            pg_catalog.unnest(i.indcollation::pg_catalog.oid[]), \
+            pg_catalog.unnest(i.indoption::pg_catalog.int2[])) \
+            WITH ORDINALITY AS k(attnum, opclass, coll, opt, n) \
+          JOIN pg_catalog.pg_attribute ta ON ta.attrelid = i.indrelid AND ta.attnum = k.attnum \
+          JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.n \
+          JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opclass \
+          HAVING pg_catalog.count(*) = i.indnatts AND pg_catalog.bool_and(k.attnum > 0 \
+            AND oc.opcdefault AND oc.opcintype = ta.atttypid AND oc.opcmethod = ic.relam \
+            AND (k.coll = 0 OR k.coll = ta.attcollation) AND k.opt = 0 AND ia.attoptions IS NULL)) \
+         END"
+    );
     let sql = format!(
         "SELECT i.indexrelid, i.indrelid, ic.relname, \
-         CASE WHEN co.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) END, \
+         CASE WHEN co.oid IS NULL THEN \
+           COALESCE({plain_definition}, pg_catalog.pg_get_indexdef(i.indexrelid)) END, \
          i.indnkeyatts::int4, i.indnatts::int4, i.indkey::pg_catalog.int2[], i.indisclustered, i.indisreplident, \
          {nnd}, COALESCE(inh.inhparent, 0::pg_catalog.oid), \
-         COALESCE((SELECT spcname FROM pg_catalog.pg_tablespace s WHERE s.oid = ic.reltablespace), ''), \
-         ic.reloptions, \
-         (SELECT pg_catalog.array_agg(a.attnum::int4 ORDER BY a.attnum) FROM pg_catalog.pg_attribute a \
-           WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0), \
-         (SELECT pg_catalog.array_agg(a.attstattarget::int4 ORDER BY a.attnum) FROM pg_catalog.pg_attribute a \
-           WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0), \
+         COALESCE(s.spcname, ''), ic.reloptions, st.attnums, st.targets, \
          co.oid, co.conname, co.contype, \
          CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, \
          co.condeferrable, co.condeferred, {period} \
@@ -407,6 +430,13 @@ pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
+         LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = ic.reltablespace \
+         LEFT JOIN (SELECT a.attrelid, \
+             pg_catalog.array_agg(a.attnum::int4 ORDER BY a.attnum) AS attnums, \
+             pg_catalog.array_agg(a.attstattarget::int4 ORDER BY a.attnum) AS targets \
+           FROM pg_catalog.pg_attribute a WHERE a.attstattarget >= 0 GROUP BY a.attrelid) st \
+           ON st.attrelid = i.indexrelid \
          LEFT JOIN pg_catalog.pg_constraint co ON (co.conrelid = i.indrelid AND co.conindid = i.indexrelid \
            AND co.contype IN ('p', 'u', 'x')) \
          LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid \

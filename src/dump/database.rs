@@ -236,6 +236,10 @@ pub async fn prepare_database(
         .filter_map(|(sql, p)| p.ok().map(|st| (sql, st)))
         .collect();
     tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
+    // Freeing a big archive takes a while; the output need not wait.
+    if archive.objects.len() >= PARALLEL_RENDER_MIN {
+        std::thread::spawn(move || drop(archive));
+    }
 
     Ok(Prepared {
         copy_statements,
@@ -254,8 +258,8 @@ pub async fn prepare_database(
 const PARALLEL_RENDER_MIN: usize = 2000;
 
 /// The entries of `ids`, in that order. Rendering is pure, so big
-/// databases render the second half on another thread (the server has
-/// nothing to do for us meanwhile).
+/// databases render on two threads (the server has nothing to do for us
+/// meanwhile).
 fn render_all(
     ids: &[DumpId],
     archive: &Archive,
@@ -278,17 +282,40 @@ fn render_all(
     if ids.len() < PARALLEL_RENDER_MIN {
         return render(ids);
     }
-    let (first, second) = ids.split_at(ids.len() / 2);
-    std::thread::scope(|scope| {
-        let later = scope.spawn(|| render(second));
-        let mut out = render(first);
-        match later.join() {
-            Ok(rest) => out.extend(rest),
+    // Chunks handed out as the threads get free (objects differ much in
+    // cost, and like ones sit together in the sorted order), then put
+    // back in order.
+    let chunks: Vec<&[DumpId]> = ids.chunks(RENDER_CHUNK).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chunk) = chunks.get(k) else {
+                return done;
+            };
+            done.push((k, render(chunk)));
+        }
+    };
+    let mut parts = std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        let mut parts = work();
+        match other.join() {
+            Ok(rest) => parts.extend(rest),
             Err(panic) => std::panic::resume_unwind(panic),
         }
-        out
-    })
+        parts
+    });
+    parts.sort_unstable_by_key(|(k, _)| *k);
+    let mut out = Vec::with_capacity(ids.len());
+    for (_, entries) in parts {
+        out.extend(entries);
+    }
+    out
 }
+
+/// Objects per chunk of parallel rendering.
+const RENDER_CHUNK: usize = 256;
 
 /// Prints a prepared database and streams its data into the sink.
 pub async fn write_database(
@@ -814,10 +841,9 @@ async fn add_catalog_dependencies(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
-    let rows = match cat.from_helper(SharedRead::Dependencies).await {
-        Some(read) => read?,
-        None => dependencies(cat).await?,
-    };
+    let rows = cat
+        .shared(SharedRead::Dependencies, dependencies(cat))
+        .await?;
     for (classid, objid, refclassid, refobjid, deptype) in rows {
         let (Some(obj), Some(refobj)) = (
             archive.find(classid, objid),

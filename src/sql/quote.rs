@@ -175,7 +175,16 @@ const NON_UNRESERVED_KEYWORDS: &[&str] = &[
 
 /// Whether `word` is a keyword that an identifier must be quoted for.
 pub fn is_quoted_keyword(word: &str) -> bool {
-    NON_UNRESERVED_KEYWORDS.binary_search(&word).is_ok()
+    // Called for nearly every name printed: look among the words of the
+    // same first letter only (the list is sorted), byte by byte.
+    let Some(&first) = word.as_bytes().first() else {
+        return false;
+    };
+    let start = NON_UNRESERVED_KEYWORDS.partition_point(|k| k.as_bytes()[0] < first);
+    NON_UNRESERVED_KEYWORDS[start..]
+        .iter()
+        .take_while(|k| k.as_bytes()[0] == first)
+        .any(|k| *k == word)
 }
 
 /// Quoting settings shared by every emitter.
@@ -377,6 +386,21 @@ pub fn guc_assignment(q: &Quoting, config_item: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listed_keyword_and_only_those_is_found() {
+        for k in NON_UNRESERVED_KEYWORDS {
+            assert!(is_quoted_keyword(k), "{k}");
+            assert!(!is_quoted_keyword(&format!("{k}x")), "{k}x");
+            assert!(
+                !is_quoted_keyword(&k[..k.len() - 1])
+                    || NON_UNRESERVED_KEYWORDS.contains(&&k[..k.len() - 1])
+            );
+        }
+        for w in ["", "a", "zzz", "tablex", "_select", "Select"] {
+            assert!(!is_quoted_keyword(w), "{w}");
+        }
+    }
 
     #[test]
     fn keyword_table_is_sorted() {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::archive::{
     Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Section, TieBreak,
 };
+use crate::catalog::helper::SharedRead;
 use crate::catalog::routines::{
     self, AggregateRow, ArgTypes, FunctionRow, LanguageRow, PG_LANGUAGE, PG_PROC,
 };
@@ -46,7 +47,10 @@ pub async fn collect_functions(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
-    for f in routines::functions(cat).await? {
+    for f in cat
+        .shared(SharedRead::Functions, routines::functions(cat))
+        .await?
+    {
         let mut obj = DumpObject::new(
             Kind::Func,
             (PG_PROC, f.oid),

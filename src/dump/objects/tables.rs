@@ -281,18 +281,24 @@ impl RelationState {
         archive: &mut Archive,
     ) -> Result<(), CatalogError> {
         let v18 = cat.server_version_num >= 180000;
-        let columns = cat_rel::columns(cat).await?;
+        let columns = cat
+            .shared(SharedRead::Columns, cat_rel::columns(cat))
+            .await?;
         let defs = cat_rel::attrdefs(cat).await?;
-        let constraints = match cat.from_helper(SharedRead::TableConstraints).await {
-            Some(read) => read?,
-            None => cat_rel::table_constraints(cat).await?,
-        };
+        let constraints = cat
+            .shared(
+                SharedRead::TableConstraints,
+                cat_rel::table_constraints(cat),
+            )
+            .await?;
         let inherits = cat_rel::inherits(cat).await?;
-        let indexes = match cat.from_helper(SharedRead::Indexes).await {
-            Some(read) => read?,
-            None => cat_rel::indexes(cat).await?,
-        };
-        for (table, attnum, name, acl) in cat_rel::column_acls(cat).await? {
+        let indexes = cat
+            .shared(SharedRead::Indexes, cat_rel::indexes(cat))
+            .await?;
+        for (table, attnum, name, acl) in cat
+            .shared(SharedRead::ColumnAcls, cat_rel::column_acls(cat))
+            .await?
+        {
             self.model
                 .column_acls
                 .entry(table)

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::archive::{
     Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Role, Section, TieBreak,
 };
+use crate::catalog::helper::SharedRead;
 use crate::catalog::types::{self, TypeCatalog, TypeRow, PG_CLASS, PG_CONSTRAINT, PG_TYPE};
 use crate::catalog::{Catalog, CatalogError};
 use crate::sql::quote::literal;
@@ -21,7 +22,7 @@ use super::{acl_entry, comment_entry, security_label_entry, AclSpec, Satellite};
 /// Reads every type and adds it (with its domain constraints, shell type
 /// and composite relation) to the archive.
 pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
-    let tc = Arc::new(types::types(cat).await?);
+    let tc = Arc::new(cat.shared(SharedRead::Types, types::types(cat)).await?);
     let server_version_num = cat.server_version_num;
 
     // The pg_class rows of composite types are relations pg_dump sorts

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::archive::{
     Archive, DumpId, DumpObject, Entry, Kind, Pass, Render, RenderContext, Role, TieBreak,
 };
+use crate::catalog::helper::SharedRead;
 use crate::catalog::postdata::{RelationRow, RuleRow};
 use crate::catalog::views::{ViewColumn, ViewDefault, ViewRow};
 use crate::catalog::{postdata, views, Catalog, CatalogError};
@@ -79,9 +80,12 @@ struct DefaultRender {
 
 /// Reads views, matviews and view defaults and adds them to the archive.
 pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<Arc<Views>, CatalogError> {
-    let rows = views::views(cat).await?;
+    let rows = cat.shared(SharedRead::Views, views::views(cat)).await?;
     let mut columns: HashMap<u32, Vec<ViewColumn>> = HashMap::new();
-    for c in views::columns(cat).await? {
+    for c in cat
+        .shared(SharedRead::ViewColumns, views::columns(cat))
+        .await?
+    {
         columns.entry(c.relid).or_default().push(c);
     }
     let by_oid = rows.iter().enumerate().map(|(i, v)| (v.oid, i)).collect();

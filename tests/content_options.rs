@@ -218,12 +218,7 @@ cluster_test!(content_options_restore_like_the_reference, |version| {
         assert_same_dump(&ours.stdout, &reference.stdout, &args.join(" "));
         (ours.stdout, reference.stdout)
     };
-    // pg_dump 18 writes LOCALE_PROVIDER, which a 14 server does not accept.
-    let target = if major_of(version) == 14 {
-        REFERENCE_VERSION
-    } else {
-        version
-    };
+    let target = restore_target(version);
     let (mut ours, mut reference) = dump(&["-s"]);
     let (ours_data, reference_data) = dump(&["-a", "--disable-triggers"]);
     ours.extend(ours_data);

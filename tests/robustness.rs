@@ -503,7 +503,7 @@ cluster_test!(
         eprintln!("statements (other, COPY): 100 tables {small:?}, 1000 tables {large:?}");
         assert_eq!(small.1, 100, "COPY statements for 100 tables");
         assert_eq!(large.1, 1000, "COPY statements for 1000 tables");
-        // A database of 500 relations or more also gets a helper session
+        // A database of 2,000 user relations or more also gets a helper session
         // for some catalog reads: a fixed handful of statements to export
         // and join the snapshot (the reads themselves only move).
         assert!(
@@ -640,12 +640,7 @@ cluster_test!(clean_dump_upgrades_an_older_copy, |version| {
     let key = ["--restrict-key", RESTRICT_KEY];
     let first = run_ours(&source, &key);
     assert_success(&first, "ours, first dump");
-    // pg_dump 18 writes LOCALE_PROVIDER, which a 14 server does not accept.
-    let target_version = if major_of(version) == 14 {
-        REFERENCE_VERSION
-    } else {
-        version
-    };
+    let target_version = restore_target(version);
     let ours_copy = Cluster::start(target_version);
     let reference_copy = Cluster::start(target_version);
     let older = source.dir().join("older.sql");

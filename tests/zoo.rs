@@ -72,12 +72,7 @@ cluster_test!(zoo_matches_reference_and_restores, |version| {
         &format!("zoo {version} renamed"),
     );
     let (ours, reference) = (ours.stdout, reference.stdout);
-    // pg_dump 18 writes LOCALE_PROVIDER, which a 14 server does not accept.
-    let target = if major_of(version) == 14 {
-        REFERENCE_VERSION
-    } else {
-        version
-    };
+    let target = restore_target(version);
     let trip = restore_round_trip_into(target, &ours, &reference, &[]);
     assert_eq!(trip.ours_errors, trip.reference_errors);
     // Nothing was lost on the way (the version's own -c-free restore may

@@ -81,10 +81,8 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
         "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, \
          pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, \
          pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner)::text, \
-         COALESCE((SELECT spcname FROM pg_catalog.pg_tablespace t WHERE t.oid = c.reltablespace), ''), \
-         (SELECT amname FROM pg_catalog.pg_am am WHERE am.oid = c.relam), \
-         c.reloptions, \
-         (SELECT tc.reloptions FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid AND c.relkind <> 'p'), \
+         COALESCE(ts.spcname, ''), am.amname, c.reloptions, \
+         CASE WHEN c.relkind <> 'p' THEN tc.reloptions END, \
          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
          c.relreplident, c.relrowsecurity, c.relforcerowsecurity, c.relispartition, \
          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
@@ -100,6 +98,9 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
              AND a.amname = 'hash') = ANY(pt.partclass)) \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
+         LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
+         LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid AND c.reltoastrelid <> 0 \
          LEFT JOIN pg_catalog.pg_depend d ON (c.relkind = 'S' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND d.objid = c.oid AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND d.deptype IN ('a', 'i')) \

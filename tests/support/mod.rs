@@ -1500,6 +1500,39 @@ pub fn restore_round_trip(
     restore_round_trip_into(version, ours, reference, dump_args)
 }
 
+/// The server version a dump of a `version` cluster is restored into in
+/// round trips: the same, except 14, whose server rejects the
+/// LOCALE_PROVIDER clause pg_dump 18 writes; a 14 cluster moves to a newer
+/// server, the supported upgrade path.
+pub fn restore_target(version: &'static str) -> &'static str {
+    if major_of(version) == 14 {
+        REFERENCE_VERSION
+    } else {
+        version
+    }
+}
+
+/// Dumps `cluster` with ours and the reference (`args` plus the restrict
+/// key), asserts both succeed, restores each into a fresh cluster of
+/// [`restore_target`] and asserts ours raised exactly the reference's
+/// restore errors (the round trip compares the redumps). Returns
+/// `(ours, reference)`.
+pub fn assert_restores_like_reference(cluster: &Cluster, args: &[&str]) -> (Output, Output) {
+    let args = with_restrict_key(args);
+    let context = format!("{} {}", cluster.version(), args.join(" "));
+    let reference = run_reference(cluster, &args);
+    let ours = run_ours(cluster, &args);
+    assert_success(&reference, &format!("reference {context}"));
+    assert_success(&ours, &format!("ours {context}"));
+    let target = restore_target(cluster.version());
+    let trip = restore_round_trip_into(target, &ours.stdout, &reference.stdout, &[]);
+    assert_eq!(
+        trip.ours_errors, trip.reference_errors,
+        "restore errors: {context}"
+    );
+    (ours, reference)
+}
+
 /// [`restore_round_trip`], restoring into clusters of `restore_version`
 /// (e.g. a dump of a 14 server into 18, the supported upgrade path).
 pub fn restore_round_trip_into(

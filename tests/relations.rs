@@ -2,7 +2,7 @@
 //! with every column property, defaults, serial and identity columns,
 //! sequences, CHECK / PRIMARY KEY / UNIQUE / EXCLUDE / FOREIGN KEY
 //! constraints, indexes, inheritance, partitioning, typed tables,
-//! comments, ACLs and table data.
+//! comments, ACLs and table data; index shapes; extended statistics.
 
 mod support;
 
@@ -61,4 +61,25 @@ cluster_test!(index_definitions_match_reference, |version| {
         assert_matches_reference(&cluster, args);
     }
     assert_restores_like_reference(&cluster, &[]);
+});
+
+// Extended statistics objects (CREATE STATISTICS, post-data).
+cluster_test!(extended_statistics_match_reference, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql_file("postgres", &fixture("extended_statistics.sql"));
+    for args in [
+        &[][..],
+        &["--no-comments"],
+        &["-O"],
+        &["-s"],
+        &["-a"],
+        &["--quote-all-identifiers"],
+    ] {
+        assert_matches_reference(&cluster, args);
+    }
+    let (ours, _) = assert_restores_like_reference(&cluster, &[]);
+    assert!(
+        lossy(&ours.stdout).contains("ALTER STATISTICS xs.st_target SET STATISTICS 500;"),
+        "the statistics target is dumped"
+    );
 });

@@ -90,11 +90,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             .to_string(),
         format!(
-            "SELECT 'STATISTICS', n.nspname || '.' || s.stxname FROM pg_catalog.pg_statistic_ext s \
-             JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_statistic_ext", "s.oid")
-        ),
-        format!(
             "SELECT 'TRANSFORM', t.trftype::pg_catalog.regtype::text FROM pg_catalog.pg_transform t WHERE {}",
             not_member("pg_transform", "t.oid")
         ),
@@ -133,7 +128,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "EXISTS (SELECT 1 FROM pg_catalog.pg_user_mappings)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_data_wrapper)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server)".to_string(),
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_statistic_ext)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_transform)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];

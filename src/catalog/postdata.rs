@@ -261,3 +261,40 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
         })
         .collect())
 }
+
+/// An extended statistics object (`pg_statistic_ext`).
+#[derive(Debug, Clone)]
+pub struct ExtendedStatisticsRow {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+    /// `pg_get_statisticsobjdef`: `CREATE STATISTICS ... FROM ...`.
+    pub definition: String,
+    /// `stxstattarget` when set (-1 and, on 17+, NULL mean the default).
+    pub stat_target: Option<i32>,
+}
+
+/// Every extended statistics object outside the system schemas.
+pub async fn extended_statistics(
+    cat: &Catalog<'_>,
+) -> Result<Vec<ExtendedStatisticsRow>, CatalogError> {
+    let sql = format!(
+        "SELECT s.oid, n.nspname, s.stxname, pg_catalog.pg_get_userbyid(s.stxowner), \
+         pg_catalog.pg_get_statisticsobjdef(s.oid), s.stxstattarget::pg_catalog.int4 \
+         FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
+         WHERE {USER_NS} ORDER BY s.oid"
+    );
+    Ok(query(cat, &sql)
+        .await?
+        .iter()
+        .map(|r| ExtendedStatisticsRow {
+            oid: r.get(0),
+            schema: r.get::<_, Raw>(1).0,
+            name: r.get::<_, Raw>(2).0,
+            owner: r.get::<_, Raw>(3).0,
+            definition: r.get::<_, Raw>(4).0,
+            stat_target: r.get::<_, Option<i32>>(5).filter(|&t| t >= 0),
+        })
+        .collect())
+}

@@ -255,9 +255,32 @@ pub fn lo_write(data: &[u8], std_strings: bool) -> String {
 /// The end of one large object's data.
 pub const LO_CLOSE: &str = "SELECT pg_catalog.lo_close(0);\n\n";
 
+/// `CREATE STATISTICS` (the server's definition) and, when a statistics
+/// target is set, `ALTER STATISTICS ... SET STATISTICS n`.
+pub fn extended_statistics(definition: &str, qname: &str, stat_target: Option<i32>) -> String {
+    let mut out = format!("{definition};\n");
+    if let Some(n) = stat_target {
+        out.push_str(&format!("ALTER STATISTICS {qname} SET STATISTICS {n};\n"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extended_statistics_with_and_without_target() {
+        let def = "CREATE STATISTICS s.st ON a, b FROM s.t";
+        assert_eq!(
+            extended_statistics(def, "s.st", None),
+            "CREATE STATISTICS s.st ON a, b FROM s.t;\n"
+        );
+        assert_eq!(
+            extended_statistics(def, "s.st", Some(0)),
+            "CREATE STATISTICS s.st ON a, b FROM s.t;\nALTER STATISTICS s.st SET STATISTICS 0;\n"
+        );
+    }
 
     #[test]
     fn rules() {

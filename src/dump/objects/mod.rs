@@ -8,6 +8,7 @@
 
 pub mod constraints;
 pub mod default_acls;
+pub mod extended_statistics;
 pub mod extensions;
 pub mod indexes;
 pub mod large_objects;
@@ -52,6 +53,7 @@ pub async fn collect_all(
     let views = views::collect(cat, archive).await?;
     // [per-table objects]
     relations.collect_per_table(cat, archive).await?;
+    extended_statistics::collect(cat, archive).await?;
     // [post-data objects]
     views::collect_post_data(cat, archive, &views).await?;
     // [data]

@@ -27,7 +27,8 @@ pub trait Render: std::fmt::Debug + Send + Sync {
 pub type ObjectAddress = (u32, u32, i32);
 
 /// What renderers need besides their own rows.
-#[derive(Debug, Default)]
+#[derive(Debug)]
+#[cfg_attr(test, derive(Default))]
 pub struct RenderContext {
     pub quoting: Quoting,
     pub server_version_num: i32,

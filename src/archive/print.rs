@@ -5,10 +5,11 @@
 
 use super::{Entry, HeaderPrefix, Pass};
 use crate::sql::globals::sanitize_line;
-use crate::sql::quote::{literal_conn, Quoting};
+use crate::sql::quote::Quoting;
 
 /// Printing options from the command line.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(test, derive(Default))]
 pub struct PrintOptions {
     pub no_owner: bool,
     pub use_set_session_authorization: bool,
@@ -18,7 +19,7 @@ pub struct PrintOptions {
 }
 
 /// The archiver's tracked session state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Printer {
     pub opts: PrintOptions,
     /// None: unknown. Some(None): DEFAULT. Some(Some(x)): x.
@@ -47,7 +48,9 @@ impl Printer {
     pub fn new(opts: PrintOptions) -> Printer {
         Printer {
             opts,
-            ..Printer::default()
+            current_user: None,
+            current_tablespace: None,
+            current_am: None,
         }
     }
 
@@ -67,7 +70,10 @@ impl Printer {
         }
         self.current_user = Some(wanted);
         match user {
-            Some(u) => format!("SET SESSION AUTHORIZATION {};\n\n", literal_conn(u)),
+            Some(u) => format!(
+                "SET SESSION AUTHORIZATION {};\n\n",
+                self.opts.quoting.literal_conn(u)
+            ),
             None => "SET SESSION AUTHORIZATION DEFAULT;\n\n".to_string(),
         }
     }
@@ -94,7 +100,7 @@ impl Printer {
                 match &wanted {
                     Some(o) => out.push_str(&format!(
                         "SET SESSION AUTHORIZATION {};\n\n",
-                        literal_conn(o)
+                        q.literal_conn(o)
                     )),
                     None => out.push_str("SET SESSION AUTHORIZATION DEFAULT;\n\n"),
                 }

@@ -636,7 +636,7 @@ impl Sendable {
     pub fn ident(&self, name: &str) -> String {
         match self.escaped.get(name) {
             Some(e) => e.clone(),
-            None => crate::sql::quote::Quoting::default().ident(name),
+            None => crate::sql::quote::ident(name),
         }
     }
 
@@ -699,7 +699,7 @@ pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), Cata
     if let Some(timeout) = &cat.lock_wait_timeout {
         let set = format!(
             "SET statement_timeout = {}",
-            crate::sql::quote::literal_conn(timeout)
+            crate::sql::quote::session_literal(timeout)
         );
         cat.client
             .batch_execute(&server_text(&set)?)

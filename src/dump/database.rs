@@ -16,7 +16,7 @@ use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
 use crate::sql::acl::{build_acl_commands, AclTarget};
-use crate::sql::quote::{guc_assignment, literal, literal_conn, Quoting};
+use crate::sql::quote::{self, guc_assignment, Quoting};
 use crate::text;
 
 use super::objects;
@@ -96,7 +96,7 @@ pub async fn prepare_database(
          SET extra_float_digits TO {}; SET synchronize_seqscans TO off; \
          SET statement_timeout = 0; SET lock_timeout = 0; \
          SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
-        literal(&encoding),
+        quote::session_literal(&encoding),
         super::content::extra_float_digits(opts),
     );
     if version >= 170000 {
@@ -106,7 +106,7 @@ pub async fn prepare_database(
         setup.push_str(" SET quote_all_identifiers = true;");
     }
     if let Some(role) = &opts.role {
-        setup.push_str(&format!(" SET ROLE {};", Quoting::default().ident(role)));
+        setup.push_str(&format!(" SET ROLE {};", quote::ident(role)));
     }
     setup.push_str(" SELECT pg_catalog.set_config('search_path', '', false);");
     client
@@ -129,9 +129,7 @@ pub async fn prepare_database(
     let client_encoding = settings[0].get::<_, text::Raw>(0).0;
     let std_strings = settings[0].get::<_, text::Raw>(1).0 == "on";
 
-    let quoting = Quoting {
-        all_identifiers: opts.quote_all_identifiers,
-    };
+    let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // A big database gets its helper session now, so that it reads while
     // this session reads the rest.
     let snapshot = if crate::catalog::helper::worth_a_helper(&cat).await? {
@@ -146,7 +144,7 @@ pub async fn prepare_database(
         helper_conn.client.batch_execute(&setup).await.ok()?;
         let join = format!(
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
-            literal(&snapshot)
+            quote::session_literal(&snapshot)
         );
         helper_conn.client.batch_execute(&join).await.ok()?;
         Some((helper_conn.client, helper_conn.server_version_num))
@@ -376,7 +374,7 @@ pub async fn write_database(
         if db.is_template {
             out.push_str(&format!(
                 "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n",
-                literal(&db.name)
+                quoting.literal(&db.name)
             ));
         }
         out.push_str(&format!("DROP DATABASE {};\n", quoting.ident(&db.name)));
@@ -444,7 +442,7 @@ pub async fn write_database(
                     }
                     DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
                     DataSource::Inserts(spec) => {
-                        super::inserts::rows_out(client, spec, std_strings, sink).await?;
+                        super::inserts::rows_out(client, spec, &quoting, sink).await?;
                     }
                     DataSource::LargeObjects { .. } => unreachable!(),
                 }
@@ -663,7 +661,7 @@ fn fixed_settings(encoding: &str, std_strings: bool, opts: &Options) -> String {
         if std_strings { "on" } else { "off" }
     ));
     if let Some(role) = &opts.role {
-        s.push_str(&format!("SET ROLE {};\n", Quoting::default().ident(role)));
+        s.push_str(&format!("SET ROLE {};\n", quote::ident(role)));
     }
     s.push_str("SELECT pg_catalog.set_config('search_path', '', false);\n");
     s.push_str("SET check_function_bodies = false;\nSET xmloption = content;\n");
@@ -706,7 +704,7 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
     let name = q.ident(&db.name);
     let mut create = format!(
         "CREATE DATABASE {name} WITH TEMPLATE = template0 ENCODING = {}",
-        literal(&db.encoding)
+        q.literal(&db.encoding)
     );
     create.push_str(match db.locale_provider {
         'b' => " LOCALE_PROVIDER = builtin",
@@ -714,13 +712,13 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
         _ => " LOCALE_PROVIDER = libc",
     });
     if !db.collate.is_empty() && db.collate == db.ctype {
-        create.push_str(&format!(" LOCALE = {}", literal(&db.collate)));
+        create.push_str(&format!(" LOCALE = {}", q.literal(&db.collate)));
     } else {
         if !db.collate.is_empty() {
-            create.push_str(&format!(" LC_COLLATE = {}", literal(&db.collate)));
+            create.push_str(&format!(" LC_COLLATE = {}", q.literal(&db.collate)));
         }
         if !db.ctype.is_empty() {
-            create.push_str(&format!(" LC_CTYPE = {}", literal(&db.ctype)));
+            create.push_str(&format!(" LC_CTYPE = {}", q.literal(&db.ctype)));
         }
     }
     if let Some(locale) = &db.locale {
@@ -729,10 +727,10 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
         } else {
             "ICU_LOCALE"
         };
-        create.push_str(&format!(" {word} = {}", literal(locale)));
+        create.push_str(&format!(" {word} = {}", q.literal(locale)));
     }
     if let Some(rules) = &db.icu_rules {
-        create.push_str(&format!(" ICU_RULES = {}", literal(rules)));
+        create.push_str(&format!(" ICU_RULES = {}", q.literal(rules)));
     }
     if !ctx.opts.no_tablespaces && db.tablespace != "pg_default" {
         create.push_str(&format!(" TABLESPACE = {}", q.ident(&db.tablespace)));
@@ -755,7 +753,7 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
                 tag: format!("DATABASE {name}"),
                 desc: "COMMENT".into(),
                 owner: Some(db.owner.clone()),
-                defn: format!("COMMENT ON DATABASE {name} IS {};\n", literal(comment)),
+                defn: format!("COMMENT ON DATABASE {name} IS {};\n", q.literal(comment)),
                 ..Entry::default()
             });
         }
@@ -766,7 +764,7 @@ fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -
             defn.push_str(&format!(
                 "SECURITY LABEL FOR {} ON DATABASE {name} IS {};\n",
                 q.ident(provider),
-                literal_conn(label)
+                q.literal_conn(label)
             ));
         }
         entries.push(Entry {

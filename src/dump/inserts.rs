@@ -18,7 +18,7 @@ const CURSOR: &str = "_pg_dump_cursor";
 pub async fn rows_out(
     client: &tokio_postgres::Client,
     spec: &InsertSpec,
-    std_strings: bool,
+    quoting: &crate::sql::quote::Quoting,
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
     let failed = |e: tokio_postgres::Error, q: &str| {
@@ -87,7 +87,7 @@ pub async fn rows_out(
             let values: Vec<String> = (0..types.len())
                 .map(|i| {
                     let v: Option<Raw> = row.get(i);
-                    sql::value(v.as_ref().map(|r| r.0.as_str()), types[i], std_strings)
+                    sql::value(v.as_ref().map(|r| r.0.as_str()), types[i], quoting)
                 })
                 .collect();
             out.push_str(&writer.row(&sql::tuple(&values, &spec.default_columns)));

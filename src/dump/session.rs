@@ -4,7 +4,7 @@
 use crate::catalog::{query, Catalog, CatalogError};
 use crate::cli::Options;
 use crate::conn::Connection;
-use crate::sql::quote::{literal, Quoting};
+use crate::sql::quote::{self, Quoting};
 use crate::text::Raw;
 
 use super::DumpError;
@@ -32,7 +32,7 @@ impl Session {
             Some(e) => e.clone(),
             None => default_client_encoding(&cat).await?,
         };
-        let set = format!("SET client_encoding TO {}", literal(&wanted));
+        let set = format!("SET client_encoding TO {}", quote::session_literal(&wanted));
         if conn.client.batch_execute(&set).await.is_err() {
             return Err(DumpError::InvalidEncoding(crate::text::display(&wanted)));
         }
@@ -46,19 +46,21 @@ impl Session {
         let client_encoding = rows[0].get::<_, Raw>(0).0;
         let standard_conforming_strings = rows[0].get::<_, Raw>(1).0 == "on";
         if let Some(role) = &opts.role {
-            let q = Quoting::default();
-            exec(&conn, &format!("SET ROLE {}", q.ident(role))).await?;
+            exec(&conn, &format!("SET ROLE {}", quote::ident(role))).await?;
         }
         if opts.quote_all_identifiers {
             exec(&conn, "SET quote_all_identifiers = true").await?;
         }
+        let quoting = Quoting::new(
+            opts.quote_all_identifiers,
+            standard_conforming_strings,
+            &client_encoding,
+        );
         Ok(Session {
             conn,
             client_encoding,
             standard_conforming_strings,
-            quoting: Quoting {
-                all_identifiers: opts.quote_all_identifiers,
-            },
+            quoting,
         })
     }
 

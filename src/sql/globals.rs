@@ -2,14 +2,15 @@
 //! rows to text (byte strings).
 
 use super::acl::{build_acl_commands, AclTarget};
-use super::quote::{append_literal_conn, guc_assignment, Quoting};
+use super::quote::{guc_assignment, Quoting};
 use crate::catalog::globals::{Membership, ParameterAcl, Role, Tablespace};
 
 /// The OID of the bootstrap superuser, who may always be named as grantor.
 const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
 
 /// Settings that shape the global sections.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(test, derive(Default))]
 pub struct GlobalsStyle {
     pub quoting: Quoting,
     pub if_exists: bool,
@@ -120,7 +121,7 @@ fn push_shared_labels(
             q.ident(provider),
             q.ident(name)
         ));
-        append_literal_conn(out, label);
+        q.append_literal_conn(out, label);
         out.push_str(";\n");
     }
 }
@@ -166,7 +167,7 @@ pub fn roles(roles: &[Role], style: &GlobalsStyle) -> String {
         }
         if let (Some(password), false) = (&role.password, style.no_role_passwords) {
             out.push_str(" PASSWORD ");
-            append_literal_conn(&mut out, password);
+            style.quoting.append_literal_conn(&mut out, password);
         }
         if let Some(until) = &role.valid_until {
             out.push_str(&format!(" VALID UNTIL '{until}'"));
@@ -174,7 +175,7 @@ pub fn roles(roles: &[Role], style: &GlobalsStyle) -> String {
         out.push_str(";\n");
         if let (Some(comment), false) = (&role.comment, style.no_comments) {
             out.push_str(&format!("COMMENT ON ROLE {name} IS "));
-            append_literal_conn(&mut out, comment);
+            style.quoting.append_literal_conn(&mut out, comment);
             out.push_str(";\n");
         }
         if !style.no_security_labels {
@@ -384,7 +385,7 @@ pub fn tablespaces(rows: &[Tablespace], style: &GlobalsStyle) -> String {
         } else {
             ""
         };
-        append_literal_conn(&mut out, location);
+        style.quoting.append_literal_conn(&mut out, location);
         out.push_str(";\n");
         if let Some(options) = ts.options.as_deref().filter(|o| !o.is_empty()) {
             out.push_str(&format!("ALTER TABLESPACE {name} SET ({options});\n"));
@@ -407,7 +408,7 @@ pub fn tablespaces(rows: &[Tablespace], style: &GlobalsStyle) -> String {
         if let (Some(comment), false) = (&ts.comment, style.no_comments) {
             if !comment.is_empty() {
                 out.push_str(&format!("COMMENT ON TABLESPACE {name} IS "));
-                append_literal_conn(&mut out, comment);
+                style.quoting.append_literal_conn(&mut out, comment);
                 out.push_str(";\n");
             }
         }

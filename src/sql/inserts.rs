@@ -2,6 +2,8 @@
 //! output, and the statements around them. Pure text building.
 
 /// Type OIDs whose values print bare when they look like numbers.
+use super::quote::Quoting;
+
 const NUMERIC_TYPES: [u32; 7] = [
     21,   // int2
     23,   // int4
@@ -15,26 +17,11 @@ const BOOL: u32 = 16;
 const BIT: u32 = 1560;
 const VARBIT: u32 = 1562;
 
-/// A string literal as pg_dump writes data values: quotes doubled, and
-/// backslashes doubled too when standard_conforming_strings is off (no
-/// `E` prefix either way).
-pub fn data_literal(value: &str, std_strings: bool) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' || (c == '\\' && !std_strings) {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
 /// One value of a row: `NULL`, a bare number, `B'..'`, `true`/`false`, or a
-/// string literal of the text output. `type_oid` is the result column's
+/// string literal of the text output (as pg_dump writes data values:
+/// escaped for the section's standard_conforming_strings and encoding). `type_oid` is the result column's
 /// type as the server describes it (a domain's base type).
-pub fn value(text: Option<&str>, type_oid: u32, std_strings: bool) -> String {
+pub fn value(text: Option<&str>, type_oid: u32, q: &Quoting) -> String {
     let Some(text) = text else {
         return "NULL".to_string();
     };
@@ -45,7 +32,7 @@ pub fn value(text: Option<&str>, type_oid: u32, std_strings: bool) -> String {
         {
             return text.to_string();
         }
-        return data_literal(text, std_strings);
+        return q.literal(text);
     }
     match type_oid {
         BIT | VARBIT => format!("B'{text}'"),
@@ -53,7 +40,7 @@ pub fn value(text: Option<&str>, type_oid: u32, std_strings: bool) -> String {
             "t" => "true".to_string(),
             _ => "false".to_string(),
         },
-        _ => data_literal(text, std_strings),
+        _ => q.literal(text),
     }
 }
 
@@ -184,19 +171,24 @@ mod tests {
 
     #[test]
     fn values() {
-        assert_eq!(value(None, 23, true), "NULL");
-        assert_eq!(value(Some("-12"), 23, true), "-12");
-        assert_eq!(value(Some("1e+300"), 701, true), "1e+300");
-        assert_eq!(value(Some("NaN"), 701, true), "'NaN'");
-        assert_eq!(value(Some("-Infinity"), 700, true), "'-Infinity'");
-        assert_eq!(value(Some("$1.00"), 790, true), "'$1.00'");
-        assert_eq!(value(Some("101"), 1560, true), "B'101'");
-        assert_eq!(value(Some(""), 1562, true), "B''");
-        assert_eq!(value(Some("t"), 16, true), "true");
-        assert_eq!(value(Some("f"), 16, true), "false");
-        assert_eq!(value(Some("it's \\x"), 25, true), "'it''s \\x'");
-        assert_eq!(value(Some("it's \\x"), 25, false), "'it''s \\\\x'");
-        assert_eq!(value(Some("a\tb\nc"), 25, true), "'a\tb\nc'");
+        let on = Quoting::default();
+        let off = Quoting {
+            std_strings: false,
+            ..on
+        };
+        assert_eq!(value(None, 23, &on), "NULL");
+        assert_eq!(value(Some("-12"), 23, &on), "-12");
+        assert_eq!(value(Some("1e+300"), 701, &on), "1e+300");
+        assert_eq!(value(Some("NaN"), 701, &on), "'NaN'");
+        assert_eq!(value(Some("-Infinity"), 700, &on), "'-Infinity'");
+        assert_eq!(value(Some("$1.00"), 790, &on), "'$1.00'");
+        assert_eq!(value(Some("101"), 1560, &on), "B'101'");
+        assert_eq!(value(Some(""), 1562, &on), "B''");
+        assert_eq!(value(Some("t"), 16, &on), "true");
+        assert_eq!(value(Some("f"), 16, &on), "false");
+        assert_eq!(value(Some("it's \\x"), 25, &on), "'it''s \\x'");
+        assert_eq!(value(Some("it's \\x"), 25, &off), "'it''s \\\\x'");
+        assert_eq!(value(Some("a\tb\nc"), 25, &on), "'a\tb\nc'");
     }
 
     #[test]

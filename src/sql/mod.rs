@@ -2,6 +2,7 @@
 //! Nothing here talks to a server, so all of it is unit-tested.
 
 pub mod acl;
+pub mod encoding;
 pub mod globals;
 pub mod inserts;
 pub mod pattern;

@@ -1,8 +1,11 @@
 //! Client-side quoting, as pg_dump 18 does it: identifiers (`fmtId`) by
-//! PostgreSQL 18's keyword list, and string literals.
+//! PostgreSQL 18's keyword list, and string literals escaped for the
+//! output's standard_conforming_strings and client encoding.
 //!
 //! All inputs are byte strings (see [`crate::text`]): any byte outside
 //! `[a-z0-9_]` forces quotes, so non-ASCII names are always quoted.
+
+use super::encoding::{pieces, Encoding, Piece};
 
 /// PostgreSQL 18's keywords that are not UNRESERVED (RESERVED, COL_NAME and
 /// TYPE_FUNC_NAME): exactly the words fmtId quotes. Sorted for binary search.
@@ -187,35 +190,139 @@ pub fn is_quoted_keyword(word: &str) -> bool {
         .any(|k| *k == word)
 }
 
-/// Quoting settings shared by every emitter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Quoting settings shared by every emitter: everything that decides how a
+/// name or a string reaches the output. A literal is only ever written
+/// through a `Quoting`, so it is always escaped for the output section's
+/// own `standard_conforming_strings` and client encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quoting {
     /// `--quote-all-identifiers`.
     pub all_identifiers: bool,
+    /// The section's `standard_conforming_strings` (what its SET line says).
+    pub std_strings: bool,
+    /// The section's client encoding.
+    pub encoding: Encoding,
+}
+
+#[cfg(test)]
+impl Default for Quoting {
+    /// What most tests assume: UTF8, standard_conforming_strings on.
+    fn default() -> Quoting {
+        Quoting {
+            all_identifiers: false,
+            std_strings: true,
+            encoding: Encoding::Utf8,
+        }
+    }
+}
+
+/// pg_dump's fmtId without `--quote-all-identifiers`.
+pub fn ident(name: &str) -> String {
+    ident_with(name, false)
+}
+
+fn ident_with(name: &str, all_identifiers: bool) -> String {
+    if !all_identifiers && !needs_quotes(name) {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('"');
+    for c in name.chars() {
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 impl Quoting {
+    /// Settings for a section written in `encoding` (its canonical name).
+    pub fn new(all_identifiers: bool, std_strings: bool, encoding: &str) -> Quoting {
+        Quoting {
+            all_identifiers,
+            std_strings,
+            encoding: Encoding::from_name(encoding),
+        }
+    }
+
     /// pg_dump's fmtId: quote unless the name is a lower-case, non-keyword
     /// identifier (or `--quote-all-identifiers` is on).
     pub fn ident(&self, name: &str) -> String {
-        if !self.all_identifiers && !needs_quotes(name) {
-            return name.to_string();
-        }
-        let mut out = String::with_capacity(name.len() + 2);
-        out.push('"');
-        for c in name.chars() {
-            if c == '"' {
-                out.push('"');
-            }
-            out.push(c);
-        }
-        out.push('"');
-        out
+        ident_with(name, self.all_identifiers)
     }
 
     /// `schema.name`, each part quoted as needed.
     pub fn qualified(&self, schema: &str, name: &str) -> String {
         format!("{}.{}", self.ident(schema), self.ident(name))
+    }
+
+    /// A string literal as pg_dump writes the ones it builds itself
+    /// (comments, enum labels, function bodies without dollar quoting,
+    /// data values of `--inserts`): quotes doubled, backslashes doubled
+    /// when standard_conforming_strings is off, multibyte characters
+    /// copied whole, no `E` prefix.
+    pub fn literal(&self, value: &str) -> String {
+        let mut out = String::with_capacity(value.len() + 2);
+        self.append_escaped(&mut out, value, !self.std_strings);
+        out
+    }
+
+    /// A string literal as libpq's connection-aware routine writes it
+    /// (pg_dumpall's role passwords and comments, security labels, ALTER
+    /// ... SET values, SET SESSION AUTHORIZATION): if the text holds a
+    /// backslash byte, ` E'...'` with backslashes doubled (a space is
+    /// added unless `out` is empty or already ends in one); otherwise
+    /// quotes doubled. Either form reads the same whatever the session's
+    /// standard_conforming_strings.
+    pub fn append_literal_conn(&self, out: &mut String, value: &str) {
+        let escape_syntax = value.contains('\\');
+        if escape_syntax {
+            if !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            out.push('E');
+        }
+        self.append_escaped(out, value, escape_syntax);
+    }
+
+    /// [`Quoting::append_literal_conn`] into a fresh string.
+    pub fn literal_conn(&self, value: &str) -> String {
+        let mut out = String::new();
+        self.append_literal_conn(&mut out, value);
+        out
+    }
+
+    /// `'value'` with quotes (and backslashes, if asked) doubled, one
+    /// character of the section's encoding at a time: a multibyte
+    /// character whose last byte is a quote or backslash is not split,
+    /// and a malformed one becomes bytes the server refuses.
+    fn append_escaped(&self, out: &mut String, value: &str, double_backslashes: bool) {
+        out.reserve(value.len() + 2);
+        out.push('\'');
+        let owned;
+        let bytes = if value.is_ascii() {
+            value.as_bytes()
+        } else {
+            owned = crate::text::to_bytes(value);
+            &owned
+        };
+        for piece in pieces(self.encoding, bytes) {
+            match piece {
+                Piece::Ascii(b) => {
+                    if b == b'\'' || (b == b'\\' && double_backslashes) {
+                        out.push(b as char);
+                    }
+                    out.push(b as char);
+                }
+                Piece::Char(ch) => out.extend(ch.iter().map(|&b| b as char)),
+                Piece::Invalid => {
+                    out.extend(self.encoding.invalid_marker().iter().map(|&b| b as char))
+                }
+            }
+        }
+        out.push('\'');
     }
 }
 
@@ -231,49 +338,12 @@ fn needs_quotes(name: &str) -> bool {
     is_quoted_keyword(name)
 }
 
-/// A string literal for a session with `standard_conforming_strings = on`,
-/// the way libpq's connection-aware routine writes it (pg_dumpall's role
-/// passwords and comments, shared security labels, ALTER ... SET values):
-/// quotes doubled; if the text holds a backslash, ` E'...'` with the
-/// backslashes doubled (a space is added unless `out` already ends in one).
-pub fn append_literal_conn(out: &mut String, value: &str) {
-    if value.contains('\\') {
-        if !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
-        }
-        out.push('E');
-    }
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' || c == '\\' {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-}
-
-/// [`append_literal_conn`] into a fresh string.
-pub fn literal_conn(value: &str) -> String {
-    let mut out = String::new();
-    append_literal_conn(&mut out, value);
-    out
-}
-
-/// A plain string literal (quotes doubled, backslashes as they are), as
-/// pg_dump writes client-built literals when standard_conforming_strings
-/// is on.
-pub fn literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if c == '\'' {
-            out.push('\'');
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
+/// A literal for a statement this program sends to its own session (SET
+/// values from the command line, snapshot names): the connection form,
+/// which reads the same whatever the session's standard_conforming_strings;
+/// such statements go out as UTF-8.
+pub fn session_literal(value: &str) -> String {
+    Quoting::new(false, true, "UTF8").literal_conn(value)
 }
 
 /// GUCs whose values are lists: pg_dump splits them and quotes each element.
@@ -372,14 +442,14 @@ pub fn guc_assignment(q: &Quoting, config_item: &str) -> String {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    append_literal_conn(&mut out, item);
+                    q.append_literal_conn(&mut out, item);
                 }
                 return out;
             }
             _ => {}
         }
     }
-    append_literal_conn(&mut out, value);
+    q.append_literal_conn(&mut out, value);
     out
 }
 
@@ -439,20 +509,63 @@ mod tests {
         assert_eq!(q.ident(&e), format!("\"{e}\""));
         let all = Quoting {
             all_identifiers: true,
+            ..Quoting::default()
         };
         assert_eq!(all.ident("abc"), "\"abc\"");
     }
 
     #[test]
     fn connection_literals() {
-        assert_eq!(literal_conn("it's"), "'it''s'");
-        assert_eq!(literal_conn("C:\\path 'q'"), "E'C:\\\\path ''q'''");
+        let q = Quoting::default();
+        assert_eq!(q.literal_conn("it's"), "'it''s'");
+        assert_eq!(q.literal_conn("C:\\path 'q'"), "E'C:\\\\path ''q'''");
         let mut s = String::from("IS");
-        append_literal_conn(&mut s, "a\\b");
+        q.append_literal_conn(&mut s, "a\\b");
         assert_eq!(s, "IS E'a\\\\b'");
         let mut s = String::from("IS ");
-        append_literal_conn(&mut s, "a\\b");
+        q.append_literal_conn(&mut s, "a\\b");
         assert_eq!(s, "IS E'a\\\\b'");
+    }
+
+    #[test]
+    fn literals_follow_standard_conforming_strings() {
+        let on = Quoting::default();
+        let off = Quoting {
+            std_strings: false,
+            ..on
+        };
+        assert_eq!(on.literal("a\\'b"), "'a\\''b'");
+        // With the setting off a lone backslash would escape the quote.
+        assert_eq!(off.literal("\\'; x --"), "'\\\\''; x --'");
+        // The connection form reads the same either way.
+        assert_eq!(on.literal_conn("\\'"), off.literal_conn("\\'"));
+    }
+
+    #[test]
+    fn literals_keep_multibyte_characters_whole() {
+        // SJIS 表 is 0x95 0x5C: its second byte is not a backslash and must
+        // not be doubled (that would close the quote early); the quote
+        // after it is doubled.
+        let bytes = |q: &Quoting, v: &[u8], conn: bool| {
+            let v = crate::text::from_bytes(v);
+            crate::text::to_bytes(&if conn {
+                q.literal_conn(&v)
+            } else {
+                q.literal(&v)
+            })
+        };
+        let sjis = Quoting::new(false, true, "SJIS");
+        assert_eq!(bytes(&sjis, b"\x95\x5C'; x", true), b"E'\x95\x5C''; x'");
+        let sjis_off = Quoting {
+            std_strings: false,
+            ..sjis
+        };
+        assert_eq!(bytes(&sjis_off, b"\x95\x5C'; x", false), b"'\x95\x5C''; x'");
+        // A malformed character becomes bytes the server refuses.
+        let utf8 = Quoting::new(false, true, "UTF8");
+        assert_eq!(bytes(&utf8, b"a\xFF'b", false), b"'a\xC0 ''b'");
+        let latin1 = Quoting::new(false, true, "LATIN1");
+        assert_eq!(bytes(&latin1, b"a\xFF'b", false), b"'a\xFF''b'");
     }
 
     #[test]

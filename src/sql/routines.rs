@@ -1,7 +1,7 @@
 //! SQL text of functions, procedures, aggregates and procedural languages.
 
 use crate::catalog::routines::{AggregateRow, FunctionRow, LanguageRow};
-use crate::sql::quote::{is_list_guc, literal, split_guc_list, Quoting};
+use crate::sql::quote::{is_list_guc, split_guc_list, Quoting};
 
 /// Quotes a function body with dollar quotes whose tag does not occur in
 /// it: `$`, then `_`, `X`, `X`, ... appended until the tag (without its
@@ -61,24 +61,24 @@ fn set_clause(q: &Quoting, item: &str, out: &mut String) {
             if items.is_empty() {
                 out.push_str("NULL");
             }
-            let quoted: Vec<String> = items.iter().map(|i| literal(i)).collect();
+            let quoted: Vec<String> = items.iter().map(|i| q.literal(i)).collect();
             out.push_str(&quoted.join(", "));
         }
     } else {
-        out.push_str(&literal(value));
+        out.push_str(&q.literal(value));
     }
 }
 
 /// The `AS ...` part of a routine with a source text.
-fn as_part(f: &FunctionRow, disable_dollar_quoting: bool) -> String {
+fn as_part(q: &Quoting, f: &FunctionRow, disable_dollar_quoting: bool) -> String {
     let src = f.src.as_deref().unwrap_or("");
     match f.bin.as_deref() {
         Some(bin) if !bin.is_empty() => {
-            let mut s = format!("AS {}", literal(bin));
+            let mut s = format!("AS {}", q.literal(bin));
             if !src.is_empty() {
                 s.push_str(", ");
                 if disable_dollar_quoting || (!src.contains('\'') && !src.contains('\\')) {
-                    s.push_str(&literal(src));
+                    s.push_str(&q.literal(src));
                 } else {
                     s.push_str(&dollar_quote(src));
                 }
@@ -87,7 +87,7 @@ fn as_part(f: &FunctionRow, disable_dollar_quoting: bool) -> String {
         }
         _ => {
             if disable_dollar_quoting {
-                format!("AS {}", literal(src))
+                format!("AS {}", q.literal(src))
             } else {
                 format!("AS {}", dollar_quote(src))
             }
@@ -165,7 +165,7 @@ pub fn create_function(q: &Quoting, f: &FunctionRow, disable_dollar_quoting: boo
     }
     match &f.sql_body {
         Some(body) => s.push_str(&format!("\n    {body}")),
-        None => s.push_str(&format!("\n    {}", as_part(f, disable_dollar_quoting))),
+        None => s.push_str(&format!("\n    {}", as_part(q, f, disable_dollar_quoting))),
     }
     s.push_str(";\n");
     let qualified = format!(
@@ -199,7 +199,7 @@ pub fn create_aggregate(q: &Quoting, a: &AggregateRow) -> String {
         d.push_str(&format!(",\n    SSPACE = {}", a.transspace));
     }
     if let Some(init) = &a.initval {
-        d.push_str(&format!(",\n    INITCOND = {}", literal(init)));
+        d.push_str(&format!(",\n    INITCOND = {}", q.literal(init)));
     }
     if a.finalfn != "-" {
         d.push_str(&format!(",\n    FINALFUNC = {}", a.finalfn));
@@ -232,7 +232,7 @@ pub fn create_aggregate(q: &Quoting, a: &AggregateRow) -> String {
         d.push_str(&format!(",\n    MSSPACE = {}", a.mtransspace));
     }
     if let Some(init) = &a.minitval {
-        d.push_str(&format!(",\n    MINITCOND = {}", literal(init)));
+        d.push_str(&format!(",\n    MINITCOND = {}", q.literal(init)));
     }
     if a.mfinalfn != "-" {
         d.push_str(&format!(",\n    MFINALFUNC = {}", a.mfinalfn));

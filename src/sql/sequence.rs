@@ -1,7 +1,7 @@
 //! Sequence statements as pg_dump 18 writes them: CREATE SEQUENCE, the
 //! identity form, OWNED BY, and setval.
 
-use super::quote::literal;
+use super::quote::Quoting;
 
 /// A sequence's parameters.
 #[derive(Debug, Clone, Default)]
@@ -98,10 +98,10 @@ pub fn owned_by(qseq: &str, qtable: &str, qcolumn: &str) -> String {
 }
 
 /// `SELECT pg_catalog.setval('s', n, called);\n`.
-pub fn setval(qseq: &str, last_value: i64, is_called: bool) -> String {
+pub fn setval(q: &Quoting, qseq: &str, last_value: i64, is_called: bool) -> String {
     format!(
         "SELECT pg_catalog.setval({}, {last_value}, {is_called});\n",
-        literal(qseq)
+        q.literal(qseq)
     )
 }
 
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn setval_and_owned_by() {
         assert_eq!(
-            setval("s1.\"Mixed Seq\"", 1, false),
+            setval(&Quoting::default(), "s1.\"Mixed Seq\"", 1, false),
             "SELECT pg_catalog.setval('s1.\"Mixed Seq\"', 1, false);\n"
         );
         assert_eq!(

@@ -3,7 +3,7 @@
 //! column statistics row. Arguments are tab-indented `'name', value`
 //! pairs; values are string literals with a cast.
 
-use crate::sql::quote::literal;
+use crate::sql::quote::Quoting;
 
 /// A relation's `pg_class` figures.
 #[derive(Debug, Clone, Copy)]
@@ -49,11 +49,17 @@ pub struct AttributeStats<'a> {
 }
 
 /// Collects `'name', value` argument lines.
-struct Args(Vec<String>);
+struct Args<'q> {
+    q: &'q Quoting,
+    items: Vec<String>,
+}
 
-impl Args {
-    fn new(version: i32, schema: &str, relname: &str) -> Args {
-        let mut a = Args(Vec::new());
+impl<'q> Args<'q> {
+    fn new(q: &'q Quoting, version: i32, schema: &str, relname: &str) -> Args<'q> {
+        let mut a = Args {
+            q,
+            items: Vec::new(),
+        };
         a.cast("version", &version.to_string(), "integer");
         a.plain("schemaname", schema);
         a.plain("relname", relname);
@@ -61,11 +67,13 @@ impl Args {
     }
 
     fn plain(&mut self, name: &str, value: &str) {
-        self.0.push(format!("\t'{name}', {}", literal(value)));
+        let value = self.q.literal(value);
+        self.items.push(format!("\t'{name}', {value}"));
     }
 
     fn cast(&mut self, name: &str, value: &str, ty: &str) {
-        self.0.push(format!("\t'{name}', {}::{ty}", literal(value)));
+        let value = self.q.literal(value);
+        self.items.push(format!("\t'{name}', {value}::{ty}"));
     }
 
     fn opt_cast(&mut self, name: &str, value: Option<&str>, ty: &str) {
@@ -77,14 +85,14 @@ impl Args {
     fn call(self, function: &str) -> String {
         format!(
             "SELECT * FROM pg_catalog.{function}(\n{}\n);\n",
-            self.0.join(",\n")
+            self.items.join(",\n")
         )
     }
 }
 
 /// The whole entry text: the relation call, then each attribute call.
-pub fn statistics_data(rel: &RelationStats, attributes: &[AttributeStats]) -> String {
-    let mut a = Args::new(rel.version, rel.schema, rel.relname);
+pub fn statistics_data(q: &Quoting, rel: &RelationStats, attributes: &[AttributeStats]) -> String {
+    let mut a = Args::new(q, rel.version, rel.schema, rel.relname);
     a.cast("relpages", &rel.relpages.to_string(), "integer");
     a.cast("reltuples", rel.reltuples, "real");
     a.cast("relallvisible", &rel.relallvisible.to_string(), "integer");
@@ -93,7 +101,7 @@ pub fn statistics_data(rel: &RelationStats, attributes: &[AttributeStats]) -> St
     }
     let mut out = a.call("pg_restore_relation_stats");
     for s in attributes {
-        let mut a = Args::new(rel.version, rel.schema, rel.relname);
+        let mut a = Args::new(q, rel.version, rel.schema, rel.relname);
         match s.column {
             Column::Name(name) => a.plain("attname", name),
             Column::Number(n) => a.cast("attnum", &n.to_string(), "smallint"),
@@ -155,7 +163,11 @@ mod tests {
 
     #[test]
     fn relation_and_attribute_calls() {
-        let text = statistics_data(&rel(Some(0)), &[attr(Column::Name("d"))]);
+        let text = statistics_data(
+            &Quoting::default(),
+            &rel(Some(0)),
+            &[attr(Column::Name("d"))],
+        );
         assert_eq!(
             text,
             "SELECT * FROM pg_catalog.pg_restore_relation_stats(\n\
@@ -182,7 +194,7 @@ mod tests {
 
     #[test]
     fn no_relallfrozen_before_18() {
-        let text = statistics_data(&rel(None), &[]);
+        let text = statistics_data(&Quoting::default(), &rel(None), &[]);
         assert!(text.ends_with("\t'relallvisible', '0'::integer\n);\n"));
         assert!(!text.contains("relallfrozen"));
     }
@@ -201,7 +213,7 @@ mod tests {
         a.range_length_histogram = Some("{Infinity}");
         a.range_empty_frac = Some("0");
         a.range_bounds_histogram = Some("{\"[1,)\"}");
-        let text = statistics_data(&rel(None), &[a]);
+        let text = statistics_data(&Quoting::default(), &rel(None), &[a]);
         let body = text.split("pg_restore_attribute_stats(\n").nth(1).unwrap();
         let names: Vec<&str> = body
             .lines()
@@ -239,14 +251,17 @@ mod tests {
 
     #[test]
     fn names_are_plain_literals() {
+        // Names are byte strings of the section's encoding (UTF8 here).
+        let schema = crate::text::from_bytes("Stat \"Schéma\"".as_bytes());
+        let column = crate::text::from_bytes("Cöl \\1".as_bytes());
         let r = RelationStats {
-            schema: "Stat \"Schéma\"",
+            schema: &schema,
             relname: "it's",
             ..rel(None)
         };
-        let text = statistics_data(&r, &[attr(Column::Name("Cöl \\1"))]);
-        assert!(text.contains("\t'schemaname', 'Stat \"Schéma\"',\n"));
+        let text = statistics_data(&Quoting::default(), &r, &[attr(Column::Name(&column))]);
+        assert!(text.contains(&format!("\t'schemaname', '{schema}',\n")));
         assert!(text.contains("\t'relname', 'it''s',\n"));
-        assert!(text.contains("\t'attname', 'Cöl \\1',\n"));
+        assert!(text.contains(&format!("\t'attname', '{column}',\n")));
     }
 }

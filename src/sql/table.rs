@@ -5,7 +5,7 @@
 //! Inputs are byte strings (see [`crate::text`]); names given as `qname`
 //! are already quoted (and qualified where the statement needs it).
 
-use super::quote::{literal, Quoting};
+use super::quote::Quoting;
 
 /// `WITH (...)` list items of a reloptions array: `name=value` with the
 /// name quoted as an identifier and the value bare when quoting it as an
@@ -26,7 +26,7 @@ pub fn reloptions(q: &Quoting, options: &[String], prefix: &str) -> String {
         if q.ident(value) == value {
             out.push_str(value);
         } else {
-            out.push_str(&literal(value));
+            out.push_str(&q.literal(value));
         }
     }
     out

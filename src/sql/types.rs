@@ -4,7 +4,7 @@
 use crate::catalog::types::{
     BaseTypeInfo, CollationName, CompositeAttr, DomainConstraintRow, DomainInfo, RangeInfo,
 };
-use crate::sql::quote::{literal, Quoting};
+use crate::sql::quote::Quoting;
 
 fn collation_name(q: &Quoting, c: &CollationName) -> String {
     q.qualified(&c.0, &c.1)
@@ -16,14 +16,14 @@ pub fn create_shell(qualified: &str) -> String {
 }
 
 /// `CREATE TYPE x AS ENUM (...)`, one label per line.
-pub fn create_enum(qualified: &str, labels: &[String]) -> String {
+pub fn create_enum(q: &Quoting, qualified: &str, labels: &[String]) -> String {
     let mut s = format!("CREATE TYPE {qualified} AS ENUM (");
     for (i, l) in labels.iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
         s.push_str("\n    ");
-        s.push_str(&literal(l));
+        s.push_str(&q.literal(l));
     }
     s.push_str("\n);\n");
     s
@@ -122,7 +122,7 @@ pub fn create_domain(
     if let Some(expr) = &d.default_expr {
         s.push_str(&format!(" DEFAULT {expr}"));
     } else if let Some(lit) = &d.default_literal {
-        s.push_str(&format!(" DEFAULT {}", literal(lit)));
+        s.push_str(&format!(" DEFAULT {}", q.literal(lit)));
     }
     for c in checks {
         s.push_str(&format!(
@@ -146,7 +146,7 @@ pub fn add_domain_constraint(q: &Quoting, qualified: &str, c: &DomainConstraintR
 }
 
 /// `CREATE TYPE x (...)` of a base type.
-pub fn create_base(qualified: &str, b: &BaseTypeInfo) -> String {
+pub fn create_base(q: &Quoting, qualified: &str, b: &BaseTypeInfo) -> String {
     let mut s = format!(
         "CREATE TYPE {qualified} (\n    INTERNALLENGTH = {}",
         if b.length == -1 {
@@ -174,7 +174,7 @@ pub fn create_base(qualified: &str, b: &BaseTypeInfo) -> String {
     if let Some(expr) = &b.default_expr {
         s.push_str(&format!(",\n    DEFAULT = {expr}"));
     } else if let Some(lit) = &b.default_literal {
-        s.push_str(&format!(",\n    DEFAULT = {}", literal(lit)));
+        s.push_str(&format!(",\n    DEFAULT = {}", q.literal(lit)));
     }
     if let Some(f) = &b.subscript {
         s.push_str(&format!(",\n    SUBSCRIPT = {f}"));
@@ -185,7 +185,7 @@ pub fn create_base(qualified: &str, b: &BaseTypeInfo) -> String {
     if b.category != 'U' {
         s.push_str(&format!(
             ",\n    CATEGORY = {}",
-            literal(&b.category.to_string())
+            q.literal(&b.category.to_string())
         ));
     }
     if b.preferred {
@@ -194,7 +194,7 @@ pub fn create_base(qualified: &str, b: &BaseTypeInfo) -> String {
     if b.delimiter != ',' {
         s.push_str(&format!(
             ",\n    DELIMITER = {}",
-            literal(&b.delimiter.to_string())
+            q.literal(&b.delimiter.to_string())
         ));
     }
     s.push_str(match b.align {
@@ -225,11 +225,15 @@ mod tests {
     #[test]
     fn enums() {
         assert_eq!(
-            create_enum("s1.mood", &["sad".into(), "it's".into()]),
+            create_enum(
+                &Quoting::default(),
+                "s1.mood",
+                &["sad".into(), "it's".into()]
+            ),
             "CREATE TYPE s1.mood AS ENUM (\n    'sad',\n    'it''s'\n);\n"
         );
         assert_eq!(
-            create_enum("public.e", &[]),
+            create_enum(&Quoting::default(), "public.e", &[]),
             "CREATE TYPE public.e AS ENUM (\n);\n"
         );
     }
@@ -364,7 +368,7 @@ mod tests {
             ..BaseTypeInfo::default()
         };
         assert_eq!(
-            create_base("s1.base", &b),
+            create_base(&Quoting::default(), "s1.base", &b),
             "CREATE TYPE s1.base (\n    INTERNALLENGTH = variable,\n    INPUT = s1.base_in,\n    OUTPUT = s1.base_out,\n    \
              RECEIVE = s1.base_recv,\n    COLLATABLE = true,\n    DEFAULT = 'x''y',\n    CATEGORY = 'S',\n    \
              PREFERRED = true,\n    DELIMITER = ';',\n    ALIGNMENT = int4,\n    STORAGE = extended\n);\n"

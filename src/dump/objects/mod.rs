@@ -69,7 +69,6 @@ pub async fn collect_all(
 
 use crate::archive::{Entry, ObjectAddress, Pass, RenderContext};
 use crate::sql::acl::{build_acl_commands, AclTarget};
-use crate::sql::quote::literal;
 
 /// Identifies an object for its satellites.
 pub struct Satellite<'a> {
@@ -101,7 +100,7 @@ pub fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
             "COMMENT ON {} {} IS {};\n",
             s.keyword,
             s.sql_name,
-            literal(text)
+            ctx.quoting.literal(text)
         ),
         ..Entry::default()
     })
@@ -120,7 +119,7 @@ pub fn security_label_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry>
             ctx.quoting.ident(provider),
             s.keyword,
             s.sql_name,
-            literal(label)
+            ctx.quoting.literal(label)
         ));
     }
     Some(Entry {

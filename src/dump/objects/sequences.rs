@@ -121,7 +121,7 @@ pub fn setval_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
         desc: "SEQUENCE SET".into(),
         schema: Some(r.row.schema.clone()),
         owner: Some(r.row.owner.clone()),
-        defn: sql::setval(&qname, last, called),
+        defn: sql::setval(&ctx.quoting, &qname, last, called),
         ..Entry::default()
     }]
 }

@@ -147,6 +147,7 @@ impl Render for StatsRender {
             })
             .collect();
         let defn = sql::statistics_data(
+            &ctx.quoting,
             &RelationStats {
                 version: ctx.server_version_num,
                 schema: &r.schema,

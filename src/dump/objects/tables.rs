@@ -25,7 +25,7 @@ use crate::catalog::relations::{
     PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT,
 };
 use crate::catalog::{Catalog, CatalogError};
-use crate::sql::quote::{literal, Quoting};
+use crate::sql::quote::Quoting;
 use crate::sql::table as sql;
 
 use super::{acl_entry, comment_entry, AclSpec, Satellite};
@@ -856,7 +856,7 @@ pub fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) -> Opti
                 defn.push_str(&format!(
                     "SECURITY LABEL FOR {} ON {target} IS {};\n",
                     q.ident(provider),
-                    literal(label)
+                    q.literal(label)
                 ));
             }
         }
@@ -1060,7 +1060,7 @@ fn table_entries(
                 defn: format!(
                     "COMMENT ON CONSTRAINT {} ON {qname} IS {};\n",
                     q.ident(name),
-                    literal(text)
+                    q.literal(text)
                 ),
                 ..Entry::default()
             });

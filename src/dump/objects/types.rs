@@ -13,7 +13,6 @@ use crate::archive::{
 use crate::catalog::helper::SharedRead;
 use crate::catalog::types::{self, TypeCatalog, TypeRow, PG_CLASS, PG_CONSTRAINT, PG_TYPE};
 use crate::catalog::{Catalog, CatalogError};
-use crate::sql::quote::literal;
 use crate::sql::types as sql;
 
 use super::schemas::is_system_schema;
@@ -154,6 +153,7 @@ impl TypeRender {
         let qname = qualified(ctx, t);
         match t.typtype {
             'e' => Some(sql::create_enum(
+                q,
                 &qname,
                 tc.enum_labels
                     .get(&t.oid)
@@ -175,7 +175,7 @@ impl TypeRender {
             'b' => tc
                 .base_types
                 .get(&t.oid)
-                .map(|b| sql::create_base(&qname, b)),
+                .map(|b| sql::create_base(q, &qname, b)),
             'p' if !t.is_defined => Some(sql::create_shell(&qname)),
             'd' => {
                 let d = tc.domains.get(&t.oid)?;
@@ -294,7 +294,7 @@ impl Render for TypeRender {
                     desc: "COMMENT".into(),
                     schema: Some(t.schema.clone()),
                     owner: Some(t.owner.clone()),
-                    defn: format!("COMMENT ON COLUMN {qname}.{col} IS {};\n", literal(text)),
+                    defn: format!("COMMENT ON COLUMN {qname}.{col} IS {};\n", q.literal(text)),
                     ..Entry::default()
                 });
             }
@@ -342,7 +342,7 @@ fn domain_constraint_comment(
         defn: format!(
             "COMMENT ON {prefix} {} IS {};\n",
             qualified(ctx, t),
-            literal(text)
+            ctx.quoting.literal(text)
         ),
         ..Entry::default()
     })

@@ -303,7 +303,7 @@ fn security_labels(
                 defn.push_str(&format!(
                     "SECURITY LABEL FOR {} ON {target} IS {};\n",
                     q.ident(provider),
-                    crate::sql::quote::literal(label)
+                    q.literal(label)
                 ));
             }
         }

@@ -4,8 +4,7 @@
 //! (F1).
 
 use super::{Entry, HeaderPrefix, Pass};
-use crate::sql::globals::sanitize_line;
-use crate::sql::quote::Quoting;
+use crate::sql::quote::{comment, Quoting};
 
 /// Printing options from the command line.
 #[derive(Debug, Clone, Copy)]
@@ -134,28 +133,23 @@ impl Printer {
             HeaderPrefix::DataFor => "Data for ",
             HeaderPrefix::StatisticsFor => "Statistics for ",
         };
-        let owner = if self.opts.no_owner {
-            "-".to_string()
-        } else {
-            match &e.owner {
-                None => "-".to_string(),
-                Some(o) => sanitize_line(o),
-            }
+        let owner = match (&e.owner, self.opts.no_owner) {
+            (Some(o), false) => o.as_str(),
+            _ => "-",
         };
-        out.push_str(&format!(
-            "--\n-- {prefix}Name: {}; Type: {}; Schema: {}; Owner: {owner}",
-            sanitize_line(&e.tag),
+        let mut header = format!(
+            "{prefix}Name: {}; Type: {}; Schema: {}; Owner: {owner}",
+            e.tag,
             e.desc,
-            e.schema
-                .as_deref()
-                .map(sanitize_line)
-                .unwrap_or_else(|| "-".into()),
-        ));
+            e.schema.as_deref().unwrap_or("-"),
+        );
         if let (Some(ts), false) = (&e.tablespace, self.opts.no_tablespaces) {
             if !ts.is_empty() {
-                out.push_str(&format!("; Tablespace: {}", sanitize_line(ts)));
+                header.push_str(&format!("; Tablespace: {ts}"));
             }
         }
+        out.push_str("--\n");
+        out.push_str(&comment(&header));
         out.push_str("\n--\n\n");
         // F4: the body.
         if !e.defn.is_empty() {

@@ -357,17 +357,20 @@ pub async fn write_database(
     let mut out = String::new();
     out.push_str("--\n-- PostgreSQL database dump\n--\n\n");
     out.push_str(&format!("\\restrict {key}\n\n"));
-    out.push_str(&format!(
-        "-- Dumped from database version {}\n-- Dumped by pg_dump version {} (pgdumpall-rs {})\n\n",
-        conn.server_version,
+    let dumped_from = format!("Dumped from database version {}", conn.server_version);
+    let dumped_by = format!(
+        "Dumped by pg_dump version {} (pgdumpall-rs {})",
         super::REFERENCE_VERSION,
         env!("CARGO_PKG_VERSION")
+    );
+    out.push_str(&format!(
+        "{}\n{}\n\n",
+        quote::comment(&dumped_from),
+        quote::comment(&dumped_by)
     ));
     if opts.verbose {
-        out.push_str(&format!(
-            "-- Started on {}\n\n",
-            super::session::timestamp()
-        ));
+        let started = format!("Started on {}", super::session::timestamp());
+        out.push_str(&format!("{}\n\n", quote::comment(&started)));
     }
     out.push_str(&set_block);
     if mode.create && mode.clean {
@@ -383,7 +386,7 @@ pub async fn write_database(
 
     let reconnect = format!(
         "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
-        connect_command(&quoting, &db.name)
+        connect_command(&quoting, &db.name)?
     );
     let order = pass_order(&entries);
     // COPY requests already sent for entries still to come (see below).
@@ -472,10 +475,8 @@ pub async fn write_database(
 
     let mut tail = String::new();
     if opts.verbose {
-        tail.push_str(&format!(
-            "-- Completed on {}\n\n",
-            super::session::timestamp()
-        ));
+        let completed = format!("Completed on {}", super::session::timestamp());
+        tail.push_str(&format!("{}\n\n", quote::comment(&completed)));
     }
     tail.push_str("--\n-- PostgreSQL database dump complete\n--\n\n");
     tracing::debug!(target: "pgdumpall_rs::phase", "data written");
@@ -674,24 +675,28 @@ fn fixed_settings(encoding: &str, std_strings: bool, opts: &Options) -> String {
 }
 
 /// psql's `\connect` line for a database name (appendPsqlMetaConnect).
-pub fn connect_command(q: &Quoting, name: &str) -> String {
+/// A meta-command ends at the end of its line whatever the quoting, so a
+/// name with a line break cannot be written (the driver refuses such
+/// databases before this point; this keeps the line safe on its own).
+pub fn connect_command(q: &Quoting, name: &str) -> Result<String, DumpError> {
+    if super::shell_arg::unsafe_name(name) {
+        return Err(DumpError::Other(format!(
+            "database name contains a newline or carriage return: \"{}\"",
+            text::display(name)
+        )));
+    }
     let simple = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     if simple {
-        return format!("\\connect {}\n", q.ident(name));
+        return Ok(format!("\\connect {}\n", q.ident(name)));
     }
-    let mut connstr = String::from("dbname='");
-    for c in name.chars() {
-        if c == '\'' || c == '\\' {
-            connstr.push('\\');
-        }
-        connstr.push(c);
-    }
-    connstr.push('\'');
+    let connstr = format!("dbname={}", quote::conn_str_value(name));
     // Identifier quoting of the whole connection string.
     let quoted = format!("\"{}\"", connstr.replace('"', "\"\""));
-    format!("\\encoding SQL_ASCII\n\\connect -reuse-previous=on {quoted}\n")
+    Ok(format!(
+        "\\encoding SQL_ASCII\n\\connect -reuse-previous=on {quoted}\n"
+    ))
 }
 
 /// The DATABASE, COMMENT, SECURITY LABEL, ACL and DATABASE PROPERTIES

@@ -7,6 +7,7 @@ pub mod globals;
 pub mod inserts;
 pub mod objects;
 pub mod session;
+pub mod shell_arg;
 
 use thiserror::Error;
 
@@ -48,6 +49,11 @@ pub enum DumpError {
     DottedPattern(String),
     #[error("{0}")]
     Usage(String),
+    /// A database name pg_dumpall cannot pass to pg_dump (and that no
+    /// `\connect` line could hold): the connection string it would have
+    /// built. Reported bare, as pg_dumpall does.
+    #[error("shell command argument contains a newline or carriage return: \"{0}\"")]
+    ShellArgument(String),
     #[error("{0}")]
     Other(String),
 }
@@ -55,6 +61,12 @@ pub enum DumpError {
 impl DumpError {
     /// Prints the error the way pg_dumpall does (error, then detail lines).
     pub fn report(&self) {
+        if let DumpError::ShellArgument(_) = self {
+            use std::io::Write;
+            let line = text::to_bytes(&format!("{self}\n"));
+            let _ = std::io::stderr().lock().write_all(&line);
+            return;
+        }
         diag::error(&self.to_string());
         match self {
             DumpError::VersionMismatch { server } => diag::detail(&format!(
@@ -253,6 +265,9 @@ async fn dump_databases(
         let opts = shared_opts.clone();
         let name = name.to_owned();
         tokio::task::spawn_local(async move {
+            if shell_arg::unsafe_name(&name) {
+                return Err(shell_argument_error(&opts, &name));
+            }
             let mode = mode_of(&opts, &name);
             database::prepare_database(&connector, &opts, &name, mode).await
         })
@@ -300,6 +315,12 @@ async fn dump_databases(
                         }
                     }
                 }
+                if let Err(e @ DumpError::ShellArgument(_)) = result {
+                    // pg_dumpall has written the database's banner when it
+                    // builds pg_dump's command line and gives up.
+                    sink.write_text(&emit::database_banner(name))?;
+                    return Err(e);
+                }
                 let prepared = result.map_err(|e| failed(name, e))?;
                 if opts.verbose {
                     diag::info(&format!("dumping database \"{}\"", text::display(name)));
@@ -318,6 +339,17 @@ async fn dump_databases(
             Ok(())
         })
         .await
+}
+
+/// The refusal of a database name holding a line break.
+fn shell_argument_error(opts: &Options, name: &str) -> DumpError {
+    DumpError::ShellArgument(shell_arg::pg_dump_connstr(
+        opts.dbname.as_deref(),
+        opts.host.as_deref(),
+        opts.port.as_deref(),
+        opts.username.as_deref(),
+        name,
+    ))
 }
 
 /// Whether a session could not open only for want of a free slot.

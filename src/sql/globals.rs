@@ -2,7 +2,7 @@
 //! rows to text (byte strings).
 
 use super::acl::{build_acl_commands, AclTarget};
-use super::quote::{guc_assignment, Quoting};
+use super::quote::{comment, guc_assignment, Quoting};
 use crate::catalog::globals::{Membership, ParameterAcl, Role, Tablespace};
 
 /// The OID of the bootstrap superuser, who may always be named as grantor.
@@ -21,11 +21,6 @@ pub struct GlobalsStyle {
     pub binary_upgrade: bool,
 }
 
-/// Replaces CR and LF with spaces, for names inside `--` comment lines.
-pub fn sanitize_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
-}
-
 /// The script's opening lines, up to and including the SET block.
 pub fn header(
     restrict_key: &str,
@@ -35,7 +30,8 @@ pub fn header(
 ) -> String {
     let mut out = String::from("--\n-- PostgreSQL database cluster dump\n--\n\n");
     if let Some(ts) = started {
-        out.push_str(&format!("-- Started on {ts}\n\n"));
+        out.push_str(&comment(&format!("Started on {ts}")));
+        out.push_str("\n\n");
     }
     out.push_str(&format!("\\restrict {restrict_key}\n\n"));
     out.push_str("SET default_transaction_read_only = off;\n\n");
@@ -59,7 +55,8 @@ pub fn header(
 pub fn trailer(completed: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(ts) = completed {
-        out.push_str(&format!("-- Completed on {ts}\n\n"));
+        out.push_str(&comment(&format!("Completed on {ts}")));
+        out.push_str("\n\n");
     }
     out.push_str("--\n-- PostgreSQL database cluster dump complete\n--\n\n");
     out
@@ -68,7 +65,7 @@ pub fn trailer(completed: Option<&str>) -> String {
 fn drop_section(title: &str, keyword: &str, names: &[String], style: &GlobalsStyle) -> String {
     let mut out = String::new();
     if !names.is_empty() {
-        out.push_str(&format!("--\n-- {title}\n--\n\n"));
+        out.push_str(&format!("--\n{}\n--\n\n", comment(title)));
     }
     for name in names {
         out.push_str(&format!(
@@ -188,8 +185,8 @@ pub fn roles(roles: &[Role], style: &GlobalsStyle) -> String {
     }
     for role in roles.iter().filter(|r| !r.settings.is_empty()) {
         out.push_str(&format!(
-            "\n--\n-- User Config \"{}\"\n--\n\n",
-            sanitize_line(&role.name)
+            "\n--\n{}\n--\n\n",
+            comment(&format!("User Config \"{}\"", role.name))
         ));
         for setting in &role.settings {
             out.push_str(&format!(
@@ -427,7 +424,10 @@ pub fn databases_banner() -> &'static str {
 
 /// The banner before one database's part.
 pub fn database_banner(name: &str) -> String {
-    format!("--\n-- Database \"{}\" dump\n--\n\n", sanitize_line(name))
+    format!(
+        "--\n{}\n--\n\n",
+        comment(&format!("Database \"{name}\" dump"))
+    )
 }
 
 #[cfg(test)]

@@ -338,6 +338,37 @@ fn needs_quotes(name: &str) -> bool {
     is_quoted_keyword(name)
 }
 
+/// A `-- ` comment line, without its newline. Every comment the output
+/// carries is built here: pg_dump turns CR and LF into spaces in the
+/// comments it builds from names, so that no text from the catalog can
+/// begin a line of its own (the line after a newline would run as SQL).
+pub fn comment(text: &str) -> String {
+    format!("-- {}", text.replace(['\n', '\r'], " "))
+}
+
+/// A value in a libpq connection string (appendConnStrVal): bare when it
+/// is made of letters, digits, `_` and `.` only, else in single quotes
+/// with `'` and `\` backslash-escaped.
+pub fn conn_str_value(value: &str) -> String {
+    let bare = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if bare {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 /// A literal for a statement this program sends to its own session (SET
 /// values from the command line, snapshot names): the connection form,
 /// which reads the same whatever the session's standard_conforming_strings;

@@ -1166,7 +1166,10 @@ fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
     let (target, defn) = match load_root(m, r, ctx) {
         Some(root) => {
             let rq = m.qname(q, root);
-            (rq.clone(), format!("-- load via partition root {rq}"))
+            (
+                rq.clone(),
+                crate::sql::quote::comment(&format!("load via partition root {rq}")),
+            )
         }
         None => (m.qname(q, r), String::new()),
     };

@@ -16,6 +16,13 @@ pub mod views;
 use thiserror::Error;
 use tokio_postgres::{Client, Row};
 
+/// pg_dump's defence against CVE-2024-7348: sessions that read a database
+/// neither expand non-system views nor touch foreign tables. Set on
+/// servers that know the setting (every minor release since August 2024).
+pub const RESTRICT_RELATION_KINDS: &str =
+    "SELECT pg_catalog.set_config(name, 'view, foreign-table', false) \
+     FROM pg_catalog.pg_settings WHERE name = 'restrict_nonsystem_relation_kind';";
+
 /// A session to read catalogs through, with what the readers need to know.
 pub struct Catalog<'a> {
     pub client: &'a Client,

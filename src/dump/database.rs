@@ -109,6 +109,11 @@ pub async fn prepare_database(
         setup.push_str(&format!(" SET ROLE {};", quote::ident(role)));
     }
     setup.push_str(" SELECT pg_catalog.set_config('search_path', '', false);");
+    // CVE-2024-7348: no session of the dump expands a non-system view or
+    // reads a foreign table, whatever a table owner has put where a table
+    // is expected (the main, helper and read-ahead sessions all run this).
+    setup.push(' ');
+    setup.push_str(crate::catalog::RESTRICT_RELATION_KINDS);
     client
         .batch_execute(&setup)
         .await

@@ -45,6 +45,7 @@ impl Session {
         .await?;
         let client_encoding = rows[0].get::<_, Raw>(0).0;
         let standard_conforming_strings = rows[0].get::<_, Raw>(1).0 == "on";
+        exec(&conn, crate::catalog::RESTRICT_RELATION_KINDS).await?;
         if let Some(role) = &opts.role {
             exec(&conn, &format!("SET ROLE {}", quote::ident(role))).await?;
         }

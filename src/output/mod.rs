@@ -104,6 +104,51 @@ enum Target {
     },
 }
 
+/// Opens `path` for writing in place when it must not be replaced by a
+/// rename: anything but a regular file reached without a symlink (a FIFO,
+/// a device such as /dev/null, a directory to fail on, or a symlink such
+/// as /dev/stdout or /proc/self/fd/1, written through as pg_dumpall
+/// writes through it). Returns None when the dump should go to a
+/// temporary sibling renamed into place: the path does not exist or is a
+/// regular file.
+///
+/// The path is first opened as O_PATH without following a symlink, which
+/// neither blocks on a FIFO nor opens it for I/O; the real open then uses
+/// O_CREAT as fopen("w") does, so the kernel's protected_fifos and
+/// protected_regular rules apply, and is checked to have reached the same
+/// file, so a path swapped in between is never written.
+fn open_in_place(path: &Path) -> io::Result<Option<File>> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let probe = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW)
+        .open(path);
+    let probe = match probe {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let seen = probe.metadata()?;
+    let kind = seen.file_type();
+    if kind.is_file() {
+        return Ok(None);
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).mode(0o600);
+    if kind.is_symlink() {
+        // Whatever the link leads to, as pg_dumpall opens it.
+        return open.truncate(true).open(path).map(Some);
+    }
+    // No O_TRUNC: should the path have become a regular file meanwhile,
+    // it is left as it was.
+    let file = open.custom_flags(libc::O_NOFOLLOW).open(path)?;
+    let now = file.metadata()?;
+    if (now.dev(), now.ino()) != (seen.dev(), seen.ino()) {
+        return Err(io::Error::other("file was replaced while being opened"));
+    }
+    Ok(Some(file))
+}
+
 /// The output of one run.
 pub struct Sink {
     target: Target,
@@ -127,39 +172,31 @@ impl Sink {
             path: path.display().to_string(),
             source,
         };
-        let special = match std::fs::metadata(path) {
-            Ok(meta) => !meta.is_file(),
-            Err(_) => false,
-        };
-        let target = if special {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(path)
-                .map_err(open_err)?;
-            Target::Special {
+        let target = match open_in_place(path).map_err(open_err)? {
+            Some(file) => Target::Special {
                 writer: BufWriter::with_capacity(BUFFER, file),
                 path: path.to_path_buf(),
-            }
-        } else {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "dump".into());
-            // tempfile creates the file with mode 0600.
-            let tmp = tempfile::Builder::new()
-                .prefix(&format!(".{name}."))
-                .suffix(".partial")
-                .tempfile_in(&dir)
-                .map_err(open_err)?;
-            Target::Atomic {
-                _guard: PartialGuard::new(tmp.path()),
-                writer: BufWriter::with_capacity(BUFFER, tmp),
-                path: path.to_path_buf(),
+            },
+            None => {
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "dump".into());
+                // tempfile creates the file with mode 0600.
+                let tmp = tempfile::Builder::new()
+                    .prefix(&format!(".{name}."))
+                    .suffix(".partial")
+                    .tempfile_in(&dir)
+                    .map_err(open_err)?;
+                Target::Atomic {
+                    _guard: PartialGuard::new(tmp.path()),
+                    writer: BufWriter::with_capacity(BUFFER, tmp),
+                    path: path.to_path_buf(),
+                }
             }
         };
         Ok(Sink { target, sync })
@@ -296,5 +333,49 @@ mod tests {
             err.to_string(),
             "could not open output file \"/nonexistent-dir/x.sql\": No such file or directory"
         );
+    }
+
+    #[test]
+    fn a_symlink_is_written_through_not_replaced() {
+        // /dev/stdout and /proc/self/fd/1 are symlinks: replacing them by
+        // a rename (as root) would lose the output and break the system.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.sql");
+        std::fs::write(&target, "old contents, longer than the new").unwrap();
+        let link = dir.path().join("link.sql");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut sink = Sink::file(&link, true).unwrap();
+        sink.write_text("new").unwrap();
+        sink.finish().unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_fifo_is_written_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let mut sink = Sink::file(&fifo, true).unwrap();
+        sink.write_text("through the pipe").unwrap();
+        sink.finish().unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_directory_is_an_open_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Sink::file(dir.path(), false).err().unwrap().to_string();
+        assert!(err.ends_with(": Is a directory"), "{err}");
     }
 }

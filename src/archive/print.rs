@@ -71,7 +71,7 @@ impl Printer {
         match user {
             Some(u) => format!(
                 "SET SESSION AUTHORIZATION {};\n\n",
-                self.opts.quoting.literal_conn(u)
+                self.opts.quoting.literal(u)
             ),
             None => "SET SESSION AUTHORIZATION DEFAULT;\n\n".to_string(),
         }
@@ -97,10 +97,9 @@ impl Printer {
             let wanted = e.owner.clone().filter(|o| !o.is_empty());
             if self.current_user.as_ref() != Some(&wanted) {
                 match &wanted {
-                    Some(o) => out.push_str(&format!(
-                        "SET SESSION AUTHORIZATION {};\n\n",
-                        q.literal_conn(o)
-                    )),
+                    Some(o) => {
+                        out.push_str(&format!("SET SESSION AUTHORIZATION {};\n\n", q.literal(o)))
+                    }
                     None => out.push_str("SET SESSION AUTHORIZATION DEFAULT;\n\n"),
                 }
                 self.current_user = Some(wanted);

@@ -226,11 +226,11 @@ pub fn lo_group_acl(first_acl: &str, oids: &[u32]) -> String {
 }
 
 /// `'\x...'`: a bytea literal in hex form (standard_conforming_strings on),
-/// or `E'\\x...'` when it is off.
+/// or `'\\x...'` when it is off (pg_dump writes no `E` there).
 pub fn bytea_literal(data: &[u8], std_strings: bool) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(data.len() * 2 + 6);
-    out.push_str(if std_strings { "'\\x" } else { "E'\\\\x" });
+    out.push_str(if std_strings { "'\\x" } else { "'\\\\x" });
     for b in data {
         out.push(HEX[(b >> 4) as usize] as char);
         out.push(HEX[(b & 15) as usize] as char);
@@ -402,6 +402,7 @@ mod tests {
              RESET SESSION AUTHORIZATION5(null);\nRESET SESSION AUTHORIZATION6(null);"
         );
         assert_eq!(bytea_literal(&[0, 0xab], true), "'\\x00ab'");
+        assert_eq!(bytea_literal(&[0, 0xab], false), "'\\\\x00ab'");
         assert_eq!(
             lo_write(b"ab", true),
             "SELECT pg_catalog.lowrite(0, '\\x6162');\n"

@@ -271,7 +271,7 @@ impl Quoting {
 
     /// A string literal as libpq's connection-aware routine writes it
     /// (pg_dumpall's role passwords and comments, security labels, ALTER
-    /// ... SET values, SET SESSION AUTHORIZATION): if the text holds a
+    /// ... SET values): if the text holds a
     /// backslash byte, ` E'...'` with backslashes doubled (a space is
     /// added unless `out` is empty or already ends in one); otherwise
     /// quotes doubled. Either form reads the same whatever the session's

@@ -1,0 +1,343 @@
+//! The attack corpus: hostile text in every place our output prints a
+//! name or a literal (roles and their settings, comments, memberships and
+//! grants, tablespaces, database names, comments and settings, schemas,
+//! types, enum labels, defaults, constraints, indexes, functions and their
+//! SET clauses, views, sequences, partition roots, triggers, policies,
+//! default privileges, event triggers, large objects, table data,
+//! statistics), each payload carrying a newline, a carriage return, a
+//! backslash, quotes, dollar quotes, psql meta-commands or a multibyte
+//! character ending in 0x5C. Dumped with every option that changes how
+//! text is printed and with every client encoding pg_dumpall accepts; our
+//! dump must equal the reference's byte for byte (or fail as it fails),
+//! and restoring ours as superuser must run none of the attacker's
+//! statements: no role named `pw…` appears, no marker file is touched.
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+/// The payloads; `{T}` is replaced by a tag naming the place, so that a
+/// statement that ran says where it came from. `{M}` is the marker
+/// directory for psql's `\!`.
+const PAYLOADS: &[&str] = &[
+    "a\n;CREATE ROLE pw_{T};\n--",
+    "b\r;CREATE ROLE pw_{T};\r--",
+    "c\\';CREATE ROLE pw_{T};--",
+    "d';CREATE ROLE pw_{T};--",
+    "e\n\\! touch {M}/pw_{T}\n",
+    "f\"; CREATE ROLE pw_{T}; --",
+    "g\n\\connect postgres\nCREATE ROLE pw_{T};\n",
+    "h$$;CREATE ROLE pw_{T};--$$",
+    "i\\\\';CREATE ROLE pw_{T};--",
+    "j\\\n\\gexec\n{T}",
+];
+
+/// Global objects, run in `postgres` (psql `\gexec` runs each generated
+/// statement on its own, so CREATE DATABASE works).
+const GLOBALS: &str = r#"
+SELECT format('CREATE ROLE %I', 'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON ROLE %I IS %L', 'r' || i || replace(p, '{T}', 'r' || i),
+              replace(p, '{T}', 'rc' || i)) FROM pl ORDER BY i \gexec
+SELECT format('ALTER ROLE %I SET application_name = %L', 'r' || i || replace(p, '{T}', 'r' || i),
+              replace(p, '{T}', 'rs' || i)) FROM pl ORDER BY i \gexec
+SELECT format('ALTER ROLE %I SET search_path = %L', 'r' || i || replace(p, '{T}', 'r' || i),
+              replace(p, '{T}', 'rp' || i)) FROM pl ORDER BY i \gexec
+SELECT format('GRANT %I TO %I', 'r' || i || replace(p, '{T}', 'r' || i),
+              'r' || j || replace(q, '{T}', 'r' || j))
+  FROM (SELECT i, p, lead(i) OVER (ORDER BY i) j, lead(p) OVER (ORDER BY i) q FROM pl) s
+ WHERE j IS NOT NULL \gexec
+SELECT format('CREATE DATABASE %I', 'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '))
+  FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON DATABASE %I IS %L',
+              'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '),
+              replace(p, '{T}', 'dc' || i)) FROM pl ORDER BY i \gexec
+SELECT format('ALTER DATABASE %I SET application_name = %L',
+              'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '),
+              replace(p, '{T}', 'ds' || i)) FROM pl ORDER BY i \gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I',
+              'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '),
+              'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE DATABASE corpus OWNER %I', 'r1' || replace(p, '{T}', 'r1')) FROM pl WHERE i = 1 \gexec
+"#;
+
+/// Objects of one database, owned by the hostile roles.
+const DATABASE: &str = r#"
+CREATE FUNCTION public.trg() RETURNS trigger LANGUAGE plpgsql AS $f$BEGIN RETURN NEW; END$f$;
+CREATE FUNCTION public.evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$BEGIN END$f$;
+SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', 's' || i || replace(p, '{T}', 's' || i),
+              'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON SCHEMA %I IS %L', 's' || i || replace(p, '{T}', 's' || i),
+              replace(p, '{T}', 'sc' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE TYPE %I.%I AS ENUM (%L, %L)', 's' || i || replace(p, '{T}', 's' || i),
+              'e' || i || replace(p, '{T}', 'e' || i), replace(p, '{T}', 'el' || i), 'ok')
+  FROM pl ORDER BY i \gexec
+SELECT format('CREATE DOMAIN %I.%I AS text DEFAULT %L CONSTRAINT %I CHECK (VALUE <> %L)',
+              's' || i || replace(p, '{T}', 's' || i), 'o' || i || replace(p, '{T}', 'o' || i),
+              replace(p, '{T}', 'od' || i), 'k' || i || replace(p, '{T}', 'k' || i),
+              'never' || replace(p, '{T}', 'ok' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE TABLE %1$I.%2$I (id serial PRIMARY KEY, %3$I text DEFAULT %4$L
+                 CONSTRAINT %5$I CHECK (%3$I <> %6$L), kind %1$I.%7$I)',
+              's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
+              'c' || i || replace(p, '{T}', 'c' || i), replace(p, '{T}', 'td' || i),
+              'k' || i || replace(p, '{T}', 'tk' || i), 'never' || replace(p, '{T}', 'tv' || i),
+              'e' || i || replace(p, '{T}', 'e' || i)) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON TABLE %I.%I IS %L', 's' || i || replace(p, '{T}', 's' || i),
+              't' || i || replace(p, '{T}', 't' || i), replace(p, '{T}', 'tc' || i))
+  FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON COLUMN %I.%I.%I IS %L', 's' || i || replace(p, '{T}', 's' || i),
+              't' || i || replace(p, '{T}', 't' || i), 'c' || i || replace(p, '{T}', 'c' || i),
+              replace(p, '{T}', 'cc' || i)) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON CONSTRAINT %I ON %I.%I IS %L', 'k' || i || replace(p, '{T}', 'tk' || i),
+              's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
+              replace(p, '{T}', 'kc' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE INDEX %I ON %I.%I (%I)', 'x' || i || replace(p, '{T}', 'x' || i),
+              's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
+              'c' || i || replace(p, '{T}', 'c' || i)) FROM pl ORDER BY i \gexec
+SELECT format('INSERT INTO %I.%I (%I, kind) VALUES (%L, %L), (%L, %L)',
+              's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
+              'c' || i || replace(p, '{T}', 'c' || i), replace(p, '{T}', 'dv' || i),
+              replace(p, '{T}', 'el' || i), replace(p, '{T}', 'dw' || i), 'ok')
+  FROM pl ORDER BY i \gexec
+SELECT format('ALTER TABLE %I.%I OWNER TO %I', 's' || i || replace(p, '{T}', 's' || i),
+              't' || i || replace(p, '{T}', 't' || i), 'r' || i || replace(p, '{T}', 'r' || i))
+  FROM pl ORDER BY i \gexec
+SELECT format('GRANT SELECT (%I), UPDATE ON %I.%I TO %I', 'c' || i || replace(p, '{T}', 'c' || i),
+              's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
+              'r' || j || replace(q, '{T}', 'r' || j))
+  FROM (SELECT i, p, lead(i, 1, 1) OVER (ORDER BY i) j,
+               lead(p, 1, (SELECT p FROM pl WHERE i = 1)) OVER (ORDER BY i) q FROM pl) s \gexec
+SELECT format('CREATE TRIGGER %I BEFORE INSERT ON %I.%I FOR EACH ROW EXECUTE FUNCTION public.trg()',
+              'g' || i || replace(p, '{T}', 'g' || i), 's' || i || replace(p, '{T}', 's' || i),
+              't' || i || replace(p, '{T}', 't' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE POLICY %I ON %I.%I USING (%I <> %L)', 'y' || i || replace(p, '{T}', 'y' || i),
+              's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
+              'c' || i || replace(p, '{T}', 'c' || i), replace(p, '{T}', 'yv' || i))
+  FROM pl ORDER BY i \gexec
+SELECT format('CREATE TABLE %1$I.%2$I (k %1$I.%3$I, v text) PARTITION BY HASH (k)',
+              's' || i || replace(p, '{T}', 's' || i), 'p' || i || replace(p, '{T}', 'p' || i),
+              'e' || i || replace(p, '{T}', 'e' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE TABLE %1$I.%2$I PARTITION OF %1$I.%3$I FOR VALUES WITH (MODULUS 2, REMAINDER %4$s)',
+              's' || i || replace(p, '{T}', 's' || i), 'p' || i || '_' || r,
+              'p' || i || replace(p, '{T}', 'p' || i), r)
+  FROM pl, generate_series(0, 1) r ORDER BY i, r \gexec
+SELECT format('INSERT INTO %1$I.%2$I SELECT k, %3$L FROM unnest(enum_range(NULL::%1$I.%4$I)) k',
+              's' || i || replace(p, '{T}', 's' || i), 'p' || i || replace(p, '{T}', 'p' || i),
+              replace(p, '{T}', 'pv' || i), 'e' || i || replace(p, '{T}', 'e' || i))
+  FROM pl ORDER BY i \gexec
+SELECT format('CREATE FUNCTION %I.%I() RETURNS text LANGUAGE sql SET application_name = %L AS %L',
+              's' || i || replace(p, '{T}', 's' || i), 'f' || i || replace(p, '{T}', 'f' || i),
+              replace(p, '{T}', 'fs' || i), 'SELECT ' || quote_literal(replace(p, '{T}', 'fb' || i)))
+  FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON FUNCTION %I.%I() IS %L', 's' || i || replace(p, '{T}', 's' || i),
+              'f' || i || replace(p, '{T}', 'f' || i), replace(p, '{T}', 'fc' || i))
+  FROM pl ORDER BY i \gexec
+SELECT format('CREATE VIEW %I.%I AS SELECT %L::text AS %I', 's' || i || replace(p, '{T}', 's' || i),
+              'v' || i || replace(p, '{T}', 'v' || i), replace(p, '{T}', 'vv' || i),
+              'c' || i || replace(p, '{T}', 'vc' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE SEQUENCE %I.%I', 's' || i || replace(p, '{T}', 's' || i),
+              'q' || i || replace(p, '{T}', 'q' || i)) FROM pl ORDER BY i \gexec
+SELECT format('SELECT setval(%L, 7)', format('%I.%I', 's' || i || replace(p, '{T}', 's' || i),
+              'q' || i || replace(p, '{T}', 'q' || i))) FROM pl ORDER BY i \gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I GRANT SELECT ON TABLES TO %I',
+              'r' || i || replace(p, '{T}', 'r' || i), 's' || i || replace(p, '{T}', 's' || i),
+              'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+SELECT format('CREATE EVENT TRIGGER %I ON ddl_command_end EXECUTE FUNCTION public.evt()',
+              'w' || i || replace(p, '{T}', 'w' || i)) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON LARGE OBJECT %s IS %L', lo_from_bytea(0, convert_to(p, 'UTF8')),
+              replace(p, '{T}', 'lc' || i)) FROM pl ORDER BY i \gexec
+ANALYZE;
+"#;
+
+/// The payload table, created in every session that builds objects.
+fn payload_table(payloads: &[String], markers: &Path) -> String {
+    let mut sql = String::from("CREATE TEMP TABLE pl (i int, p text);\n");
+    for (i, p) in payloads.iter().enumerate() {
+        let p = p.replace("{M}", markers.to_str().expect("UTF-8 marker path"));
+        assert!(!p.contains("$pl$"));
+        sql.push_str(&format!(
+            "INSERT INTO pl VALUES ({}, $pl${p}$pl$);\n",
+            i + 1
+        ));
+    }
+    sql
+}
+
+/// Builds the corpus; `extra` adds payloads (multibyte ones).
+fn build(cluster: &Cluster, extra: &[String], markers: &Path) {
+    let mut payloads: Vec<String> = PAYLOADS.iter().map(|p| p.to_string()).collect();
+    payloads.extend_from_slice(extra);
+    let table = payload_table(&payloads, markers);
+    cluster.psql("postgres", &format!("{table}{GLOBALS}"));
+    cluster.psql("corpus", &format!("{table}{DATABASE}"));
+    // The same objects under standard_conforming_strings = off.
+    cluster.psql(
+        "postgres",
+        "CREATE DATABASE corpus_off; \
+         ALTER DATABASE corpus_off SET standard_conforming_strings = off;",
+    );
+    cluster.psql(
+        "corpus_off",
+        &format!("SET standard_conforming_strings = on;\n{table}{DATABASE}"),
+    );
+}
+
+/// Restores `dump` as superuser into a fresh cluster and returns the
+/// attacker's traces.
+fn escalations(version: &'static str, dump: &[u8], markers: &Path) -> Vec<String> {
+    let target = Cluster::start(restore_target(version));
+    let file = target.dir().join("dump.sql");
+    std::fs::write(&file, dump).expect("write dump");
+    target.restore_file("postgres", &file);
+    let roles = target.query(
+        "postgres",
+        "SELECT rolname FROM pg_catalog.pg_roles \
+         WHERE (rolsuper AND rolname <> 'postgres') OR rolname LIKE 'pw%' ORDER BY 1",
+    );
+    let mut found: Vec<String> = roles.lines().map(str::to_owned).collect();
+    for e in std::fs::read_dir(markers).expect("marker dir").flatten() {
+        found.push(format!("file {}", e.path().display()));
+    }
+    found
+}
+
+/// Our dump equals the reference's (or fails as it fails); restoring ours
+/// runs nothing of the attacker's. Returns whether the reference dumped.
+fn check(cluster: &Cluster, args: &[&str], restore: bool, markers: &Path) -> bool {
+    let args = with_restrict_key(args);
+    let context = format!("{} {}", cluster.version(), args.join(" "));
+    let reference = run_reference(cluster, &args);
+    let ours = run_ours(cluster, &args);
+    if !reference.status.success() {
+        assert_eq!(ours.status.code(), reference.status.code(), "{context}");
+        let first = |o: &std::process::Output| lossy(&o.stderr).lines().next().map(str::to_owned);
+        assert_eq!(first(&ours), first(&reference), "{context}");
+        return false;
+    }
+    assert_success(&ours, &format!("ours {context}"));
+    assert_same_dump(&ours.stdout, &reference.stdout, &context);
+    if restore {
+        let found = escalations(cluster.version(), &ours.stdout, markers);
+        assert!(
+            found.is_empty(),
+            "{context}: restoring our dump ran the attacker's statements: {found:?}"
+        );
+    }
+    true
+}
+
+fn marker_dir() -> tempfile::TempDir {
+    // Short, so that payloads naming it fit in 63-byte identifiers.
+    tempfile::Builder::new()
+        .prefix("pw")
+        .tempdir_in("/tmp")
+        .expect("marker dir")
+}
+
+cluster_test!(
+    corpus_matches_the_reference_and_restores_safely,
+    |version| {
+        let cluster = Cluster::start(version);
+        let markers = marker_dir();
+        build(&cluster, &[], markers.path());
+        let restored: &[&[&str]] = &[
+            &[],
+            &["-c", "--if-exists"],
+            &[
+                "--inserts",
+                "--use-set-session-authorization",
+                "--disable-dollar-quoting",
+            ],
+        ];
+        for args in restored {
+            assert!(check(&cluster, args, true, markers.path()));
+        }
+        let compared: &[&[&str]] = &[
+            &[
+                "--column-inserts",
+                "--rows-per-insert=2",
+                "--on-conflict-do-nothing",
+            ],
+            &["--statistics"],
+            &["--quote-all-identifiers"],
+            &["-O", "-x", "--no-comments"],
+            &["--load-via-partition-root"],
+            &["-g"],
+        ];
+        for args in compared {
+            assert!(check(&cluster, args, false, markers.path()));
+        }
+    }
+);
+
+/// Every encoding pg_dumpall accepts for -E (the server's list of client
+/// encodings).
+fn client_encodings(cluster: &Cluster) -> Vec<String> {
+    let list = cluster.query(
+        "postgres",
+        "SELECT e FROM (SELECT pg_catalog.pg_encoding_to_char(i) AS e \
+           FROM generate_series(0, 63) i) s WHERE e <> '' ORDER BY 1",
+    );
+    list.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn corpus_in_every_client_encoding() {
+    // The escaping is the client's; one server version is enough.
+    run_versioned("corpus_in_every_client_encoding", "18", |version| {
+        let cluster = Cluster::start(version);
+        let markers = marker_dir();
+        build(&cluster, &[], markers.path());
+        let encodings = client_encodings(&cluster);
+        assert!(encodings.len() >= 40, "{encodings:?}");
+        let mut dumped = 0;
+        for encoding in &encodings {
+            if check(&cluster, &["-E", encoding], true, markers.path()) {
+                dumped += 1;
+            }
+        }
+        // All but the encodings with no conversion from UTF8.
+        assert!(
+            dumped >= encodings.len() - 2,
+            "only {dumped} encodings dumped"
+        );
+    });
+}
+
+#[test]
+fn corpus_with_multibyte_characters_ending_in_a_backslash() {
+    run_versioned("corpus_with_multibyte_characters", "18", |version| {
+        for (encoding, character) in [
+            ("SJIS", "ソ"),
+            ("SHIFT_JIS_2004", "表"),
+            ("BIG5", "功"),
+            ("GBK", "乗"),
+            ("GB18030", "乗"),
+            ("JOHAB", "ヌ"),
+        ] {
+            let cluster = Cluster::start(version);
+            let ends = cluster.query(
+                "postgres",
+                &format!(
+                    "SELECT get_byte(b, length(b) - 1) = 92 \
+                     FROM convert_to('{character}', '{encoding}') b"
+                ),
+            );
+            assert_eq!(ends, "t", "{character} in {encoding} must end in 0x5C");
+            let markers = marker_dir();
+            let extra: Vec<String> = [
+                "{C}';CREATE ROLE pw_{T};--",
+                "{C}\\';CREATE ROLE pw_{T};--",
+                "{C}\"; CREATE ROLE pw_{T}; --",
+            ]
+            .iter()
+            .map(|p| p.replace("{C}", character))
+            .collect();
+            build(&cluster, &extra, markers.path());
+            for args in [&["-E", encoding][..], &["-E", encoding, "--inserts"]] {
+                assert!(check(&cluster, args, true, markers.path()), "{args:?}");
+            }
+        }
+    });
+}

@@ -37,28 +37,29 @@ const PAYLOADS: &[&str] = &[
 /// Global objects, run in `postgres` (psql `\gexec` runs each generated
 /// statement on its own, so CREATE DATABASE works).
 const GLOBALS: &str = r#"
-SELECT format('CREATE ROLE %I', 'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
-SELECT format('COMMENT ON ROLE %I IS %L', 'r' || i || replace(p, '{T}', 'r' || i),
+SELECT format('CREATE ROLE %I', 'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON ROLE %I IS %L', 'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END,
               replace(p, '{T}', 'rc' || i)) FROM pl ORDER BY i \gexec
-SELECT format('ALTER ROLE %I SET application_name = %L', 'r' || i || replace(p, '{T}', 'r' || i),
+SELECT format('ALTER ROLE %I SET application_name = %L', 'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END,
               replace(p, '{T}', 'rs' || i)) FROM pl ORDER BY i \gexec
-SELECT format('ALTER ROLE %I SET search_path = %L', 'r' || i || replace(p, '{T}', 'r' || i),
+SELECT format('ALTER ROLE %I SET search_path = %L', 'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END,
               replace(p, '{T}', 'rp' || i)) FROM pl ORDER BY i \gexec
-SELECT format('GRANT %I TO %I', 'r' || i || replace(p, '{T}', 'r' || i),
-              'r' || j || replace(q, '{T}', 'r' || j))
-  FROM (SELECT i, p, lead(i) OVER (ORDER BY i) j, lead(p) OVER (ORDER BY i) q FROM pl) s
+SELECT format('GRANT %I TO %I', 'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END,
+              'r' || j || CASE WHEN qmb THEN 'mb' ELSE replace(q, '{T}', 'r' || j) END)
+  FROM (SELECT i, p, mb, lead(i) OVER (ORDER BY i) j, lead(p) OVER (ORDER BY i) q,
+               lead(mb) OVER (ORDER BY i) qmb FROM pl) s
  WHERE j IS NOT NULL \gexec
-SELECT format('CREATE DATABASE %I', 'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '))
+SELECT format('CREATE DATABASE %I', 'd' || i || CASE WHEN mb THEN 'mb' ELSE translate(replace(p, '{T}', 'd' || i), E'\n\r', '  ') END)
   FROM pl ORDER BY i \gexec
 SELECT format('COMMENT ON DATABASE %I IS %L',
-              'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '),
+              'd' || i || CASE WHEN mb THEN 'mb' ELSE translate(replace(p, '{T}', 'd' || i), E'\n\r', '  ') END,
               replace(p, '{T}', 'dc' || i)) FROM pl ORDER BY i \gexec
 SELECT format('ALTER DATABASE %I SET application_name = %L',
-              'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '),
+              'd' || i || CASE WHEN mb THEN 'mb' ELSE translate(replace(p, '{T}', 'd' || i), E'\n\r', '  ') END,
               replace(p, '{T}', 'ds' || i)) FROM pl ORDER BY i \gexec
 SELECT format('GRANT CONNECT ON DATABASE %I TO %I',
-              'd' || i || translate(replace(p, '{T}', 'd' || i), E'\n\r', '  '),
-              'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+              'd' || i || CASE WHEN mb THEN 'mb' ELSE translate(replace(p, '{T}', 'd' || i), E'\n\r', '  ') END,
+              'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END) FROM pl ORDER BY i \gexec
 SELECT format('CREATE DATABASE corpus OWNER %I', 'r1' || replace(p, '{T}', 'r1')) FROM pl WHERE i = 1 \gexec
 "#;
 
@@ -67,7 +68,7 @@ const DATABASE: &str = r#"
 CREATE FUNCTION public.trg() RETURNS trigger LANGUAGE plpgsql AS $f$BEGIN RETURN NEW; END$f$;
 CREATE FUNCTION public.evt() RETURNS event_trigger LANGUAGE plpgsql AS $f$BEGIN END$f$;
 SELECT format('CREATE SCHEMA %I AUTHORIZATION %I', 's' || i || replace(p, '{T}', 's' || i),
-              'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+              'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END) FROM pl ORDER BY i \gexec
 SELECT format('COMMENT ON SCHEMA %I IS %L', 's' || i || replace(p, '{T}', 's' || i),
               replace(p, '{T}', 'sc' || i)) FROM pl ORDER BY i \gexec
 SELECT format('CREATE TYPE %I.%I AS ENUM (%L, %L)', 's' || i || replace(p, '{T}', 's' || i),
@@ -101,13 +102,14 @@ SELECT format('INSERT INTO %I.%I (%I, kind) VALUES (%L, %L), (%L, %L)',
               replace(p, '{T}', 'el' || i), replace(p, '{T}', 'dw' || i), 'ok')
   FROM pl ORDER BY i \gexec
 SELECT format('ALTER TABLE %I.%I OWNER TO %I', 's' || i || replace(p, '{T}', 's' || i),
-              't' || i || replace(p, '{T}', 't' || i), 'r' || i || replace(p, '{T}', 'r' || i))
+              't' || i || replace(p, '{T}', 't' || i), 'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END)
   FROM pl ORDER BY i \gexec
 SELECT format('GRANT SELECT (%I), UPDATE ON %I.%I TO %I', 'c' || i || replace(p, '{T}', 'c' || i),
               's' || i || replace(p, '{T}', 's' || i), 't' || i || replace(p, '{T}', 't' || i),
-              'r' || j || replace(q, '{T}', 'r' || j))
-  FROM (SELECT i, p, lead(i, 1, 1) OVER (ORDER BY i) j,
-               lead(p, 1, (SELECT p FROM pl WHERE i = 1)) OVER (ORDER BY i) q FROM pl) s \gexec
+              'r' || j || CASE WHEN qmb THEN 'mb' ELSE replace(q, '{T}', 'r' || j) END)
+  FROM (SELECT i, p, mb, lead(i, 1, 1) OVER (ORDER BY i) j,
+               lead(p, 1, (SELECT p FROM pl WHERE i = 1)) OVER (ORDER BY i) q,
+               lead(mb, 1, false) OVER (ORDER BY i) qmb FROM pl) s \gexec
 SELECT format('CREATE TRIGGER %I BEFORE INSERT ON %I.%I FOR EACH ROW EXECUTE FUNCTION public.trg()',
               'g' || i || replace(p, '{T}', 'g' || i), 's' || i || replace(p, '{T}', 's' || i),
               't' || i || replace(p, '{T}', 't' || i)) FROM pl ORDER BY i \gexec
@@ -128,7 +130,7 @@ SELECT format('INSERT INTO %1$I.%2$I SELECT k, %3$L FROM unnest(enum_range(NULL:
   FROM pl ORDER BY i \gexec
 SELECT format('CREATE FUNCTION %I.%I() RETURNS text LANGUAGE sql SET application_name = %L AS %L',
               's' || i || replace(p, '{T}', 's' || i), 'f' || i || replace(p, '{T}', 'f' || i),
-              replace(p, '{T}', 'fs' || i), 'SELECT ' || quote_literal(replace(p, '{T}', 'fb' || i)))
+              CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'fs' || i) END, 'SELECT ' || quote_literal(replace(p, '{T}', 'fb' || i)))
   FROM pl ORDER BY i \gexec
 SELECT format('COMMENT ON FUNCTION %I.%I() IS %L', 's' || i || replace(p, '{T}', 's' || i),
               'f' || i || replace(p, '{T}', 'f' || i), replace(p, '{T}', 'fc' || i))
@@ -141,8 +143,8 @@ SELECT format('CREATE SEQUENCE %I.%I', 's' || i || replace(p, '{T}', 's' || i),
 SELECT format('SELECT setval(%L, 7)', format('%I.%I', 's' || i || replace(p, '{T}', 's' || i),
               'q' || i || replace(p, '{T}', 'q' || i))) FROM pl ORDER BY i \gexec
 SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I GRANT SELECT ON TABLES TO %I',
-              'r' || i || replace(p, '{T}', 'r' || i), 's' || i || replace(p, '{T}', 's' || i),
-              'r' || i || replace(p, '{T}', 'r' || i)) FROM pl ORDER BY i \gexec
+              'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END, 's' || i || replace(p, '{T}', 's' || i),
+              'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END) FROM pl ORDER BY i \gexec
 SELECT format('CREATE EVENT TRIGGER %I ON ddl_command_end EXECUTE FUNCTION public.evt()',
               'w' || i || replace(p, '{T}', 'w' || i)) FROM pl ORDER BY i \gexec
 SELECT format('COMMENT ON LARGE OBJECT %s IS %L', lo_from_bytea(0, convert_to(p, 'UTF8')),
@@ -151,13 +153,23 @@ ANALYZE;
 "#;
 
 /// The payload table, created in every session that builds objects.
-fn payload_table(payloads: &[String], markers: &Path) -> String {
-    let mut sql = String::from("CREATE TEMP TABLE pl (i int, p text);\n");
-    for (i, p) in payloads.iter().enumerate() {
+///
+/// Multibyte payloads (`mb`) stay out of three places: role names, which
+/// pg_dump 18.6 mangles where it parses ACL arrays byte by byte (the 0x5C
+/// byte read as an escape); database names, which
+/// are not valid UTF-8 in the dump's client encoding and so cannot be
+/// connected to by name (pg_dumpall fails there too, differently), and
+/// function SET clauses, whose array pg_dump 18.6 parses byte by byte and
+/// fails on ("could not parse proconfig array") where we dump them.
+fn payload_table(payloads: &[String], multibyte: &[String], markers: &Path) -> String {
+    let mut sql = String::from("CREATE TEMP TABLE pl (i int, p text, mb bool);\n");
+    let plain = payloads.iter().map(|p| (p, false));
+    let all = plain.chain(multibyte.iter().map(|p| (p, true)));
+    for (i, (p, mb)) in all.enumerate() {
         let p = p.replace("{M}", markers.to_str().expect("UTF-8 marker path"));
         assert!(!p.contains("$pl$"));
         sql.push_str(&format!(
-            "INSERT INTO pl VALUES ({}, $pl${p}$pl$);\n",
+            "INSERT INTO pl VALUES ({}, $pl${p}$pl$, {mb});\n",
             i + 1
         ));
     }
@@ -166,9 +178,8 @@ fn payload_table(payloads: &[String], markers: &Path) -> String {
 
 /// Builds the corpus; `extra` adds payloads (multibyte ones).
 fn build(cluster: &Cluster, extra: &[String], markers: &Path) {
-    let mut payloads: Vec<String> = PAYLOADS.iter().map(|p| p.to_string()).collect();
-    payloads.extend_from_slice(extra);
-    let table = payload_table(&payloads, markers);
+    let payloads: Vec<String> = PAYLOADS.iter().map(|p| p.to_string()).collect();
+    let table = payload_table(&payloads, extra, markers);
     cluster.psql("postgres", &format!("{table}{GLOBALS}"));
     cluster.psql("corpus", &format!("{table}{DATABASE}"));
     // The same objects under standard_conforming_strings = off.
@@ -211,7 +222,12 @@ fn check(cluster: &Cluster, args: &[&str], restore: bool, markers: &Path) -> boo
     let ours = run_ours(cluster, &args);
     if !reference.status.success() {
         assert_eq!(ours.status.code(), reference.status.code(), "{context}");
-        let first = |o: &std::process::Output| lossy(&o.stderr).lines().next().map(str::to_owned);
+        // The first line, without the program name.
+        let first = |o: &std::process::Output| {
+            let text = lossy(&o.stderr);
+            let line = text.lines().next().unwrap_or_default().to_owned();
+            line.split_once(": ").map(|(_, rest)| rest.to_owned())
+        };
         assert_eq!(first(&ours), first(&reference), "{context}");
         return false;
     }
@@ -335,7 +351,15 @@ fn corpus_with_multibyte_characters_ending_in_a_backslash() {
             .map(|p| p.replace("{C}", character))
             .collect();
             build(&cluster, &extra, markers.path());
-            for args in [&["-E", encoding][..], &["-E", encoding, "--inserts"]] {
+            // pg_dump 18.6 reads JOHAB's 0x5C-ending characters as
+            // malformed, replaces them in object names and then fails on
+            // its own queries; only the global part dumps in JOHAB.
+            let option_sets: &[&[&str]] = if encoding == "JOHAB" {
+                &[&["-g", "-E", encoding]]
+            } else {
+                &[&["-E", encoding], &["-E", encoding, "--inserts"]]
+            };
+            for args in option_sets {
                 assert!(check(&cluster, args, true, markers.path()), "{args:?}");
             }
         }

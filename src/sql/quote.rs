@@ -248,9 +248,33 @@ impl Quoting {
     }
 
     /// pg_dump's fmtId: quote unless the name is a lower-case, non-keyword
-    /// identifier (or `--quote-all-identifiers` is on).
+    /// identifier (or `--quote-all-identifiers` is on). Like fmtId, a
+    /// malformed multibyte character of the section's encoding (a name
+    /// written from a database of another encoding) becomes bytes the
+    /// server refuses.
     pub fn ident(&self, name: &str) -> String {
-        ident_with(name, self.all_identifiers)
+        if name.is_ascii() || self.encoding == Encoding::SingleByte {
+            return ident_with(name, self.all_identifiers);
+        }
+        let bytes = crate::text::to_bytes(name);
+        let mut out = String::with_capacity(name.len() + 2);
+        out.push('"');
+        for piece in pieces(self.encoding, &bytes) {
+            match piece {
+                Piece::Ascii(b) => {
+                    if b == b'"' {
+                        out.push('"');
+                    }
+                    out.push(b as char);
+                }
+                Piece::Char(ch) => out.extend(ch.iter().map(|&b| b as char)),
+                Piece::Invalid => {
+                    out.extend(self.encoding.invalid_marker().iter().map(|&b| b as char))
+                }
+            }
+        }
+        out.push('"');
+        out
     }
 
     /// `schema.name`, each part quoted as needed.
@@ -538,6 +562,10 @@ mod tests {
         // Non-ASCII bytes (here the byte string of UTF-8 "é") force quotes.
         let e = crate::text::from_bytes("é".as_bytes());
         assert_eq!(q.ident(&e), format!("\"{e}\""));
+        // A malformed UTF-8 byte (a name from a LATIN1 database) is
+        // replaced, as fmtId does.
+        let bad = crate::text::from_bytes(b"r\xf4le");
+        assert_eq!(crate::text::to_bytes(&q.ident(&bad)), b"\"r\xc0 le\"");
         let all = Quoting {
             all_identifiers: true,
             ..Quoting::default()

@@ -6,11 +6,14 @@
 //! database, looking the password up per database in the password file,
 //! prompting when needed, and reporting failures in libpq's words.
 
+pub mod auth;
 pub mod conninfo;
 pub(crate) mod message;
+pub mod observe;
 pub mod pgpass;
 pub mod service;
 pub mod settings;
+pub mod socket;
 pub mod tls;
 
 use std::net::IpAddr;
@@ -21,6 +24,7 @@ use thiserror::Error;
 use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -29,6 +33,8 @@ pub use settings::{
 };
 
 use message::FailureKind;
+use observe::{Observed, ObservingTls, Watch};
+use socket::Socket;
 
 /// When to ask for a password (`-w` / `-W`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -427,27 +433,10 @@ impl Connector {
             Some(a) => cfg.application_name(a),
             None => cfg.application_name(crate::diag::program()),
         };
-        match ip {
-            None => {
-                cfg.host_path(Path::new(&target.host));
-            }
-            Some(ip) => {
-                cfg.host(&tls_host).hostaddr(ip);
-                cfg.keepalives(s.keepalives);
-                if let Some(d) = s.keepalives_idle {
-                    cfg.keepalives_idle(d);
-                }
-                if let Some(d) = s.keepalives_interval {
-                    cfg.keepalives_interval(d);
-                }
-                if let Some(n) = s.keepalives_count {
-                    cfg.keepalives_retries(n);
-                }
-                if let Some(d) = s.tcp_user_timeout {
-                    cfg.tcp_user_timeout(d);
-                }
-            }
-        }
+        let transport = match ip {
+            None => Transport::Unix(target.socket_path()),
+            Some(ip) => Transport::Tcp(ip, target.port),
+        };
         cfg.channel_binding(match s.channel_binding {
             ChannelBinding::Disable => PgChannelBinding::Disable,
             ChannelBinding::Prefer => PgChannelBinding::Prefer,
@@ -489,7 +478,7 @@ impl Connector {
             } else {
                 PgSslMode::Disable
             });
-            let fut = connect_and_check(&cfg, tls, want, &tls_host, socket);
+            let fut = self.connect_and_check(&cfg, &transport, tls, want, &tls_host);
             let result = match s.connect_timeout {
                 Some(d) => match tokio::time::timeout(d, fut).await {
                     Ok(r) => r,
@@ -515,11 +504,91 @@ impl Connector {
             }
             errors.push(format!("{prefix}{text}"));
             return Err(match kind {
-                FailureKind::PasswordMissing | FailureKind::Server(_) => Stop::Abort(kind),
+                FailureKind::PasswordMissing | FailureKind::Server(_) | FailureKind::Refused => {
+                    Stop::Abort(kind)
+                }
                 _ => Stop::Next,
             });
         }
         Err(Stop::Next)
+    }
+}
+
+/// Where one attempt connects.
+enum Transport {
+    /// The path of a Unix-domain socket.
+    Unix(String),
+    Tcp(IpAddr, u16),
+}
+
+impl Connector {
+    /// Opens the transport, runs the startup over it (watched, see
+    /// [`observe`]), spawns the connection task, and checks
+    /// `target_session_attrs`.
+    async fn connect_and_check(
+        &self,
+        cfg: &tokio_postgres::Config,
+        transport: &Transport,
+        tls: Option<MakeRustlsConnect>,
+        want: TargetSessionAttrs,
+        tls_host: &str,
+    ) -> Result<Client, (String, FailureKind)> {
+        let s = &self.settings;
+        let sock = match transport {
+            Transport::Unix(path) => {
+                socket::unix(Path::new(path), s.security.requirepeer.as_deref()).await?
+            }
+            Transport::Tcp(ip, port) => socket::tcp(*ip, *port, &self.tcp_options()).await?,
+        };
+        let is_socket = matches!(transport, Transport::Unix(_));
+        let watch = self.watch(tls.is_some());
+        let describe = |e: tokio_postgres::Error| message::describe(&e, tls_host, is_socket);
+        let client = match tls {
+            Some(mut tls) => {
+                let Ok(inner) = MakeTlsConnect::<Socket>::make_tls_connect(&mut tls, tls_host);
+                let (client, conn) = cfg
+                    .connect_raw(sock, ObservingTls::new(inner, watch))
+                    .await
+                    .map_err(describe)?;
+                spawn_connection(conn);
+                client
+            }
+            None => {
+                let (client, conn) = cfg
+                    .connect_raw(Observed::new(sock, watch), NoTls)
+                    .await
+                    .map_err(describe)?;
+                spawn_connection(conn);
+                client
+            }
+        };
+        check_session_attrs(&client, want).await?;
+        Ok(client)
+    }
+
+    fn tcp_options(&self) -> socket::TcpOptions {
+        let s = &self.settings;
+        socket::TcpOptions {
+            keepalives: s.keepalives,
+            keepalives_idle: s.keepalives_idle,
+            keepalives_interval: s.keepalives_interval,
+            keepalives_count: s.keepalives_count,
+            tcp_user_timeout: s.tcp_user_timeout,
+        }
+    }
+
+    /// What the startup of an attempt (over TLS or not) is watched for.
+    fn watch(&self, tls: bool) -> Option<Box<Watch>> {
+        let s = &self.settings;
+        let req = auth::Requirements {
+            require_auth: s.security.require_auth.clone(),
+            channel_binding_required: s.channel_binding == ChannelBinding::Require,
+            channel_binding_disabled: s.channel_binding == ChannelBinding::Disable,
+            tls,
+        };
+        let check = req.active().then(|| auth::AuthCheck::new(req));
+        let refuse = s.security.min_protocol_32.then(auth::protocol_refusal);
+        Watch::new(check, refuse)
     }
 }
 
@@ -529,37 +598,6 @@ enum Stop {
     Next,
     /// Give up (authentication-stage failures are not retried elsewhere).
     Abort(FailureKind),
-}
-
-/// Connects, spawns the connection task, and checks
-/// `target_session_attrs`.
-async fn connect_and_check(
-    cfg: &tokio_postgres::Config,
-    tls: Option<MakeRustlsConnect>,
-    want: TargetSessionAttrs,
-    tls_host: &str,
-    socket: bool,
-) -> Result<Client, (String, FailureKind)> {
-    let client = match tls {
-        Some(tls) => {
-            let (client, conn) = cfg
-                .connect(tls)
-                .await
-                .map_err(|e| message::describe(&e, tls_host, socket))?;
-            spawn_connection(conn);
-            client
-        }
-        None => {
-            let (client, conn) = cfg
-                .connect(NoTls)
-                .await
-                .map_err(|e| message::describe(&e, tls_host, socket))?;
-            spawn_connection(conn);
-            client
-        }
-    };
-    check_session_attrs(&client, want).await?;
-    Ok(client)
 }
 
 fn spawn_connection<S, T>(conn: tokio_postgres::Connection<S, T>)
@@ -684,5 +722,7 @@ fn read_password() -> String {
     }
 }
 
+#[cfg(test)]
+mod security_tests;
 #[cfg(test)]
 mod tests;

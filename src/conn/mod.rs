@@ -84,7 +84,6 @@ enum PasswordSource {
     Prompted,
     Given,
     File,
-    Remembered,
 }
 
 #[derive(Default)]
@@ -93,8 +92,6 @@ struct PasswordState {
     prompted: bool,
     /// What was typed (None if empty).
     prompted_password: Option<String>,
-    /// A password that worked for an earlier connection.
-    remembered: Option<String>,
 }
 
 /// Why a whole connect() failed.
@@ -179,27 +176,12 @@ impl Connector {
             self.prompt_once().await;
         }
         loop {
-            let (had_prompted, prompted, remembered) = {
+            let (had_prompted, prompted) = {
                 let st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
-                (
-                    st.prompted,
-                    st.prompted_password.clone(),
-                    st.remembered.clone(),
-                )
+                (st.prompted, st.prompted_password.clone())
             };
-            match self
-                .try_targets(dbname, prompted.as_deref(), remembered.as_deref())
-                .await
-            {
-                Ok((client, used)) => {
-                    if let Some((pw, source)) = used {
-                        if source != PasswordSource::Prompted {
-                            let mut st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
-                            st.remembered = Some(pw);
-                        }
-                    }
-                    return finish(client).await;
-                }
+            match self.try_targets(dbname, prompted.as_deref()).await {
+                Ok(client) => return finish(client).await,
                 Err(f) => {
                     if f.password_missing && self.prompt != PasswordPrompt::Never {
                         self.prompt_once().await;
@@ -232,14 +214,15 @@ impl Connector {
         st.prompted_password = (!pw.is_empty()).then_some(pw);
     }
 
-    /// The password for `target`, by libpq's rules plus pg_dumpall's
-    /// memory of prompted/working passwords.
+    /// The password for `target`, by libpq's rules: a prompted or given
+    /// password applies to every host; one from the password file only to
+    /// the host, port, database and user its line matched (a password that
+    /// worked for one of them is never offered to another).
     fn password_for(
         &self,
         target: &Target,
         dbname: &str,
         prompted: Option<&str>,
-        remembered: Option<&str>,
     ) -> Option<(String, PasswordSource)> {
         if let Some(p) = prompted {
             return Some((p.to_string(), PasswordSource::Prompted));
@@ -261,7 +244,7 @@ impl Connector {
                 }
             }
         }
-        remembered.map(|p| (p.to_string(), PasswordSource::Remembered))
+        None
     }
 
     fn tls_connector(&self) -> &Result<MakeRustlsConnect, String> {
@@ -272,12 +255,7 @@ impl Connector {
     }
 
     /// Tries every host (and every address of every host) in turn.
-    async fn try_targets(
-        &self,
-        dbname: &str,
-        prompted: Option<&str>,
-        remembered: Option<&str>,
-    ) -> Result<(Client, Option<(String, PasswordSource)>), Failure> {
+    async fn try_targets(&self, dbname: &str, prompted: Option<&str>) -> Result<Client, Failure> {
         let mut targets: Vec<&Target> = self.settings.targets.iter().collect();
         if self.settings.load_balance_random {
             use rand::seq::SliceRandom;
@@ -293,11 +271,11 @@ impl Connector {
         let mut password_missing = false;
         for &want in passes {
             for target in &targets {
-                let password = self.password_for(target, dbname, prompted, remembered);
+                let password = self.password_for(target, dbname, prompted);
                 let pw = password.as_ref().map(|(p, _)| p.as_str());
                 match self.try_target(target, dbname, pw, want, &mut errors).await {
-                    Ok(client) => return Ok((client, password)),
-                    Err(Stop::Next) => {}
+                    Ok(client) => return Ok(client),
+                    Err(Stop::Next | Stop::NextHost) => {}
                     Err(Stop::Abort(kind)) => {
                         if kind == FailureKind::PasswordMissing {
                             password_missing = true;
@@ -490,6 +468,12 @@ impl Connector {
                 Ok(client) => return Ok(client),
                 Err(e) => e,
             };
+            if kind == FailureKind::Server(CANNOT_CONNECT_NOW.to_string()) {
+                // As libpq: the next host (not another address of this
+                // one, nor another sslmode).
+                errors.push(format!("{prefix}{text}"));
+                return Err(Stop::NextHost);
+            }
             if !last {
                 match (&kind, mode) {
                     // The server said no to TLS: go on without, silently.
@@ -592,10 +576,16 @@ impl Connector {
     }
 }
 
+/// SQLSTATE 57P03: the server is starting up, shutting down, or a standby
+/// not accepting connections.
+const CANNOT_CONNECT_NOW: &str = "57P03";
+
 /// How an attempt ended without a session.
 enum Stop {
     /// Try the next address/host.
     Next,
+    /// Try the next host (skipping the other addresses of this one).
+    NextHost,
     /// Give up (authentication-stage failures are not retried elsewhere).
     Abort(FailureKind),
 }

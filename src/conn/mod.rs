@@ -6,6 +6,7 @@
 //! database, looking the password up per database in the password file,
 //! prompting when needed, and reporting failures in libpq's words.
 
+mod attempt;
 pub mod auth;
 pub mod conninfo;
 pub(crate) mod message;
@@ -17,24 +18,21 @@ pub mod socket;
 pub mod tls;
 
 use std::net::IpAddr;
-use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use thiserror::Error;
 use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
-use tokio_postgres::tls::MakeTlsConnect;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use settings::{
     resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs, TlsSettings,
 };
 
+use attempt::Transport;
 use message::FailureKind;
-use observe::{Observed, ObservingTls, Watch};
-use socket::Socket;
 
 /// When to ask for a password (`-w` / `-W`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -498,84 +496,6 @@ impl Connector {
     }
 }
 
-/// Where one attempt connects.
-enum Transport {
-    /// The path of a Unix-domain socket.
-    Unix(String),
-    Tcp(IpAddr, u16),
-}
-
-impl Connector {
-    /// Opens the transport, runs the startup over it (watched, see
-    /// [`observe`]), spawns the connection task, and checks
-    /// `target_session_attrs`.
-    async fn connect_and_check(
-        &self,
-        cfg: &tokio_postgres::Config,
-        transport: &Transport,
-        tls: Option<MakeRustlsConnect>,
-        want: TargetSessionAttrs,
-        tls_host: &str,
-    ) -> Result<Client, (String, FailureKind)> {
-        let s = &self.settings;
-        let sock = match transport {
-            Transport::Unix(path) => {
-                socket::unix(Path::new(path), s.security.requirepeer.as_deref()).await?
-            }
-            Transport::Tcp(ip, port) => socket::tcp(*ip, *port, &self.tcp_options()).await?,
-        };
-        let is_socket = matches!(transport, Transport::Unix(_));
-        let watch = self.watch(tls.is_some());
-        let describe = |e: tokio_postgres::Error| message::describe(&e, tls_host, is_socket);
-        let client = match tls {
-            Some(mut tls) => {
-                let Ok(inner) = MakeTlsConnect::<Socket>::make_tls_connect(&mut tls, tls_host);
-                let (client, conn) = cfg
-                    .connect_raw(sock, ObservingTls::new(inner, watch))
-                    .await
-                    .map_err(describe)?;
-                spawn_connection(conn);
-                client
-            }
-            None => {
-                let (client, conn) = cfg
-                    .connect_raw(Observed::new(sock, watch), NoTls)
-                    .await
-                    .map_err(describe)?;
-                spawn_connection(conn);
-                client
-            }
-        };
-        check_session_attrs(&client, want).await?;
-        Ok(client)
-    }
-
-    fn tcp_options(&self) -> socket::TcpOptions {
-        let s = &self.settings;
-        socket::TcpOptions {
-            keepalives: s.keepalives,
-            keepalives_idle: s.keepalives_idle,
-            keepalives_interval: s.keepalives_interval,
-            keepalives_count: s.keepalives_count,
-            tcp_user_timeout: s.tcp_user_timeout,
-        }
-    }
-
-    /// What the startup of an attempt (over TLS or not) is watched for.
-    fn watch(&self, tls: bool) -> Option<Box<Watch>> {
-        let s = &self.settings;
-        let req = auth::Requirements {
-            require_auth: s.security.require_auth.clone(),
-            channel_binding_required: s.channel_binding == ChannelBinding::Require,
-            channel_binding_disabled: s.channel_binding == ChannelBinding::Disable,
-            tls,
-        };
-        let check = req.active().then(|| auth::AuthCheck::new(req));
-        let refuse = s.security.min_protocol_32.then(auth::protocol_refusal);
-        Watch::new(check, refuse)
-    }
-}
-
 /// SQLSTATE 57P03: the server is starting up, shutting down, or a standby
 /// not accepting connections.
 const CANNOT_CONNECT_NOW: &str = "57P03";
@@ -712,6 +632,8 @@ fn read_password() -> String {
     }
 }
 
+#[cfg(test)]
+mod failover_tests;
 #[cfg(test)]
 mod security_tests;
 #[cfg(test)]

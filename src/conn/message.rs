@@ -85,6 +85,9 @@ pub enum FailureKind {
     TlsUnsupported,
     /// An error reported by the server; the SQLSTATE.
     Server(String),
+    /// The client's own requirements refused the server (`require_auth`,
+    /// `channel_binding`, `requirepeer`, `min_protocol_version`).
+    Refused,
     /// Anything else.
     Other,
 }
@@ -181,6 +184,9 @@ const CLOSED: &str = "server closed the connection unexpectedly\n\tThis probably
 /// Describes a tokio-postgres connection error (the text after the
 /// `connection to server ... failed: ` prefix) and classifies it.
 pub fn describe(e: &tokio_postgres::Error, tls_host: &str, socket: bool) -> (String, FailureKind) {
+    if let Some(r) = e.source().and_then(find_source::<super::observe::Refused>) {
+        return (r.0.clone(), FailureKind::Refused);
+    }
     if let Some(db) = e.as_db_error() {
         return (
             db_error_text(db),

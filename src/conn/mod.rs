@@ -6,28 +6,32 @@
 //! database, looking the password up per database in the password file,
 //! prompting when needed, and reporting failures in libpq's words.
 
+mod attempt;
+pub mod auth;
 pub mod conninfo;
 pub(crate) mod message;
+pub mod observe;
 pub mod pgpass;
 pub mod service;
 pub mod settings;
+pub mod socket;
 pub mod tls;
 
 use std::net::IpAddr;
-use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use thiserror::Error;
 use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use settings::{
     resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs, TlsSettings,
 };
 
+use attempt::Transport;
 use message::FailureKind;
 
 /// When to ask for a password (`-w` / `-W`).
@@ -78,7 +82,6 @@ enum PasswordSource {
     Prompted,
     Given,
     File,
-    Remembered,
 }
 
 #[derive(Default)]
@@ -87,8 +90,6 @@ struct PasswordState {
     prompted: bool,
     /// What was typed (None if empty).
     prompted_password: Option<String>,
-    /// A password that worked for an earlier connection.
-    remembered: Option<String>,
 }
 
 /// Why a whole connect() failed.
@@ -173,27 +174,12 @@ impl Connector {
             self.prompt_once().await;
         }
         loop {
-            let (had_prompted, prompted, remembered) = {
+            let (had_prompted, prompted) = {
                 let st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
-                (
-                    st.prompted,
-                    st.prompted_password.clone(),
-                    st.remembered.clone(),
-                )
+                (st.prompted, st.prompted_password.clone())
             };
-            match self
-                .try_targets(dbname, prompted.as_deref(), remembered.as_deref())
-                .await
-            {
-                Ok((client, used)) => {
-                    if let Some((pw, source)) = used {
-                        if source != PasswordSource::Prompted {
-                            let mut st = self.passwords.lock().unwrap_or_else(|e| e.into_inner());
-                            st.remembered = Some(pw);
-                        }
-                    }
-                    return finish(client).await;
-                }
+            match self.try_targets(dbname, prompted.as_deref()).await {
+                Ok(client) => return finish(client).await,
                 Err(f) => {
                     if f.password_missing && self.prompt != PasswordPrompt::Never {
                         self.prompt_once().await;
@@ -226,14 +212,15 @@ impl Connector {
         st.prompted_password = (!pw.is_empty()).then_some(pw);
     }
 
-    /// The password for `target`, by libpq's rules plus pg_dumpall's
-    /// memory of prompted/working passwords.
+    /// The password for `target`, by libpq's rules: a prompted or given
+    /// password applies to every host; one from the password file only to
+    /// the host, port, database and user its line matched (a password that
+    /// worked for one of them is never offered to another).
     fn password_for(
         &self,
         target: &Target,
         dbname: &str,
         prompted: Option<&str>,
-        remembered: Option<&str>,
     ) -> Option<(String, PasswordSource)> {
         if let Some(p) = prompted {
             return Some((p.to_string(), PasswordSource::Prompted));
@@ -255,7 +242,7 @@ impl Connector {
                 }
             }
         }
-        remembered.map(|p| (p.to_string(), PasswordSource::Remembered))
+        None
     }
 
     fn tls_connector(&self) -> &Result<MakeRustlsConnect, String> {
@@ -266,12 +253,7 @@ impl Connector {
     }
 
     /// Tries every host (and every address of every host) in turn.
-    async fn try_targets(
-        &self,
-        dbname: &str,
-        prompted: Option<&str>,
-        remembered: Option<&str>,
-    ) -> Result<(Client, Option<(String, PasswordSource)>), Failure> {
+    async fn try_targets(&self, dbname: &str, prompted: Option<&str>) -> Result<Client, Failure> {
         let mut targets: Vec<&Target> = self.settings.targets.iter().collect();
         if self.settings.load_balance_random {
             use rand::seq::SliceRandom;
@@ -287,11 +269,11 @@ impl Connector {
         let mut password_missing = false;
         for &want in passes {
             for target in &targets {
-                let password = self.password_for(target, dbname, prompted, remembered);
+                let password = self.password_for(target, dbname, prompted);
                 let pw = password.as_ref().map(|(p, _)| p.as_str());
                 match self.try_target(target, dbname, pw, want, &mut errors).await {
-                    Ok(client) => return Ok((client, password)),
-                    Err(Stop::Next) => {}
+                    Ok(client) => return Ok(client),
+                    Err(Stop::Next | Stop::NextHost) => {}
                     Err(Stop::Abort(kind)) => {
                         if kind == FailureKind::PasswordMissing {
                             password_missing = true;
@@ -427,27 +409,10 @@ impl Connector {
             Some(a) => cfg.application_name(a),
             None => cfg.application_name(crate::diag::program()),
         };
-        match ip {
-            None => {
-                cfg.host_path(Path::new(&target.host));
-            }
-            Some(ip) => {
-                cfg.host(&tls_host).hostaddr(ip);
-                cfg.keepalives(s.keepalives);
-                if let Some(d) = s.keepalives_idle {
-                    cfg.keepalives_idle(d);
-                }
-                if let Some(d) = s.keepalives_interval {
-                    cfg.keepalives_interval(d);
-                }
-                if let Some(n) = s.keepalives_count {
-                    cfg.keepalives_retries(n);
-                }
-                if let Some(d) = s.tcp_user_timeout {
-                    cfg.tcp_user_timeout(d);
-                }
-            }
-        }
+        let transport = match ip {
+            None => Transport::Unix(target.socket_path()),
+            Some(ip) => Transport::Tcp(ip, target.port),
+        };
         cfg.channel_binding(match s.channel_binding {
             ChannelBinding::Disable => PgChannelBinding::Disable,
             ChannelBinding::Prefer => PgChannelBinding::Prefer,
@@ -489,7 +454,7 @@ impl Connector {
             } else {
                 PgSslMode::Disable
             });
-            let fut = connect_and_check(&cfg, tls, want, &tls_host, socket);
+            let fut = self.connect_and_check(&cfg, &transport, tls, want, &tls_host);
             let result = match s.connect_timeout {
                 Some(d) => match tokio::time::timeout(d, fut).await {
                     Ok(r) => r,
@@ -501,6 +466,12 @@ impl Connector {
                 Ok(client) => return Ok(client),
                 Err(e) => e,
             };
+            if kind == FailureKind::Server(CANNOT_CONNECT_NOW.to_string()) {
+                // As libpq: the next host (not another address of this
+                // one, nor another sslmode).
+                errors.push(format!("{prefix}{text}"));
+                return Err(Stop::NextHost);
+            }
             if !last {
                 match (&kind, mode) {
                     // The server said no to TLS: go on without, silently.
@@ -515,7 +486,9 @@ impl Connector {
             }
             errors.push(format!("{prefix}{text}"));
             return Err(match kind {
-                FailureKind::PasswordMissing | FailureKind::Server(_) => Stop::Abort(kind),
+                FailureKind::PasswordMissing | FailureKind::Server(_) | FailureKind::Refused => {
+                    Stop::Abort(kind)
+                }
                 _ => Stop::Next,
             });
         }
@@ -523,43 +496,18 @@ impl Connector {
     }
 }
 
+/// SQLSTATE 57P03: the server is starting up, shutting down, or a standby
+/// not accepting connections.
+const CANNOT_CONNECT_NOW: &str = "57P03";
+
 /// How an attempt ended without a session.
 enum Stop {
     /// Try the next address/host.
     Next,
+    /// Try the next host (skipping the other addresses of this one).
+    NextHost,
     /// Give up (authentication-stage failures are not retried elsewhere).
     Abort(FailureKind),
-}
-
-/// Connects, spawns the connection task, and checks
-/// `target_session_attrs`.
-async fn connect_and_check(
-    cfg: &tokio_postgres::Config,
-    tls: Option<MakeRustlsConnect>,
-    want: TargetSessionAttrs,
-    tls_host: &str,
-    socket: bool,
-) -> Result<Client, (String, FailureKind)> {
-    let client = match tls {
-        Some(tls) => {
-            let (client, conn) = cfg
-                .connect(tls)
-                .await
-                .map_err(|e| message::describe(&e, tls_host, socket))?;
-            spawn_connection(conn);
-            client
-        }
-        None => {
-            let (client, conn) = cfg
-                .connect(NoTls)
-                .await
-                .map_err(|e| message::describe(&e, tls_host, socket))?;
-            spawn_connection(conn);
-            client
-        }
-    };
-    check_session_attrs(&client, want).await?;
-    Ok(client)
 }
 
 fn spawn_connection<S, T>(conn: tokio_postgres::Connection<S, T>)
@@ -684,5 +632,9 @@ fn read_password() -> String {
     }
 }
 
+#[cfg(test)]
+mod failover_tests;
+#[cfg(test)]
+mod security_tests;
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::auth::{RequireAuth, SecuritySettings};
 use super::conninfo::{self, KEYWORDS};
 use super::pgpass::{is_unix_socket_path, DEFAULT_SOCKET_DIR};
 use super::service;
@@ -186,6 +187,8 @@ pub struct Settings {
     /// `client_encoding` / `PGCLIENTENCODING` (None when unset, empty or
     /// `auto`).
     pub client_encoding: Option<String>,
+    /// `require_auth`, `requirepeer`, `min_protocol_version`.
+    pub security: SecuritySettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -209,6 +212,7 @@ impl std::fmt::Debug for Settings {
             .field("target_session_attrs", &self.target_session_attrs)
             .field("load_balance_random", &self.load_balance_random)
             .field("client_encoding", &self.client_encoding)
+            .field("security", &self.security)
             .finish()
     }
 }
@@ -450,10 +454,10 @@ pub fn resolve(
         None => home.as_ref().map(|h| h.join(".pgpass")),
     };
 
-    // require_auth: validated like libpq, not enforced.
-    if let Some(ra) = nonempty("require_auth") {
-        validate_require_auth(ra).map_err(inv)?;
-    }
+    let require_auth = nonempty("require_auth")
+        .map(RequireAuth::parse)
+        .transpose()
+        .map_err(inv)?;
 
     let channel_binding = match get("channel_binding") {
         None => ChannelBinding::Prefer,
@@ -534,12 +538,12 @@ pub fn resolve(
         Some("random") => true,
         Some(v) => return Err(invalid_value("load_balance_hosts", v)),
     };
+    // An empty value (from the environment) is invalid, as in libpq.
     let protocol_version = |k: &str| -> Result<Option<u8>, ConnError> {
-        match nonempty(k) {
+        match get(k) {
             None => Ok(None),
             Some("3.0") => Ok(Some(0)),
-            Some("3.2") => Ok(Some(2)),
-            Some("latest") if k == "max_protocol_version" => Ok(Some(2)),
+            Some("3.2") | Some("latest") => Ok(Some(2)),
             Some(v) => Err(invalid_value(k, v)),
         }
     };
@@ -609,52 +613,10 @@ pub fn resolve(
         target_session_attrs,
         load_balance_random,
         client_encoding,
+        security: SecuritySettings {
+            require_auth,
+            requirepeer: nonempty("requirepeer").map(str::to_string),
+            min_protocol_32: min_proto == Some(2),
+        },
     })
-}
-
-/// libpq's `require_auth` checks (the list is validated, not enforced).
-fn validate_require_auth(value: &str) -> Result<(), String> {
-    let mut negated = false;
-    let mut seen: Vec<&str> = Vec::new();
-    let mut none_seen = false;
-    for (i, part) in value.split(',').enumerate() {
-        let method = if let Some(m) = part.strip_prefix('!') {
-            if i == 0 {
-                negated = true;
-            } else if !negated {
-                return Err(format!(
-                    "negative require_auth method \"{part}\" cannot be mixed with non-negative methods"
-                ));
-            }
-            m
-        } else {
-            if negated {
-                return Err(format!(
-                    "require_auth method \"{part}\" cannot be mixed with negative methods"
-                ));
-            }
-            part
-        };
-        let known = matches!(
-            method,
-            "password" | "md5" | "gss" | "sspi" | "scram-sha-256" | "oauth" | "none"
-        );
-        if !known {
-            return Err(format!("invalid require_auth value: \"{method}\""));
-        }
-        let dup = if method == "none" {
-            std::mem::replace(&mut none_seen, true)
-        } else if seen.contains(&method) {
-            true
-        } else {
-            seen.push(method);
-            false
-        };
-        if dup {
-            return Err(format!(
-                "require_auth method \"{part}\" is specified more than once"
-            ));
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,253 @@
+//! A stream wrapper that reads the backend's startup messages as they pass
+//! to tokio-postgres, and fails the connection (with libpq's message)
+//! before tokio-postgres sees an authentication request that the
+//! connection's requirements forbid: no password is sent in answer to it.
+//!
+//! Without TLS the wrapper goes around the socket; with TLS it goes around
+//! the TLS stream ([`ObservingTls`] wraps the TLS connector), so it always
+//! sees the protocol in the clear. Once AuthenticationOk has passed the
+//! checks, the wrapper only forwards bytes.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_postgres::tls::{ChannelBinding, TlsConnect, TlsStream};
+
+use super::auth::AuthCheck;
+
+/// A connection refused by the client's own requirements; the text is
+/// libpq's message.
+#[derive(Debug, Clone, Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+fn refused(msg: String) -> io::Error {
+    io::Error::other(Refused(msg))
+}
+
+/// What to watch for during startup.
+#[derive(Debug)]
+pub struct Watch {
+    /// Judges authentication requests (None: nothing to judge).
+    check: Option<AuthCheck>,
+    /// Fail the first write (the startup packet) with this message.
+    refuse_startup: Option<String>,
+    /// A refusal already made (returned again if asked again).
+    failed: Option<String>,
+    parser: Parser,
+}
+
+impl Watch {
+    /// None when there is nothing to watch.
+    pub fn new(check: Option<AuthCheck>, refuse_startup: Option<String>) -> Option<Box<Watch>> {
+        if check.is_none() && refuse_startup.is_none() {
+            return None;
+        }
+        Some(Box::new(Watch {
+            check,
+            refuse_startup,
+            failed: None,
+            parser: Parser::default(),
+        }))
+    }
+
+    /// Looks at bytes read from the server. Ok(true): authentication is
+    /// over and nothing more needs watching.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<bool, String> {
+        if let Some(msg) = &self.failed {
+            return Err(msg.clone());
+        }
+        let Some(check) = &mut self.check else {
+            return Ok(false);
+        };
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let Some((code, body)) = self.parser.next(&mut rest) else {
+                continue;
+            };
+            if let Err(msg) = check.request(code, &body) {
+                self.failed = Some(msg.clone());
+                return Err(msg);
+            }
+            if code == super::auth::AUTH_OK {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Splits the backend's byte stream into messages, keeping the bodies of
+/// authentication requests ('R') only.
+#[derive(Debug, Default)]
+struct Parser {
+    head: Vec<u8>,
+    body: Vec<u8>,
+    /// Body bytes still to come for the current message.
+    remaining: usize,
+    keep: bool,
+}
+
+impl Parser {
+    /// Consumes bytes from `input`; returns the code and the rest of the
+    /// body of an authentication request when one is complete.
+    fn next(&mut self, input: &mut &[u8]) -> Option<(i32, Vec<u8>)> {
+        if self.remaining == 0 {
+            let want = 5 - self.head.len();
+            let n = want.min(input.len());
+            self.head.extend_from_slice(&input[..n]);
+            *input = &input[n..];
+            if self.head.len() < 5 {
+                return None;
+            }
+            let len = u32::from_be_bytes([self.head[1], self.head[2], self.head[3], self.head[4]]);
+            self.remaining = (len as usize).saturating_sub(4);
+            self.keep = self.head[0] == b'R';
+            self.body.clear();
+            if self.remaining == 0 {
+                return self.finish();
+            }
+        }
+        let n = self.remaining.min(input.len());
+        if self.keep {
+            self.body.extend_from_slice(&input[..n]);
+        }
+        *input = &input[n..];
+        self.remaining -= n;
+        if self.remaining == 0 {
+            self.finish()
+        } else {
+            None
+        }
+    }
+
+    fn finish(&mut self) -> Option<(i32, Vec<u8>)> {
+        let keep = self.keep;
+        self.head.clear();
+        if !keep {
+            return None;
+        }
+        let body = std::mem::take(&mut self.body);
+        if body.len() < 4 {
+            // A malformed request: tokio-postgres reports it.
+            return None;
+        }
+        let code = i32::from_be_bytes([body[0], body[1], body[2], body[3]]);
+        Some((code, body[4..].to_vec()))
+    }
+}
+
+/// A stream whose startup is watched.
+pub struct Observed<S> {
+    inner: S,
+    watch: Option<Box<Watch>>,
+}
+
+impl<S> Observed<S> {
+    pub fn new(inner: S, watch: Option<Box<Watch>>) -> Observed<S> {
+        Observed { inner, watch }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+        if let Some(watch) = &mut this.watch {
+            match watch.feed(&buf.filled()[before..]) {
+                Ok(true) => this.watch = None,
+                Ok(false) => {}
+                Err(msg) => {
+                    // The refused request never reaches tokio-postgres.
+                    buf.set_filled(before);
+                    return Poll::Ready(Err(refused(msg)));
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Observed<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if let Some(msg) = this.watch.as_ref().and_then(|w| w.refuse_startup.clone()) {
+            return Poll::Ready(Err(refused(msg)));
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if let Some(msg) = this.watch.as_ref().and_then(|w| w.refuse_startup.clone()) {
+            return Poll::Ready(Err(refused(msg)));
+        }
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+impl<S: TlsStream + Unpin> TlsStream for Observed<S> {
+    fn channel_binding(&self) -> ChannelBinding {
+        self.inner.channel_binding()
+    }
+}
+
+/// A TLS connector whose TLS stream is [`Observed`].
+pub struct ObservingTls<T> {
+    inner: T,
+    watch: Option<Box<Watch>>,
+}
+
+impl<T> ObservingTls<T> {
+    pub fn new(inner: T, watch: Option<Box<Watch>>) -> ObservingTls<T> {
+        ObservingTls { inner, watch }
+    }
+}
+
+type Handshake<S, E> = Pin<Box<dyn Future<Output = Result<Observed<S>, E>> + Send>>;
+
+impl<S, T> TlsConnect<S> for ObservingTls<T>
+where
+    T: TlsConnect<S>,
+    T::Future: Send + 'static,
+    T::Stream: Send + 'static,
+{
+    type Stream = Observed<T::Stream>;
+    type Error = T::Error;
+    type Future = Handshake<T::Stream, T::Error>;
+
+    fn connect(self, stream: S) -> Self::Future {
+        let handshake = self.inner.connect(stream);
+        let watch = self.watch;
+        Box::pin(async move { handshake.await.map(|s| Observed::new(s, watch)) })
+    }
+}

@@ -22,7 +22,6 @@ use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use settings::{
     resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs, TlsSettings,
@@ -104,7 +103,7 @@ pub struct Connector {
     passwords: Mutex<PasswordState>,
     prompt_lock: tokio::sync::Mutex<()>,
     connect_order: tokio::sync::Mutex<()>,
-    tls: OnceLock<Result<MakeRustlsConnect, String>>,
+    tls: OnceLock<Result<tls::TlsConnector, String>>,
 }
 
 impl std::fmt::Debug for Connector {
@@ -258,10 +257,9 @@ impl Connector {
         remembered.map(|p| (p.to_string(), PasswordSource::Remembered))
     }
 
-    fn tls_connector(&self) -> &Result<MakeRustlsConnect, String> {
+    fn tls_connector(&self) -> &Result<tls::TlsConnector, String> {
         self.tls.get_or_init(|| {
-            tls::client_config(&self.settings.tls, self.settings.sslmode)
-                .map(|(config, _)| MakeRustlsConnect::new(config))
+            tls::connector(&self.settings.tls, self.settings.sslmode).map(|(c, _)| c)
         })
     }
 
@@ -498,6 +496,12 @@ impl Connector {
                 None => fut.await,
             };
             let (text, kind) = match result {
+                // libpq's sslcertmode=require check of a connection
+                // without TLS (TLS ones are checked by the connector).
+                Ok(_) if !use_tls && s.tls.cert_required => (
+                    "server did not request an SSL certificate".to_string(),
+                    FailureKind::Other,
+                ),
                 Ok(client) => return Ok(client),
                 Err(e) => e,
             };
@@ -535,7 +539,7 @@ enum Stop {
 /// `target_session_attrs`.
 async fn connect_and_check(
     cfg: &tokio_postgres::Config,
-    tls: Option<MakeRustlsConnect>,
+    tls: Option<tls::TlsConnector>,
     want: TargetSessionAttrs,
     tls_host: &str,
     socket: bool,

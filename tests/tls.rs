@@ -294,8 +294,10 @@ fn direct_negotiation_requires_alpn() {
     on_18("direct_negotiation_requires_alpn", |_| {
         let c = tls_cluster("server", false);
         check(&c, "sslmode=require sslnegotiation=direct", &[], None);
+        // A client that does not check ALPN would wait for the server's
+        // answer: connect_timeout makes that a failure, not a hang.
         let fake = PlainTlsServer::start();
-        let conninfo = format!("host=localhost hostaddr=127.0.0.1 port={} user=x sslmode=require sslnegotiation=direct", fake.1);
+        let conninfo = format!("host=localhost hostaddr=127.0.0.1 port={} user=x sslmode=require sslnegotiation=direct connect_timeout=10", fake.1);
         let home = empty_home().display().to_string();
         let env = [("HOME", home.as_str())];
         let args = ["-g", "-d", conninfo.as_str()];

@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 use std::path::Path;
 
+use super::tls::TlsConnector;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, NoTls};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::message::{self, FailureKind};
 use super::observe::{Observed, ObservingTls, Watch};
@@ -30,7 +30,7 @@ impl Connector {
         &self,
         cfg: &tokio_postgres::Config,
         transport: &Transport,
-        tls: Option<MakeRustlsConnect>,
+        tls: Option<TlsConnector>,
         want: TargetSessionAttrs,
         tls_host: &str,
     ) -> Result<Client, (String, FailureKind)> {

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use tokio_postgres::error::DbError;
 
 use super::settings::Target;
+use super::tls::LibpqError;
 
 /// `strerror` text of an I/O error, without Rust's " (os error N)".
 pub fn io_text(e: &std::io::Error) -> String {
@@ -114,7 +115,64 @@ fn find_source<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Op
     None
 }
 
+/// A failure our TLS layer already worded as libpq does, wherever it is
+/// in the chain of causes (rustls keeps a verifier's own error in
+/// `CertificateError::Other`).
+fn libpq_text(e: &tokio_postgres::Error) -> Option<String> {
+    let cause = e.source()?;
+    if let Some(l) = find_source::<LibpqError>(cause) {
+        return Some(l.0.clone());
+    }
+    match find_source::<rustls::Error>(cause)? {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o)) => {
+            o.0.downcast_ref::<LibpqError>().map(|l| l.0.clone())
+        }
+        _ => None,
+    }
+}
+
+/// OpenSSL's wording of a TLS alert: `sslv3 alert handshake failure`,
+/// `tlsv1 alert unknown ca`, `tlsv13 alert certificate required`.
+fn alert_text(a: &rustls::AlertDescription) -> String {
+    use rustls::AlertDescription as A;
+    let words = match a {
+        A::UnknownCA => "unknown ca".to_string(),
+        A::BadCertificateStatusResponse => "bad certificate status response".to_string(),
+        other => {
+            let name = format!("{other:?}");
+            let mut w = String::new();
+            for c in name.chars() {
+                if c.is_ascii_uppercase() && !w.is_empty() {
+                    w.push(' ');
+                }
+                w.push(c.to_ascii_lowercase());
+            }
+            w
+        }
+    };
+    let version = match a {
+        A::CloseNotify
+        | A::UnexpectedMessage
+        | A::BadRecordMac
+        | A::DecompressionFailure
+        | A::HandshakeFailure
+        | A::NoCertificate
+        | A::BadCertificate
+        | A::UnsupportedCertificate
+        | A::CertificateRevoked
+        | A::CertificateExpired
+        | A::CertificateUnknown
+        | A::IllegalParameter => "sslv3",
+        A::CertificateRequired | A::MissingExtension => "tlsv13",
+        _ => "tlsv1",
+    };
+    format!("{version} alert {words}")
+}
+
 fn tls_text(e: &tokio_postgres::Error, host: &str) -> String {
+    if let Some(text) = libpq_text(e) {
+        return text;
+    }
     let cause = e.source();
     if let Some(cause) = cause {
         if let Some(r) = find_source::<rustls::Error>(cause) {
@@ -142,9 +200,7 @@ fn tls_text(e: &tokio_postgres::Error, host: &str) -> String {
                     }
                     _ => "SSL error: certificate verify failed".to_string(),
                 },
-                rustls::Error::AlertReceived(a) => {
-                    format!("SSL error: tlsv1 alert {}", format!("{a:?}").to_lowercase())
-                }
+                rustls::Error::AlertReceived(a) => format!("SSL error: {}", alert_text(a)),
                 other => format!("SSL error: {other}"),
             };
         }
@@ -194,6 +250,14 @@ pub fn describe(e: &tokio_postgres::Error, tls_host: &str, socket: bool) -> (Str
         );
     }
     let kind = e.to_string();
+    if let Some(text) = libpq_text(e) {
+        let failure = if kind == "error performing TLS handshake" {
+            FailureKind::Tls
+        } else {
+            FailureKind::Other
+        };
+        return (text, failure);
+    }
     let cause = e.source();
     let cause_text = cause.map(|c| c.to_string()).unwrap_or_default();
     match kind.as_str() {

@@ -25,7 +25,6 @@ use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
 use tokio_postgres::{Client, SimpleQueryMessage};
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use settings::{
     resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs, TlsSettings,
@@ -105,7 +104,7 @@ pub struct Connector {
     passwords: Mutex<PasswordState>,
     prompt_lock: tokio::sync::Mutex<()>,
     connect_order: tokio::sync::Mutex<()>,
-    tls: OnceLock<Result<MakeRustlsConnect, String>>,
+    tls: OnceLock<Result<tls::TlsConnector, String>>,
 }
 
 impl std::fmt::Debug for Connector {
@@ -245,10 +244,9 @@ impl Connector {
         None
     }
 
-    fn tls_connector(&self) -> &Result<MakeRustlsConnect, String> {
+    fn tls_connector(&self) -> &Result<tls::TlsConnector, String> {
         self.tls.get_or_init(|| {
-            tls::client_config(&self.settings.tls, self.settings.sslmode)
-                .map(|(config, _)| MakeRustlsConnect::new(config))
+            tls::connector(&self.settings.tls, self.settings.sslmode).map(|(c, _)| c)
         })
     }
 
@@ -463,6 +461,12 @@ impl Connector {
                 None => fut.await,
             };
             let (text, kind) = match result {
+                // libpq's sslcertmode=require check of a connection
+                // without TLS (TLS ones are checked by the connector).
+                Ok(_) if !use_tls && s.tls.cert_required => (
+                    "server did not request an SSL certificate".to_string(),
+                    FailureKind::Other,
+                ),
                 Ok(client) => return Ok(client),
                 Err(e) => e,
             };

@@ -142,10 +142,17 @@ pub struct TlsSettings {
     pub key: Option<String>,
     /// `sslcrl`.
     pub crl: Option<String>,
+    /// `sslcrldir`.
+    pub crldir: Option<String>,
+    /// `sslpassword`: the pass phrase of an encrypted `sslkey`.
+    pub password: Option<super::tls::KeyPassword>,
     /// The home directory, for the `~/.postgresql/*` defaults.
     pub home: Option<PathBuf>,
     /// `sslcertmode=disable`: never send a client certificate.
     pub no_client_cert: bool,
+    /// `sslcertmode=require`: the server must ask for a client certificate
+    /// and get one.
+    pub cert_required: bool,
     /// `sslsni` (default on).
     pub sni: bool,
     /// `sslnegotiation=direct`.
@@ -586,8 +593,11 @@ pub fn resolve(
         cert: nonempty("sslcert").map(str::to_string),
         key: nonempty("sslkey").map(str::to_string),
         crl: nonempty("sslcrl").map(str::to_string),
+        crldir: nonempty("sslcrldir").map(str::to_string),
+        password: nonempty("sslpassword").map(|p| super::tls::KeyPassword(p.to_string())),
         home,
         no_client_cert,
+        cert_required: get("sslcertmode") == Some("require"),
         sni: get("sslsni").map_or(true, |v| v.starts_with('1')),
         direct,
         min_tls13: min_tls == Some(3),

@@ -1109,6 +1109,34 @@ impl Cluster {
         writeln!(f, "\n{lines}").expect("append postgresql.conf");
     }
 
+    /// Turns TLS on with the given server certificate and key (and, when
+    /// given, the CA file whose clients the server asks for certificates)
+    /// and restarts the server. The files are copied into the data
+    /// directory, owned by the server's OS user, the key with mode 0600.
+    pub fn enable_ssl(&mut self, cert: &Path, key: &Path, ca: Option<&Path>) {
+        let data = self.data_dir();
+        for (from, to) in [(cert, "server.crt"), (key, "server.key")] {
+            fs::copy(from, data.join(to))
+                .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        }
+        fs::set_permissions(data.join("server.key"), fs::Permissions::from_mode(0o600))
+            .expect("chmod server.key");
+        let ca_line = match ca {
+            Some(ca) => {
+                fs::copy(ca, data.join("root.crt")).expect("copy CA file");
+                chown_to_server(&data.join("root.crt"));
+                "ssl_ca_file = 'root.crt'"
+            }
+            None => "ssl_ca_file = ''",
+        };
+        chown_to_server(&data.join("server.crt"));
+        chown_to_server(&data.join("server.key"));
+        self.append_conf(&format!(
+            "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n{ca_line}"
+        ));
+        self.restart();
+    }
+
     pub fn reload(&self) {
         let out = self.pg_ctl(&["reload"]);
         assert_success(&out, "pg_ctl reload");

@@ -12,27 +12,60 @@
 //!   is sent when the file exists, with its key (`sslkey`, default
 //!   `~/.postgresql/postgresql.key`).
 
+mod connect;
+mod key;
+mod names;
+mod verify;
+
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, TrustAnchor, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+pub use connect::TlsConnector;
 
 use super::settings::{SslMode, TlsSettings};
+use connect::ConnectorParts;
+use verify::{Crls, Trust};
+
+/// A failure worded as libpq words it (the text after the
+/// `connection to server ... failed: ` prefix).
+#[derive(Debug)]
+pub struct LibpqError(pub String);
+
+impl std::fmt::Display for LibpqError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LibpqError {}
+
+/// `sslpassword` (hidden from `Debug` output).
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyPassword(pub String);
+
+impl std::fmt::Debug for KeyPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("********")
+    }
+}
 
 const ROOT_CERT_FILE: &str = ".postgresql/root.crt";
 const ROOT_CRL_FILE: &str = ".postgresql/root.crl";
 const USER_CERT_FILE: &str = ".postgresql/postgresql.crt";
 const USER_KEY_FILE: &str = ".postgresql/postgresql.key";
 
-/// Where the "system" root certificates are (OpenSSL's default on Debian).
-const SYSTEM_CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// Where OpenSSL looks for the "system" root certificates when
+/// `SSL_CERT_FILE` / `SSL_CERT_DIR` are not set (its OPENSSLDIR on Debian;
+/// both lead to /etc/ssl/certs).
+const SYSTEM_CA_FILE: &str = "/usr/lib/ssl/cert.pem";
+const SYSTEM_CA_DIR: &str = "/usr/lib/ssl/certs";
 
 /// How the server certificate will be checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,19 +96,71 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
+/// The certificates of OpenSSL's hashed directory `dir`: files
+/// `<subject hash>.0`, `.1`, ... (up to the first missing one), keeping
+/// those whose subject hash is the file's, as OpenSSL's lookup does.
+fn hashed_dir_certs(dir: &Path) -> Vec<CertificateDer<'static>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut hashes: Vec<u32> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let (h, _) = name.split_once('.')?;
+            (h.len() == 8
+                && h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+            .then(|| u32::from_str_radix(h, 16).ok())?
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut out = Vec::new();
+    for h in hashes {
+        for n in 0.. {
+            let Ok(certs) = read_certs(&dir.join(format!("{h:08x}.{n}"))) else {
+                break;
+            };
+            out.extend(certs.into_iter().filter(|c| subject_hash(c) == Some(h)));
+        }
+    }
+    out
+}
+
+fn subject_hash(der: &[u8]) -> Option<u32> {
+    use x509_cert::der::Decode;
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    names::openssl_name_hash(&cert.tbs_certificate.subject)
+}
+
+/// `sslrootcert=system`: OpenSSL's default verify paths, `SSL_CERT_FILE`
+/// (a bundle) and `SSL_CERT_DIR` (hashed directories, `:`-separated).
+/// Missing ones are not an error; verification fails later instead.
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    let var = |k: &str, default: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.into())
+    };
+    let mut certs =
+        read_certs(Path::new(&var("SSL_CERT_FILE", SYSTEM_CA_FILE))).unwrap_or_default();
+    for dir in std::env::split_paths(&var("SSL_CERT_DIR", SYSTEM_CA_DIR)) {
+        certs.extend(hashed_dir_certs(&dir));
+    }
+    certs
+}
+
+const ROOT_HINT: &str = "Either provide the file, use the system's trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.";
+
+/// The trusted certificates, and whether they came from a root file (not
+/// `system`); None when there is nothing to verify against.
 fn load_roots(
     settings: &TlsSettings,
     mode: SslMode,
-) -> Result<(Option<RootCertStore>, Option<PathBuf>), String> {
+) -> Result<Option<(Vec<CertificateDer<'static>>, bool)>, String> {
     if settings.rootcert.as_deref() == Some("system") {
-        let file = std::env::var_os("SSL_CERT_FILE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(SYSTEM_CA_FILE));
-        let certs = read_certs(&file)
-            .map_err(|e| format!("could not load system root certificate paths: {e}"))?;
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(certs);
-        return Ok((Some(roots), None));
+        return Ok(Some((system_roots(), false)));
     }
     let path = default_file(&settings.rootcert, &settings.home, ROOT_CERT_FILE);
     match &path {
@@ -86,45 +171,40 @@ fn load_roots(
                     p.display()
                 )
             })?;
-            let mut roots = RootCertStore::empty();
-            let (added, _) = roots.add_parsable_certificates(certs);
-            if added == 0 {
-                return Err(format!(
-                    "could not read root certificate file \"{}\": no usable certificate found",
-                    p.display()
-                ));
+            Ok(Some((certs, true)))
+        }
+        _ if matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull) => Err(match &path {
+            Some(p) => format!(
+                "root certificate file \"{}\" does not exist\n{ROOT_HINT}",
+                p.display()
+            ),
+            None => {
+                format!("could not get home directory to locate root certificate file\n{ROOT_HINT}")
             }
-            Ok((Some(roots), path))
-        }
-        _ if matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull) => {
-            const HINT: &str = "Either provide the file, use the system's trusted roots with sslrootcert=system, or change sslmode to disable server certificate verification.";
-            Err(match &path {
-                Some(p) => format!(
-                    "root certificate file \"{}\" does not exist\n{HINT}",
-                    p.display()
-                ),
-                None => {
-                    format!("could not get home directory to locate root certificate file\n{HINT}")
-                }
-            })
-        }
-        _ => Ok((None, None)),
+        }),
+        _ => Ok(None),
     }
 }
 
-fn load_crls(
-    settings: &TlsSettings,
-) -> Vec<rustls::pki_types::CertificateRevocationListDer<'static>> {
-    let Some(path) = default_file(&settings.crl, &settings.home, ROOT_CRL_FILE) else {
-        return Vec::new();
-    };
-    // As in libpq, a missing or unreadable CRL is silently ignored.
-    let Ok(f) = std::fs::File::open(path) else {
-        return Vec::new();
-    };
-    rustls_pemfile::crls(&mut BufReader::new(f))
-        .filter_map(Result::ok)
-        .collect()
+/// The revocation lists, None when libpq would not check revocation: a
+/// CRL file (`sslcrl`, default `~/.postgresql/root.crl`) counts when it
+/// holds a CRL (a missing or unreadable one is ignored, as in libpq); a
+/// `sslcrldir` counts whenever it is set, even if it does not exist (libpq
+/// then refuses every certificate).
+fn load_crls(settings: &TlsSettings) -> Option<Crls> {
+    let file = default_file(&settings.crl, &settings.home, ROOT_CRL_FILE)
+        .and_then(|p| std::fs::File::open(p).ok())
+        .map(|f| {
+            rustls_pemfile::crls(&mut BufReader::new(f))
+                .filter_map(Result::ok)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let dir = settings.crldir.as_ref().map(PathBuf::from);
+    if file.is_empty() && dir.is_none() {
+        return None;
+    }
+    Some(Crls { file, dir })
 }
 
 fn check_key_permissions(path: &Path, meta: &std::fs::Metadata) -> Result<(), String> {
@@ -150,7 +230,7 @@ fn check_key_permissions(path: &Path, meta: &std::fs::Metadata) -> Result<(), St
     Ok(())
 }
 
-fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
+fn load_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>, String> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -159,13 +239,7 @@ fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
                 path.display()
             ))
         }
-        Err(e) => {
-            return Err(format!(
-                "could not stat private key file \"{}\": {}",
-                path.display(),
-                crate::conn::message::io_text(&e)
-            ))
-        }
+        Err(e) => return Err(key::read_error(path, "stat", &e)),
     };
     if !meta.is_file() {
         return Err(format!(
@@ -174,23 +248,8 @@ fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
         ));
     }
     check_key_permissions(path, &meta)?;
-    let bytes = std::fs::read(path).map_err(|e| {
-        format!(
-            "could not load private key file \"{}\": {}",
-            path.display(),
-            crate::conn::message::io_text(&e)
-        )
-    })?;
-    if let Ok(Some(key)) = rustls_pemfile::private_key(&mut &bytes[..]) {
-        return Ok(key);
-    }
-    // Not PEM: try DER, as libpq does.
-    PrivateKeyDer::try_from(bytes).map_err(|e| {
-        format!(
-            "could not load private key file \"{}\": {e}",
-            path.display()
-        )
-    })
+    let bytes = std::fs::read(path).map_err(|e| key::read_error(path, "load", &e))?;
+    key::parse_key(path, bytes, password)
 }
 
 /// The client certificate chain and key to send, if any.
@@ -235,15 +294,80 @@ fn load_client_cert(
     let Some(key_path) = default_file(&settings.key, &settings.home, USER_KEY_FILE) else {
         return Ok(None);
     };
-    let key = load_key(&key_path)?;
+    let password = settings.password.as_ref().map(|p| p.0.as_str());
+    let key = load_key(&key_path, password)?;
     Ok(Some((certs, key, key_path)))
 }
 
-/// Builds the rustls configuration for `mode`. Errors are libpq's messages.
-pub fn client_config(
+/// The client certificate and key as rustls signs with them.
+fn certified_key(
+    provider: &CryptoProvider,
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    key_path: &Path,
+) -> Result<Arc<CertifiedKey>, String> {
+    let mismatch = |e: rustls::Error| {
+        format!(
+            "certificate does not match private key file \"{}\": {e}",
+            key_path.display()
+        )
+    };
+    let signing = provider
+        .key_provider
+        .load_private_key(key)
+        .map_err(mismatch)?;
+    let ck = CertifiedKey::new(certs, signing);
+    match ck.keys_match() {
+        Err(e @ rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+            Err(mismatch(e))
+        }
+        _ => Ok(Arc::new(ck)),
+    }
+}
+
+/// What the server certificate is verified against, for `mode`.
+fn trust(
     settings: &TlsSettings,
     mode: SslMode,
-) -> Result<(ClientConfig, Verification), String> {
+    provider: &Arc<CryptoProvider>,
+) -> Result<(Option<Arc<Trust>>, Verification), String> {
+    let Some((roots, from_file)) = load_roots(settings, mode)? else {
+        return Ok((None, Verification::None));
+    };
+    let anchors: Vec<TrustAnchor<'static>> = roots
+        .iter()
+        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .map(|a| a.to_owned())
+        .collect();
+    if from_file && anchors.is_empty() {
+        return Err(format!(
+            "could not read root certificate file \"{}\": no usable certificate found",
+            default_file(&settings.rootcert, &settings.home, ROOT_CERT_FILE)
+                .unwrap_or_default()
+                .display()
+        ));
+    }
+    let full = mode == SslMode::VerifyFull;
+    let trust = Trust {
+        provider: provider.clone(),
+        roots,
+        anchors,
+        crls: if from_file { load_crls(settings) } else { None },
+        full,
+    };
+    let v = if full {
+        Verification::Full
+    } else {
+        Verification::Chain
+    };
+    Ok((Some(Arc::new(trust)), v))
+}
+
+/// Builds the TLS connector for `mode`. Errors are libpq's messages.
+pub fn connector(
+    settings: &TlsSettings,
+    mode: SslMode,
+) -> Result<(TlsConnector, Verification), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let versions: &[&rustls::SupportedProtocolVersion] = if settings.min_tls13 {
         &[&rustls::version::TLS13]
@@ -255,47 +379,27 @@ pub fn client_config(
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
         .map_err(|e| format!("could not set SSL protocol version: {e}"))?;
-
-    let (roots, root_file) = load_roots(settings, mode)?;
-    let (verifier, verification): (Arc<dyn ServerCertVerifier>, Verification) = match roots {
-        None => (
-            Arc::new(AcceptAnyServerCert(provider.clone())),
-            Verification::None,
-        ),
-        Some(roots) => {
-            let mut vb =
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone());
-            if root_file.is_some() {
-                let crls = load_crls(settings);
-                if !crls.is_empty() {
-                    vb = vb.with_crls(crls).allow_unknown_revocation_status();
-                }
-            }
-            let webpki = vb
-                .build()
-                .map_err(|e| format!("could not set up certificate verification: {e}"))?;
-            if mode == SslMode::VerifyFull {
-                (webpki as Arc<dyn ServerCertVerifier>, Verification::Full)
-            } else {
-                (Arc::new(ChainOnly(webpki)), Verification::Chain)
-            }
-        }
-    };
-    let builder = builder
+    let (trust, verification) = trust(settings, mode, &provider)?;
+    // The connector puts a per-connection verifier in place of this one
+    // when there is something to verify against.
+    let mut config = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier);
-    let mut config = match load_client_cert(settings)? {
-        Some((certs, key, key_path)) => builder.with_client_auth_cert(certs, key).map_err(|e| {
-            format!(
-                "certificate does not match private key file \"{}\": {e}",
-                key_path.display()
-            )
-        })?,
-        None => builder.with_no_client_auth(),
+        .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert(provider.clone())))
+        .with_no_client_auth();
+    let client_key = match load_client_cert(settings)? {
+        Some((certs, key, key_path)) => Some(certified_key(&provider, certs, key, &key_path)?),
+        None => None,
     };
     config.enable_sni = settings.sni;
     config.alpn_protocols = vec![b"postgresql".to_vec()];
-    Ok((config, verification))
+    let parts = ConnectorParts {
+        config,
+        trust,
+        client_key,
+        direct: settings.direct,
+        cert_required: settings.cert_required,
+    };
+    Ok((TlsConnector(Arc::new(parts)), verification))
 }
 
 /// Accepts any server certificate (libpq without a root certificate), but
@@ -348,55 +452,6 @@ impl ServerCertVerifier for AcceptAnyServerCert {
     }
 }
 
-/// verify-ca: the chain must verify, the host name is not checked.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        // webpki checks the chain first and the name last, so a name
-        // error means the chain was fine.
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,10 +469,10 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let s = settings(home.path());
         for mode in [SslMode::Prefer, SslMode::Require, SslMode::Allow] {
-            let (_, v) = client_config(&s, mode).unwrap();
+            let (_, v) = connector(&s, mode).unwrap();
             assert_eq!(v, Verification::None);
         }
-        let err = client_config(&s, SslMode::VerifyCa).unwrap_err();
+        let err = connector(&s, SslMode::VerifyCa).unwrap_err();
         assert_eq!(
             err,
             format!(
@@ -425,7 +480,7 @@ mod tests {
                 home.path().display()
             )
         );
-        assert!(client_config(&s, SslMode::VerifyFull).is_err());
+        assert!(connector(&s, SslMode::VerifyFull).is_err());
     }
 
     #[test]
@@ -434,7 +489,7 @@ mod tests {
         std::fs::create_dir(home.path().join(".postgresql")).unwrap();
         std::fs::write(home.path().join(ROOT_CERT_FILE), "not a certificate\n").unwrap();
         let s = settings(home.path());
-        let err = client_config(&s, SslMode::Require).unwrap_err();
+        let err = connector(&s, SslMode::Require).unwrap_err();
         assert!(
             err.starts_with("could not read root certificate file"),
             "{err}"
@@ -455,7 +510,7 @@ mod tests {
         let mut s = settings(home.path());
         s.cert = Some(cert.display().to_string());
         s.key = Some(key.display().to_string());
-        let err = client_config(&s, SslMode::Prefer).unwrap_err();
+        let err = connector(&s, SslMode::Prefer).unwrap_err();
         assert_eq!(
             err,
             format!(
@@ -465,14 +520,14 @@ mod tests {
         );
         std::fs::write(&key, "x").unwrap();
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = client_config(&s, SslMode::Prefer).unwrap_err();
+        let err = connector(&s, SslMode::Prefer).unwrap_err();
         assert!(err.contains("has group or world access"), "{err}");
         // sslcertmode=disable: never send one.
         s.no_client_cert = true;
-        assert!(client_config(&s, SslMode::Prefer).is_ok());
+        assert!(connector(&s, SslMode::Prefer).is_ok());
         // A missing certificate file is fine.
         s.no_client_cert = false;
         s.cert = Some(home.path().join("nope.crt").display().to_string());
-        assert!(client_config(&s, SslMode::Prefer).is_ok());
+        assert!(connector(&s, SslMode::Prefer).is_ok());
     }
 }

@@ -5,6 +5,7 @@ pub mod acl;
 pub mod encoding;
 pub mod globals;
 pub mod inserts;
+pub mod keywords;
 pub mod pattern;
 pub mod postdata;
 pub mod quote;

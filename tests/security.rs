@@ -10,32 +10,7 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::*;
-
-/// What the attacker's statements would have left behind after a restore
-/// of `dump` into a fresh cluster of `version`: superusers other than
-/// postgres, roles named `pw…` (the corpus's markers), files in
-/// `markers` (psql `\!` payloads).
-fn restore_and_find_escalations(version: &'static str, dump: &[u8], markers: &Path) -> Vec<String> {
-    let target = Cluster::start(restore_target(version));
-    let file = target.dir().join("dump.sql");
-    std::fs::write(&file, dump).expect("write dump");
-    target.restore_file("postgres", &file);
-    let found = target.query(
-        "postgres",
-        "SELECT rolname FROM pg_catalog.pg_roles \
-         WHERE (rolsuper AND rolname <> 'postgres') OR rolname LIKE 'pw%' ORDER BY 1",
-    );
-    let mut escalations: Vec<String> = found.lines().map(str::to_owned).collect();
-    if let Ok(entries) = std::fs::read_dir(markers) {
-        for e in entries.flatten() {
-            escalations.push(format!("file {}", e.path().display()));
-        }
-    }
-    escalations
-}
 
 /// Asserts that restoring `dump` runs nothing of the attacker's.
 fn assert_restore_is_safe(version: &'static str, dump: &[u8], what: &str) {

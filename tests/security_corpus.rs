@@ -194,25 +194,6 @@ fn build(cluster: &Cluster, extra: &[String], markers: &Path) {
     );
 }
 
-/// Restores `dump` as superuser into a fresh cluster and returns the
-/// attacker's traces.
-fn escalations(version: &'static str, dump: &[u8], markers: &Path) -> Vec<String> {
-    let target = Cluster::start(restore_target(version));
-    let file = target.dir().join("dump.sql");
-    std::fs::write(&file, dump).expect("write dump");
-    target.restore_file("postgres", &file);
-    let roles = target.query(
-        "postgres",
-        "SELECT rolname FROM pg_catalog.pg_roles \
-         WHERE (rolsuper AND rolname <> 'postgres') OR rolname LIKE 'pw%' ORDER BY 1",
-    );
-    let mut found: Vec<String> = roles.lines().map(str::to_owned).collect();
-    for e in std::fs::read_dir(markers).expect("marker dir").flatten() {
-        found.push(format!("file {}", e.path().display()));
-    }
-    found
-}
-
 /// Our dump equals the reference's (or fails as it fails); restoring ours
 /// runs nothing of the attacker's. Returns whether the reference dumped.
 fn check(cluster: &Cluster, args: &[&str], restore: bool, markers: &Path) -> bool {
@@ -234,7 +215,7 @@ fn check(cluster: &Cluster, args: &[&str], restore: bool, markers: &Path) -> boo
     assert_success(&ours, &format!("ours {context}"));
     assert_same_dump(&ours.stdout, &reference.stdout, &context);
     if restore {
-        let found = escalations(cluster.version(), &ours.stdout, markers);
+        let found = restore_and_find_escalations(cluster.version(), &ours.stdout, markers);
         assert!(
             found.is_empty(),
             "{context}: restoring our dump ran the attacker's statements: {found:?}"

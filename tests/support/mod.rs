@@ -1665,3 +1665,31 @@ pub fn assert_matches_reference(cluster: &Cluster, args: &[&str]) -> (Output, Ou
     assert_same_dump(&ours.stdout, &reference.stdout, &context);
     (ours, reference)
 }
+
+/// What a hostile role's statements would have left behind after a
+/// superuser's restore of `dump` (`psql -X -f`, no ON_ERROR_STOP) into a
+/// fresh cluster of [`restore_target`]`(version)`: superusers other than
+/// postgres, roles named `pw…` (the security tests' markers), and files
+/// in `markers` (payloads using psql's `\!`).
+pub fn restore_and_find_escalations(
+    version: &'static str,
+    dump: &[u8],
+    markers: &Path,
+) -> Vec<String> {
+    let target = Cluster::start(restore_target(version));
+    let file = target.dir().join("dump.sql");
+    fs::write(&file, dump).expect("write dump");
+    target.restore_file("postgres", &file);
+    let roles = target.query(
+        "postgres",
+        "SELECT rolname FROM pg_catalog.pg_roles \
+         WHERE (rolsuper AND rolname <> 'postgres') OR rolname LIKE 'pw%' ORDER BY 1",
+    );
+    let mut found: Vec<String> = roles.lines().map(str::to_owned).collect();
+    if let Ok(entries) = fs::read_dir(markers) {
+        for e in entries.flatten() {
+            found.push(format!("file {}", e.path().display()));
+        }
+    }
+    found
+}

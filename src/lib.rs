@@ -16,5 +16,6 @@ pub mod diag;
 pub mod dump;
 pub mod error;
 pub mod output;
+pub mod pg;
 pub mod sql;
 pub mod text;

@@ -14,7 +14,7 @@ pub mod sort;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::sql::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// Produces the entries of one object, once the order is known (loop
 /// repair may have changed how it prints: see [`Repairs`]).
@@ -24,7 +24,7 @@ pub trait Render: std::fmt::Debug + Send + Sync {
 
 /// `(classoid, objoid, objsubid)`: how pg_description, pg_seclabel and
 /// pg_init_privs name an object or column.
-pub type ObjectAddress = (u32, u32, i32);
+pub use crate::pg::oid::ObjectAddress;
 
 /// What renderers need besides their own rows.
 #[derive(Debug)]

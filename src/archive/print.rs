@@ -4,7 +4,7 @@
 //! (F1).
 
 use super::{Entry, HeaderPrefix, Pass};
-use crate::sql::quote::{comment, Quoting};
+use crate::pg::quote::{comment, Quoting};
 
 /// Printing options from the command line.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{query, Catalog, CatalogError};
-use crate::archive::ObjectAddress;
+use crate::pg::oid::ObjectAddress;
 use crate::text::{opt, Raw};
 
 #[derive(Debug, Clone)]

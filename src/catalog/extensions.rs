@@ -3,9 +3,6 @@
 use super::{query, Catalog, CatalogError};
 use crate::text::Raw;
 
-/// `pg_extension`'s OID as a class.
-pub const PG_EXTENSION: u32 = 3079;
-
 /// One extension.
 #[derive(Debug, Clone, Default)]
 pub struct ExtensionRow {

@@ -7,13 +7,6 @@ use tokio_postgres::Row;
 use super::{query, Catalog, CatalogError};
 use crate::text::{opt, Raw};
 
-/// `pg_class`'s OID as a class.
-pub const PG_CLASS: u32 = 1259;
-/// `pg_attrdef`'s OID as a class.
-pub const PG_ATTRDEF: u32 = 2604;
-/// `pg_constraint`'s OID as a class.
-pub const PG_CONSTRAINT: u32 = 2606;
-
 /// A condition true for relations outside system schemas (`n` is the
 /// relation's namespace).
 const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
@@ -636,7 +629,7 @@ impl Sendable {
     pub fn ident(&self, name: &str) -> String {
         match self.escaped.get(name) {
             Some(e) => e.clone(),
-            None => crate::sql::quote::ident(name),
+            None => crate::pg::quote::ident(name),
         }
     }
 
@@ -699,7 +692,7 @@ pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), Cata
     if let Some(timeout) = &cat.lock_wait_timeout {
         let set = format!(
             "SET statement_timeout = {}",
-            crate::sql::quote::session_literal(timeout)
+            crate::pg::quote::session_literal(timeout)
         );
         cat.client
             .batch_execute(&server_text(&set)?)

@@ -10,11 +10,6 @@
 use super::{query, Catalog, CatalogError};
 use crate::text::{opt, Raw};
 
-/// `pg_proc`'s OID as a class.
-pub const PG_PROC: u32 = 1255;
-/// `pg_language`'s OID as a class.
-pub const PG_LANGUAGE: u32 = 2612;
-
 /// What sorting and tags need about a routine's input argument types.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArgTypes {

@@ -11,13 +11,6 @@ use std::collections::HashMap;
 use super::{query, Catalog, CatalogError};
 use crate::text::{opt, Raw};
 
-/// `pg_type`'s OID as a class.
-pub const PG_TYPE: u32 = 1247;
-/// `pg_class`'s OID as a class.
-pub const PG_CLASS: u32 = 1259;
-/// `pg_constraint`'s OID as a class.
-pub const PG_CONSTRAINT: u32 = 2606;
-
 /// A condition true for a namespace `n` whose objects are dumped in full.
 const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 

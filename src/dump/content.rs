@@ -4,6 +4,7 @@
 //! SECURITY entries. Families may already leave entries out themselves;
 //! this filter is applied on top, generically, by entry type.
 
+use crate::pg::oid::PG_CONSTRAINT;
 use std::collections::HashMap;
 
 use crate::archive::{Archive, DumpId, Entry, Kind};
@@ -191,7 +192,6 @@ pub async fn add_data_fk_dependencies(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
-    const PG_CONSTRAINT: u32 = 2606;
     let rows = query(
         cat,
         "SELECT oid, conrelid, confrelid FROM pg_catalog.pg_constraint \

@@ -15,8 +15,8 @@ use crate::cli::Options;
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
+use crate::pg::quote::{self, guc_assignment, Quoting};
 use crate::sql::acl::{build_acl_commands, AclTarget};
-use crate::sql::quote::{self, guc_assignment, Quoting};
 use crate::text;
 
 use super::objects;

@@ -18,7 +18,7 @@ const CURSOR: &str = "_pg_dump_cursor";
 pub async fn rows_out(
     client: &tokio_postgres::Client,
     spec: &InsertSpec,
-    quoting: &crate::sql::quote::Quoting,
+    quoting: &crate::pg::quote::Quoting,
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
     let failed = |e: tokio_postgres::Error, q: &str| {

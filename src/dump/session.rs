@@ -4,7 +4,7 @@
 use crate::catalog::{query, Catalog, CatalogError};
 use crate::cli::Options;
 use crate::conn::Connection;
-use crate::sql::quote::{self, Quoting};
+use crate::pg::quote::{self, Quoting};
 use crate::text::Raw;
 
 use super::DumpError;

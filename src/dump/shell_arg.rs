@@ -9,7 +9,7 @@
 //! connection string pg_dumpall would have built.
 
 use crate::conn::conninfo;
-use crate::sql::quote::conn_str_value;
+use crate::pg::quote::conn_str_value;
 
 /// Whether `name` must be refused.
 pub fn unsafe_name(name: &str) -> bool {

@@ -5,7 +5,7 @@
 //! grants first, and grants by another grantor wrapped in
 //! `SET SESSION AUTHORIZATION`.
 
-use super::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// One parsed aclitem: `grantee=privs/grantor` (empty grantee = PUBLIC).
 #[derive(Debug, Clone, PartialEq, Eq)]

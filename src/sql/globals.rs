@@ -2,8 +2,8 @@
 //! rows to text (byte strings).
 
 use super::acl::{build_acl_commands, AclTarget};
-use super::quote::{comment, guc_assignment, Quoting};
 use crate::catalog::globals::{Membership, ParameterAcl, Role, Tablespace};
+use crate::pg::quote::{comment, guc_assignment, Quoting};
 
 /// The OID of the bootstrap superuser, who may always be named as grantor.
 const BOOTSTRAP_SUPERUSER_OID: u32 = 10;

@@ -2,7 +2,7 @@
 //! output, and the statements around them. Pure text building.
 
 /// Type OIDs whose values print bare when they look like numbers.
-use super::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 const NUMERIC_TYPES: [u32; 7] = [
     21,   // int2

@@ -2,13 +2,10 @@
 //! Nothing here talks to a server, so all of it is unit-tested.
 
 pub mod acl;
-pub mod encoding;
 pub mod globals;
 pub mod inserts;
-pub mod keywords;
 pub mod pattern;
 pub mod postdata;
-pub mod quote;
 pub mod routines;
 pub mod sequence;
 pub mod statistics;

@@ -3,7 +3,7 @@
 //! privileges, and large objects (metadata, data, ACLs).
 
 use super::acl::{build_acl_commands, AclTarget};
-use super::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// A rule's text: pg_get_ruledef's output, then the firing-state change.
 pub fn rule(ruledef: &str, table_qname: &str, rule_name_quoted: &str, ev_enabled: char) -> String {

@@ -1,7 +1,7 @@
 //! SQL text of functions, procedures, aggregates and procedural languages.
 
 use crate::catalog::routines::{AggregateRow, FunctionRow, LanguageRow};
-use crate::sql::quote::{is_list_guc, split_guc_list, Quoting};
+use crate::pg::quote::{is_list_guc, split_guc_list, Quoting};
 
 /// Quotes a function body with dollar quotes whose tag does not occur in
 /// it: `$`, then `_`, `X`, `X`, ... appended until the tag (without its

@@ -1,7 +1,7 @@
 //! Sequence statements as pg_dump 18 writes them: CREATE SEQUENCE, the
 //! identity form, OWNED BY, and setval.
 
-use super::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// A sequence's parameters.
 #[derive(Debug, Clone, Default)]

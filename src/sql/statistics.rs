@@ -3,7 +3,7 @@
 //! column statistics row. Arguments are tab-indented `'name', value`
 //! pairs; values are string literals with a cast.
 
-use crate::sql::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// A relation's `pg_class` figures.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@
 //! Inputs are byte strings (see [`crate::text`]); names given as `qname`
 //! are already quoted (and qualified where the statement needs it).
 
-use super::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// `WITH (...)` list items of a reloptions array: `name=value` with the
 /// name quoted as an identifier and the value bare when quoting it as an

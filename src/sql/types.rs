@@ -4,7 +4,7 @@
 use crate::catalog::types::{
     BaseTypeInfo, CollationName, CompositeAttr, DomainConstraintRow, DomainInfo, RangeInfo,
 };
-use crate::sql::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 fn collation_name(q: &Quoting, c: &CollationName) -> String {
     q.qualified(&c.0, &c.1)

@@ -5,7 +5,7 @@
 //! DATA`, per-column settings and `REFRESH MATERIALIZED VIEW`.
 
 use super::acl::split_acl_array;
-use super::quote::Quoting;
+use crate::pg::quote::Quoting;
 
 /// `name=value, ...` from a reloptions array (its text form), each name
 /// prefixed with `prefix` (`toast.`): names are quoted as identifiers,

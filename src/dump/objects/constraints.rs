@@ -3,7 +3,7 @@
 //! comments. Collected with the tables (see [`super::tables`]).
 
 use crate::archive::{Archive, DumpId, Entry, RenderContext};
-use crate::catalog::relations::PG_CONSTRAINT;
+use crate::pg::oid::PG_CONSTRAINT;
 use crate::sql::table as sql;
 
 use super::tables::{Constraint, Model, Rel};

@@ -2,6 +2,7 @@
 //! pass: global entries are diffed against the built-in defaults,
 //! per-schema entries against an empty ACL.
 
+use crate::pg::oid::PG_DEFAULT_ACL;
 use std::sync::Arc;
 
 use crate::archive::{
@@ -12,8 +13,6 @@ use crate::catalog::{postdata, Catalog, CatalogError};
 use crate::sql::postdata as psql;
 
 use super::views::schema_on;
-
-pub const PG_DEFAULT_ACL: u32 = 826;
 
 #[derive(Debug)]
 struct DefaultAclRender(DefaultAclRow);

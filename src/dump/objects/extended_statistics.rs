@@ -1,6 +1,7 @@
 //! Extended statistics objects (`CREATE STATISTICS`, post-data): the
 //! server's own definition, then the statistics target when one is set.
 
+use crate::pg::oid::PG_STATISTIC_EXT;
 use std::sync::Arc;
 
 use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext};
@@ -9,8 +10,6 @@ use crate::catalog::{Catalog, CatalogError};
 
 use super::views::schema_on;
 use super::{comment_entry, Satellite};
-
-pub const PG_STATISTIC_EXT: u32 = 3381;
 
 #[derive(Debug)]
 struct ExtendedStatisticsRender(ExtendedStatisticsRow);

@@ -2,10 +2,11 @@
 //! Built-in extensions (the stock plpgsql) are not printed; their members
 //! still print ACL changes (see the member objects' families).
 
+use crate::pg::oid::PG_EXTENSION;
 use std::sync::Arc;
 
 use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Section};
-use crate::catalog::extensions::{self, ExtensionRow, PG_EXTENSION};
+use crate::catalog::extensions::{self, ExtensionRow};
 use crate::catalog::{Catalog, CatalogError};
 
 use super::{comment_entry, security_label_entry, Satellite};
@@ -25,7 +26,7 @@ pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), Cat
 }
 
 /// `CREATE EXTENSION IF NOT EXISTS x WITH SCHEMA s;`
-pub fn create_extension(q: &crate::sql::quote::Quoting, x: &ExtensionRow) -> String {
+pub fn create_extension(q: &crate::pg::quote::Quoting, x: &ExtensionRow) -> String {
     format!(
         "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};\n",
         q.ident(&x.name),
@@ -70,7 +71,7 @@ mod tests {
 
     #[test]
     fn create_statement() {
-        let q = crate::sql::quote::Quoting::default();
+        let q = crate::pg::quote::Quoting::default();
         let x = ExtensionRow {
             oid: 16400,
             name: "hstore".into(),

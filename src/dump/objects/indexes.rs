@@ -3,7 +3,7 @@
 //! [`super::tables`]).
 
 use crate::archive::{Entry, RenderContext};
-use crate::catalog::relations::PG_CLASS;
+use crate::pg::oid::PG_CLASS;
 use crate::sql::table as sql;
 
 use super::tables::Model;

@@ -3,6 +3,7 @@
 //! (with per-object comments and labels, and one ACL entry) and one BLOBS
 //! data object whose contents the driver streams.
 
+use crate::pg::oid::PG_LARGEOBJECT;
 use std::sync::Arc;
 
 use crate::archive::{
@@ -14,8 +15,6 @@ use crate::sql::postdata as psql;
 
 use super::views::data_on;
 use super::{acl_entry, comment_entry, security_label_entry, AclSpec, Satellite};
-
-pub const PG_LARGEOBJECT: u32 = 2613;
 /// The most large objects one entry holds.
 const MAX_PER_GROUP: usize = 1000;
 

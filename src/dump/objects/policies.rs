@@ -1,6 +1,7 @@
 //! Row level security policies and the ROW SECURITY pseudo-object of each
 //! table with RLS enabled (both in the POLICY class, post-data).
 
+use crate::pg::oid::{PG_CLASS, PG_POLICY};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,10 +10,8 @@ use crate::catalog::postdata::{PolicyRow, RelationRow};
 use crate::catalog::{postdata, Catalog, CatalogError};
 use crate::sql::postdata as psql;
 
-use super::views::{relation_printed, schema_on, PG_CLASS};
+use super::views::{relation_printed, schema_on};
 use super::{comment_entry, Satellite};
-
-pub const PG_POLICY: u32 = 3256;
 
 #[derive(Debug)]
 struct PolicyRender {

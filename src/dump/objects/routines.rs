@@ -2,17 +2,16 @@
 //! statements, comments, labels and ACLs (for extension members and
 //! pg_catalog routines, only ACL changes).
 
+use crate::pg::oid::{PG_LANGUAGE, PG_PROC};
 use std::sync::Arc;
 
 use crate::archive::{
     Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Section, TieBreak,
 };
 use crate::catalog::helper::SharedRead;
-use crate::catalog::routines::{
-    self, AggregateRow, ArgTypes, FunctionRow, LanguageRow, PG_LANGUAGE, PG_PROC,
-};
+use crate::catalog::routines::{self, AggregateRow, ArgTypes, FunctionRow, LanguageRow};
 use crate::catalog::{Catalog, CatalogError};
-use crate::sql::quote::Quoting;
+use crate::pg::quote::Quoting;
 use crate::sql::routines as sql;
 
 use super::schemas::is_system_schema;

@@ -1,6 +1,7 @@
 //! Schemas (`pg_namespace`): CREATE SCHEMA, the public schema's special
 //! rules, comments, labels and ACLs.
 
+use crate::pg::oid::PG_NAMESPACE;
 use std::sync::Arc;
 
 use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext};
@@ -8,9 +9,6 @@ use crate::catalog::{query, Catalog, CatalogError};
 use crate::text::{opt, Raw};
 
 use super::{acl_entry_with, comment_entry, security_label_entry, AclSpec, Baseline, Satellite};
-
-/// `pg_namespace`'s OID as a class.
-pub const PG_NAMESPACE: u32 = 2615;
 
 #[derive(Debug, Clone)]
 pub struct Schema {

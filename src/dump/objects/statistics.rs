@@ -8,6 +8,7 @@
 //! follow the refresh) or when loop repair moves them there (rule R4).
 //! Post-data statistics print in the post-ACL pass.
 
+use crate::pg::oid::{PG_CLASS, PG_CONSTRAINT};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +16,6 @@ use crate::archive::{
     Archive, DumpId, DumpObject, Entry, HeaderPrefix, Kind, Pass, Render, RenderContext, Role,
     Section,
 };
-use crate::catalog::relations::{PG_CLASS, PG_CONSTRAINT};
 use crate::catalog::statistics::{self as cat, AttributeStatsRow, RelationStatsRow};
 use crate::catalog::{Catalog, CatalogError};
 use crate::cli::Options;

@@ -12,6 +12,7 @@
 //! renderers, since a table's text depends on which of its defaults and
 //! constraints stay inline.
 
+use crate::pg::oid::{PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -22,10 +23,9 @@ use crate::archive::{
 use crate::catalog::helper::SharedRead;
 use crate::catalog::relations::{
     self as cat_rel, AttrDefRow, ColumnRow, ConstraintRow, IndexRow, RelationRow, SequenceRow,
-    PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT,
 };
 use crate::catalog::{Catalog, CatalogError};
-use crate::sql::quote::Quoting;
+use crate::pg::quote::Quoting;
 use crate::sql::table as sql;
 
 use super::{acl_entry, comment_entry, AclSpec, Satellite};
@@ -1168,7 +1168,7 @@ fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
             let rq = m.qname(q, root);
             (
                 rq.clone(),
-                crate::sql::quote::comment(&format!("load via partition root {rq}")),
+                crate::pg::quote::comment(&format!("load via partition root {rq}")),
             )
         }
         None => (m.qname(q, r), String::new()),

@@ -1,6 +1,7 @@
 //! Triggers (post-data, one entry each with its firing state) and event
 //! triggers (printed in the post-ACL pass).
 
+use crate::pg::oid::{PG_CLASS, PG_EVENT_TRIGGER, PG_TRIGGER};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,11 +10,8 @@ use crate::catalog::postdata::{EventTriggerRow, RelationRow, TriggerRow};
 use crate::catalog::{postdata, Catalog, CatalogError};
 use crate::sql::postdata as psql;
 
-use super::views::{relation_printed, schema_on, PG_CLASS};
+use super::views::{relation_printed, schema_on};
 use super::{comment_entry, security_label_entry, Satellite};
-
-pub const PG_TRIGGER: u32 = 2620;
-pub const PG_EVENT_TRIGGER: u32 = 3466;
 
 #[derive(Debug)]
 struct TriggerRender {

@@ -4,6 +4,7 @@
 //! but never prints (row types of relations, array and multirange types,
 //! the pg_class rows of composite types).
 
+use crate::pg::oid::{PG_CLASS, PG_CONSTRAINT, PG_TYPE};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use crate::archive::{
     Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Role, Section, TieBreak,
 };
 use crate::catalog::helper::SharedRead;
-use crate::catalog::types::{self, TypeCatalog, TypeRow, PG_CLASS, PG_CONSTRAINT, PG_TYPE};
+use crate::catalog::types::{self, TypeCatalog, TypeRow};
 use crate::catalog::{Catalog, CatalogError};
 use crate::sql::types as sql;
 

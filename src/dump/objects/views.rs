@@ -2,6 +2,7 @@
 //! rules (kept inside CREATE VIEW unless loop repair splits them out),
 //! view column defaults, the other rules, and matview REFRESH objects.
 
+use crate::pg::oid::{PG_ATTRDEF, PG_CLASS, PG_REWRITE};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -16,10 +17,6 @@ use crate::sql::postdata as psql;
 use crate::sql::views as vsql;
 
 use super::{acl_entry, comment_entry, AclSpec, Satellite};
-
-pub const PG_CLASS: u32 = 1259;
-pub const PG_REWRITE: u32 = 2618;
-pub const PG_ATTRDEF: u32 = 2604;
 
 /// Whether definitions are dumped (not `--data-only`, `--no-schema`,
 /// `--statistics-only`).

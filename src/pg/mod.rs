@@ -1,0 +1,10 @@
+//! PostgreSQL facts every layer needs, importing nothing of the crate but
+//! [`crate::text`]: quoting for each place a name or string is printed
+//! (identifiers, literals for the output's standard_conforming_strings and
+//! encoding, comment lines, connection strings), character boundaries of
+//! the client encodings, the keyword list, and catalog OIDs.
+
+pub mod encoding;
+pub mod keywords;
+pub mod oid;
+pub mod quote;

@@ -17,5 +17,6 @@ pub mod dump;
 pub mod error;
 pub mod output;
 pub mod pg;
+pub mod plan;
 pub mod sql;
 pub mod text;

@@ -1,3 +1,7 @@
+//! The composition root: parse the command line, plan, run, report, exit.
+
+use pgdumpall_rs::{cli, diag, dump, plan};
+
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
 // markedly less CPU than glibc's allocator (bench/w2_catalog.sh).
@@ -5,5 +9,35 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(pgdumpall_rs::cli::main());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    cli::init(&argv);
+    let code = match cli::parse_command_line(&argv) {
+        Ok(opts) => run(&plan::plan(&opts)),
+        Err(code) => code,
+    };
+    std::process::exit(code);
+}
+
+/// Runs the planned dump; returns the exit code.
+fn run(plan: &dump::options::DumpOptions) -> i32 {
+    // One thread: the dump is a sequence of round trips to the server, and
+    // keeping the connection tasks on the same thread as the driver saves
+    // a cross-thread wake-up per message.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            diag::error(&format!("could not start the async runtime: {e}"));
+            return 1;
+        }
+    };
+    match runtime.block_on(dump::run(plan)) {
+        Ok(()) => 0,
+        Err(e) => {
+            e.report();
+            1
+        }
+    }
 }

@@ -32,13 +32,43 @@ pub use crate::pg::oid::ObjectAddress;
 pub struct RenderContext {
     pub quoting: Quoting,
     pub server_version_num: i32,
-    pub opts: crate::cli::Options,
+    pub opts: RenderOptions,
     /// pg_description, by object address.
     pub comments: HashMap<ObjectAddress, String>,
     /// pg_seclabel, by object address: `(provider, label)` in provider order.
     pub security_labels: HashMap<ObjectAddress, Vec<(String, String)>>,
     /// pg_init_privs ACLs (text), by object address.
     pub init_privs: HashMap<ObjectAddress, String>,
+}
+
+/// The command line's choices that decide which entries a database's
+/// objects render and how (pg_dump's content and rendering options).
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub data_only: bool,
+    pub schema_only: bool,
+    pub no_schema: bool,
+    pub no_data: bool,
+    pub statistics: bool,
+    pub statistics_only: bool,
+    pub no_statistics: bool,
+    pub sequence_data: bool,
+    pub no_policies: bool,
+    pub no_comments: bool,
+    pub no_security_labels: bool,
+    pub no_privileges: bool,
+    pub no_toast_compression: bool,
+    pub no_tablespaces: bool,
+    pub no_table_access_method: bool,
+    pub no_unlogged_table_data: bool,
+    pub load_via_partition_root: bool,
+    pub disable_dollar_quoting: bool,
+    /// `--column-inserts`.
+    pub column_inserts: bool,
+    /// Rows per INSERT (`--rows-per-insert`, or 1 for `--inserts` /
+    /// `--column-inserts`); None: COPY.
+    pub rows_per_insert: Option<usize>,
+    pub on_conflict_do_nothing: bool,
 }
 
 /// Index of an object in [`Archive::objects`]; also its dump id.

@@ -6,7 +6,18 @@
 use super::{Entry, HeaderPrefix, Pass};
 use crate::pg::quote::{comment, Quoting};
 
-/// Printing options from the command line.
+/// The printing choices of the command line (`-O`,
+/// `--use-set-session-authorization`, `--no-tablespaces`,
+/// `--no-table-access-method`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrintFlags {
+    pub no_owner: bool,
+    pub use_set_session_authorization: bool,
+    pub no_tablespaces: bool,
+    pub no_table_access_method: bool,
+}
+
+/// Printing options: the flags, and the section's quoting.
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(test, derive(Default))]
 pub struct PrintOptions {

@@ -1,4 +1,5 @@
-//! The command-line front end: parse, check, run, report, exit code.
+//! The command-line front end: parse and check the arguments as
+//! pg_dumpall does. The binary's `main` plans and runs what they ask for.
 
 pub mod args;
 pub mod filter;
@@ -10,14 +11,13 @@ use std::io::Write;
 
 use crate::diag;
 
-/// Runs the program on the process's arguments; returns the exit code.
-pub fn main() -> i32 {
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+/// Sets up diagnostics from the process's arguments and environment: the
+/// program name messages use (argv[0]) and `PGDUMPALL_RS_LOG` tracing.
+pub fn init(argv: &[std::ffi::OsString]) {
     if let Some(argv0) = argv.first() {
         diag::set_program_name(argv0);
     }
     init_tracing();
-    run(&argv)
 }
 
 fn init_tracing() {
@@ -30,21 +30,23 @@ fn init_tracing() {
         .try_init();
 }
 
-/// Runs the program on `argv` (argv[0] included).
-pub fn run(argv: &[std::ffi::OsString]) -> i32 {
+/// Parses `argv` (argv[0] included) as pg_dumpall does, reading `--filter`
+/// files and checking conflicts. `Err` is the exit code of a run that ends
+/// here: `--help`, `--version` (0) or a usage error (1, reported).
+pub fn parse_command_line(argv: &[std::ffi::OsString]) -> Result<Box<Options>, i32> {
     let opts = match args::parse(argv) {
         Ok(Invocation::Help) => {
             print!("{}", help::help_text(diag::program()));
             let _ = std::io::stdout().flush();
-            return 0;
+            return Err(0);
         }
         Ok(Invocation::Version) => {
             print!("{}", help::version_text(diag::program()));
             let _ = std::io::stdout().flush();
-            return 0;
+            return Err(0);
         }
         Ok(Invocation::Run(opts)) => opts,
-        Err(e) => return usage_failure(&e),
+        Err(e) => return Err(usage_failure(&e)),
     };
     // pg_dumpall reads --filter files while parsing, so their errors come
     // before the conflict checks, and their patterns count as
@@ -55,33 +57,14 @@ pub fn run(argv: &[std::ffi::OsString]) -> i32 {
             Ok(patterns) => opts.exclude_database.extend(patterns),
             Err(msg) => {
                 diag::error(&msg);
-                return 1;
+                return Err(1);
             }
         }
     }
     if let Err(e) = args::check_conflicts(&opts) {
-        return usage_failure(&e);
+        return Err(usage_failure(&e));
     }
-    // One thread: the dump is a sequence of round trips to the server, and
-    // keeping the connection tasks on the same thread as the driver saves
-    // a cross-thread wake-up per message.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            diag::error(&format!("could not start the async runtime: {e}"));
-            return 1;
-        }
-    };
-    match runtime.block_on(crate::dump::run(&opts)) {
-        Ok(()) => 0,
-        Err(e) => {
-            e.report();
-            1
-        }
-    }
+    Ok(opts)
 }
 
 fn usage_failure(e: &UsageError) -> i32 {

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use futures_util::StreamExt;
 
+use super::options::DumpOptions;
 use crate::archive::print::{pass_order, PrintOptions, Printer};
 use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
 use crate::catalog::database::{current_database, metadata, DatabaseRow};
 use crate::catalog::helper::{dependencies, Helper, SharedRead};
 use crate::catalog::{inventory, query, server_message, Catalog, CatalogError};
-use crate::cli::Options;
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
@@ -29,19 +29,6 @@ pub struct DatabaseMode {
     pub create: bool,
     /// `--clean` (with --create, for template1 and postgres under -c).
     pub clean: bool,
-}
-
-/// Dumps one database into the sink.
-pub async fn dump_database(
-    connector: &Connector,
-    opts: &Options,
-    name: &str,
-    key: &str,
-    mode: DatabaseMode,
-    sink: &mut Sink,
-) -> Result<(), DumpError> {
-    let prepared = prepare_database(connector, opts, name, mode).await?;
-    write_database(prepared, opts, key, mode, sink).await
 }
 
 /// A database read, checked and ordered, its snapshot still open: what
@@ -64,7 +51,7 @@ pub struct Prepared {
 /// Connects, opens the snapshot, reads every catalog, sorts and renders.
 pub async fn prepare_database(
     connector: &Connector,
-    opts: &Options,
+    opts: &DumpOptions,
     name: &str,
     mode: DatabaseMode,
 ) -> Result<Prepared, DumpError> {
@@ -97,7 +84,7 @@ pub async fn prepare_database(
          SET statement_timeout = 0; SET lock_timeout = 0; \
          SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
         quote::session_literal(&encoding),
-        super::content::extra_float_digits(opts),
+        opts.extra_float_digits,
     );
     if version >= 170000 {
         setup.push_str(" SET transaction_timeout = 0;");
@@ -177,7 +164,7 @@ pub async fn prepare_database(
         let meta = metadata(&cat).await?;
         objects::collect_all(&cat, &mut archive, opts).await?;
         add_catalog_dependencies(&cat, &mut archive).await?;
-        if super::content::dump_data(opts) && !super::content::dump_schema(opts) {
+        if super::content::dump_data(&opts.render) && !super::content::dump_schema(&opts.render) {
             super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
         }
         Ok::<_, DumpError>((db, meta))
@@ -196,7 +183,7 @@ pub async fn prepare_database(
     // we sort and render. A statement that fails to prepare is simply
     // prepared again at its turn, so its error is reported where pg_dump
     // would report it.
-    let copy_sqls = if super::content::dump_data(opts) {
+    let copy_sqls = if super::content::dump_data(&opts.render) {
         std::mem::take(&mut archive.copy_statements)
     } else {
         Vec::new()
@@ -211,7 +198,7 @@ pub async fn prepare_database(
     let ctx = RenderContext {
         quoting,
         server_version_num: version,
-        opts: opts.clone(),
+        opts: opts.render.clone(),
         comments: meta.comments,
         security_labels: meta.security_labels,
         init_privs: meta.init_privs,
@@ -267,7 +254,7 @@ fn render_all(
     ids: &[DumpId],
     archive: &Archive,
     ctx: &RenderContext,
-    opts: &Options,
+    opts: &DumpOptions,
 ) -> Vec<Entry> {
     let render = |ids: &[DumpId]| -> Vec<Entry> {
         let mut out = Vec::new();
@@ -276,7 +263,7 @@ fn render_all(
                 out.extend(
                     r.entries(id, archive, ctx)
                         .into_iter()
-                        .filter(|e| super::content::keep(e, opts)),
+                        .filter(|e| super::content::keep(e, &opts.render)),
                 );
             }
         }
@@ -323,7 +310,7 @@ const RENDER_CHUNK: usize = 256;
 /// Prints a prepared database and streams its data into the sink.
 pub async fn write_database(
     prepared: Prepared,
-    opts: &Options,
+    opts: &DumpOptions,
     key: &str,
     mode: DatabaseMode,
     sink: &mut Sink,
@@ -352,10 +339,10 @@ pub async fn write_database(
 
     // The script.
     let mut printer = Printer::new(PrintOptions {
-        no_owner: opts.no_owner,
-        use_set_session_authorization: opts.use_set_session_authorization,
-        no_tablespaces: opts.no_tablespaces,
-        no_table_access_method: opts.no_table_access_method,
+        no_owner: opts.print.no_owner,
+        use_set_session_authorization: opts.print.use_set_session_authorization,
+        no_tablespaces: opts.print.no_tablespaces,
+        no_table_access_method: opts.print.no_table_access_method,
         quoting,
     });
     let set_block = fixed_settings(&client_encoding, std_strings, opts);
@@ -411,7 +398,7 @@ pub async fn write_database(
                 // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
                 // superuser.
                 let wrap = (opts.disable_triggers
-                    && !super::content::dump_schema(opts)
+                    && !super::content::dump_schema(&opts.render)
                     && e.desc == "TABLE DATA")
                     .then(|| {
                         format!(
@@ -656,7 +643,7 @@ async fn large_objects_out(
 }
 
 /// The SET block every section starts with (pg_dump's fixed output state).
-fn fixed_settings(encoding: &str, std_strings: bool, opts: &Options) -> String {
+fn fixed_settings(encoding: &str, std_strings: bool, opts: &DumpOptions) -> String {
     let mut s = String::from(
         "SET statement_timeout = 0;\nSET lock_timeout = 0;\n\
          SET idle_in_transaction_session_timeout = 0;\nSET transaction_timeout = 0;\n",

@@ -1,8 +1,8 @@
 //! The global part of the script: drops (with -c), roles, memberships,
 //! parameter privileges and tablespaces.
 
+use super::options::DumpOptions;
 use crate::catalog::globals as read;
-use crate::cli::Options;
 use crate::diag;
 use crate::output::Sink;
 use crate::sql::globals::{self as emit, GlobalsStyle};
@@ -12,7 +12,7 @@ use super::DumpError;
 
 pub async fn dump(
     session: &Session,
-    opts: &Options,
+    opts: &DumpOptions,
     roles: bool,
     tablespaces: bool,
     databases: bool,
@@ -23,9 +23,9 @@ pub async fn dump(
         quoting: session.quoting,
         if_exists: opts.if_exists,
         no_role_passwords: opts.no_role_passwords,
-        no_comments: opts.no_comments,
-        no_security_labels: opts.no_security_labels,
-        no_privileges: opts.no_privileges,
+        no_comments: opts.render.no_comments,
+        no_security_labels: opts.render.no_security_labels,
+        no_privileges: opts.render.no_privileges,
         binary_upgrade: opts.binary_upgrade,
     };
 
@@ -70,7 +70,7 @@ pub async fn dump(
             }
         }
         sink.write_text(&text.map_err(DumpError::Other)?)?;
-        if !opts.no_privileges && cat.server_version_num >= 150000 {
+        if !opts.render.no_privileges && cat.server_version_num >= 150000 {
             let params = read::parameter_acls(&cat).await?;
             sink.write_text(&emit::parameter_privileges(&params, &style))?;
         }

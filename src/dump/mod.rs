@@ -6,19 +6,20 @@ pub mod database;
 pub mod globals;
 pub mod inserts;
 pub mod objects;
+pub mod options;
 pub mod session;
 pub mod shell_arg;
 
 use thiserror::Error;
 
 use crate::catalog::CatalogError;
-use crate::cli::Options;
-use crate::conn::{ConnError, ConnectArgs, Connector, PasswordPrompt};
+use crate::conn::{ConnError, ConnectArgs, Connector};
 use crate::diag;
 use crate::output::{OutputError, Sink};
 use crate::sql::globals as emit;
 use crate::sql::pattern;
 use crate::text;
+use options::DumpOptions;
 
 /// The PostgreSQL release whose pg_dumpall output we reproduce.
 pub const REFERENCE_VERSION: &str = "18.6";
@@ -81,54 +82,26 @@ impl DumpError {
     }
 }
 
-/// Which parts of the script to write.
-#[derive(Debug, Clone, Copy)]
-struct Parts {
-    globals: bool,
-    roles: bool,
-    tablespaces: bool,
-    databases: bool,
-}
-
-fn parts(o: &Options) -> Parts {
-    // -a, --statistics-only and --no-schema skip the global objects
-    // entirely, even with -g.
-    let globals = !o.data_only && !o.statistics_only && !o.no_schema;
-    let only = o.globals_only || o.roles_only || o.tablespaces_only;
-    Parts {
-        globals,
-        roles: globals && !o.tablespaces_only,
-        tablespaces: globals && !o.roles_only && !o.no_tablespaces,
-        databases: !only,
-    }
-}
-
 /// Runs a whole dump. Returns when the output is complete (or failed; a
 /// failed `-f` run leaves no file behind).
-pub async fn run(opts: &Options) -> Result<(), DumpError> {
-    // --filter files were read into exclude_database by the front end.
+pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
     let exclude_patterns = &opts.exclude_database;
-    let parts = parts(opts);
+    let parts = opts.parts;
     if parts.databases {
-        if let Some(option) = unsupported_database_option(opts) {
+        if let Some(option) = opts.unsupported {
             return Err(DumpError::Usage(format!(
                 "option {option} is not supported yet"
             )));
         }
     }
 
+    let given = &opts.connect;
     let connector = Connector::new(ConnectArgs {
-        conninfo: opts.dbname.as_deref().map(utf8).transpose()?,
-        host: opts.host.as_deref().map(utf8).transpose()?,
-        port: opts.port.as_deref().map(utf8).transpose()?,
-        user: opts.username.as_deref().map(utf8).transpose()?,
-        password_prompt: if opts.password {
-            PasswordPrompt::Always
-        } else if opts.no_password {
-            PasswordPrompt::Never
-        } else {
-            PasswordPrompt::IfNeeded
-        },
+        conninfo: given.conninfo.as_deref().map(utf8).transpose()?,
+        host: given.host.as_deref().map(utf8).transpose()?,
+        port: given.port.as_deref().map(utf8).transpose()?,
+        user: given.user.as_deref().map(utf8).transpose()?,
+        password_prompt: given.password_prompt,
     })?;
 
     let conn = match &opts.database {
@@ -158,13 +131,13 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
 
     // pg_dump's own option checks fail on the first database it dumps;
     // we check before writing anything.
-    if let (true, Some(message)) = (parts.databases, content::validate(opts)) {
+    if let (true, Some(message)) = (parts.databases, &opts.pg_dump_error) {
         let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
         if let Some(first) = names
             .iter()
             .find(|n| n.as_str() != "template0" && !excluded.contains(n))
         {
-            diag::error(&message);
+            diag::error(message);
             return Err(DumpError::Other(format!(
                 "pg_dump failed on database \"{}\", exiting",
                 text::display(first)
@@ -173,10 +146,10 @@ pub async fn run(opts: &Options) -> Result<(), DumpError> {
     }
 
     let mut sink = match &opts.file {
-        Some(path) => Sink::file(path, !opts.no_sync)?,
+        Some(path) => Sink::file(path, opts.sync)?,
         None => Sink::stdout(),
     };
-    let key = restrict_key(opts);
+    let key = restrict_key(opts.restrict_key.as_deref());
     let started = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::header(
         &key,
@@ -238,13 +211,13 @@ const READ_AHEAD: usize = 2;
 /// databases before it are complete, as pg_dumpall would.
 async fn dump_databases(
     connector: Connector,
-    opts: &Options,
+    opts: &DumpOptions,
     selected: &[String],
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
     // template1 and postgres exist in every cluster: without -c their
     // contents are restored into them; other databases are created.
-    fn mode_of(opts: &Options, name: &str) -> database::DatabaseMode {
+    fn mode_of(opts: &DumpOptions, name: &str) -> database::DatabaseMode {
         let special = name == "template1" || name == "postgres";
         database::DatabaseMode {
             create: !special || opts.clean,
@@ -330,7 +303,7 @@ async fn dump_databases(
                 if !mode.create {
                     sink.write_text(&format!("\\connect {name}\n\n"))?;
                 }
-                let key = restrict_key(opts);
+                let key = restrict_key(opts.restrict_key.as_deref());
                 database::write_database(prepared, opts, &key, mode, sink)
                     .await
                     .map_err(|e| failed(name, e))?;
@@ -342,12 +315,13 @@ async fn dump_databases(
 }
 
 /// The refusal of a database name holding a line break.
-fn shell_argument_error(opts: &Options, name: &str) -> DumpError {
+fn shell_argument_error(opts: &DumpOptions, name: &str) -> DumpError {
+    let shown = &opts.shown_connection;
     DumpError::ShellArgument(shell_arg::pg_dump_connstr(
-        opts.dbname.as_deref(),
-        opts.host.as_deref(),
-        opts.port.as_deref(),
-        opts.username.as_deref(),
+        shown.conninfo.as_deref(),
+        shown.host.as_deref(),
+        shown.port.as_deref(),
+        shown.user.as_deref(),
         name,
     ))
 }
@@ -360,12 +334,6 @@ fn no_free_slot(e: &DumpError) -> bool {
         "connection slots are reserved",
     ];
     matches!(e, DumpError::Connection(ConnError::Failed(m)) if WORDS.iter().any(|w| m.contains(w)))
-}
-
-/// Per-database options not honoured yet: refused rather than ignored.
-fn unsupported_database_option(o: &Options) -> Option<&'static str> {
-    let checks: &[(bool, &'static str)] = &[(o.binary_upgrade, "--binary-upgrade")];
-    checks.iter().find(|(on, _)| *on).map(|(_, name)| *name)
 }
 
 fn check_server_version(num: i32, text: &str) -> Result<(), DumpError> {
@@ -394,9 +362,9 @@ fn utf8(s: &str) -> Result<String, DumpError> {
 /// The `\restrict` key: the user's, or 63 random alphanumerics (a fresh one
 /// for the globals part and for each database, as pg_dumpall's pg_dump runs
 /// each make their own).
-fn restrict_key(opts: &Options) -> String {
-    if let Some(k) = &opts.restrict_key {
-        return k.clone();
+fn restrict_key(given: Option<&str>) -> String {
+    if let Some(k) = given {
+        return k.to_string();
     }
     use rand::Rng;
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -425,15 +393,10 @@ mod tests {
 
     #[test]
     fn restrict_keys_are_random_alphanumerics() {
-        let o = Options::default();
-        let a = restrict_key(&o);
+        let a = restrict_key(None);
         assert_eq!(a.len(), 63);
         assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
-        assert_ne!(a, restrict_key(&o));
-        let given = Options {
-            restrict_key: Some("abc".into()),
-            ..Options::default()
-        };
-        assert_eq!(restrict_key(&given), "abc");
+        assert_ne!(a, restrict_key(None));
+        assert_eq!(restrict_key(Some("abc")), "abc");
     }
 }

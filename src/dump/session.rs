@@ -1,8 +1,8 @@
 //! The cluster-level session: set up as pg_dumpall sets up its own
 //! (client encoding, empty search_path, SET ROLE, quote_all_identifiers).
 
+use super::options::DumpOptions;
 use crate::catalog::{query, Catalog, CatalogError};
-use crate::cli::Options;
 use crate::conn::Connection;
 use crate::pg::quote::{self, Quoting};
 use crate::text::Raw;
@@ -18,7 +18,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn setup(conn: Connection, opts: &Options) -> Result<Session, DumpError> {
+    pub async fn setup(conn: Connection, opts: &DumpOptions) -> Result<Session, DumpError> {
         let cat = Catalog {
             client: &conn.client,
             server_version_num: conn.server_version_num,

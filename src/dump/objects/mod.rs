@@ -36,7 +36,7 @@ use crate::catalog::{Catalog, CatalogError};
 pub async fn collect_all(
     cat: &Catalog<'_>,
     archive: &mut Archive,
-    opts: &crate::cli::Options,
+    opts: &crate::dump::options::DumpOptions,
 ) -> Result<(), CatalogError> {
     // [extensions]
     extensions::collect(cat, archive).await?;
@@ -58,12 +58,12 @@ pub async fn collect_all(
     views::collect_post_data(cat, archive, &views).await?;
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.
-    let copy_data = crate::dump::content::dump_data(opts)
-        && crate::dump::content::rows_per_insert(opts).is_none();
+    let copy_data = crate::dump::content::dump_data(&opts.render)
+        && crate::dump::content::rows_per_insert(&opts.render).is_none();
     relations.collect_data(cat, archive, copy_data).await?;
     // [statistics] (pg_dump makes them with their relations; only the
     // order of loop hunting differs)
-    statistics::collect(cat, archive, opts).await?;
+    statistics::collect(cat, archive, &opts.render).await?;
     Ok(())
 }
 

@@ -12,22 +12,22 @@ use crate::pg::oid::{PG_CLASS, PG_CONSTRAINT};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::archive::RenderOptions;
 use crate::archive::{
     Archive, DumpId, DumpObject, Entry, HeaderPrefix, Kind, Pass, Render, RenderContext, Role,
     Section,
 };
 use crate::catalog::statistics::{self as cat, AttributeStatsRow, RelationStatsRow};
 use crate::catalog::{Catalog, CatalogError};
-use crate::cli::Options;
 use crate::sql::statistics::{self as sql, AttributeStats, Column, RelationStats};
 
 /// Whether statistics are dumped (off by default in 18.6).
-pub fn enabled(o: &Options) -> bool {
+pub fn enabled(o: &RenderOptions) -> bool {
     (o.statistics || o.statistics_only) && !o.no_statistics
 }
 
 /// Whether table data (and so matview REFRESH) is dumped.
-fn data_dumped(o: &Options) -> bool {
+fn data_dumped(o: &RenderOptions) -> bool {
     !(o.schema_only || o.no_data || o.statistics_only)
 }
 
@@ -43,7 +43,7 @@ struct StatsRender {
 pub async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
-    opts: &Options,
+    opts: &RenderOptions,
 ) -> Result<(), CatalogError> {
     if !enabled(opts) {
         return Ok(());
@@ -184,15 +184,15 @@ mod tests {
 
     #[test]
     fn statistics_are_off_by_default() {
-        assert!(!enabled(&Options::default()));
-        let on = Options {
+        assert!(!enabled(&RenderOptions::default()));
+        let on = RenderOptions {
             statistics: true,
-            ..Options::default()
+            ..RenderOptions::default()
         };
         assert!(enabled(&on));
-        let only = Options {
+        let only = RenderOptions {
             statistics_only: true,
-            ..Options::default()
+            ..RenderOptions::default()
         };
         assert!(enabled(&only));
         assert!(!data_dumped(&only));

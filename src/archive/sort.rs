@@ -1,7 +1,8 @@
 //! pg_dump's object order: an initial sort by kind priority, schema, name
 //! and tie-breakers (rules S1-S6), then a topological sort that fills the
 //! output from the back (rules T1-T5), repairing dependency loops the way
-//! pg_dump does (rules L1-L3, R1-R15).
+//! pg_dump does (rules L1-L3, R1-R15). docs/ordering.md states each rule
+//! with the case that shows it.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;

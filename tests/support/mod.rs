@@ -1677,6 +1677,16 @@ pub fn restore_and_find_escalations(
     markers: &Path,
 ) -> Vec<String> {
     let target = Cluster::start(restore_target(version));
+    restore_into_and_find_escalations(&target, dump, markers)
+}
+
+/// [`restore_and_find_escalations`] into an existing cluster (a `-c` dump
+/// can be restored into the same cluster again and again).
+pub fn restore_into_and_find_escalations(
+    target: &Cluster,
+    dump: &[u8],
+    markers: &Path,
+) -> Vec<String> {
     let file = target.dir().join("dump.sql");
     fs::write(&file, dump).expect("write dump");
     target.restore_file("postgres", &file);

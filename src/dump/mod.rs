@@ -16,6 +16,7 @@ use crate::cli::Options;
 use crate::conn::{ConnError, ConnectArgs, Connector, PasswordPrompt};
 use crate::diag;
 use crate::output::{OutputError, Sink};
+use crate::pg::RowError;
 use crate::sql::globals as emit;
 use crate::sql::pattern;
 use crate::text;
@@ -76,8 +77,19 @@ impl DumpError {
             DumpError::Catalog(CatalogError::Query { query, .. }) => {
                 diag::detail(&format!("Query was: {query}"))
             }
+            DumpError::Catalog(CatalogError::Row(e)) => {
+                if let Some(detail) = e.detail() {
+                    diag::detail(&detail);
+                }
+            }
             _ => {}
         }
+    }
+}
+
+impl From<RowError> for DumpError {
+    fn from(e: RowError) -> DumpError {
+        DumpError::Catalog(e.into())
     }
 }
 

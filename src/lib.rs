@@ -6,7 +6,8 @@
 //! - [`catalog`]: version-aware catalog reading;
 //! - [`sql`]: SQL emission as pure functions (quoting, ACLs, statements);
 //! - [`dump`]: the driver (globals, databases);
-//! - [`output`]: where the bytes go (stdout, atomic file).
+//! - [`output`]: where the bytes go (stdout, atomic file);
+//! - [`pg`]: PostgreSQL facts every layer shares (checked row reading).
 
 pub mod archive;
 pub mod catalog;

@@ -166,6 +166,58 @@ cluster_test!(table_dropped_while_dump_waits_for_its_lock, |version| {
     assert_eq!(errors[1], errors[0], "ours vs the reference");
 });
 
+cluster_test!(index_dropped_while_dump_waits_for_its_lock, |version| {
+    // pg_get_indexdef reads the catalogs as they are now, not as the dump's
+    // snapshot sees them: an index dropped after the snapshot is still
+    // listed, and its definition comes back NULL. Ours stops with an
+    // error naming the index (exit 1, no file), never a panic.
+    let cluster = Cluster::start(version);
+    cluster.psql("postgres", "CREATE DATABASE drop_db;");
+    let file = cluster.dir().join("dump.sql");
+    let file_arg = file.to_str().unwrap().to_owned();
+    for (program, ours) in programs() {
+        cluster.psql(
+            "drop_db",
+            "DROP TABLE IF EXISTS t; CREATE TABLE t (x int); \
+             CREATE INDEX t_partial ON t (x) WHERE x > 0;",
+        );
+        // DROP INDEX holds ACCESS EXCLUSIVE on t until COMMIT.
+        let mut s = Session::open(&cluster, "drop_db");
+        s.send("BEGIN; DROP INDEX t_partial;");
+        let locked = "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass \
+                      AND mode = 'AccessExclusiveLock' AND granted";
+        wait_for(&cluster, "drop_db", locked, "1");
+        let dump = spawn_dump(
+            program,
+            &cluster,
+            &["--restrict-key", RESTRICT_KEY, "-f", &file_arg],
+        );
+        let waiting = "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass \
+                       AND mode = 'AccessShareLock' AND NOT granted";
+        wait_for(&cluster, "drop_db", waiting, "1");
+        s.send("COMMIT;");
+        s.finish();
+        let out = dump.join().unwrap();
+        let stderr = normalized_stderr(&out);
+        if !ours {
+            // pg_dump prints the NULL as an empty definition and goes on.
+            eprintln!("reference: {:?}\n{stderr}", out.status.code());
+            let _ = std::fs::remove_file(&file);
+            continue;
+        }
+        assert_failed(&out, &file, ours, "index dropped");
+        assert!(
+            stderr.contains(
+                "error: query to obtain definition of index \"t_partial\" returned NULL\n\
+                 detail: The index was probably dropped while the dump was running.\n\
+                 error: pg_dump failed on database \"drop_db\", exiting"
+            ),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+});
+
 cluster_test!(backend_terminated_while_waiting_for_a_lock, |version| {
     let cluster = Cluster::start(version);
     cluster.psql(

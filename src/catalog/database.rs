@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use super::{query, Catalog, CatalogError};
 use crate::pg::oid::ObjectAddress;
-use crate::text::{opt, Raw};
 
 #[derive(Debug, Clone)]
 pub struct DatabaseRow {
@@ -64,25 +63,25 @@ pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogE
          WHERE d.datname = pg_catalog.current_database()"
     );
     let rows = query(cat, &sql).await?;
-    let r = &rows[0];
-    let oid: u32 = r.get(0);
-    let provider: String = r.get::<_, Raw>(6).0;
+    let r = rows.one()?;
+    let oid: u32 = r.col(0)?;
+    let provider: String = r.text(6)?;
     let mut db = DatabaseRow {
         oid,
-        name: r.get::<_, Raw>(1).0,
-        owner: r.get::<_, Raw>(2).0,
-        encoding: r.get::<_, Raw>(3).0,
-        collate: r.get::<_, Raw>(4).0,
-        ctype: r.get::<_, Raw>(5).0,
+        name: r.text(1)?,
+        owner: r.text(2)?,
+        encoding: r.text(3)?,
+        collate: r.text(4)?,
+        ctype: r.text(5)?,
         locale_provider: provider.chars().next().unwrap_or('c'),
-        locale: opt(r.get(7)),
-        icu_rules: opt(r.get(8)),
-        acl: opt(r.get(9)),
-        acl_default: r.get::<_, Raw>(10).0,
-        is_template: r.get(11),
-        connection_limit: r.get(12),
-        tablespace: r.get::<_, Raw>(13).0,
-        comment: opt(r.get(14)),
+        locale: r.opt_text(7)?,
+        icu_rules: r.opt_text(8)?,
+        acl: r.opt_text(9)?,
+        acl_default: r.text(10)?,
+        is_template: r.col(11)?,
+        connection_limit: r.col(12)?,
+        tablespace: r.text(13)?,
+        comment: r.opt_text(14)?,
         security_labels: Vec::new(),
         settings: Vec::new(),
         role_settings: Vec::new(),
@@ -96,10 +95,7 @@ pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogE
         ),
     )
     .await?;
-    db.security_labels = labels
-        .iter()
-        .map(|r| (r.get::<_, Raw>(0).0, r.get::<_, Raw>(1).0))
-        .collect();
+    db.security_labels = labels.decode(|r| Ok((r.text(0)?, r.text(1)?)))?;
     let settings = query(
         cat,
         &format!(
@@ -112,12 +108,12 @@ pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogE
     )
     .await?;
     for row in &settings {
-        let role: u32 = row.get(0);
-        let item = row.get::<_, Raw>(2).0;
+        let role: u32 = row.col(0)?;
+        let item = row.text(2)?;
         if role == 0 {
             db.settings.push(item);
         } else {
-            db.role_settings.push((row.get::<_, Raw>(1).0, item));
+            db.role_settings.push((row.text(1)?, item));
         }
     }
     Ok(db)
@@ -133,16 +129,16 @@ pub struct Metadata {
 
 pub async fn metadata(cat: &Catalog<'_>) -> Result<Metadata, CatalogError> {
     let mut meta = Metadata::default();
-    for r in query(
+    for r in &query(
         cat,
         "SELECT classoid, objoid, objsubid, description FROM pg_catalog.pg_description",
     )
     .await?
     {
         meta.comments
-            .insert((r.get(0), r.get(1), r.get(2)), r.get::<_, Raw>(3).0);
+            .insert((r.col(0)?, r.col(1)?, r.col(2)?), r.text(3)?);
     }
-    for r in query(
+    for r in &query(
         cat,
         "SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabel \
          ORDER BY classoid, objoid, objsubid, provider",
@@ -150,18 +146,18 @@ pub async fn metadata(cat: &Catalog<'_>) -> Result<Metadata, CatalogError> {
     .await?
     {
         meta.security_labels
-            .entry((r.get(0), r.get(1), r.get(2)))
+            .entry((r.col(0)?, r.col(1)?, r.col(2)?))
             .or_default()
-            .push((r.get::<_, Raw>(3).0, r.get::<_, Raw>(4).0));
+            .push((r.text(3)?, r.text(4)?));
     }
-    for r in query(
+    for r in &query(
         cat,
         "SELECT classoid, objoid, objsubid, initprivs::text FROM pg_catalog.pg_init_privs",
     )
     .await?
     {
         meta.init_privs
-            .insert((r.get(0), r.get(1), r.get(2)), r.get::<_, Raw>(3).0);
+            .insert((r.col(0)?, r.col(1)?, r.col(2)?), r.text(3)?);
     }
     Ok(meta)
 }

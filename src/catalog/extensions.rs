@@ -1,7 +1,6 @@
 //! Extensions (`pg_extension`), read in bulk.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::Raw;
 
 /// One extension.
 #[derive(Debug, Clone, Default)]
@@ -20,12 +19,11 @@ pub async fn extensions(cat: &Catalog<'_>) -> Result<Vec<ExtensionRow>, CatalogE
          JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace ORDER BY x.oid",
     )
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| ExtensionRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            schema: r.get::<_, Raw>(2).0,
+    Ok(rows.decode(|r| {
+        Ok(ExtensionRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            schema: r.text(2)?,
         })
-        .collect())
+    })?)
 }

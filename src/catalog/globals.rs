@@ -3,7 +3,8 @@
 //! whatever the number of objects.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
+use crate::pg::Rows;
+use crate::text::Raw;
 
 /// A role, as pg_dumpall reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,27 +92,26 @@ pub async fn roles(cat: &Catalog<'_>, no_role_passwords: bool) -> Result<Vec<Rol
          FROM pg_catalog.{catalog} WHERE rolname !~ '^pg_' ORDER BY 2"
     );
     let rows = query(cat, &sql).await?;
-    let mut roles: Vec<Role> = rows
-        .iter()
-        .map(|r| Role {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            superuser: r.get(2),
-            inherit: r.get(3),
-            create_role: r.get(4),
-            create_db: r.get(5),
-            login: r.get(6),
-            connection_limit: r.get(7),
-            password: opt(r.get(8)),
-            valid_until: opt(r.get(9)),
-            replication: r.get(10),
-            bypass_rls: r.get(11),
-            comment: opt(r.get(12)),
-            is_current_user: r.get(13),
+    let mut roles: Vec<Role> = rows.decode(|r| {
+        Ok(Role {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            superuser: r.col(2)?,
+            inherit: r.col(3)?,
+            create_role: r.col(4)?,
+            create_db: r.col(5)?,
+            login: r.col(6)?,
+            connection_limit: r.col(7)?,
+            password: r.opt_text(8)?,
+            valid_until: r.opt_text(9)?,
+            replication: r.col(10)?,
+            bypass_rls: r.col(11)?,
+            comment: r.opt_text(12)?,
+            is_current_user: r.col(13)?,
             security_labels: Vec::new(),
             settings: Vec::new(),
         })
-        .collect();
+    })?;
 
     let labels = shared_security_labels(cat, "pg_authid").await?;
     let settings = query(
@@ -129,9 +129,9 @@ pub async fn roles(cat: &Catalog<'_>, no_role_passwords: bool) -> Result<Vec<Rol
             .collect();
     }
     for row in &settings {
-        let oid: u32 = row.get(0);
+        let oid: u32 = row.col(0)?;
         if let Some(role) = roles.iter_mut().find(|r| r.oid == oid) {
-            role.settings.push(row.get::<_, Raw>(1).0);
+            role.settings.push(row.text(1)?);
         }
     }
     Ok(roles)
@@ -148,10 +148,7 @@ async fn shared_security_labels(
          ORDER BY objoid, provider"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), r.get::<_, Raw>(1).0, r.get::<_, Raw>(2).0))
-        .collect())
+    Ok(rows.decode(|r| Ok((r.col(0)?, r.text(1)?, r.text(2)?)))?)
 }
 
 /// Every role membership except those between two predefined roles,
@@ -181,20 +178,19 @@ pub async fn memberships(
          ORDER BY 1, 2, 3"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| Membership {
-            role: opt(r.get(0)),
-            member: opt(r.get(1)),
-            grantor: opt(r.get(2)),
-            role_oid: r.get(3),
-            member_oid: r.get(4),
-            grantor_oid: r.get(5),
-            admin_option: r.get(6),
-            inherit_option: r.get(7),
-            set_option: r.get(8),
+    Ok(rows.decode(|r| {
+        Ok(Membership {
+            role: r.opt_text(0)?,
+            member: r.opt_text(1)?,
+            grantor: r.opt_text(2)?,
+            role_oid: r.col(3)?,
+            member_oid: r.col(4)?,
+            grantor_oid: r.col(5)?,
+            admin_option: r.col(6)?,
+            inherit_option: r.col(7)?,
+            set_option: r.col(8)?,
         })
-        .collect())
+    })?)
 }
 
 /// Privileges on configuration parameters (servers 15+), by name.
@@ -209,15 +205,14 @@ pub async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl>, Cata
          FROM pg_catalog.pg_parameter_acl ORDER BY 1",
     )
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| ParameterAcl {
-            name: r.get::<_, Raw>(0).0,
-            owner: r.get::<_, Raw>(1).0,
-            acl: opt(r.get(2)),
-            acl_default: r.get::<_, Raw>(3).0,
+    Ok(rows.decode(|r| {
+        Ok(ParameterAcl {
+            name: r.text(0)?,
+            owner: r.text(1)?,
+            acl: r.opt_text(2)?,
+            acl_default: r.text(3)?,
         })
-        .collect())
+    })?)
 }
 
 /// Every tablespace (not `pg_*`), by OID.
@@ -233,27 +228,24 @@ pub async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, CatalogEr
     )
     .await?;
     let labels = shared_security_labels(cat, "pg_tablespace").await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let oid: u32 = r.get(0);
-            Tablespace {
-                oid,
-                name: r.get::<_, Raw>(1).0,
-                owner: r.get::<_, Raw>(2).0,
-                location: r.get::<_, Raw>(3).0,
-                acl: opt(r.get(4)),
-                acl_default: r.get::<_, Raw>(5).0,
-                options: opt(r.get(6)),
-                comment: opt(r.get(7)),
-                security_labels: labels
-                    .iter()
-                    .filter(|(o, _, _)| *o == oid)
-                    .map(|(_, p, l)| (p.clone(), l.clone()))
-                    .collect(),
-            }
+    Ok(rows.decode(|r| {
+        let oid: u32 = r.col(0)?;
+        Ok(Tablespace {
+            oid,
+            name: r.text(1)?,
+            owner: r.text(2)?,
+            location: r.text(3)?,
+            acl: r.opt_text(4)?,
+            acl_default: r.text(5)?,
+            options: r.opt_text(6)?,
+            comment: r.opt_text(7)?,
+            security_labels: labels
+                .iter()
+                .filter(|(o, _, _)| *o == oid)
+                .map(|(_, p, l)| (p.clone(), l.clone()))
+                .collect(),
         })
-        .collect())
+    })?)
 }
 
 /// Names of the databases pg_dumpall dumps (connectable, not invalid):
@@ -266,7 +258,7 @@ pub async fn dumpable_databases(cat: &Catalog<'_>) -> Result<Vec<String>, Catalo
          ORDER BY (datname <> 'template1'), datname",
     )
     .await?;
-    Ok(rows.iter().map(|r| r.get::<_, Raw>(0).0).collect())
+    Ok(rows.decode(|r| r.text(0))?)
 }
 
 /// Names of the databases matching any of the given anchored regular
@@ -280,15 +272,12 @@ pub async fn databases_matching(
         return Ok(Vec::new());
     }
     let params: Vec<Raw> = regexes.iter().map(|r| Raw(r.clone())).collect();
-    let rows = cat
-        .client
-        .query(
-            "SELECT datname FROM pg_catalog.pg_database n \
+    let sql = "SELECT datname FROM pg_catalog.pg_database n \
              WHERE EXISTS (SELECT 1 FROM pg_catalog.unnest($1::pg_catalog.text[]) AS p(re) \
-             WHERE n.datname OPERATOR(pg_catalog.~) (p.re COLLATE pg_catalog.default))",
-            &[&params],
-        )
-        .await
-        .map_err(|e| CatalogError::query(e, "SELECT datname FROM pg_catalog.pg_database ..."))?;
-    Ok(rows.iter().map(|r| r.get::<_, Raw>(0).0).collect())
+             WHERE n.datname OPERATOR(pg_catalog.~) (p.re COLLATE pg_catalog.default))";
+    let rows =
+        cat.client.query(sql, &[&params]).await.map_err(|e| {
+            CatalogError::query(e, "SELECT datname FROM pg_catalog.pg_database ...")
+        })?;
+    Ok(Rows::new(sql, rows).decode(|r| r.text(0))?)
 }

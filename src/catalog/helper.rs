@@ -103,7 +103,7 @@ pub async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
         ),
     )
     .await?;
-    Ok(rows[0].get(0))
+    Ok(rows.one()?.col(0)?)
 }
 
 impl Helper {
@@ -206,18 +206,15 @@ pub async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogEr
          ORDER BY 1, 2",
     )
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get(0),
-                r.get(1),
-                r.get(2),
-                r.get(3),
-                r.get::<_, i8>(4) as u8 as char,
-            )
-        })
-        .collect())
+    Ok(rows.decode(|r| {
+        Ok((
+            r.col(0)?,
+            r.col(1)?,
+            r.col(2)?,
+            r.col(3)?,
+            r.col::<i8>(4)? as u8 as char,
+        ))
+    })?)
 }
 
 impl Catalog<'_> {

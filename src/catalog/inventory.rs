@@ -6,7 +6,6 @@
 //! first one. Each family removes its line here when it lands.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::Raw;
 
 /// A condition that is true for objects outside system schemas.
 const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
@@ -164,7 +163,10 @@ pub async fn unsupported_objects(
     cat: &Catalog<'_>,
     excluded: Excluded,
 ) -> Result<Vec<(String, String)>, CatalogError> {
-    let any: bool = query(cat, &candidates_exist(excluded)).await?[0].get(0);
+    let any: bool = query(cat, &candidates_exist(excluded))
+        .await?
+        .one()?
+        .col(0)?;
     if !any {
         return Ok(Vec::new());
     }
@@ -176,8 +178,5 @@ pub async fn unsupported_objects(
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get::<_, Raw>(0).0, r.get::<_, Raw>(1).0))
-        .collect())
+    Ok(rows.decode(|r| Ok((r.text(0)?, r.text(1)?)))?)
 }

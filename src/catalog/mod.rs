@@ -14,7 +14,9 @@ pub mod types;
 pub mod views;
 
 use thiserror::Error;
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Client;
+
+use crate::pg::{RowError, Rows};
 
 /// pg_dump's defence against CVE-2024-7348: sessions that read a database
 /// neither expand non-system views nor touch foreign tables. Set on
@@ -41,6 +43,10 @@ pub enum CatalogError {
     /// then the query text as detail.
     #[error("query failed: {message}")]
     Query { message: String, query: String },
+    /// A result row that could not be read (a NULL from a deparsing
+    /// function for an object dropped meanwhile, a type mismatch).
+    #[error(transparent)]
+    Row(#[from] RowError),
 }
 
 impl CatalogError {
@@ -84,10 +90,12 @@ pub fn server_message(err: &tokio_postgres::Error) -> String {
 /// Runs a catalog query with no parameters, in one round trip (parse,
 /// bind, describe and execute sent together on the unnamed statement,
 /// rather than a prepare round trip first: catalog queries run once).
-pub async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Vec<Row>, CatalogError> {
+pub async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
     tracing::debug!(target: "pgdumpall_rs::sql", "executing {sql}");
-    cat.client
+    let rows = cat
+        .client
         .query_typed(sql, &[])
         .await
-        .map_err(|e| CatalogError::query(e, sql))
+        .map_err(|e| CatalogError::query(e, sql))?;
+    Ok(Rows::new(sql, rows))
 }

@@ -2,7 +2,6 @@
 //! privileges and large objects, each read in one query.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
 
 /// Objects on relations outside system schemas.
 const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
@@ -37,18 +36,22 @@ pub async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogError> {
          WHERE {USER_NS} ORDER BY r.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| RuleRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            table: r.get(2),
-            ev_type: ch(r.get(3)),
-            is_instead: r.get(4),
-            ev_enabled: ch(r.get(5)),
-            ruledef: opt(r.get(6)),
+    Ok(rows.decode(|r| {
+        Ok(RuleRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            table: r.col(2)?,
+            ev_type: ch(r.col(3)?),
+            is_instead: r.col(4)?,
+            ev_enabled: ch(r.col(5)?),
+            // NULL for views' ON SELECT rules; from pg_get_ruledef, for a
+            // rule dropped since the snapshot.
+            ruledef: match (r.col::<i8>(3)? as u8, r.col::<bool>(4)?) {
+                (b'1', true) => None,
+                _ => Some(r.definition(6, "rule", 1)?),
+            },
         })
-        .collect())
+    })?)
 }
 
 #[derive(Debug, Clone)]
@@ -77,18 +80,17 @@ pub async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, CatalogError
          ORDER BY t.tgrelid, t.tgname"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| TriggerRow {
-            oid: r.get(0),
-            table: r.get(1),
-            name: r.get::<_, Raw>(2).0,
-            def: r.get::<_, Raw>(3).0,
-            enabled: ch(r.get(4)),
-            is_clone: r.get(5),
-            on_foreign_table: r.get(6),
+    Ok(rows.decode(|r| {
+        Ok(TriggerRow {
+            oid: r.col(0)?,
+            table: r.col(1)?,
+            name: r.text(2)?,
+            def: r.definition(3, "trigger", 2)?,
+            enabled: ch(r.col(4)?),
+            is_clone: r.col(5)?,
+            on_foreign_table: r.col(6)?,
         })
-        .collect())
+    })?)
 }
 
 #[derive(Debug, Clone)]
@@ -115,19 +117,18 @@ pub async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, CatalogError>
          ORDER BY p.polrelid, p.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| PolicyRow {
-            oid: r.get(0),
-            table: r.get(1),
-            name: r.get::<_, Raw>(2).0,
-            command: ch(r.get(3)),
-            permissive: r.get(4),
-            roles: opt(r.get(5)),
-            qual: opt(r.get(6)),
-            with_check: opt(r.get(7)),
+    Ok(rows.decode(|r| {
+        Ok(PolicyRow {
+            oid: r.col(0)?,
+            table: r.col(1)?,
+            name: r.text(2)?,
+            command: ch(r.col(3)?),
+            permissive: r.col(4)?,
+            roles: r.opt_text(5)?,
+            qual: r.opt_text(6)?,
+            with_check: r.opt_text(7)?,
         })
-        .collect())
+    })?)
 }
 
 /// Tables with row level security enabled.
@@ -137,7 +138,7 @@ pub async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogE
          WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} ORDER BY c.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows.decode(|r| r.col(0))?)
 }
 
 #[derive(Debug, Clone)]
@@ -159,18 +160,17 @@ pub async fn event_triggers(cat: &Catalog<'_>) -> Result<Vec<EventTriggerRow>, C
          e.evtfoid::pg_catalog.regproc::pg_catalog.text \
          FROM pg_catalog.pg_event_trigger e ORDER BY e.oid";
     let rows = query(cat, sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| EventTriggerRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            event: r.get::<_, Raw>(2).0,
-            owner: r.get::<_, Raw>(3).0,
-            enabled: ch(r.get(4)),
-            tags: r.get::<_, Raw>(5).0,
-            function: r.get::<_, Raw>(6).0,
+    Ok(rows.decode(|r| {
+        Ok(EventTriggerRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            event: r.text(2)?,
+            owner: r.text(3)?,
+            enabled: ch(r.col(4)?),
+            tags: r.text(5)?,
+            function: r.text(6)?,
         })
-        .collect())
+    })?)
 }
 
 #[derive(Debug, Clone)]
@@ -192,17 +192,16 @@ pub async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>, Catal
          FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace \
          ORDER BY d.oid";
     let rows = query(cat, sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| DefaultAclRow {
-            oid: r.get(0),
-            role: r.get::<_, Raw>(1).0,
-            schema: opt(r.get(2)),
-            objtype: ch(r.get(3)),
-            acl: r.get::<_, Raw>(4).0,
-            baseline: r.get::<_, Raw>(5).0,
+    Ok(rows.decode(|r| {
+        Ok(DefaultAclRow {
+            oid: r.col(0)?,
+            role: r.text(1)?,
+            schema: r.opt_text(2)?,
+            objtype: ch(r.col(3)?),
+            acl: r.text(4)?,
+            baseline: r.text(5)?,
         })
-        .collect())
+    })?)
 }
 
 #[derive(Debug, Clone)]
@@ -221,16 +220,15 @@ pub async fn large_objects(cat: &Catalog<'_>) -> Result<Vec<LargeObjectRow>, Cat
          FROM pg_catalog.pg_largeobject_metadata l \
          ORDER BY l.lomowner, l.lomacl::pg_catalog.text, l.oid";
     let rows = query(cat, sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| LargeObjectRow {
-            oid: r.get(0),
-            owner_oid: r.get(1),
-            owner: r.get::<_, Raw>(2).0,
-            acl: opt(r.get(3)),
-            acl_default: r.get::<_, Raw>(4).0,
+    Ok(rows.decode(|r| {
+        Ok(LargeObjectRow {
+            oid: r.col(0)?,
+            owner_oid: r.col(1)?,
+            owner: r.text(2)?,
+            acl: r.opt_text(3)?,
+            acl_default: r.text(4)?,
         })
-        .collect())
+    })?)
 }
 
 /// A relation's name and owner, as rules, triggers and policies print them.
@@ -251,15 +249,14 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NS} ORDER BY c.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| RelationRow {
-            oid: r.get(0),
-            schema: r.get::<_, Raw>(1).0,
-            name: r.get::<_, Raw>(2).0,
-            owner: r.get::<_, Raw>(3).0,
+    Ok(rows.decode(|r| {
+        Ok(RelationRow {
+            oid: r.col(0)?,
+            schema: r.text(1)?,
+            name: r.text(2)?,
+            owner: r.text(3)?,
         })
-        .collect())
+    })?)
 }
 
 /// An extended statistics object (`pg_statistic_ext`).
@@ -285,16 +282,14 @@ pub async fn extended_statistics(
          FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace \
          WHERE {USER_NS} ORDER BY s.oid"
     );
-    Ok(query(cat, &sql)
-        .await?
-        .iter()
-        .map(|r| ExtendedStatisticsRow {
-            oid: r.get(0),
-            schema: r.get::<_, Raw>(1).0,
-            name: r.get::<_, Raw>(2).0,
-            owner: r.get::<_, Raw>(3).0,
-            definition: r.get::<_, Raw>(4).0,
-            stat_target: r.get::<_, Option<i32>>(5).filter(|&t| t >= 0),
+    Ok(query(cat, &sql).await?.decode(|r| {
+        Ok(ExtendedStatisticsRow {
+            oid: r.col(0)?,
+            schema: r.text(1)?,
+            name: r.text(2)?,
+            owner: r.text(3)?,
+            definition: r.definition(4, "statistics object", 2)?,
+            stat_target: r.col::<Option<i32>>(5)?.filter(|&t| t >= 0),
         })
-        .collect())
+    })?)
 }

@@ -2,28 +2,27 @@
 //! columns, defaults, constraints, indexes, inheritance and sequence
 //! values. Every query reads one kind for the whole database.
 
-use tokio_postgres::Row;
-
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
+use crate::pg::{QueryRow, RowError, RowExt, Rows};
+use crate::text::Raw;
 
 /// A condition true for relations outside system schemas (`n` is the
 /// relation's namespace).
 const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
 /// The first byte of a `"char"` column, or `'\0'`.
-fn ch(r: &Row, i: usize) -> char {
-    r.get::<_, Option<Raw>>(i)
-        .and_then(|s| s.0.chars().next())
-        .unwrap_or('\0')
+fn ch(r: QueryRow<'_>, i: usize) -> Result<char, RowError> {
+    Ok(r.opt_text(i)?
+        .and_then(|s| s.chars().next())
+        .unwrap_or('\0'))
 }
 
-fn text_array(r: &Row, i: usize) -> Vec<String> {
-    r.get::<_, Option<Vec<Option<Raw>>>>(i)
+fn text_array(r: QueryRow<'_>, i: usize) -> Result<Vec<String>, RowError> {
+    Ok(r.col::<Option<Vec<Option<Raw>>>>(i)?
         .unwrap_or_default()
         .into_iter()
         .map(|s| s.map(|s| s.0).unwrap_or_default())
-        .collect()
+        .collect())
 }
 
 /// One relation of kind `r`, `p`, `S` or `m` (materialized views only for
@@ -101,39 +100,36 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
          ORDER BY c.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let owning_tab: Option<u32> = r.get(21);
-            let owning_col: Option<i32> = r.get(22);
-            RelationRow {
-                oid: r.get(0),
-                schema: r.get::<_, Raw>(1).0,
-                name: r.get::<_, Raw>(2).0,
-                relkind: ch(r, 3),
-                persistence: ch(r, 4),
-                owner: r.get::<_, Raw>(5).0,
-                acl: opt(r.get(6)),
-                acl_default: r.get::<_, Raw>(7).0,
-                tablespace: r.get::<_, Raw>(8).0,
-                am: opt(r.get(9)),
-                reloptions: text_array(r, 10),
-                toast_reloptions: text_array(r, 11),
-                of_type: opt(r.get(12)),
-                replident: ch(r, 13),
-                row_security: r.get(14),
-                force_row_security: r.get(15),
-                is_partition: r.get(16),
-                partkeydef: opt(r.get(17)),
-                partbound: opt(r.get(18)),
-                member: r.get(19),
-                system: r.get(20),
-                owning: owning_tab.map(|t| (t, owning_col.unwrap_or(0))),
-                identity_sequence: ch(r, 23) == 'i',
-                unsafe_partitions: r.get::<_, Option<bool>>(24).unwrap_or(false),
-            }
+    Ok(rows.decode(|r| {
+        let owning_tab: Option<u32> = r.col(21)?;
+        let owning_col: Option<i32> = r.col(22)?;
+        Ok(RelationRow {
+            oid: r.col(0)?,
+            schema: r.text(1)?,
+            name: r.text(2)?,
+            relkind: ch(r, 3)?,
+            persistence: ch(r, 4)?,
+            owner: r.text(5)?,
+            acl: r.opt_text(6)?,
+            acl_default: r.text(7)?,
+            tablespace: r.text(8)?,
+            am: r.opt_text(9)?,
+            reloptions: text_array(r, 10)?,
+            toast_reloptions: text_array(r, 11)?,
+            of_type: r.opt_text(12)?,
+            replident: ch(r, 13)?,
+            row_security: r.col(14)?,
+            force_row_security: r.col(15)?,
+            is_partition: r.col(16)?,
+            partkeydef: r.opt_text(17)?,
+            partbound: r.opt_text(18)?,
+            member: r.col(19)?,
+            system: r.col(20)?,
+            owning: owning_tab.map(|t| (t, owning_col.unwrap_or(0))),
+            identity_sequence: ch(r, 23)? == 'i',
+            unsafe_partitions: r.col::<Option<bool>>(24)?.unwrap_or(false),
         })
-        .collect())
+    })?)
 }
 
 /// One column (attnum > 0) of a user table or partitioned table.
@@ -202,41 +198,41 @@ pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, CatalogError> 
          ORDER BY a.attrelid, a.attnum"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let coll_schema: Option<Raw> = r.get(13);
-            let coll_name: Option<Raw> = r.get(14);
-            let nn_oid: Option<u32> = r.get(16);
-            ColumnRow {
-                table: r.get(0),
-                attnum: r.get(1),
-                name: r.get::<_, Raw>(2).0,
-                dropped: r.get(3),
-                is_local: r.get(4),
-                not_null: r.get(5),
-                type_name: r.get::<_, Option<Raw>>(6).map(|s| s.0).unwrap_or_default(),
-                stat_target: r.get(7),
-                storage: ch(r, 8),
-                type_storage: ch(r, 9),
-                identity: ch(r, 10),
-                generated: ch(r, 11),
-                compression: ch(r, 12),
-                collation: match (coll_schema, coll_name) {
-                    (Some(s), Some(n)) => Some((s.0, n.0)),
-                    _ => None,
-                },
-                options: r.get::<_, Option<Raw>>(15).map(|s| s.0).unwrap_or_default(),
-                nn: nn_oid.map(|oid| NotNullRow {
+    Ok(rows.decode(|r| {
+        let coll_schema: Option<Raw> = r.col(13)?;
+        let coll_name: Option<Raw> = r.col(14)?;
+        let nn_oid: Option<u32> = r.col(16)?;
+        Ok(ColumnRow {
+            table: r.col(0)?,
+            attnum: r.col(1)?,
+            name: r.text(2)?,
+            dropped: r.col(3)?,
+            is_local: r.col(4)?,
+            not_null: r.col(5)?,
+            type_name: r.opt_text(6)?.unwrap_or_default(),
+            stat_target: r.col(7)?,
+            storage: ch(r, 8)?,
+            type_storage: ch(r, 9)?,
+            identity: ch(r, 10)?,
+            generated: ch(r, 11)?,
+            compression: ch(r, 12)?,
+            collation: match (coll_schema, coll_name) {
+                (Some(s), Some(n)) => Some((s.0, n.0)),
+                _ => None,
+            },
+            options: r.opt_text(15)?.unwrap_or_default(),
+            nn: match nn_oid {
+                Some(oid) => Some(NotNullRow {
                     oid,
-                    name: r.get::<_, Raw>(17).0,
-                    validated: r.get(18),
-                    no_inherit: r.get(19),
-                    is_local: r.get(20),
+                    name: r.text(17)?,
+                    validated: r.col(18)?,
+                    no_inherit: r.col(19)?,
+                    is_local: r.col(20)?,
                 }),
-            }
+                None => None,
+            },
         })
-        .collect())
+    })?)
 }
 
 /// A column default or generation expression.
@@ -260,15 +256,14 @@ pub async fn attrdefs(cat: &Catalog<'_>) -> Result<Vec<AttrDefRow>, CatalogError
          ORDER BY ad.adrelid, ad.adnum"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| AttrDefRow {
-            oid: r.get(0),
-            table: r.get(1),
-            attnum: r.get(2),
-            expr: r.get::<_, Raw>(3).0,
+    Ok(rows.decode(|r| {
+        Ok(AttrDefRow {
+            oid: r.col(0)?,
+            table: r.col(1)?,
+            attnum: r.col(2)?,
+            expr: r.text(3)?,
         })
-        .collect())
+    })?)
 }
 
 /// A table constraint read by [`table_constraints`].
@@ -308,20 +303,19 @@ pub async fn table_constraints(cat: &Catalog<'_>) -> Result<Vec<ConstraintRow>, 
          ORDER BY co.conrelid, co.conname"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| ConstraintRow {
-            oid: r.get(0),
-            table: r.get(1),
-            name: r.get::<_, Raw>(2).0,
-            contype: ch(r, 3),
-            definition: r.get::<_, Raw>(4).0,
-            is_local: r.get(5),
-            validated: r.get(6),
-            ref_table: r.get(7),
-            ref_index: r.get(8),
+    Ok(rows.decode(|r| {
+        Ok(ConstraintRow {
+            oid: r.col(0)?,
+            table: r.col(1)?,
+            name: r.text(2)?,
+            contype: ch(r, 3)?,
+            definition: r.definition(4, "constraint", 2)?,
+            is_local: r.col(5)?,
+            validated: r.col(6)?,
+            ref_table: r.col(7)?,
+            ref_index: r.col(8)?,
         })
-        .collect())
+    })?)
 }
 
 /// `(child, parent)` inheritance links of tables, in inhseqno order.
@@ -333,7 +327,7 @@ pub async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError
          WHERE c.relkind IN ('r', 'p', 'f') ORDER BY i.inhrelid, i.inhseqno",
     )
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?)))?)
 }
 
 /// One index of a user table, partitioned table or materialized view,
@@ -439,39 +433,49 @@ pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
          ORDER BY i.indrelid, ic.relname"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let stat_cols: Vec<i32> = r.get::<_, Option<Vec<i32>>>(13).unwrap_or_default();
-            let stat_vals: Vec<i32> = r.get::<_, Option<Vec<i32>>>(14).unwrap_or_default();
-            let con_oid: Option<u32> = r.get(15);
-            IndexRow {
-                oid: r.get(0),
-                table: r.get(1),
-                name: r.get::<_, Raw>(2).0,
-                definition: opt(r.get(3)).unwrap_or_default(),
-                nkeyatts: r.get(4),
-                natts: r.get(5),
-                keys: r.get::<_, Option<Vec<i16>>>(6).unwrap_or_default(),
-                clustered: r.get(7),
-                replident: r.get(8),
-                nulls_not_distinct: r.get(9),
-                parent: r.get(10),
-                tablespace: r.get::<_, Raw>(11).0,
-                reloptions: text_array(r, 12),
-                stat_targets: stat_cols.into_iter().zip(stat_vals).collect(),
-                constraint: con_oid.map(|oid| IndexConstraintRow {
+    Ok(rows.decode(|r| {
+        let stat_cols: Vec<i32> = r.col::<Option<Vec<i32>>>(13)?.unwrap_or_default();
+        let stat_vals: Vec<i32> = r.col::<Option<Vec<i32>>>(14)?.unwrap_or_default();
+        let con_oid: Option<u32> = r.col(15)?;
+        Ok(IndexRow {
+            oid: r.col(0)?,
+            table: r.col(1)?,
+            name: r.text(2)?,
+            // NULL for constraint indexes (their entries are built from
+            // the constraint); from pg_get_indexdef, for an index
+            // dropped since the snapshot.
+            definition: match con_oid {
+                None => r.definition(3, "index", 2)?,
+                Some(_) => String::new(),
+            },
+            nkeyatts: r.col(4)?,
+            natts: r.col(5)?,
+            keys: r.col::<Option<Vec<i16>>>(6)?.unwrap_or_default(),
+            clustered: r.col(7)?,
+            replident: r.col(8)?,
+            nulls_not_distinct: r.col(9)?,
+            parent: r.col(10)?,
+            tablespace: r.text(11)?,
+            reloptions: text_array(r, 12)?,
+            stat_targets: stat_cols.into_iter().zip(stat_vals).collect(),
+            constraint: match con_oid {
+                Some(oid) => Some(IndexConstraintRow {
                     oid,
-                    name: r.get::<_, Raw>(16).0,
-                    contype: ch(r, 17),
-                    definition: opt(r.get(18)).unwrap_or_default(),
-                    deferrable: r.get(19),
-                    deferred: r.get(20),
-                    period: r.get(21),
+                    name: r.text(16)?,
+                    contype: ch(r, 17)?,
+                    // Read for exclusion constraints only.
+                    definition: match ch(r, 17)? {
+                        'x' => r.definition(18, "constraint", 16)?,
+                        _ => String::new(),
+                    },
+                    deferrable: r.col(19)?,
+                    deferred: r.col(20)?,
+                    period: r.col(21)?,
                 }),
-            }
+                None => None,
+            },
         })
-        .collect())
+    })?)
 }
 
 /// A sequence's parameters (`pg_sequence`).
@@ -496,19 +500,18 @@ pub async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogErr
          s.seqmax, s.seqmin, s.seqcache, s.seqcycle FROM pg_catalog.pg_sequence s ORDER BY s.seqrelid",
     )
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| SequenceRow {
-            oid: r.get(0),
-            type_name: r.get::<_, Raw>(1).0,
-            start: r.get(2),
-            increment: r.get(3),
-            max: r.get(4),
-            min: r.get(5),
-            cache: r.get(6),
-            cycle: r.get(7),
+    Ok(rows.decode(|r| {
+        Ok(SequenceRow {
+            oid: r.col(0)?,
+            type_name: r.text(1)?,
+            start: r.col(2)?,
+            increment: r.col(3)?,
+            max: r.col(4)?,
+            min: r.col(5)?,
+            cache: r.col(6)?,
+            cycle: r.col(7)?,
         })
-        .collect())
+    })?)
 }
 
 /// `(oid, last_value, is_called)` of the given sequences (`(oid, schema,
@@ -530,8 +533,8 @@ pub async fn sequence_values(
              LATERAL pg_catalog.pg_get_sequence_data(s.oid::pg_catalog.regclass) d",
             oids.join(",")
         );
-        for r in query(cat, &sql).await? {
-            out.push((r.get(0), r.get(1), r.get(2)));
+        for r in &query(cat, &sql).await? {
+            out.push((r.col(0)?, r.col(1)?, r.col(2)?));
         }
         return Ok(out);
     }
@@ -551,8 +554,8 @@ pub async fn sequence_values(
         }
         let sql = parts.join(" UNION ALL ");
         // The names are byte strings; send them as they are.
-        for r in query_raw_text(cat, &sql).await? {
-            out.push((r.get(0), r.get(1), r.get(2)));
+        for r in &query_raw_text(cat, &sql).await? {
+            out.push((r.col(0)?, r.col(1)?, r.col(2)?));
         }
     }
     Ok(out)
@@ -617,7 +620,7 @@ impl Sendable {
             .await
             .map_err(|_| cannot())?;
         for (name, row) in todo.iter().zip(&rows) {
-            let bytes: Vec<u8> = row.get(0);
+            let bytes: Vec<u8> = row.in_query(sql).col(0)?;
             let text = String::from_utf8(bytes).map_err(|_| cannot())?;
             escaped.insert(name.0.clone(), unicode_ident(&text));
         }
@@ -656,7 +659,7 @@ pub fn unicode_ident(text: &str) -> String {
 }
 
 /// Runs a query whose text holds byte strings (quoted names).
-async fn query_raw_text(cat: &Catalog<'_>, sql: &str) -> Result<Vec<Row>, CatalogError> {
+async fn query_raw_text(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
     query(cat, &server_text(sql)?).await
 }
 
@@ -678,10 +681,7 @@ pub async fn column_acls(
          ORDER BY a.attrelid, a.attnum",
     )
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get::<_, Raw>(2).0, opt(r.get(3))))
-        .collect())
+    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?)))?)
 }
 
 /// Locks the given tables (sendable quoted qualified names, see
@@ -734,7 +734,12 @@ pub async fn empty_heap_tables(
          FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
     )
     .await?;
-    if !allowed.first().is_some_and(|r| r.get::<_, bool>(0)) {
+    if !allowed
+        .first()
+        .map(|r| r.col::<bool>(0))
+        .transpose()?
+        .unwrap_or(false)
+    {
         return Ok(Default::default());
     }
     let list: Vec<String> = oids.iter().map(u32::to_string).collect();
@@ -749,13 +754,14 @@ pub async fn empty_heap_tables(
            ELSE pg_catalog.pg_relation_filepath(c.oid) END, true)).size = 0",
         list.join(",")
     );
-    Ok(query(cat, &sql).await?.iter().map(|r| r.get(0)).collect())
+    let rows = query(cat, &sql).await?;
+    Ok(rows.iter().map(|r| r.col(0)).collect::<Result<_, _>>()?)
 }
 
 /// Exports the transaction's snapshot for a helper session to join.
 pub async fn export_snapshot(cat: &Catalog<'_>) -> Result<String, CatalogError> {
     let rows = query(cat, "SELECT pg_catalog.pg_export_snapshot()").await?;
-    Ok(rows[0].get::<_, Raw>(0).0)
+    Ok(rows.one()?.text(0)?)
 }
 
 async fn lock_all(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {

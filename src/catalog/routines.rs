@@ -8,7 +8,8 @@
 //! (`lanispl`) is read.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
+use crate::pg::{QueryRow, RowError};
+use crate::text::Raw;
 
 /// What sorting and tags need about a routine's input argument types.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,11 +131,11 @@ fn arg_type_columns() -> &'static str {
        WITH ORDINALITY AS u(t, o) ORDER BY u.o)"
 }
 
-fn read_arg_types(r: &tokio_postgres::Row, first: usize) -> ArgTypes {
-    let schemas: Vec<Option<Raw>> = r.get(first);
-    let names: Vec<Option<Raw>> = r.get(first + 1);
-    let formatted: Vec<Option<Raw>> = r.get(first + 2);
-    ArgTypes {
+fn read_arg_types(r: QueryRow<'_>, first: usize) -> Result<ArgTypes, RowError> {
+    let schemas: Vec<Option<Raw>> = r.col(first)?;
+    let names: Vec<Option<Raw>> = r.col(first + 1)?;
+    let formatted: Vec<Option<Raw>> = r.col(first + 2)?;
+    Ok(ArgTypes {
         sort_keys: schemas
             .into_iter()
             .zip(names)
@@ -147,11 +148,11 @@ fn read_arg_types(r: &tokio_postgres::Row, first: usize) -> ArgTypes {
             .into_iter()
             .map(|f| f.map(|f| f.0).unwrap_or_default())
             .collect(),
-    }
+    })
 }
 
-fn char_of(r: &tokio_postgres::Row, i: usize) -> char {
-    r.get::<_, i8>(i) as u8 as char
+fn char_of(r: QueryRow<'_>, i: usize) -> Result<char, RowError> {
+    Ok(r.col::<i8>(i)? as u8 as char)
 }
 
 /// The condition pg_dump puts on collected routines: outside pg_catalog,
@@ -194,47 +195,45 @@ pub async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, CatalogErr
          AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass",
     )
     .await?
-    .iter()
-    .map(|r| (r.get(0), r.get::<_, Raw>(1).0))
-    .collect();
-    let mut funcs: Vec<FunctionRow> = rows
-        .iter()
-        .map(|r| FunctionRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            schema: r.get::<_, Raw>(2).0,
-            owner: r.get::<_, Raw>(3).0,
-            acl: opt(r.get(4)),
-            acl_default: r.get::<_, Raw>(5).0,
-            kind: char_of(r, 6),
-            args: read_arg_types(r, 7),
-            retset: r.get(10),
-            src: opt(r.get(11)),
-            bin: opt(r.get(12)),
-            volatile: char_of(r, 13),
-            strict: r.get(14),
-            security_definer: r.get(15),
-            leakproof: r.get(16),
+    .decode(|r| Ok((r.col(0)?, r.text(1)?)))?;
+    let mut funcs: Vec<FunctionRow> = rows.decode(|r| {
+        Ok(FunctionRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            schema: r.text(2)?,
+            owner: r.text(3)?,
+            acl: r.opt_text(4)?,
+            acl_default: r.text(5)?,
+            kind: char_of(r, 6)?,
+            args: read_arg_types(r, 7)?,
+            retset: r.col(10)?,
+            src: r.opt_text(11)?,
+            bin: r.opt_text(12)?,
+            volatile: char_of(r, 13)?,
+            strict: r.col(14)?,
+            security_definer: r.col(15)?,
+            leakproof: r.col(16)?,
             config: r
-                .get::<_, Option<Vec<Raw>>>(17)
+                .col::<Option<Vec<Raw>>>(17)?
                 .unwrap_or_default()
                 .into_iter()
                 .map(|c| c.0)
                 .collect(),
-            cost: r.get::<_, Raw>(18).0,
-            rows: r.get::<_, Raw>(19).0,
-            arguments: r.get::<_, Option<Raw>>(20).map(|a| a.0).unwrap_or_default(),
-            identity_arguments: r.get::<_, Option<Raw>>(21).map(|a| a.0).unwrap_or_default(),
-            result: opt(r.get(22)),
-            return_type: r.get::<_, Raw>(23).0,
-            transform_types: r.get::<_, Vec<Raw>>(24).into_iter().map(|t| t.0).collect(),
-            parallel: char_of(r, 25),
-            support: r.get::<_, Raw>(26).0,
-            language: r.get::<_, Option<Raw>>(27).map(|l| l.0).unwrap_or_default(),
-            sql_body: opt(r.get(28)),
+            cost: r.text(18)?,
+            rows: r.text(19)?,
+            // NULL for a function dropped since the snapshot.
+            arguments: r.definition(20, "function", 1)?,
+            identity_arguments: r.definition(21, "function", 1)?,
+            result: r.opt_text(22)?,
+            return_type: r.text(23)?,
+            transform_types: r.col::<Vec<Raw>>(24)?.into_iter().map(|t| t.0).collect(),
+            parallel: char_of(r, 25)?,
+            support: r.text(26)?,
+            language: r.opt_text(27)?.unwrap_or_default(),
+            sql_body: r.opt_text(28)?,
             depends_on_extensions: Vec::new(),
         })
-        .collect();
+    })?;
     // Rows come in OID order.
     for (oid, ext) in depends {
         if let Ok(i) = funcs.binary_search_by_key(&oid, |f| f.oid) {
@@ -265,44 +264,43 @@ pub async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, CatalogE
         args = arg_type_columns()
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| AggregateRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            schema: r.get::<_, Raw>(2).0,
-            owner: r.get::<_, Raw>(3).0,
-            acl: opt(r.get(4)),
-            acl_default: r.get::<_, Raw>(5).0,
-            args: read_arg_types(r, 6),
-            arguments: r.get::<_, Option<Raw>>(9).map(|a| a.0).unwrap_or_default(),
-            identity_arguments: r.get::<_, Option<Raw>>(10).map(|a| a.0).unwrap_or_default(),
-            agg_kind: char_of(r, 11),
-            transfn: r.get::<_, Raw>(12).0,
-            transtype: r.get::<_, Raw>(13).0,
-            transspace: r.get(14),
-            initval: opt(r.get(15)),
-            finalfn: r.get::<_, Raw>(16).0,
-            finalextra: r.get(17),
-            finalmodify: char_of(r, 18),
-            combinefn: r.get::<_, Raw>(19).0,
-            serialfn: r.get::<_, Raw>(20).0,
-            deserialfn: r.get::<_, Raw>(21).0,
-            mtransfn: r.get::<_, Raw>(22).0,
-            minvtransfn: r.get::<_, Raw>(23).0,
-            mtranstype: r.get::<_, Raw>(24).0,
-            mtransspace: r.get(25),
-            minitval: opt(r.get(26)),
-            mfinalfn: r.get::<_, Raw>(27).0,
-            mfinalextra: r.get(28),
-            mfinalmodify: char_of(r, 29),
-            sortop: match (opt(r.get(30)), opt(r.get(31))) {
+    Ok(rows.decode(|r| {
+        Ok(AggregateRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            schema: r.text(2)?,
+            owner: r.text(3)?,
+            acl: r.opt_text(4)?,
+            acl_default: r.text(5)?,
+            args: read_arg_types(r, 6)?,
+            arguments: r.definition(9, "aggregate", 1)?,
+            identity_arguments: r.definition(10, "aggregate", 1)?,
+            agg_kind: char_of(r, 11)?,
+            transfn: r.text(12)?,
+            transtype: r.text(13)?,
+            transspace: r.col(14)?,
+            initval: r.opt_text(15)?,
+            finalfn: r.text(16)?,
+            finalextra: r.col(17)?,
+            finalmodify: char_of(r, 18)?,
+            combinefn: r.text(19)?,
+            serialfn: r.text(20)?,
+            deserialfn: r.text(21)?,
+            mtransfn: r.text(22)?,
+            minvtransfn: r.text(23)?,
+            mtranstype: r.text(24)?,
+            mtransspace: r.col(25)?,
+            minitval: r.opt_text(26)?,
+            mfinalfn: r.text(27)?,
+            mfinalextra: r.col(28)?,
+            mfinalmodify: char_of(r, 29)?,
+            sortop: match (r.opt_text(30)?, r.opt_text(31)?) {
                 (Some(s), Some(n)) => Some((s, n)),
                 _ => None,
             },
-            parallel: char_of(r, 32),
+            parallel: char_of(r, 32)?,
         })
-        .collect())
+    })?)
 }
 
 /// Every procedural language, by OID.
@@ -314,18 +312,17 @@ pub async fn languages(cat: &Catalog<'_>) -> Result<Vec<LanguageRow>, CatalogErr
          FROM pg_catalog.pg_language l WHERE l.lanispl ORDER BY l.oid",
     )
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| LanguageRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            owner: r.get::<_, Raw>(2).0,
-            trusted: r.get(3),
-            handler: r.get(4),
-            inline: r.get(5),
-            validator: r.get(6),
-            acl: opt(r.get(7)),
-            acl_default: r.get::<_, Raw>(8).0,
+    Ok(rows.decode(|r| {
+        Ok(LanguageRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            owner: r.text(2)?,
+            trusted: r.col(3)?,
+            handler: r.col(4)?,
+            inline: r.col(5)?,
+            validator: r.col(6)?,
+            acl: r.opt_text(7)?,
+            acl_default: r.text(8)?,
         })
-        .collect())
+    })?)
 }

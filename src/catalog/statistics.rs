@@ -3,7 +3,6 @@
 //! both read in bulk for the whole database.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
 
 /// A condition true for relations outside system schemas (`n` is the
 /// relation's namespace).
@@ -53,22 +52,21 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>, Catal
          ORDER BY c.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| RelationStatsRow {
-            oid: r.get(0),
-            schema: r.get::<_, Raw>(1).0,
-            name: r.get::<_, Raw>(2).0,
-            relkind: r.get::<_, i8>(3) as u8 as char,
-            relpages: r.get(4),
-            reltuples: r.get::<_, Raw>(5).0,
-            relallvisible: r.get(6),
-            relallfrozen: r.get(7),
-            has_expressions: r.get(8),
-            member: r.get(9),
-            constraint: r.get(10),
+    Ok(rows.decode(|r| {
+        Ok(RelationStatsRow {
+            oid: r.col(0)?,
+            schema: r.text(1)?,
+            name: r.text(2)?,
+            relkind: r.col::<i8>(3)? as u8 as char,
+            relpages: r.col(4)?,
+            reltuples: r.text(5)?,
+            relallvisible: r.col(6)?,
+            relallfrozen: r.col(7)?,
+            has_expressions: r.col(8)?,
+            member: r.col(9)?,
+            constraint: r.col(10)?,
         })
-        .collect())
+    })?)
 }
 
 /// One row of `pg_stats`: the statistics of one column (or index
@@ -121,27 +119,25 @@ pub async fn attributes(cat: &Catalog<'_>) -> Result<Vec<AttributeStatsRow>, Cat
          ORDER BY c.oid, s.attname, s.inherited"
     );
     let rows = query(cat, &sql).await?;
-    let text = |r: &tokio_postgres::Row, i: usize| opt(r.get::<_, Option<Raw>>(i));
-    Ok(rows
-        .iter()
-        .map(|r| AttributeStatsRow {
-            relid: r.get(0),
-            attname: r.get::<_, Raw>(1).0,
-            attnum: r.get(2),
-            inherited: r.get(3),
-            null_frac: text(r, 4),
-            avg_width: text(r, 5),
-            n_distinct: text(r, 6),
-            most_common_vals: text(r, 7),
-            most_common_freqs: text(r, 8),
-            histogram_bounds: text(r, 9),
-            correlation: text(r, 10),
-            most_common_elems: text(r, 11),
-            most_common_elem_freqs: text(r, 12),
-            elem_count_histogram: text(r, 13),
-            range_length_histogram: text(r, 14),
-            range_empty_frac: text(r, 15),
-            range_bounds_histogram: text(r, 16),
+    Ok(rows.decode(|r| {
+        Ok(AttributeStatsRow {
+            relid: r.col(0)?,
+            attname: r.text(1)?,
+            attnum: r.col(2)?,
+            inherited: r.col(3)?,
+            null_frac: r.opt_text(4)?,
+            avg_width: r.opt_text(5)?,
+            n_distinct: r.opt_text(6)?,
+            most_common_vals: r.opt_text(7)?,
+            most_common_freqs: r.opt_text(8)?,
+            histogram_bounds: r.opt_text(9)?,
+            correlation: r.opt_text(10)?,
+            most_common_elems: r.opt_text(11)?,
+            most_common_elem_freqs: r.opt_text(12)?,
+            elem_count_histogram: r.opt_text(13)?,
+            range_length_histogram: r.opt_text(14)?,
+            range_empty_frac: r.opt_text(15)?,
+            range_bounds_histogram: r.opt_text(16)?,
         })
-        .collect())
+    })?)
 }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
+use crate::pg::{QueryRow, RowError};
 
 /// A condition true for a namespace `n` whose objects are dumped in full.
 const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
@@ -126,21 +126,21 @@ pub struct TypeCatalog {
     pub base_types: HashMap<u32, BaseTypeInfo>,
 }
 
-fn char_of(r: &tokio_postgres::Row, i: usize) -> char {
-    r.get::<_, i8>(i) as u8 as char
+fn char_of(r: QueryRow<'_>, i: usize) -> Result<char, RowError> {
+    Ok(r.col::<i8>(i)? as u8 as char)
 }
 
-fn collation(r: &tokio_postgres::Row, i: usize) -> Option<CollationName> {
-    match (opt(r.get(i)), opt(r.get(i + 1))) {
+fn collation(r: QueryRow<'_>, i: usize) -> Result<Option<CollationName>, RowError> {
+    Ok(match (r.opt_text(i)?, r.opt_text(i + 1)?) {
         (Some(s), Some(n)) => Some((s, n)),
         _ => None,
-    }
+    })
 }
 
 /// A regproc column read as text, with `-` (no function) as None.
-fn regproc(r: &tokio_postgres::Row, i: usize) -> Option<String> {
-    let s = r.get::<_, Raw>(i).0;
-    (s != "-").then_some(s)
+fn regproc(r: QueryRow<'_>, i: usize) -> Result<Option<String>, RowError> {
+    let s = r.text(i)?;
+    Ok((s != "-").then_some(s))
 }
 
 /// Reads every type and the details of user types.
@@ -159,28 +159,27 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ORDER BY t.oid",
     )
     .await?;
-    out.types = rows
-        .iter()
-        .map(|r| TypeRow {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            schema: r.get::<_, Raw>(2).0,
-            owner: r.get::<_, Raw>(3).0,
-            acl: opt(r.get(4)),
-            acl_default: r.get::<_, Raw>(5).0,
-            typtype: char_of(r, 6),
-            is_defined: r.get(7),
-            relid: r.get(8),
+    out.types = rows.decode(|r| {
+        Ok(TypeRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            schema: r.text(2)?,
+            owner: r.text(3)?,
+            acl: r.opt_text(4)?,
+            acl_default: r.text(5)?,
+            typtype: char_of(r, 6)?,
+            is_defined: r.col(7)?,
+            relid: r.col(8)?,
             relkind: r
-                .get::<_, Option<i8>>(9)
+                .col::<Option<i8>>(9)?
                 .map(|c| c as u8 as char)
                 .unwrap_or(' '),
-            is_array: r.get::<_, Option<bool>>(10).unwrap_or(false),
-            is_member: r.get(11),
+            is_array: r.col::<Option<bool>>(10)?.unwrap_or(false),
+            is_member: r.col(11)?,
         })
-        .collect();
+    })?;
 
-    for r in query(
+    for r in &query(
         cat,
         &format!(
             "SELECT e.enumtypid, e.enumlabel FROM pg_catalog.pg_enum e \
@@ -192,12 +191,12 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     .await?
     {
         out.enum_labels
-            .entry(r.get(0))
+            .entry(r.col(0)?)
             .or_default()
-            .push(r.get::<_, Raw>(1).0);
+            .push(r.text(1)?);
     }
 
-    for r in query(
+    for r in &query(
         cat,
         &format!(
             "SELECT t.oid, a.attname, a.attnum, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attisdropped, \
@@ -213,16 +212,16 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     )
     .await?
     {
-        out.composite_attrs.entry(r.get(0)).or_default().push(CompositeAttr {
-            name: r.get::<_, Raw>(1).0,
-            attnum: r.get(2),
-            type_name: r.get::<_, Option<Raw>>(3).map(|t| t.0).unwrap_or_default(),
-            dropped: r.get(4),
-            collation: collation(&r, 5),
+        out.composite_attrs.entry(r.col(0)?).or_default().push(CompositeAttr {
+            name: r.text(1)?,
+            attnum: r.col(2)?,
+            type_name: r.opt_text(3)?.unwrap_or_default(),
+            dropped: r.col(4)?,
+            collation: collation(r, 5)?,
         });
     }
 
-    for r in query(
+    for r in &query(
         cat,
         &format!(
             "SELECT r.rngtypid, pg_catalog.format_type(r.rngsubtype, NULL), \
@@ -242,20 +241,20 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     .await?
     {
         out.ranges.insert(
-            r.get(0),
+            r.col(0)?,
             RangeInfo {
-                subtype: r.get::<_, Raw>(1).0,
-                multirange: opt(r.get(2)),
-                opclass: (r.get::<_, Raw>(3).0, r.get::<_, Raw>(4).0),
-                opclass_default: r.get(5),
-                collation: collation(&r, 6),
-                canonical: r.get::<_, Raw>(8).0,
-                subdiff: r.get::<_, Raw>(9).0,
+                subtype: r.text(1)?,
+                multirange: r.opt_text(2)?,
+                opclass: (r.text(3)?, r.text(4)?),
+                opclass_default: r.col(5)?,
+                collation: collation(r, 6)?,
+                canonical: r.text(8)?,
+                subdiff: r.text(9)?,
             },
         );
     }
 
-    for r in query(
+    for r in &query(
         cat,
         &format!(
             "SELECT t.oid, t.typnotnull, pg_catalog.format_type(t.typbasetype, t.typtypmod), \
@@ -271,18 +270,18 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     .await?
     {
         out.domains.insert(
-            r.get(0),
+            r.col(0)?,
             DomainInfo {
-                not_null: r.get(1),
-                base: r.get::<_, Raw>(2).0,
-                default_expr: opt(r.get(3)),
-                default_literal: opt(r.get(4)),
-                collation: collation(&r, 5),
+                not_null: r.col(1)?,
+                base: r.text(2)?,
+                default_expr: r.opt_text(3)?,
+                default_literal: r.opt_text(4)?,
+                collation: collation(r, 5)?,
             },
         );
     }
 
-    for r in query(
+    for r in &query(
         cat,
         &format!(
             "SELECT c.oid, c.contypid, c.conname, pg_catalog.pg_get_constraintdef(c.oid), c.convalidated, c.contype \
@@ -295,12 +294,12 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     .await?
     {
         out.domain_constraints.push(DomainConstraintRow {
-            oid: r.get(0),
-            domain: r.get(1),
-            name: r.get::<_, Raw>(2).0,
-            definition: r.get::<_, Raw>(3).0,
-            validated: r.get(4),
-            contype: char_of(&r, 5),
+            oid: r.col(0)?,
+            domain: r.col(1)?,
+            name: r.text(2)?,
+            definition: r.definition(3, "constraint", 2)?,
+            validated: r.col(4)?,
+            contype: char_of(r, 5)?,
         });
     }
 
@@ -310,7 +309,7 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
         "'-'::text"
     };
     // Array types are left out: they print with their element type.
-    for r in query(
+    for r in &query(
         cat,
         &format!(
             "SELECT t.oid, t.typlen, t.typinput::text, t.typoutput::text, t.typreceive::text, t.typsend::text, \
@@ -327,27 +326,27 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     .await?
     {
         out.base_types.insert(
-            r.get(0),
+            r.col(0)?,
             BaseTypeInfo {
-                length: r.get(1),
-                input: r.get::<_, Raw>(2).0,
-                output: r.get::<_, Raw>(3).0,
-                receive: regproc(&r, 4),
-                send: regproc(&r, 5),
-                typmod_in: regproc(&r, 6),
-                typmod_out: regproc(&r, 7),
-                analyze: regproc(&r, 8),
-                subscript: regproc(&r, 9),
-                element: opt(r.get(10)),
-                delimiter: char_of(&r, 11),
-                by_value: r.get(12),
-                align: char_of(&r, 13),
-                storage: char_of(&r, 14),
-                category: char_of(&r, 15),
-                preferred: r.get(16),
-                collatable: r.get(17),
-                default_expr: opt(r.get(18)),
-                default_literal: opt(r.get(19)),
+                length: r.col(1)?,
+                input: r.text(2)?,
+                output: r.text(3)?,
+                receive: regproc(r, 4)?,
+                send: regproc(r, 5)?,
+                typmod_in: regproc(r, 6)?,
+                typmod_out: regproc(r, 7)?,
+                analyze: regproc(r, 8)?,
+                subscript: regproc(r, 9)?,
+                element: r.opt_text(10)?,
+                delimiter: char_of(r, 11)?,
+                by_value: r.col(12)?,
+                align: char_of(r, 13)?,
+                storage: char_of(r, 14)?,
+                category: char_of(r, 15)?,
+                preferred: r.col(16)?,
+                collatable: r.col(17)?,
+                default_expr: r.opt_text(18)?,
+                default_literal: r.opt_text(19)?,
             },
         );
     }

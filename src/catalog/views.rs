@@ -2,7 +2,7 @@
 //! defaults, and which matviews a matview's refresh must wait for.
 
 use super::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
+use crate::text::Raw;
 
 /// Views and matviews outside system schemas, plus pg_catalog's (whose
 /// ACL changes are dumped).
@@ -63,28 +63,32 @@ pub async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogError> {
          WHERE c.relkind IN ('v', 'm') AND {VIEW_NS} ORDER BY c.oid"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| ViewRow {
-            oid: r.get(0),
-            schema: r.get::<_, Raw>(1).0,
-            name: r.get::<_, Raw>(2).0,
-            relkind: ch(r.get(3)),
-            owner: r.get::<_, Raw>(4).0,
-            acl: opt(r.get(5)),
-            acl_default: r.get::<_, Raw>(6).0,
-            reloptions: opt(r.get(7)),
-            check_option: opt(r.get(8)),
-            toast_reloptions: opt(r.get(9)),
-            viewdef: opt(r.get(10)),
-            populated: r.get(11),
-            tablespace: r.get::<_, Raw>(12).0,
-            am: opt(r.get(13)),
-            replident: ch(r.get(14)),
-            is_member: r.get(15),
-            system: r.get(16),
+    Ok(rows.decode(|r| {
+        Ok(ViewRow {
+            oid: r.col(0)?,
+            schema: r.text(1)?,
+            name: r.text(2)?,
+            relkind: ch(r.col(3)?),
+            owner: r.text(4)?,
+            acl: r.opt_text(5)?,
+            acl_default: r.text(6)?,
+            reloptions: r.opt_text(7)?,
+            check_option: r.opt_text(8)?,
+            toast_reloptions: r.opt_text(9)?,
+            // Not read for pg_catalog's views; NULL for a view dropped
+            // since the snapshot.
+            viewdef: match r.col::<bool>(16)? {
+                true => None,
+                false => Some(r.definition(10, "view", 2)?),
+            },
+            populated: r.col(11)?,
+            tablespace: r.text(12)?,
+            am: r.opt_text(13)?,
+            replident: ch(r.col(14)?),
+            is_member: r.col(15)?,
+            system: r.col(16)?,
         })
-        .collect())
+    })?)
 }
 
 /// One column of a view or matview.
@@ -121,29 +125,26 @@ pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, CatalogError>
          ORDER BY a.attrelid, a.attnum"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let coll_schema: Option<Raw> = r.get(4);
-            let coll_name: Option<Raw> = r.get(5);
-            ViewColumn {
-                relid: r.get(0),
-                attnum: r.get(1),
-                name: r.get::<_, Raw>(2).0,
-                type_name: r.get::<_, Raw>(3).0,
-                collation: match (coll_schema, coll_name) {
-                    (Some(s), Some(n)) => Some((s.0, n.0)),
-                    _ => None,
-                },
-                stattarget: r.get(6),
-                attstorage: ch(r.get(7)),
-                typstorage: ch(r.get(8)),
-                compression: ch(r.get(9)),
-                options: r.get::<_, Raw>(10).0,
-                acl: opt(r.get(11)),
-            }
+    Ok(rows.decode(|r| {
+        let coll_schema: Option<Raw> = r.col(4)?;
+        let coll_name: Option<Raw> = r.col(5)?;
+        Ok(ViewColumn {
+            relid: r.col(0)?,
+            attnum: r.col(1)?,
+            name: r.text(2)?,
+            type_name: r.text(3)?,
+            collation: match (coll_schema, coll_name) {
+                (Some(s), Some(n)) => Some((s.0, n.0)),
+                _ => None,
+            },
+            stattarget: r.col(6)?,
+            attstorage: ch(r.col(7)?),
+            typstorage: ch(r.col(8)?),
+            compression: ch(r.col(9)?),
+            options: r.text(10)?,
+            acl: r.opt_text(11)?,
         })
-        .collect())
+    })?)
 }
 
 /// A column default of a view.
@@ -163,15 +164,14 @@ pub async fn view_defaults(cat: &Catalog<'_>) -> Result<Vec<ViewDefault>, Catalo
          WHERE c.relkind = 'v' AND {VIEW_NS} ORDER BY d.adrelid, d.adnum"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows
-        .iter()
-        .map(|r| ViewDefault {
-            oid: r.get(0),
-            relid: r.get(1),
-            attnum: r.get(2),
-            expr: r.get::<_, Raw>(3).0,
+    Ok(rows.decode(|r| {
+        Ok(ViewDefault {
+            oid: r.col(0)?,
+            relid: r.col(1)?,
+            attnum: r.col(2)?,
+            expr: r.text(3)?,
         })
-        .collect())
+    })?)
 }
 
 /// `(matview, matview it reads)` pairs, directly or through views and
@@ -194,5 +194,5 @@ pub async fn matview_reads(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, Catalog
          JOIN pg_catalog.pg_class c3 ON c3.oid = d3.refobjid AND c3.relkind IN ('m', 'v') \
          ) SELECT objid, refobjid FROM w WHERE refrelkind = 'm'";
     let rows = query(cat, sql).await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?)))?)
 }

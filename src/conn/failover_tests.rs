@@ -90,8 +90,8 @@ async fn read_startup(conn: &mut tokio::net::TcpStream) -> std::io::Result<()> {
 
 fn failed(r: Result<Connection, ConnError>) -> String {
     match r {
-        Err(ConnError::Failed(m)) => m,
-        Err(ConnError::Invalid(m)) => panic!("expected Failed, got Invalid({m})"),
+        Err(e @ ConnError::Failed { .. }) => e.to_string(),
+        Err(e) => panic!("expected Failed, got {e:?}"),
         Ok(_) => panic!("expected a failure"),
     }
 }

@@ -3,7 +3,7 @@
 use std::error::Error as StdError;
 use std::net::IpAddr;
 
-use tokio_postgres::error::DbError;
+use tokio_postgres::error::{DbError, SqlState};
 
 use super::settings::Target;
 use super::tls::LibpqError;
@@ -71,6 +71,48 @@ pub fn db_error_text(e: &DbError) -> String {
         s.push_str(&format!("\nHINT:  {h}"));
     }
     s
+}
+
+/// One failed connection attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptError {
+    /// The host (name, address or socket directory) tried.
+    pub host: String,
+    /// libpq's `connection to server ... failed: ` naming the server and
+    /// address, or "" when no server was reached (a host name that does
+    /// not resolve).
+    pub server: String,
+    /// What went wrong, in libpq's words (may span lines).
+    pub message: String,
+    /// The server's SQLSTATE, when the server refused the session.
+    pub sqlstate: Option<SqlState>,
+}
+
+pub(super) fn failure_text(attempts: &[AttemptError], note: Option<&str>) -> String {
+    let mut lines: Vec<String> = attempts
+        .iter()
+        .map(|a| format!("{}{}", a.server, a.message))
+        .collect();
+    lines.extend(note.map(str::to_string));
+    lines.join("\n")
+}
+
+/// An attempt's failure, with the server's SQLSTATE if it refused.
+pub(super) fn failed_attempt(
+    host: &str,
+    prefix: &str,
+    message: String,
+    kind: Option<&FailureKind>,
+) -> AttemptError {
+    AttemptError {
+        host: host.to_string(),
+        server: prefix.to_string(),
+        message,
+        sqlstate: match kind {
+            Some(FailureKind::Server(code)) => Some(SqlState::from_code(code)),
+            _ => None,
+        },
+    }
 }
 
 /// What went wrong in one attempt, classified.

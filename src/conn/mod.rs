@@ -24,6 +24,7 @@ use thiserror::Error;
 use tokio_postgres::config::{
     ChannelBinding as PgChannelBinding, SslMode as PgSslMode, SslNegotiation,
 };
+use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 pub use settings::{
@@ -31,7 +32,8 @@ pub use settings::{
 };
 
 use attempt::Transport;
-use message::FailureKind;
+pub use message::AttemptError;
+use message::{failed_attempt, failure_text, FailureKind};
 
 /// When to ask for a password (`-w` / `-W`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,12 +60,36 @@ pub struct ConnectArgs {
 
 #[derive(Debug, Error)]
 pub enum ConnError {
-    /// A libpq-style connection failure message (may span lines).
-    #[error("{0}")]
-    Failed(String),
+    /// No server accepted the session: every attempt's failure in order,
+    /// one line each as libpq lists them, then libpq's note, if any.
+    #[error("{}", failure_text(attempts, note.as_deref()))]
+    Failed {
+        attempts: Vec<AttemptError>,
+        /// A line libpq adds after the attempts (`password retrieved from
+        /// file "..."`).
+        note: Option<String>,
+    },
+    /// The session opened, but a step of its setup failed.
+    #[error("could not {step}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Setup {
+        step: &'static str,
+        reason: Option<String>,
+    },
     /// Invalid settings (bad conninfo, bad sslmode, unreadable cert, ...).
     #[error("{0}")]
     Invalid(String),
+}
+
+impl ConnError {
+    /// Whether some attempt was refused by the server with `code`.
+    pub fn has_sqlstate(&self, code: &SqlState) -> bool {
+        match self {
+            ConnError::Failed { attempts, .. } => {
+                attempts.iter().any(|a| a.sqlstate.as_ref() == Some(code))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// An open session.
@@ -93,7 +119,8 @@ struct PasswordState {
 
 /// Why a whole connect() failed.
 struct Failure {
-    message: String,
+    attempts: Vec<AttemptError>,
+    note: Option<String>,
     password_missing: bool,
 }
 
@@ -186,7 +213,10 @@ impl Connector {
                             continue;
                         }
                     }
-                    return Err(ConnError::Failed(f.message));
+                    return Err(ConnError::Failed {
+                        attempts: f.attempts,
+                        note: f.note,
+                    });
                 }
             }
         }
@@ -263,7 +293,7 @@ impl Connector {
         } else {
             std::slice::from_ref(&self.settings.target_session_attrs)
         };
-        let mut errors: Vec<String> = Vec::new();
+        let mut errors: Vec<AttemptError> = Vec::new();
         let mut password_missing = false;
         for &want in passes {
             for target in &targets {
@@ -276,18 +306,20 @@ impl Connector {
                         if kind == FailureKind::PasswordMissing {
                             password_missing = true;
                         }
+                        let mut note = None;
                         if kind == FailureKind::Server("28P01".to_string())
                             && matches!(password, Some((_, PasswordSource::File)))
                         {
                             if let Some(file) = &self.settings.passfile {
-                                errors.push(format!(
+                                note = Some(format!(
                                     "password retrieved from file \"{}\"",
                                     file.display()
                                 ));
                             }
                         }
                         return Err(Failure {
-                            message: errors.join("\n"),
+                            attempts: errors,
+                            note,
                             password_missing,
                         });
                     }
@@ -295,7 +327,8 @@ impl Connector {
             }
         }
         Err(Failure {
-            message: errors.join("\n"),
+            attempts: errors,
+            note: None,
             password_missing,
         })
     }
@@ -307,7 +340,7 @@ impl Connector {
         dbname: &str,
         password: Option<&str>,
         want: TargetSessionAttrs,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<AttemptError>,
     ) -> Result<Client, Stop> {
         match target.kind() {
             TargetKind::Socket => {
@@ -319,10 +352,15 @@ impl Connector {
                 let ip: IpAddr = match target.hostaddr.parse() {
                     Ok(ip) => ip,
                     Err(_) => {
-                        errors.push(format!(
-                            "could not parse network address \"{}\": Name or service not known",
-                            target.hostaddr
-                        ));
+                        errors.push(AttemptError {
+                            host: target.hostaddr.clone(),
+                            server: String::new(),
+                            message: format!(
+                                "could not parse network address \"{}\": Name or service not known",
+                                target.hostaddr
+                            ),
+                            sqlstate: None,
+                        });
                         return Err(Stop::Next);
                     }
                 };
@@ -348,10 +386,15 @@ impl Connector {
                             .strip_prefix("failed to lookup address information: ")
                             .unwrap_or(&text)
                             .to_string();
-                        errors.push(format!(
-                            "could not translate host name \"{}\" to address: {}",
-                            target.host, text
-                        ));
+                        errors.push(AttemptError {
+                            host: target.host.clone(),
+                            server: String::new(),
+                            message: format!(
+                                "could not translate host name \"{}\" to address: {}",
+                                target.host, text
+                            ),
+                            sqlstate: None,
+                        });
                         return Err(Stop::Next);
                     }
                 };
@@ -386,7 +429,7 @@ impl Connector {
         password: Option<&str>,
         want: TargetSessionAttrs,
         prefix: &str,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<AttemptError>,
     ) -> Result<Client, Stop> {
         let s = &self.settings;
         let socket = ip.is_none();
@@ -437,7 +480,7 @@ impl Connector {
                 match self.tls_connector() {
                     Ok(t) => Some(t.clone()),
                     Err(e) => {
-                        errors.push(format!("{prefix}{e}"));
+                        errors.push(failed_attempt(&tls_host, prefix, e.clone(), None));
                         if last {
                             return Err(Stop::Next);
                         }
@@ -473,7 +516,7 @@ impl Connector {
             if kind == FailureKind::Server(CANNOT_CONNECT_NOW.to_string()) {
                 // As libpq: the next host (not another address of this
                 // one, nor another sslmode).
-                errors.push(format!("{prefix}{text}"));
+                errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
                 return Err(Stop::NextHost);
             }
             if !last {
@@ -482,13 +525,13 @@ impl Connector {
                     (FailureKind::TlsUnsupported, SslMode::Prefer) => continue,
                     (FailureKind::Tls | FailureKind::Server(_), SslMode::Prefer)
                     | (FailureKind::Server(_), SslMode::Allow) => {
-                        errors.push(format!("{prefix}{text}"));
+                        errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
                         continue;
                     }
                     _ => {}
                 }
             }
-            errors.push(format!("{prefix}{text}"));
+            errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
             return Err(match kind {
                 FailureKind::PasswordMissing | FailureKind::Server(_) | FailureKind::Refused => {
                     Stop::Abort(kind)
@@ -552,7 +595,7 @@ async fn simple_value(client: &Client, sql: &str) -> Result<Vec<Option<String>>,
     for m in msgs {
         if let SimpleQueryMessage::Row(row) = m {
             return Ok((0..row.len())
-                .map(|i| row.get(i).map(str::to_string))
+                .map(|i| row.try_get(i).ok().flatten().map(str::to_string))
                 .collect());
         }
     }
@@ -602,13 +645,19 @@ async fn finish(client: Client) -> Result<Connection, ConnError> {
         "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4, pg_catalog.current_setting('server_version')",
     )
     .await
-    .map_err(|e| ConnError::Failed(format!("could not get server version: {e}")))?;
+    .map_err(|e| ConnError::Setup {
+        step: "get server version",
+        reason: Some(e),
+    })?;
     let num = v
         .first()
         .cloned()
         .flatten()
         .and_then(|s| s.parse::<i32>().ok())
-        .ok_or_else(|| ConnError::Failed("could not get server version".to_string()))?;
+        .ok_or(ConnError::Setup {
+            step: "get server version",
+            reason: None,
+        })?;
     let version = v.get(1).cloned().flatten().unwrap_or_default();
     Ok(Connection {
         client,

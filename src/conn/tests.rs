@@ -52,7 +52,7 @@ fn args(conninfo: Option<&str>) -> ConnectArgs {
 fn invalid(r: Result<Settings, ConnError>) -> String {
     match r {
         Err(ConnError::Invalid(m)) => m,
-        Err(ConnError::Failed(m)) => panic!("expected Invalid, got Failed({m})"),
+        Err(e) => panic!("expected Invalid, got {e:?}"),
         Ok(s) => panic!("expected an error, got {s:?}"),
     }
 }
@@ -448,8 +448,8 @@ fn connector_accessors() {
 
 fn failed(r: Result<Connection, ConnError>) -> String {
     match r {
-        Err(ConnError::Failed(m)) => m,
-        Err(ConnError::Invalid(m)) => panic!("expected Failed, got Invalid({m})"),
+        Err(e @ ConnError::Failed { .. }) => e.to_string(),
+        Err(e) => panic!("expected Failed, got {e:?}"),
         Ok(_) => panic!("expected a failure"),
     }
 }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use crate::archive::RenderOptions;
 use crate::archive::{Archive, DumpId, Entry, Kind};
 use crate::catalog::{query, Catalog, CatalogError};
+use crate::pg::RowError;
 
 /// Whether definitions are dumped.
 pub fn dump_schema(o: &RenderOptions) -> bool {
@@ -78,8 +79,8 @@ pub async fn add_data_fk_dependencies(
     .await?;
     let fks: HashMap<u32, (u32, u32)> = rows
         .iter()
-        .map(|r| (r.get::<_, u32>(0), (r.get(1), r.get(2))))
-        .collect();
+        .map(|r| Ok((r.col::<u32>(0)?, (r.col(1)?, r.col(2)?))))
+        .collect::<Result<_, RowError>>()?;
     // TABLE DATA objects carry (0, table oid).
     let mut data: HashMap<u32, DumpId> = HashMap::new();
     for (id, obj) in archive.objects.iter().enumerate() {

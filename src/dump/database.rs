@@ -16,6 +16,7 @@ use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
 use crate::pg::quote::{self, guc_assignment, Quoting};
+use crate::pg::RowExt;
 use crate::sql::acl::{build_acl_commands, AclTarget};
 use crate::text;
 
@@ -118,8 +119,8 @@ pub async fn prepare_database(
          pg_catalog.current_setting('standard_conforming_strings')",
     )
     .await?;
-    let client_encoding = settings[0].get::<_, text::Raw>(0).0;
-    let std_strings = settings[0].get::<_, text::Raw>(1).0 == "on";
+    let client_encoding = settings.one()?.text(0)?;
+    let std_strings = settings.one()?.text(1)? == "on";
 
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // A big database gets its helper session now, so that it reads while
@@ -627,7 +628,7 @@ async fn large_objects_out(
                         server_message(&e)
                     ))
                 })?;
-            let chunk: Vec<u8> = row.get(0);
+            let chunk: Vec<u8> = row.in_query(sql).col(0)?;
             if !chunk.is_empty() {
                 sink.write_text(&lo_write(&chunk, std_strings))?;
             }

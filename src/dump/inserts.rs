@@ -6,6 +6,7 @@ use crate::archive::InsertSpec;
 use crate::catalog::{server_message, CatalogError};
 use crate::diag;
 use crate::output::Sink;
+use crate::pg::{RowError, RowExt, Rows};
 use crate::sql::inserts as sql;
 use crate::text::Raw;
 
@@ -54,7 +55,7 @@ pub async fn rows_out(
             .query(&sql, &[])
             .await
             .map_err(|e| CatalogError::query(e, &sql))?;
-        rows.iter().map(|r| r.get::<_, u32>(0)).collect()
+        Rows::new(sql, rows).decode(|r| r.col::<u32>(0))?
     };
     let declare = format!(
         "DECLARE {CURSOR} CURSOR FOR {}",
@@ -84,12 +85,17 @@ pub async fn rows_out(
                 out.push_str(&sql::default_values(&spec.insert_prefix));
                 continue;
             }
+            let row = row.in_query(&fetch);
             let values: Vec<String> = (0..types.len())
                 .map(|i| {
-                    let v: Option<Raw> = row.get(i);
-                    sql::value(v.as_ref().map(|r| r.0.as_str()), types[i], quoting)
+                    let v: Option<Raw> = row.col(i)?;
+                    Ok(sql::value(
+                        v.as_ref().map(|r| r.0.as_str()),
+                        types[i],
+                        quoting,
+                    ))
                 })
-                .collect();
+                .collect::<Result<_, RowError>>()?;
             out.push_str(&writer.row(&sql::tuple(&values, &spec.default_columns)));
         }
         sink.write_text(&out)?;

@@ -11,11 +11,13 @@ pub mod session;
 pub mod shell_arg;
 
 use thiserror::Error;
+use tokio_postgres::error::SqlState;
 
 use crate::catalog::CatalogError;
 use crate::conn::{ConnError, ConnectArgs, Connector};
 use crate::diag;
 use crate::output::{OutputError, Sink};
+use crate::pg::RowError;
 use crate::sql::globals as emit;
 use crate::sql::pattern;
 use crate::text;
@@ -77,8 +79,19 @@ impl DumpError {
             DumpError::Catalog(CatalogError::Query { query, .. }) => {
                 diag::detail(&format!("Query was: {query}"))
             }
+            DumpError::Catalog(CatalogError::Row(e)) => {
+                if let Some(detail) = e.detail() {
+                    diag::detail(&detail);
+                }
+            }
             _ => {}
         }
+    }
+}
+
+impl From<RowError> for DumpError {
+    fn from(e: RowError) -> DumpError {
+        DumpError::Catalog(e.into())
     }
 }
 
@@ -326,14 +339,12 @@ fn shell_argument_error(opts: &DumpOptions, name: &str) -> DumpError {
     ))
 }
 
-/// Whether a session could not open only for want of a free slot.
+/// Whether a session could not open only for want of a free slot: the
+/// server said too_many_connections (53300), which PostgreSQL uses for
+/// "sorry, too many clients already", "too many connections for role" (or
+/// database) and "remaining connection slots are reserved for ...".
 fn no_free_slot(e: &DumpError) -> bool {
-    const WORDS: [&str; 3] = [
-        "too many connections",
-        "too many clients",
-        "connection slots are reserved",
-    ];
-    matches!(e, DumpError::Connection(ConnError::Failed(m)) if WORDS.iter().any(|w| m.contains(w)))
+    matches!(e, DumpError::Connection(c) if c.has_sqlstate(&SqlState::TOO_MANY_CONNECTIONS))
 }
 
 fn check_server_version(num: i32, text: &str) -> Result<(), DumpError> {
@@ -389,6 +400,85 @@ mod tests {
         );
         let older = check_server_version(130020, "13.20").unwrap_err();
         assert!(older.to_string().contains("not supported"));
+    }
+
+    #[test]
+    fn no_free_slot_is_sqlstate_53300() {
+        use crate::conn::AttemptError;
+        let refused = |code: &str, message: &str| AttemptError {
+            host: "/tmp".into(),
+            server: "connection to server on socket \"/tmp/.s.PGSQL.5432\" failed: ".into(),
+            message: message.into(),
+            sqlstate: Some(SqlState::from_code(code)),
+        };
+        let failed = |attempts: Vec<AttemptError>| {
+            DumpError::Connection(ConnError::Failed {
+                attempts,
+                note: None,
+            })
+        };
+        for message in [
+            "FATAL:  sorry, too many clients already",
+            "FATAL:  too many connections for role \"r\"",
+            "FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute",
+        ] {
+            assert!(no_free_slot(&failed(vec![refused("53300", message)])));
+        }
+        // Another attempt's failure (TLS first, then plain) does not hide it.
+        let mut tls = refused("08P01", "SSL error: unexpected eof");
+        tls.sqlstate = None;
+        assert!(no_free_slot(&failed(vec![
+            tls,
+            refused("53300", "FATAL:  sorry, too many clients already")
+        ])));
+        assert!(!no_free_slot(&failed(vec![refused(
+            "28P01",
+            "FATAL:  password authentication failed for user \"u\""
+        )])));
+        let setup = ConnError::Setup {
+            step: "get server version",
+            reason: Some("too many clients".into()),
+        };
+        assert!(!no_free_slot(&DumpError::Connection(setup)));
+    }
+
+    #[test]
+    fn connection_failures_print_as_libpq_lists_them() {
+        use crate::conn::AttemptError;
+        let e = ConnError::Failed {
+            attempts: vec![
+                AttemptError {
+                    host: "nowhere".into(),
+                    server: String::new(),
+                    message: "could not translate host name \"nowhere\" to address: x".into(),
+                    sqlstate: None,
+                },
+                AttemptError {
+                    host: "localhost".into(),
+                    server: "connection to server at \"localhost\" (::1), port 5432 failed: "
+                        .into(),
+                    message: "FATAL:  password authentication failed for user \"u\"".into(),
+                    sqlstate: Some(SqlState::INVALID_PASSWORD),
+                },
+            ],
+            note: Some("password retrieved from file \"/p\"".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "could not translate host name \"nowhere\" to address: x\n\
+             connection to server at \"localhost\" (::1), port 5432 failed: \
+             FATAL:  password authentication failed for user \"u\"\n\
+             password retrieved from file \"/p\""
+        );
+        let setup = |reason: Option<&str>| ConnError::Setup {
+            step: "get server version",
+            reason: reason.map(str::to_string),
+        };
+        assert_eq!(setup(None).to_string(), "could not get server version");
+        assert_eq!(
+            setup(Some("ERROR:  x")).to_string(),
+            "could not get server version: ERROR:  x"
+        );
     }
 
     #[test]

@@ -5,7 +5,6 @@ use super::options::DumpOptions;
 use crate::catalog::{query, Catalog, CatalogError};
 use crate::conn::Connection;
 use crate::pg::quote::{self, Quoting};
-use crate::text::Raw;
 
 use super::DumpError;
 
@@ -43,8 +42,8 @@ impl Session {
              pg_catalog.set_config('search_path', '', false)",
         )
         .await?;
-        let client_encoding = rows[0].get::<_, Raw>(0).0;
-        let standard_conforming_strings = rows[0].get::<_, Raw>(1).0 == "on";
+        let client_encoding = rows.one()?.text(0)?;
+        let standard_conforming_strings = rows.one()?.text(1)? == "on";
         exec(&conn, crate::catalog::RESTRICT_RELATION_KINDS).await?;
         if let Some(role) = &opts.role {
             exec(&conn, &format!("SET ROLE {}", quote::ident(role))).await?;
@@ -103,7 +102,7 @@ pub async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, Catalo
          FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
     )
     .await?;
-    Ok(rows[0].get::<_, Raw>(0).0)
+    Ok(rows.one()?.text(0)?)
 }
 
 /// Local time as pg_dumpall prints it in `-- Started on` lines:

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext};
 use crate::catalog::{query, Catalog, CatalogError};
-use crate::text::{opt, Raw};
 
 use super::{acl_entry_with, comment_entry, security_label_entry, AclSpec, Baseline, Satellite};
 
@@ -40,13 +39,13 @@ pub async fn collect(
     )
     .await?;
     let mut ids = Vec::with_capacity(rows.len());
-    for r in rows {
+    for r in &rows {
         let schema = Schema {
-            oid: r.get(0),
-            name: r.get::<_, Raw>(1).0,
-            owner: r.get::<_, Raw>(2).0,
-            acl: opt(r.get(3)),
-            acl_default: r.get::<_, Raw>(4).0,
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            owner: r.text(2)?,
+            acl: r.opt_text(3)?,
+            acl_default: r.text(4)?,
         };
         let mut obj = DumpObject::new(
             Kind::Namespace,

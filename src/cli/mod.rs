@@ -1,8 +1,11 @@
 //! The command-line front end: parse, check, run, report, exit code.
 
 pub mod args;
+pub mod command;
 pub mod filter;
+mod getopt;
 pub mod help;
+pub mod options;
 
 pub use args::{Invocation, Options, UsageError};
 

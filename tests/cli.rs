@@ -254,6 +254,66 @@ fn every_short_option_letter_reads_as_in_the_reference() {
     assert_same_failures(&cases);
 }
 
+/// `pgdumpall-rs-gen` (the documented generator).
+fn generator() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pgdumpall-rs-gen"))
+}
+
+#[test]
+fn committed_man_page_is_what_the_generator_writes() {
+    let out = std::process::Command::new(generator())
+        .arg("man")
+        .output()
+        .expect("run pgdumpall-rs-gen");
+    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pgdumpall-rs.1");
+    let committed = std::fs::read(&committed).expect("docs/pgdumpall-rs.1");
+    assert!(
+        committed == out.stdout,
+        "docs/pgdumpall-rs.1 is stale: run \
+         cargo run --locked --bin pgdumpall-rs-gen -- man > docs/pgdumpall-rs.1"
+    );
+    let page = lossy(&out.stdout);
+    for option in ["\\-\\-globals\\-only", "\\-\\-no\\-acl", "\\-\\-role"] {
+        assert!(page.contains(option), "{option} missing from the man page");
+    }
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    let dir = tempfile_dir::Dir::new();
+    for (shell, file) in [
+        ("bash", "pg_dumpall.bash"),
+        ("zsh", "_pg_dumpall"),
+        ("fish", "pg_dumpall.fish"),
+    ] {
+        let out = std::process::Command::new(generator())
+            .args(["completions", shell])
+            .arg(dir.path())
+            .arg("pg_dumpall")
+            .output()
+            .expect("run pgdumpall-rs-gen");
+        assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+        let script = std::fs::read_to_string(dir.path().join(file)).expect(file);
+        // (fish spells them `-l globals-only`.)
+        for option in ["globals-only", "no-acl", "exclude-database", "help"] {
+            assert!(script.contains(option), "{option} missing for {shell}");
+        }
+    }
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(dir.path().join("pg_dumpall.bash"))
+        .status()
+        .expect("run bash -n");
+    assert!(syntax.success(), "the bash completions do not parse");
+    let bad = std::process::Command::new(generator())
+        .args(["completions", "tcsh"])
+        .arg(dir.path())
+        .output()
+        .expect("run pgdumpall-rs-gen");
+    assert_eq!(bad.status.code(), Some(1));
+}
+
 #[test]
 fn filter_file_errors_match_the_reference() {
     if toolset(REFERENCE_VERSION).is_none() {

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod command;
 pub mod filter;
+pub mod generate;
 mod getopt;
 pub mod help;
 pub mod options;

@@ -118,21 +118,200 @@ fn help_and_version() {
     }
     let (r, o) = both(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
+    assert_eq!(r.status.code(), Some(0));
     let ours_help = lossy(&o.stdout);
     let reference_help = lossy(&r.stdout);
-    // Every line of the reference's help, up to its bug-report footer,
-    // appears in ours in the same order.
-    let body: Vec<&str> = reference_help
-        .lines()
-        .take_while(|l| !l.starts_with("Report bugs"))
-        .collect();
-    let ours_lines: Vec<&str> = ours_help.lines().take(body.len()).collect();
-    assert_eq!(ours_lines, body);
+    // Byte for byte the reference's, but for the last two lines: where to
+    // report bugs, and the home page, which are ours.
+    let (body, footer) = reference_help.split_at(
+        reference_help
+            .find("Report bugs to <pgsql-bugs@lists.postgresql.org>.\n")
+            .expect("the reference's bug-report line"),
+    );
+    assert_eq!(
+        footer,
+        "Report bugs to <pgsql-bugs@lists.postgresql.org>.\n\
+         PostgreSQL home page: <https://www.postgresql.org/>\n"
+    );
+    assert_eq!(
+        ours_help,
+        format!(
+            "{body}Report bugs to <https://github.com/pgdumpall-rs/pgdumpall-rs/issues>.\n\
+             pgdumpall-rs home page: <https://github.com/pgdumpall-rs/pgdumpall-rs>\n"
+        )
+    );
     let (_, o) = both(&["-?"]);
     assert_eq!(lossy(&o.stdout), ours_help);
+    // Under its own name, it names itself.
+    let own = run_program(&ours_bin(), &["--help"], &[]);
+    assert_eq!(
+        lossy(&own.stdout),
+        ours_help
+            .replace("pg_dumpall exports", "pgdumpall-rs exports")
+            .replace("  pg_dumpall [OPTION]", "  pgdumpall-rs [OPTION]")
+    );
     let (r, o) = both(&["--version"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(lossy(&o.stdout).starts_with(lossy(&r.stdout).trim_end()));
+}
+
+/// Runs the reference and ours (as `pg_dumpall`) on each argument list;
+/// exit codes and stderr (argv[0] normalized) must be equal. None of the
+/// lists may reach a connection attempt.
+fn assert_same_failures(cases: &[Vec<String>]) {
+    let (_dir, ours) = ours_as_pg_dumpall();
+    let reference = reference_bin("pg_dumpall");
+    for args in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run_program(&reference, &args, &[]);
+        let o = run_program(&ours, &args, &[]);
+        assert_eq!(o.status.code(), r.status.code(), "exit code for {args:?}");
+        assert_eq!(
+            stderr_with_argv0_normalized(&o, &ours),
+            stderr_with_argv0_normalized(&r, &reference),
+            "stderr for {args:?}"
+        );
+    }
+}
+
+/// Every long name and alias of the flag table.
+fn long_names() -> Vec<String> {
+    let cmd = pgdumpall_rs::cli::command::command();
+    cmd.get_arguments()
+        .filter(|a| !pgdumpall_rs::cli::command::is_meta(a))
+        .filter_map(|a| {
+            let long = a.get_long()?;
+            let aliases = a.get_all_aliases().unwrap_or_default();
+            Some(std::iter::once(long).chain(aliases).map(str::to_owned))
+        })
+        .flatten()
+        .collect()
+}
+
+/// One prefix for each distinct way getopt_long can read a `--prefix`:
+/// its set of candidate names, and whether it is a whole name.
+fn distinct_long_prefixes() -> Vec<String> {
+    let names = long_names();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut prefixes = vec![String::new()];
+    for name in &names {
+        for end in 1..=name.len() {
+            let prefix = &name[..end];
+            let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
+            if seen.insert((candidates, end == name.len())) {
+                prefixes.push(prefix.to_owned());
+            }
+        }
+    }
+    prefixes
+}
+
+#[test]
+fn every_long_option_prefix_reads_as_in_the_reference() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "every_long_option_prefix_reads_as_in_the_reference",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    // A trailing positional argument makes every list fail (too many
+    // command-line arguments) once getopt accepted it.
+    let mut cases = Vec::new();
+    for prefix in distinct_long_prefixes() {
+        let v = "/nonexistent/v".to_owned();
+        cases.push(vec![format!("--{prefix}"), v.clone(), "extra".into()]);
+        cases.push(vec![format!("--{prefix}={v}"), "extra".into()]);
+        cases.push(vec!["extra".into(), format!("--{prefix}")]);
+    }
+    assert!(cases.len() > 300, "{} cases", cases.len());
+    assert_same_failures(&cases);
+}
+
+#[test]
+fn every_short_option_letter_reads_as_in_the_reference() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "every_short_option_letter_reads_as_in_the_reference",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let mut cases = Vec::new();
+    for c in (b'!'..=b'~').map(char::from) {
+        let v = "/nonexistent/v".to_owned();
+        cases.push(vec![
+            "-w".into(),
+            format!("-{c}"),
+            v.clone(),
+            "extra".into(),
+        ]);
+        cases.push(vec!["-w".into(), format!("-w{c}{v}"), "extra".into()]);
+        cases.push(vec!["extra".into(), format!("-{c}")]);
+    }
+    assert_same_failures(&cases);
+}
+
+/// `pgdumpall-rs-gen` (the documented generator).
+fn generator() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pgdumpall-rs-gen"))
+}
+
+#[test]
+fn committed_man_page_is_what_the_generator_writes() {
+    let out = std::process::Command::new(generator())
+        .arg("man")
+        .output()
+        .expect("run pgdumpall-rs-gen");
+    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pgdumpall-rs.1");
+    let committed = std::fs::read(&committed).expect("docs/pgdumpall-rs.1");
+    assert!(
+        committed == out.stdout,
+        "docs/pgdumpall-rs.1 is stale: run \
+         cargo run --locked --bin pgdumpall-rs-gen -- man > docs/pgdumpall-rs.1"
+    );
+    let page = lossy(&out.stdout);
+    for option in ["\\-\\-globals\\-only", "\\-\\-no\\-acl", "\\-\\-role"] {
+        assert!(page.contains(option), "{option} missing from the man page");
+    }
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    let dir = tempfile_dir::Dir::new();
+    for (shell, file) in [
+        ("bash", "pg_dumpall.bash"),
+        ("zsh", "_pg_dumpall"),
+        ("fish", "pg_dumpall.fish"),
+    ] {
+        let out = std::process::Command::new(generator())
+            .args(["completions", shell])
+            .arg(dir.path())
+            .arg("pg_dumpall")
+            .output()
+            .expect("run pgdumpall-rs-gen");
+        assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+        let script = std::fs::read_to_string(dir.path().join(file)).expect(file);
+        // (fish spells them `-l globals-only`.)
+        for option in ["globals-only", "no-acl", "exclude-database", "help"] {
+            assert!(script.contains(option), "{option} missing for {shell}");
+        }
+    }
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(dir.path().join("pg_dumpall.bash"))
+        .status()
+        .expect("run bash -n");
+    assert!(syntax.success(), "the bash completions do not parse");
+    let bad = std::process::Command::new(generator())
+        .args(["completions", "tcsh"])
+        .arg(dir.path())
+        .output()
+        .expect("run pgdumpall-rs-gen");
+    assert_eq!(bad.status.code(), Some(1));
 }
 
 #[test]

@@ -1,92 +1,84 @@
-//! `--help`: pg_dumpall 18.6's text, with our program name, plus a group
-//! for what pgdumpall-rs adds.
+//! `--help` and `--version`. The help is rendered from the flag table in
+//! pg_dumpall 18.6's layout (clap's own layout differs), so that, installed
+//! as `pg_dumpall`, every line up to the bug-report footer is pg_dumpall's.
+//! The footer names our issue tracker: bugs in this program are not
+//! PostgreSQL's to answer.
 
-/// pg_dumpall 18.6's help, `{prog}` standing for the program name.
-pub const REFERENCE_HELP: &str = r#"
-{prog} exports a PostgreSQL database cluster as an SQL script.
+use clap::{Arg, Command};
 
-Usage:
-  {prog} [OPTION]...
+use super::command::{command, visible_args};
+use super::options::{CONNECTION, CONTENT, GENERAL};
 
-General options:
-  -f, --file=FILENAME          output file name
-  -v, --verbose                verbose mode
-  -V, --version                output version information, then exit
-  --lock-wait-timeout=TIMEOUT  fail after waiting TIMEOUT for a table lock
-  -?, --help                   show this help, then exit
+/// The help sections in order, each with the width pg_dumpall gives its
+/// option column (descriptions start two columns further right).
+const SECTIONS: [(&str, usize); 3] = [(GENERAL, 29), (CONTENT, 29), (CONNECTION, 25)];
 
-Options controlling the output content:
-  -a, --data-only              dump only the data, not the schema or statistics
-  -c, --clean                  clean (drop) databases before recreating
-  -E, --encoding=ENCODING      dump the data in encoding ENCODING
-  -g, --globals-only           dump only global objects, no databases
-  -O, --no-owner               skip restoration of object ownership
-  -r, --roles-only             dump only roles, no databases or tablespaces
-  -s, --schema-only            dump only the schema, no data or statistics
-  -S, --superuser=NAME         superuser user name to use in the dump
-  -t, --tablespaces-only       dump only tablespaces, no databases or roles
-  -x, --no-privileges          do not dump privileges (grant/revoke)
-  --binary-upgrade             for use by upgrade utilities only
-  --column-inserts             dump data as INSERT commands with column names
-  --disable-dollar-quoting     disable dollar quoting, use SQL standard quoting
-  --disable-triggers           disable triggers during data-only restore
-  --exclude-database=PATTERN   exclude databases whose name matches PATTERN
-  --extra-float-digits=NUM     override default setting for extra_float_digits
-  --filter=FILENAME            exclude databases based on expressions in FILENAME
-  --if-exists                  use IF EXISTS when dropping objects
-  --inserts                    dump data as INSERT commands, rather than COPY
-  --load-via-partition-root    load partitions via the root table
-  --no-comments                do not dump comment commands
-  --no-data                    do not dump data
-  --no-policies                do not dump row security policies
-  --no-publications            do not dump publications
-  --no-role-passwords          do not dump passwords for roles
-  --no-schema                  do not dump schema
-  --no-security-labels         do not dump security label assignments
-  --no-statistics              do not dump statistics
-  --no-subscriptions           do not dump subscriptions
-  --no-sync                    do not wait for changes to be written safely to disk
-  --no-table-access-method     do not dump table access methods
-  --no-tablespaces             do not dump tablespace assignments
-  --no-toast-compression       do not dump TOAST compression methods
-  --no-unlogged-table-data     do not dump unlogged table data
-  --on-conflict-do-nothing     add ON CONFLICT DO NOTHING to INSERT commands
-  --quote-all-identifiers      quote all identifiers, even if not key words
-  --restrict-key=RESTRICT_KEY  use provided string as psql \restrict key
-  --rows-per-insert=NROWS      number of rows per INSERT; implies --inserts
-  --sequence-data              include sequence data in dump
-  --statistics                 dump the statistics
-  --statistics-only            dump only the statistics, not schema or data
-  --use-set-session-authorization
-                               use SET SESSION AUTHORIZATION commands instead of
-                               ALTER OWNER commands to set ownership
-
-Connection options:
-  -d, --dbname=CONNSTR     connect using connection string
-  -h, --host=HOSTNAME      database server host or socket directory
-  -l, --database=DBNAME    alternative default database
-  -p, --port=PORT          database server port number
-  -U, --username=NAME      connect as specified database user
-  -w, --no-password        never prompt for password
-  -W, --password           force password prompt (should happen automatically)
-  --role=ROLENAME          do SET ROLE before dump
-
-If -f/--file is not used, then the SQL script will be written to the standard
-output.
-
-"#;
+/// Where to report bugs (Cargo.toml's `repository`).
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Renders the help text for `program`.
 pub fn help_text(program: &str) -> String {
-    let mut text = REFERENCE_HELP
-        .trim_start_matches('\n')
-        .replace("{prog}", program);
-    text.push_str(concat!(
-        "pgdumpall-rs writes the same SQL as pg_dumpall 18 without running pg_dump,\n",
-        "for servers 14 to 18.\n",
-        "\n",
-        "Report bugs to the pgdumpall-rs issue tracker.\n",
-    ));
+    let cmd = command();
+    let about = cmd.get_about().map(|s| s.to_string()).unwrap_or_default();
+    let mut text = format!("{program} {about}\n\nUsage:\n  {program} [OPTION]...\n");
+    for (heading, width) in SECTIONS {
+        text.push_str(&format!("\n{heading}:\n"));
+        for arg in section_args(&cmd, heading) {
+            text.push_str(&entry(arg, width));
+        }
+    }
+    if let Some(after) = cmd.get_after_help() {
+        text.push_str(&format!("\n{after}\n"));
+    }
+    text.push_str(&footer());
+    text
+}
+
+/// The lines after the options: pg_dumpall's shape, our addresses.
+fn footer() -> String {
+    format!("\nReport bugs to <{REPOSITORY}/issues>.\npgdumpall-rs home page: <{REPOSITORY}>\n")
+}
+
+fn section_args<'a>(cmd: &'a Command, heading: &str) -> Vec<&'a Arg> {
+    visible_args(cmd)
+        .into_iter()
+        .filter(|a| a.get_help_heading() == Some(heading))
+        .collect()
+}
+
+/// `-f, --file=FILENAME` and the like.
+pub fn synopsis(arg: &Arg) -> String {
+    let mut s = String::new();
+    if let Some(c) = arg.get_short() {
+        s.push_str(&format!("-{c}, "));
+    }
+    if let Some(long) = arg.get_long() {
+        s.push_str(&format!("--{long}"));
+    }
+    if arg.get_action().takes_values() {
+        let name = arg
+            .get_value_names()
+            .and_then(|names| names.first())
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+        s.push_str(&format!("={name}"));
+    }
+    s
+}
+
+/// One option's lines: the synopsis padded to `width`, then the
+/// description; a synopsis too wide for its column gets its own line.
+fn entry(arg: &Arg, width: usize) -> String {
+    let synopsis = synopsis(arg);
+    let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+    let indent = " ".repeat(width + 2);
+    let mut text = if synopsis.len() < width {
+        format!("  {synopsis:width$}")
+    } else {
+        format!("  {synopsis}\n{indent}")
+    };
+    text.push_str(&help.replace('\n', &format!("\n{indent}")));
+    text.push('\n');
     text
 }
 
@@ -97,4 +89,41 @@ pub fn version_text(program: &str) -> String {
         "{program} (PostgreSQL) 18.6 (pgdumpall-rs {})\n",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_visible_option_is_in_a_section() {
+        let cmd = command();
+        for arg in visible_args(&cmd) {
+            let heading = arg.get_help_heading();
+            assert!(
+                SECTIONS.iter().any(|(h, _)| Some(*h) == heading),
+                "{} has no section",
+                arg.get_id()
+            );
+        }
+    }
+
+    #[test]
+    fn layout_of_wide_and_multi_line_entries() {
+        let help = help_text("pg_dumpall");
+        assert!(help.starts_with(
+            "pg_dumpall exports a PostgreSQL database cluster as an SQL script.\n\n\
+             Usage:\n  pg_dumpall [OPTION]...\n\nGeneral options:\n  \
+             -f, --file=FILENAME          output file name\n"
+        ));
+        assert!(help.contains(
+            "  --use-set-session-authorization\n                               \
+             use SET SESSION AUTHORIZATION commands instead of\n                               \
+             ALTER OWNER commands to set ownership\n"
+        ));
+        assert!(help.contains("  -V, --version                output version"));
+        assert!(help.contains("  -W, --password           force password prompt"));
+        assert!(help
+            .ends_with("pgdumpall-rs home page: <https://github.com/pgdumpall-rs/pgdumpall-rs>\n"));
+    }
 }

@@ -2,8 +2,12 @@
 //! pg_dumpall does. The binary's `main` plans and runs what they ask for.
 
 pub mod args;
+pub mod command;
 pub mod filter;
+pub mod generate;
+mod getopt;
 pub mod help;
+pub mod options;
 
 pub use args::{Invocation, Options, UsageError};
 

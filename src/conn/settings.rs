@@ -191,6 +191,10 @@ pub struct Settings {
     pub target_session_attrs: TargetSessionAttrs,
     /// `load_balance_hosts=random`.
     pub load_balance_random: bool,
+    /// `gssencmode=require`: every connection attempt fails, with the
+    /// message of pg_dumpall 18.6's libpq (built with GSSAPI) when it has
+    /// no Kerberos credentials (we have no GSSAPI).
+    pub gssenc_required: bool,
     /// `client_encoding` / `PGCLIENTENCODING` (None when unset, empty or
     /// `auto`).
     pub client_encoding: Option<String>,
@@ -218,6 +222,7 @@ impl std::fmt::Debug for Settings {
             .field("channel_binding", &self.channel_binding)
             .field("target_session_attrs", &self.target_session_attrs)
             .field("load_balance_random", &self.load_balance_random)
+            .field("gssenc_required", &self.gssenc_required)
             .field("client_encoding", &self.client_encoding)
             .field("security", &self.security)
             .finish()
@@ -521,16 +526,11 @@ pub fn resolve(
         Some("disable") => true,
         Some(v) => return Err(invalid_value("sslcertmode", v)),
     };
-    match get("gssencmode") {
-        None | Some("disable") | Some("prefer") => {}
-        Some("require") => {
-            return Err(inv(
-                "gssencmode value \"require\" invalid when GSSAPI support is not compiled in"
-                    .to_string(),
-            ))
-        }
+    let gssenc_required = match get("gssencmode") {
+        None | Some("disable") | Some("prefer") => false,
+        Some("require") => true,
         Some(v) => return Err(invalid_value("gssencmode", v)),
-    }
+    };
     let target_session_attrs = match get("target_session_attrs") {
         None | Some("any") => TargetSessionAttrs::Any,
         Some("read-write") => TargetSessionAttrs::ReadWrite,
@@ -622,6 +622,7 @@ pub fn resolve(
         channel_binding,
         target_session_attrs,
         load_balance_random,
+        gssenc_required,
         client_encoding,
         security: SecuritySettings {
             require_auth,

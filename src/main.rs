@@ -18,26 +18,31 @@ fn main() {
     std::process::exit(code);
 }
 
-/// Runs the planned dump; returns the exit code.
+/// Runs the planned dump; returns the exit code. A dump error is reported
+/// in pg_dumpall's words (error, detail, hint lines); anything else that
+/// stops the run, in one error line with its causes.
 fn run(plan: &dump::options::DumpOptions) -> i32 {
-    // One thread: the dump is a sequence of round trips to the server, and
-    // keeping the connection tasks on the same thread as the driver saves
-    // a cross-thread wake-up per message.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            diag::error(&format!("could not start the async runtime: {e}"));
-            return 1;
-        }
-    };
-    match runtime.block_on(dump::run(plan)) {
+    match run_dump(plan) {
         Ok(()) => 0,
         Err(e) => {
-            e.report();
+            match e.downcast_ref::<dump::DumpError>() {
+                Some(dump_error) => dump_error.report(),
+                None => diag::error(&format!("{e:#}")),
+            }
             1
         }
     }
+}
+
+fn run_dump(plan: &dump::options::DumpOptions) -> anyhow::Result<()> {
+    use anyhow::Context;
+    // One thread: the dump is a sequence of round trips to the server, and
+    // keeping the connection tasks on the same thread as the driver saves
+    // a cross-thread wake-up per message.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    runtime.block_on(dump::run(plan))?;
+    Ok(())
 }

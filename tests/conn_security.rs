@@ -423,3 +423,33 @@ fn cannot_connect_now_moves_on_to_the_next_host() {
         },
     );
 }
+
+#[test]
+fn gssencmode_require_fails_like_the_reference() {
+    run_versioned(
+        "gssencmode_require_fails_like_the_reference",
+        "18",
+        |version| {
+            let cluster = Cluster::start(version);
+            let ours = Ours::new();
+            // Over the socket, over TCP (no Kerberos credentials here), and as
+            // PGGSSENCMODE; prefer connects.
+            for (conninfo, env, ok) in [
+                (
+                    format!("host={} gssencmode=require", cluster.host()),
+                    None,
+                    false,
+                ),
+                ("host=127.0.0.1 gssencmode=require".to_string(), None, false),
+                (format!("host={}", cluster.host()), Some("require"), false),
+                ("host=127.0.0.1".to_string(), Some("prefer"), true),
+            ] {
+                let conninfo = format!("{conninfo} port={} user={SUPERUSER}", cluster.port());
+                let args = ["-g", "-d", conninfo.as_str()];
+                let env: Vec<(&str, &str)> = env.map(|v| ("PGGSSENCMODE", v)).into_iter().collect();
+                let out = assert_same_outcome(&ours, &args, &env, &conninfo);
+                assert_eq!(out.status.success(), ok, "{conninfo}");
+            }
+        },
+    );
+}

@@ -31,7 +31,9 @@ cluster_test!(statistics_match_reference, |version| {
         assert_matches_reference(&cluster, args);
     }
     // The fixture's statistics really are in the dump.
-    let raw = run_ours(&cluster, &with_restrict_key(&["--statistics"])).stdout;
+    let out = run_ours(&cluster, &with_restrict_key(&["--statistics"]));
+    assert_success(&out, "ours --statistics");
+    let raw = out.stdout;
     // The LATIN1 database's statistics, in LATIN1.
     let latin1: &[u8] =
         b"-- Statistics for Name: t\xe5ble_expr; Type: STATISTICS DATA; Schema: public;";
@@ -60,7 +62,13 @@ cluster_test!(statistics_match_reference, |version| {
         assert!(dump.contains(needle), "{needle:?} missing from the dump");
     }
     // Statistics are off by default.
-    let plain = lossy(&run_ours(&cluster, &with_restrict_key(&[])).stdout);
+    let out = run_ours(&cluster, &with_restrict_key(&[]));
+    assert_success(&out, "ours without --statistics");
+    let plain = lossy(&out.stdout);
+    assert!(
+        plain.contains("CREATE TABLE st.t_basic"),
+        "the plain dump is empty"
+    );
     assert!(!plain.contains("STATISTICS DATA"));
 });
 

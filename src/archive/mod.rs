@@ -6,7 +6,7 @@
 //! [`Archive`] in pg_dump's collection order (that order is the dump id,
 //! used when hunting dependency loops); dependencies are added from
 //! pg_depend and from pg_dump's own rules; [`sort::sort`] orders them;
-//! each object then renders its [`Entry`]s, and [`print`] frames them.
+//! each object then renders its [`Entry`]s, and [`print`](mod@print) frames them.
 
 pub mod print;
 pub mod sort;

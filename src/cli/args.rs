@@ -1,5 +1,5 @@
 //! The command line: pg_dumpall 18's options, read the way getopt_long
-//! reads them ([`super::getopt`]), then parsed by clap into [`Options`]
+//! reads them (`getopt`), then parsed by clap into [`Options`]
 //! (the flag table, [`super::options`]); and pg_dumpall's checks after
 //! parsing, with its messages.
 
@@ -13,7 +13,7 @@ use super::getopt;
 use crate::text;
 
 /// What the first argument asked for, before any parsing (pg_dumpall only
-/// honours `--help`/`-?` and `--version`/`-V` as argv[1]).
+/// honours `--help`/`-?` and `--version`/`-V` as `argv[1]`).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Invocation {
     Help,
@@ -25,13 +25,13 @@ pub enum Invocation {
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError {
     /// The full line, including its prefix (getopt's lines start with
-    /// argv[0] as given; pg_dumpall's with `<program>: error: `).
+    /// `argv[0]` as given; pg_dumpall's with `<program>: error: `).
     pub line: String,
     /// Whether the "Try ... --help" hint follows.
     pub with_hint: bool,
 }
 
-/// Parses argv (including argv[0]).
+/// Parses argv (including `argv[0]`).
 pub fn parse(argv: &[OsString]) -> Result<Invocation, UsageError> {
     let argv0 = argv
         .first()

@@ -33,7 +33,7 @@ fn meta_args() -> [(&'static str, Arg); 2] {
     ]
 }
 
-/// Whether `arg` is `--version` or `--help` (see [`meta_args`]).
+/// Whether `arg` is `--version` or `--help` (see `meta_args`).
 pub fn is_meta(arg: &Arg) -> bool {
     matches!(arg.get_action(), ArgAction::Version | ArgAction::Help)
 }

@@ -134,7 +134,7 @@ pub fn completion_script(shell: Shell, bin: &str) -> Vec<u8> {
 /// The shells completions are generated for.
 pub const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
 
-/// Runs `pgdumpall-rs-gen` on its arguments (argv[0] left out); returns
+/// Runs `pgdumpall-rs-gen` on its arguments (`argv[0]` left out); returns
 /// the exit code.
 pub fn main(args: &[String]) -> i32 {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -155,7 +155,7 @@ fn rank(name: &str) -> usize {
         .unwrap_or(LONG_OPTIONS.len())
 }
 
-/// Reads `args` (argv without argv[0]) the way getopt_long does, and
+/// Reads `args` (argv without `argv[0]`) the way getopt_long does, and
 /// rewrites every option into the one spelling clap is given. Errors are
 /// getopt's lines, prefixed with `argv0` as given.
 pub(crate) fn normalize(

@@ -16,7 +16,7 @@ use std::io::Write;
 use crate::diag;
 
 /// Sets up diagnostics from the process's arguments and environment: the
-/// program name messages use (argv[0]) and `PGDUMPALL_RS_LOG` tracing.
+/// program name messages use (`argv[0]`) and `PGDUMPALL_RS_LOG` tracing.
 pub fn init(argv: &[std::ffi::OsString]) {
     if let Some(argv0) = argv.first() {
         diag::set_program_name(argv0);
@@ -34,7 +34,7 @@ fn init_tracing() {
         .try_init();
 }
 
-/// Parses `argv` (argv[0] included) as pg_dumpall does, reading `--filter`
+/// Parses `argv` (`argv[0]` included) as pg_dumpall does, reading `--filter`
 /// files and checking conflicts. `Err` is the exit code of a run that ends
 /// here: `--help`, `--version` (0) or a usage error (1, reported).
 pub fn parse_command_line(argv: &[std::ffi::OsString]) -> Result<Box<Options>, i32> {

@@ -1,8 +1,8 @@
 //! The flag table: every pg_dumpall 18 option, defined once, as a field of
 //! [`Options`] with its clap attributes (names, aliases, value name, help
 //! text, help section). Parsing ([`super::args`], through
-//! [`super::getopt`]), `--help` ([`super::help`]), the man page and the
-//! shell completions ([`super::gen`]) are all derived from it.
+//! `getopt`), `--help` ([`super::help`]), the man page and the
+//! shell completions (`super::generate`) are all derived from it.
 //!
 //! Fields are in pg_dumpall 18.6's `--help` order, which is the order the
 //! help text, the man page and the completions list them in.

@@ -130,3 +130,36 @@ async fn other_server_errors_end_the_attempt() {
         format!("connection to server at \"127.0.0.1\", port {port} failed: FATAL:  no pg_hba.conf entry")
     );
 }
+
+#[tokio::test]
+async fn gssencmode_require_fails_before_connecting_like_libpq() {
+    // pg_dumpall 18.6's libpq has GSSAPI: it gives up the whole connection
+    // at the first address, before connecting, without the usual
+    // "connection to server ... failed:" prefix. Nothing listens on port 1.
+    let c = connector("host=/tmp port=1 gssencmode=require", &[]);
+    assert_eq!(
+        failed(c.connect("postgres").await),
+        "GSSAPI encryption required but it is not supported over a local socket"
+    );
+    let c = connector("host=127.0.0.1,/tmp port=1 gssencmode=require", &[]);
+    assert_eq!(
+        failed(c.connect("postgres").await),
+        "GSSAPI encryption required but no credential cache"
+    );
+    // A host that does not resolve is passed over first, as in libpq.
+    let c = connector(
+        "host=nonexistent.invalid,/tmp port=1 gssencmode=require",
+        &[],
+    );
+    assert_eq!(
+        failed(c.connect("postgres").await),
+        "could not translate host name \"nonexistent.invalid\" to address: Name or service not known\n\
+         GSSAPI encryption required but it is not supported over a local socket"
+    );
+    // prefer and disable connect as usual (here: refused).
+    let c = connector(
+        "host=127.0.0.1 port=1 gssencmode=prefer sslmode=disable",
+        &[],
+    );
+    assert!(failed(c.connect("postgres").await).contains("Connection refused"));
+}

@@ -433,6 +433,26 @@ impl Connector {
     ) -> Result<Client, Stop> {
         let s = &self.settings;
         let socket = ip.is_none();
+        if s.gssenc_required {
+            // libpq 18 built with GSSAPI (as pg_dumpall 18.6 is) checks this
+            // before connecting to an address, and gives up the whole
+            // connection: over a socket GSSAPI encryption is impossible, over
+            // TCP it needs Kerberos credentials. We have no GSSAPI, so we
+            // always answer as libpq does without a credential cache.
+            let why = if socket {
+                "GSSAPI encryption required but it is not supported over a local socket"
+            } else {
+                "GSSAPI encryption required but no credential cache"
+            };
+            // No server was reached: the message stands alone.
+            errors.push(AttemptError {
+                host: target.host.clone(),
+                server: String::new(),
+                message: why.to_string(),
+                sqlstate: None,
+            });
+            return Err(Stop::Abort(FailureKind::Other));
+        }
         let tls_host = if target.host.is_empty() {
             target.hostaddr.clone()
         } else {

@@ -191,6 +191,10 @@ pub struct Settings {
     pub target_session_attrs: TargetSessionAttrs,
     /// `load_balance_hosts=random`.
     pub load_balance_random: bool,
+    /// `gssencmode=require`: every connection attempt fails, with the
+    /// message of pg_dumpall 18.6's libpq (built with GSSAPI) when it has
+    /// no Kerberos credentials (we have no GSSAPI).
+    pub gssenc_required: bool,
     /// `client_encoding` / `PGCLIENTENCODING` (None when unset, empty or
     /// `auto`).
     pub client_encoding: Option<String>,
@@ -218,6 +222,7 @@ impl std::fmt::Debug for Settings {
             .field("channel_binding", &self.channel_binding)
             .field("target_session_attrs", &self.target_session_attrs)
             .field("load_balance_random", &self.load_balance_random)
+            .field("gssenc_required", &self.gssenc_required)
             .field("client_encoding", &self.client_encoding)
             .field("security", &self.security)
             .finish()
@@ -263,7 +268,9 @@ pub fn os_user() -> Result<String, String> {
 pub fn home_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     match env("HOME") {
         Some(h) if !h.is_empty() => Some(PathBuf::from(h)),
-        _ => passwd_entry().ok().map(|(_, dir)| PathBuf::from(dir)),
+        // Without $HOME, the passwd entry's directory (dirs reads it with
+        // getpwuid_r, as libpq does).
+        _ => dirs::home_dir(),
     }
 }
 
@@ -273,6 +280,8 @@ fn passwd_entry() -> Result<(String, String), String> {
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
     let mut buf = vec![0u8; 16384];
+    // SAFETY: passwd is a C struct of pointers and integers: all zeroes is
+    // a valid value.
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
     let mut result: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer refers to live, correctly sized storage.
@@ -299,6 +308,7 @@ fn passwd_entry() -> Result<(String, String), String> {
     let name = unsafe { CStr::from_ptr(pwd.pw_name) }
         .to_string_lossy()
         .into_owned();
+    // SAFETY: as for pw_name.
     let dir = unsafe { CStr::from_ptr(pwd.pw_dir) }
         .to_string_lossy()
         .into_owned();
@@ -521,16 +531,11 @@ pub fn resolve(
         Some("disable") => true,
         Some(v) => return Err(invalid_value("sslcertmode", v)),
     };
-    match get("gssencmode") {
-        None | Some("disable") | Some("prefer") => {}
-        Some("require") => {
-            return Err(inv(
-                "gssencmode value \"require\" invalid when GSSAPI support is not compiled in"
-                    .to_string(),
-            ))
-        }
+    let gssenc_required = match get("gssencmode") {
+        None | Some("disable") | Some("prefer") => false,
+        Some("require") => true,
         Some(v) => return Err(invalid_value("gssencmode", v)),
-    }
+    };
     let target_session_attrs = match get("target_session_attrs") {
         None | Some("any") => TargetSessionAttrs::Any,
         Some("read-write") => TargetSessionAttrs::ReadWrite,
@@ -598,7 +603,7 @@ pub fn resolve(
         home,
         no_client_cert,
         cert_required: get("sslcertmode") == Some("require"),
-        sni: get("sslsni").map_or(true, |v| v.starts_with('1')),
+        sni: get("sslsni").is_none_or(|v| v.starts_with('1')),
         direct,
         min_tls13: min_tls == Some(3),
         max_tls12: max_tls.is_some_and(|v| v <= 2),
@@ -622,6 +627,7 @@ pub fn resolve(
         channel_binding,
         target_session_attrs,
         load_balance_random,
+        gssenc_required,
         client_encoding,
         security: SecuritySettings {
             require_auth,

@@ -396,10 +396,6 @@ fn other_validations() {
             "connect_timeout=x",
             "invalid integer value \"x\" for connection option \"connect_timeout\"",
         ),
-        (
-            "gssencmode=require",
-            "gssencmode value \"require\" invalid when GSSAPI support is not compiled in",
-        ),
     ] {
         assert_eq!(invalid(env.resolve(&args(Some(ci)))), msg, "{ci}");
     }

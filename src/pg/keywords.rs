@@ -3,7 +3,8 @@
 
 /// PostgreSQL 18's keywords that are not UNRESERVED (RESERVED, COL_NAME and
 /// TYPE_FUNC_NAME): exactly the words fmtId quotes. Sorted for binary search.
-const NON_UNRESERVED_KEYWORDS: &[&str] = &[
+/// tests/keywords_acl.rs compares it with the server's `pg_get_keywords()`.
+pub const NON_UNRESERVED_KEYWORDS: &[&str] = &[
     "all",
     "analyse",
     "analyze",

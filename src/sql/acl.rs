@@ -410,4 +410,79 @@ mod tests {
             "GRANT SELECT(a),UPDATE(a) ON TABLE public.t TO carol WITH GRANT OPTION;\n"
         );
     }
+
+    #[test]
+    fn owner_grants_come_first_even_when_listed_after_a_non_owner() {
+        // REVOKE ALL ON s.t FROM acl_owner; GRANT SELECT ON s.t TO alice;
+        // GRANT SELECT, INSERT ON s.t TO acl_owner: the server appends the
+        // owner's item after alice's, pg_dump 18.6 still grants it first.
+        let q = Quoting::default();
+        let sql = build_acl_commands(
+            &q,
+            &target("TABLE", "s.t", "acl_owner"),
+            "{alice=r/acl_owner,acl_owner=ar/acl_owner}",
+            "{acl_owner=arwdDxtm/acl_owner}",
+        );
+        assert_eq!(
+            sql,
+            "REVOKE ALL ON TABLE s.t FROM acl_owner;\n\
+             GRANT SELECT,INSERT ON TABLE s.t TO acl_owner;\n\
+             GRANT SELECT ON TABLE s.t TO alice;\n"
+        );
+        // The same for a schema, where the owner's item is a single letter.
+        let sql = build_acl_commands(
+            &q,
+            &target("SCHEMA", "s", "acl_owner"),
+            "{alice=U/acl_owner,acl_owner=C/acl_owner}",
+            "{acl_owner=UC/acl_owner}",
+        );
+        assert_eq!(
+            sql,
+            "REVOKE ALL ON SCHEMA s FROM acl_owner;\n\
+             GRANT CREATE ON SCHEMA s TO acl_owner;\n\
+             GRANT USAGE ON SCHEMA s TO alice;\n"
+        );
+    }
+
+    #[test]
+    fn database_grants_of_two_of_three_privileges_are_listed() {
+        // pg_dump 18.6's output for these datacl values (tests/keywords_acl.rs
+        // compares the same cases with the reference on every version).
+        let q = Quoting::default();
+        let t = target("DATABASE", "acl_db", "acl_owner");
+        let baseline = "{=Tc/acl_owner,acl_owner=CTc/acl_owner}";
+        assert_eq!(
+            build_acl_commands(
+                &q,
+                &t,
+                "{=Tc/acl_owner,bob=Cc/acl_owner,alice=T/acl_owner,acl_owner=Tc/acl_owner,carol=C*c/acl_owner}",
+                baseline,
+            ),
+            "REVOKE ALL ON DATABASE acl_db FROM acl_owner;\n\
+             GRANT CONNECT,TEMPORARY ON DATABASE acl_db TO acl_owner;\n\
+             GRANT CREATE,CONNECT ON DATABASE acl_db TO bob;\n\
+             GRANT TEMPORARY ON DATABASE acl_db TO alice;\n\
+             GRANT CONNECT ON DATABASE acl_db TO carol;\n\
+             GRANT CREATE ON DATABASE acl_db TO carol WITH GRANT OPTION;\n"
+        );
+        assert_eq!(
+            build_acl_commands(
+                &q,
+                &t,
+                "{=Tc/acl_owner,acl_owner=CTc/acl_owner,bob=T*c*/acl_owner}",
+                baseline,
+            ),
+            "GRANT CONNECT,TEMPORARY ON DATABASE acl_db TO bob WITH GRANT OPTION;\n"
+        );
+        // All three is ALL.
+        assert_eq!(
+            build_acl_commands(
+                &q,
+                &t,
+                "{=Tc/acl_owner,acl_owner=CTc/acl_owner,bob=CTc/acl_owner}",
+                baseline,
+            ),
+            "GRANT ALL ON DATABASE acl_db TO bob;\n"
+        );
+    }
 }

@@ -102,7 +102,7 @@ impl<'a> StatementWriter<'a> {
         }
     }
 
-    /// The text for one more row (a tuple from [`tuple`]).
+    /// The text for one more row (a tuple from [`tuple`](fn@tuple)).
     pub fn row(&mut self, tuple: &str) -> String {
         let mut out = String::new();
         if self.rows_per_insert == 1 {

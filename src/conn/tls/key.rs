@@ -11,6 +11,7 @@ use std::path::Path;
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
 use base64::Engine;
 use md5::Digest;
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 
 use crate::conn::message::io_text;
@@ -181,7 +182,7 @@ pub fn parse_key(
             return r.map_err(fail);
         }
     }
-    if let Ok(Some(key)) = rustls_pemfile::private_key(&mut &bytes[..]) {
+    if let Ok(key) = PrivateKeyDer::from_pem_slice(&bytes) {
         return Ok(key);
     }
     // Not PEM: try DER, as libpq does.

@@ -23,7 +23,10 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, TrustAnchor, UnixTime};
+use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, ServerName, TrustAnchor, UnixTime,
+};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
@@ -85,11 +88,29 @@ fn default_file(explicit: &Option<String>, home: &Option<PathBuf>, rel: &str) ->
     }
 }
 
+/// The text of a PEM parsing error, as rustls-pemfile 2 (which this
+/// replaced) worded it.
+pub(super) fn pem_error_text(e: pem::Error) -> String {
+    match e {
+        pem::Error::MissingSectionEnd { end_marker } => format!(
+            "section end {:?} missing",
+            String::from_utf8_lossy(&end_marker)
+        ),
+        pem::Error::IllegalSectionStart { line } => format!(
+            "illegal section start: {:?}",
+            String::from_utf8_lossy(&line)
+        ),
+        pem::Error::Base64Decode(e) => e,
+        pem::Error::Io(e) => crate::conn::message::io_text(&e),
+        other => other.to_string(),
+    }
+}
+
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let f = std::fs::File::open(path).map_err(|e| crate::conn::message::io_text(&e))?;
-    let certs = rustls_pemfile::certs(&mut BufReader::new(f))
+    let certs = CertificateDer::pem_reader_iter(&mut BufReader::new(f))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+        .map_err(pem_error_text)?;
     if certs.is_empty() {
         return Err("no certificate found".to_string());
     }
@@ -195,7 +216,7 @@ fn load_crls(settings: &TlsSettings) -> Option<Crls> {
     let file = default_file(&settings.crl, &settings.home, ROOT_CRL_FILE)
         .and_then(|p| std::fs::File::open(p).ok())
         .map(|f| {
-            rustls_pemfile::crls(&mut BufReader::new(f))
+            CertificateRevocationListDer::pem_reader_iter(&mut BufReader::new(f))
                 .filter_map(Result::ok)
                 .collect::<Vec<_>>()
         })

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{
     CertificateDer, CertificateRevocationListDer, ServerName, TrustAnchor, UnixTime,
 };
@@ -95,7 +96,7 @@ fn dir_crls(
             let Ok(bytes) = std::fs::read(dir.join(format!("{h:08x}.r{n}"))) else {
                 break;
             };
-            let crls: Vec<_> = rustls_pemfile::crls(&mut &bytes[..])
+            let crls: Vec<_> = CertificateRevocationListDer::pem_slice_iter(&bytes)
                 .filter_map(Result::ok)
                 .collect();
             if crls.is_empty() {

@@ -1,7 +1,7 @@
 //! Glue between catalog rows and the archive, one module per object
 //! family: each `collect` function reads its family in bulk (catalog
-//! layer), adds [`DumpObject`]s with their sort keys and roles, and
-//! attaches a [`Render`] that turns rows into entries (SQL layer).
+//! layer), adds [`DumpObject`](crate::archive::DumpObject)s with their sort keys and roles, and
+//! attaches a [`Render`](crate::archive::Render) that turns rows into entries (SQL layer).
 //!
 //! This module holds what every family shares: the satellite entries
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.

@@ -1,0 +1,238 @@
+//! Step three (TABLE DATA and SEQUENCE SET, and the frozen model), and
+//! the data entries: COPY or INSERT, through the partition root when
+//! pg_dump loads that way.
+
+use super::*;
+
+impl RelationState {
+    /// Step three: TABLE DATA and SEQUENCE SET objects, sequence values,
+    /// the tables known empty (`copy_data`: data goes out as COPY);
+    /// then attaches every renderer.
+    pub async fn collect_data(
+        mut self,
+        cat: &Catalog<'_>,
+        archive: &mut Archive,
+        copy_data: bool,
+    ) -> Result<(), CatalogError> {
+        let mut seq_names = Vec::new();
+        // Every name the COPY statements hold, made sendable at once.
+        let sendable = {
+            let copied = self
+                .model
+                .rels
+                .iter()
+                .filter(|r| r.id.is_some() && r.dumped && r.row.relkind == 'r');
+            let names: Vec<&str> = copied
+                .flat_map(|r| {
+                    let mut v = vec![r.row.schema.as_str(), r.row.name.as_str()];
+                    v.extend(copy_columns(r));
+                    v
+                })
+                .collect();
+            cat_rel::Sendable::prepare(cat, names).await?
+        };
+        let empty = if copy_data {
+            let oids: Vec<u32> = self
+                .model
+                .rels
+                .iter()
+                .filter(|r| r.id.is_some() && r.dumped && r.row.relkind == 'r')
+                .map(|r| r.row.oid)
+                .collect();
+            cat_rel::empty_heap_tables(cat, &oids).await?
+        } else {
+            Default::default()
+        };
+        for t in 0..self.model.rels.len() {
+            let r = &self.model.rels[t];
+            let (Some(tid), true) = (r.id, r.dumped) else {
+                continue;
+            };
+            match r.row.relkind {
+                'r' => {
+                    let mut obj = DumpObject::new(
+                        Kind::TableData,
+                        (0, r.row.oid),
+                        Some(r.row.schema.clone()),
+                        r.row.name.clone(),
+                    );
+                    obj.deps.push(tid);
+                    let id = archive.add(obj);
+                    self.objects.push((id, What::TableData(t)));
+                    let cols: Vec<String> = copy_columns(r)
+                        .into_iter()
+                        .map(|c| sendable.ident(c))
+                        .collect();
+                    let list = if cols.is_empty() {
+                        String::new()
+                    } else {
+                        format!("({})", cols.join(", "))
+                    };
+                    let qname = sendable.qualified(&r.row.schema, &r.row.name);
+                    let server = cat_rel::server_text(&format!("COPY {qname} {list} TO stdout;"))?;
+                    if empty.contains(&r.row.oid) {
+                        self.model.empty.insert(t);
+                    } else {
+                        archive.copy_statements.push(server.clone());
+                    }
+                    self.model.copy.insert(t, server);
+                    // Aliased: a result column name need not be UTF-8.
+                    let aliased: Vec<String> = cols
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| format!("{c} AS c{}", i + 1))
+                        .collect();
+                    let select = cat_rel::server_text(&format!(
+                        "SELECT {} FROM ONLY {qname}",
+                        aliased.join(", ")
+                    ))?;
+                    self.model.select.insert(t, select);
+                }
+                'S' => {
+                    let mut obj = DumpObject::new(
+                        Kind::SequenceSet,
+                        (0, r.row.oid),
+                        Some(r.row.schema.clone()),
+                        r.row.name.clone(),
+                    );
+                    obj.deps.push(tid);
+                    let id = archive.add(obj);
+                    self.objects.push((id, What::SequenceSet(t)));
+                    seq_names.push((r.row.oid, r.row.schema.clone(), r.row.name.clone()));
+                }
+                _ => {}
+            }
+        }
+        for (oid, last, called) in cat_rel::sequence_values(cat, &seq_names).await? {
+            if let (Some(last), Some(called)) = (last, called) {
+                self.model.seq_values.insert(oid, (last, called));
+            }
+        }
+        let model = Arc::new(self.model);
+        for (id, what) in self.objects {
+            archive.objects[id].render = Some(Arc::new(RelRender {
+                model: model.clone(),
+                what,
+            }));
+        }
+        Ok(())
+    }
+}
+
+/// The columns COPY reads and writes: not dropped, not generated.
+fn copy_columns(r: &Rel) -> Vec<&str> {
+    r.columns
+        .iter()
+        .filter(|c| !c.row.dropped && c.row.generated == '\0')
+        .map(|c| c.row.name.as_str())
+        .collect()
+}
+
+/// The partitioned table a partition's data loads through, if any.
+fn load_root<'a>(m: &'a Model, r: &'a Rel, ctx: &RenderContext) -> Option<&'a Rel> {
+    if !r.row.is_partition {
+        return None;
+    }
+    let mut forced = false;
+    let mut root = r;
+    while let Some(p) = root.parents.first().and_then(|p| m.rel(*p)) {
+        forced |= p.row.unsafe_partitions;
+        root = p;
+        if !root.row.is_partition {
+            break;
+        }
+    }
+    (ctx.opts.load_via_partition_root || forced).then_some(root)
+}
+
+/// The TABLE DATA entry of a table.
+pub(super) fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
+    let r = &m.rels[t];
+    if ctx.opts.no_unlogged_table_data && r.row.persistence == 'u' {
+        return Vec::new();
+    }
+    if ctx.opts.schema_only || ctx.opts.no_data {
+        return Vec::new();
+    }
+    let Some(server_copy) = m.copy.get(&t) else {
+        return Vec::new();
+    };
+    let q = &ctx.quoting;
+    let list = sql::copy_column_list(q, &copy_columns(r));
+    let (target, defn) = match load_root(m, r, ctx) {
+        Some(root) => {
+            let rq = m.qname(q, root);
+            (
+                rq.clone(),
+                crate::pg::quote::comment(&format!("load via partition root {rq}")),
+            )
+        }
+        None => (m.qname(q, r), String::new()),
+    };
+    let (data, data_header) = match (
+        crate::dump::content::rows_per_insert(&ctx.opts),
+        m.select.get(&t),
+    ) {
+        (Some(rows_per_insert), Some(select)) => (
+            DataSource::Inserts(insert_spec(r, q, &target, select, rows_per_insert, ctx)),
+            String::new(),
+        ),
+        _ if m.empty.contains(&t) => (
+            DataSource::EmptyCopy,
+            format!("COPY {target} {list} FROM stdin;\n"),
+        ),
+        _ => (
+            DataSource::Copy {
+                server_copy: server_copy.clone(),
+            },
+            format!("COPY {target} {list} FROM stdin;\n"),
+        ),
+    };
+    vec![Entry {
+        tag: r.row.name.clone(),
+        desc: "TABLE DATA".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        prefix: HeaderPrefix::DataFor,
+        defn,
+        data: Some(data),
+        data_header,
+        ..Entry::default()
+    }]
+}
+
+/// How `--inserts`-style data of a table is read and written.
+fn insert_spec(
+    r: &Rel,
+    q: &Quoting,
+    target: &str,
+    select: &str,
+    rows_per_insert: usize,
+    ctx: &RenderContext,
+) -> crate::archive::InsertSpec {
+    use crate::sql::inserts as isql;
+    let live: Vec<&Column> = r.columns.iter().filter(|c| !c.row.dropped).collect();
+    let default_columns: Vec<usize> = live
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.row.generated != '\0')
+        .map(|(i, _)| i)
+        .collect();
+    let names: Vec<String> = copy_columns(r).iter().map(|c| q.ident(c)).collect();
+    let overriding = live.iter().any(|c| c.row.identity == 'a');
+    let column_list = (ctx.opts.column_inserts && !live.is_empty()).then_some(names.as_slice());
+    crate::archive::InsertSpec {
+        select: select.to_string(),
+        columns: names.len(),
+        insert_prefix: isql::insert_prefix(target, column_list, overriding),
+        rows_per_insert,
+        on_conflict_do_nothing: ctx.opts.on_conflict_do_nothing,
+        // --column-inserts leaves generated columns out instead.
+        default_columns: if ctx.opts.column_inserts {
+            Vec::new()
+        } else {
+            default_columns
+        },
+        no_columns: live.is_empty(),
+    }
+}

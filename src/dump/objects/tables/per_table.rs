@@ -1,0 +1,393 @@
+//! Step two: partition attaches, column defaults, CHECK and NOT NULL
+//! constraints, indexes with their constraints and attaches, foreign keys.
+
+use super::*;
+
+
+impl RelationState {
+    /// Step two: partition attaches, column defaults, CHECK and NOT NULL
+    /// constraints, indexes with their constraints and attaches, and
+    /// foreign keys.
+    pub async fn collect_per_table(
+        &mut self,
+        cat: &Catalog<'_>,
+        archive: &mut Archive,
+    ) -> Result<(), CatalogError> {
+        let v18 = cat.server_version_num >= 180000;
+        let columns = cat
+            .shared(SharedRead::Columns, cat_rel::columns(cat))
+            .await?;
+        let defs = cat_rel::attrdefs(cat).await?;
+        let constraints = cat
+            .shared(
+                SharedRead::TableConstraints,
+                cat_rel::table_constraints(cat),
+            )
+            .await?;
+        let inherits = cat_rel::inherits(cat).await?;
+        let indexes = cat
+            .shared(SharedRead::Indexes, cat_rel::indexes(cat))
+            .await?;
+        for (table, attnum, name, acl) in cat
+            .shared(SharedRead::ColumnAcls, cat_rel::column_acls(cat))
+            .await?
+        {
+            self.model
+                .column_acls
+                .entry(table)
+                .or_default()
+                .push((attnum, name, acl));
+        }
+        let m = &mut self.model;
+
+        for row in columns {
+            let Some(&t) = m.by_oid.get(&row.table) else {
+                continue;
+            };
+            let nn = if v18 {
+                row.nn.as_ref().filter(|n| n.validated).map(|n| NotNull {
+                    name: Some(n.name.clone()),
+                    oid: n.oid,
+                    no_inherit: n.no_inherit,
+                    local: n.is_local,
+                })
+            } else if row.not_null {
+                Some(NotNull {
+                    name: None,
+                    oid: 0,
+                    no_inherit: false,
+                    local: row.is_local || row.not_null,
+                })
+            } else {
+                None
+            };
+            m.rels[t].columns.push(Column { row, def: None, nn });
+        }
+        for (child, parent) in inherits {
+            if let Some(&t) = m.by_oid.get(&child) {
+                m.rels[t].parents.push(parent);
+            }
+        }
+
+        // Partition attaches.
+        for t in 0..m.rels.len() {
+            let r = &m.rels[t];
+            let (Some(id), true, true) = (r.id, r.dumped, r.row.is_partition) else {
+                continue;
+            };
+            let Some(parent_id) = r.parents.first().and_then(|p| m.rel(*p)).and_then(|p| p.id)
+            else {
+                continue;
+            };
+            let mut obj = DumpObject::new(
+                Kind::TableAttach,
+                (0, 0),
+                Some(r.row.schema.clone()),
+                r.row.name.clone(),
+            );
+            obj.deps = vec![id, parent_id];
+            let aid = archive.add(obj);
+            self.objects.push((aid, What::TableAttach(t)));
+        }
+
+        // Column defaults.
+        for d in defs {
+            let AttrDefRow {
+                oid,
+                table,
+                attnum,
+                expr,
+            } = d;
+            let Some(&t) = m.by_oid.get(&table) else {
+                continue;
+            };
+            let r = &m.rels[t];
+            let (Some(tid), true) = (r.id, r.dumped) else {
+                continue;
+            };
+            let Some(ci) = r.columns.iter().position(|c| c.row.attnum == attnum) else {
+                continue;
+            };
+            let col = &r.columns[ci].row;
+            if col.dropped {
+                continue;
+            }
+            let separate = col.generated == '\0' && !should_print_column(r, col);
+            let mut obj = DumpObject::new(
+                Kind::AttrDef,
+                (PG_ATTRDEF, oid),
+                Some(r.row.schema.clone()),
+                r.row.name.clone(),
+            );
+            obj.tie = TieBreak::Int(attnum as i64);
+            obj.role = Role::AttrDef { table: tid };
+            obj.repairs.separate = separate;
+            let id = archive.add(obj);
+            if !separate {
+                archive.add_dep(tid, id);
+            }
+            self.objects
+                .push((id, What::AttrDef { rel: t, column: ci }));
+            m.rels[t].columns[ci].def = Some(Def {
+                id,
+                expr,
+                hidden: false,
+            });
+        }
+
+        // CHECK constraints (and NOT VALID not-nulls) then foreign keys.
+        let mut fks = Vec::new();
+        for row in constraints {
+            let Some(&t) = m.by_oid.get(&row.table) else {
+                continue;
+            };
+            let r = &m.rels[t];
+            let (Some(tid), true) = (r.id, r.dumped) else {
+                continue;
+            };
+            if row.contype == 'f' {
+                fks.push((t, row));
+                continue;
+            }
+            let mut obj = DumpObject::table_constraint(
+                Kind::Constraint,
+                (PG_CONSTRAINT, row.oid),
+                &r.row.schema,
+                &r.row.name,
+                &row.name,
+            );
+            let separate = !row.validated;
+            obj.repairs.separate = separate;
+            let check = row.contype == 'c';
+            obj.role = if check {
+                Role::TableCheck { table: tid }
+            } else {
+                Role::OtherConstraint
+            };
+            let id = archive.add(obj);
+            if check && !separate {
+                archive.add_dep(tid, id);
+            }
+            let ci = m.constraints.len();
+            m.constraints.push(Constraint { row, id });
+            if check {
+                m.rels[t].checks.push(ci);
+            }
+            self.objects.push((
+                id,
+                if check {
+                    What::Check(ci)
+                } else {
+                    What::NotNull(ci)
+                },
+            ));
+        }
+
+        // What inheritance changes (pg_dump's flagInhAttrs).
+        for t in 0..m.rels.len() {
+            let r = &m.rels[t];
+            let (Some(tid), true) = (r.id, r.dumped) else {
+                continue;
+            };
+            if r.parents.is_empty() || r.row.relkind == 'S' {
+                continue;
+            }
+            for ci in 0..m.rels[t].columns.len() {
+                let r = &m.rels[t];
+                let col = &r.columns[ci];
+                if col.row.dropped {
+                    continue;
+                }
+                let mut found_not_null = false;
+                let mut all_not_nulls_invalid = true;
+                let mut found_default = false;
+                let mut found_same_generated = false;
+                let mut found_diff_generated = false;
+                for p in &r.parents {
+                    let Some(parent) = m.rel(*p) else { continue };
+                    let Some(pc) = parent
+                        .columns
+                        .iter()
+                        .find(|c| c.row.name == col.row.name && !c.row.dropped)
+                    else {
+                        continue;
+                    };
+                    if !v18 && pc.nn.is_some() {
+                        found_not_null = true;
+                    }
+                    if v18 && pc.nn.is_some() {
+                        all_not_nulls_invalid = false;
+                    }
+                    let pdef = pc.def.as_ref();
+                    if let Some(pd) = pdef {
+                        if pd.expr != "NULL" && pc.row.generated == '\0' {
+                            found_default = true;
+                        }
+                    }
+                    if pc.row.generated != '\0' {
+                        match (pdef, &col.def) {
+                            (Some(pd), Some(cd)) if pd.expr == cd.expr => {
+                                found_same_generated = true
+                            }
+                            _ => found_diff_generated = true,
+                        }
+                    }
+                }
+                let print = should_print_column(r, &col.row);
+                let is_partition = r.row.is_partition;
+                let schema = r.row.schema.clone();
+                let name = r.row.name.clone();
+                let attnum = col.row.attnum;
+                let has_def = col.def.is_some();
+                let colm = &mut m.rels[t].columns[ci];
+                if let Some(nn) = colm.nn.as_mut() {
+                    if !v18 && found_not_null {
+                        nn.local = false;
+                    }
+                    if v18 && all_not_nulls_invalid {
+                        nn.local = true;
+                    }
+                }
+                if found_default && !has_def {
+                    let mut obj = DumpObject::new(Kind::AttrDef, (0, 0), Some(schema), name);
+                    obj.tie = TieBreak::Int(attnum as i64);
+                    obj.role = Role::AttrDef { table: tid };
+                    obj.repairs.separate = !print;
+                    if !print {
+                        obj.deps.push(tid);
+                    }
+                    let id = archive.add(obj);
+                    self.objects
+                        .push((id, What::AttrDef { rel: t, column: ci }));
+                    colm.def = Some(Def {
+                        id,
+                        expr: "NULL".into(),
+                        hidden: false,
+                    });
+                }
+                if found_same_generated && !found_diff_generated && !is_partition {
+                    if let Some(d) = colm.def.as_mut() {
+                        d.hidden = true;
+                        archive.objects[d.id].dump = false;
+                    }
+                }
+            }
+        }
+
+        // Indexes and the constraints they implement.
+        for row in indexes {
+            let Some(&t) = m.by_oid.get(&row.table) else {
+                continue;
+            };
+            let r = &m.rels[t];
+            if !r.dumped {
+                continue;
+            }
+            let mut obj = DumpObject::new(
+                Kind::Index,
+                (PG_CLASS, row.oid),
+                Some(r.row.schema.clone()),
+                row.name.clone(),
+            );
+            obj.role = Role::Index {
+                parent_index: row.parent,
+            };
+            let id = archive.add(obj);
+            let ii = m.indexes.len();
+            self.objects.push((id, What::Index(ii)));
+            let constraint_id = row.constraint.as_ref().map(|c| {
+                let mut obj = DumpObject::table_constraint(
+                    Kind::Constraint,
+                    (PG_CONSTRAINT, c.oid),
+                    &r.row.schema,
+                    &r.row.name,
+                    &c.name,
+                );
+                obj.role = Role::OtherConstraint;
+                obj.repairs.separate = true;
+                let cid = archive.add(obj);
+                self.objects.push((cid, What::IndexConstraint(ii)));
+                cid
+            });
+            m.index_by_oid.insert(row.oid, ii);
+            m.indexes.push(Index {
+                row,
+                id,
+                constraint_id,
+            });
+        }
+
+        // Index attaches, partition by partition (pg_dump's flagInhIndexes).
+        let mut attaches_of: HashMap<usize, Vec<(DumpId, usize)>> = HashMap::new();
+        let mut by_table: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, ix) in m.indexes.iter().enumerate() {
+            by_table.entry(ix.row.table).or_default().push(i);
+        }
+        for t in 0..m.rels.len() {
+            let r = &m.rels[t];
+            if !r.row.is_partition || r.parents.is_empty() {
+                continue;
+            }
+            for &i in by_table.get(&r.row.oid).map(Vec::as_slice).unwrap_or(&[]) {
+                let ix = &m.indexes[i];
+                if ix.row.parent == 0 {
+                    continue;
+                }
+                let Some(&pi) = m.index_by_oid.get(&ix.row.parent) else {
+                    continue;
+                };
+                let parent = &m.indexes[pi];
+                let mut obj = DumpObject::new(
+                    Kind::IndexAttach,
+                    (0, 0),
+                    Some(r.row.schema.clone()),
+                    ix.row.name.clone(),
+                );
+                let mut deps = vec![ix.id, parent.id];
+                deps.extend(m.rel(ix.row.table).and_then(|x| x.id));
+                deps.extend(m.rel(parent.row.table).and_then(|x| x.id));
+                obj.deps = deps;
+                let aid = archive.add(obj);
+                self.objects.push((
+                    aid,
+                    What::IndexAttach {
+                        child: i,
+                        parent: pi,
+                    },
+                ));
+                attaches_of.entry(pi).or_default().push((aid, i));
+            }
+        }
+
+        // Foreign keys.
+        for (t, row) in fks {
+            let r = &m.rels[t];
+            let mut obj = DumpObject::table_constraint(
+                Kind::FkConstraint,
+                (PG_CONSTRAINT, row.oid),
+                &r.row.schema,
+                &r.row.name,
+                &row.name,
+            );
+            obj.role = Role::OtherConstraint;
+            obj.repairs.separate = true;
+            // An FK to a partitioned table waits for its index tree.
+            if m.rel(row.ref_table).map(|x| x.row.relkind) == Some('p') {
+                if let Some(&pi) = m.index_by_oid.get(&row.ref_index) {
+                    let mut stack = vec![pi];
+                    while let Some(i) = stack.pop() {
+                        for &(aid, child) in attaches_of.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+                            obj.deps.push(aid);
+                            stack.push(child);
+                        }
+                    }
+                }
+            }
+            let id = archive.add(obj);
+            let ci = m.constraints.len();
+            m.constraints.push(Constraint { row, id });
+            self.objects.push((id, What::ForeignKey(ci)));
+        }
+        Ok(())
+    }
+}

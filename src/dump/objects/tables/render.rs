@@ -1,0 +1,356 @@
+//! The entries of a table and what hangs off it: its definition, column
+//! defaults printed apart, partition attaches, comments, security labels
+//! and ACLs.
+
+use super::*;
+
+/// The satellite identity of a relation.
+pub fn satellite<'a>(
+    r: &'a Rel,
+    keyword: &'a str,
+    tag_name: &'a str,
+    sql_name: &'a str,
+) -> Satellite<'a> {
+    Satellite {
+        keyword,
+        tag_name,
+        sql_name,
+        schema: Some(&r.row.schema),
+        owner: Some(&r.row.owner),
+        address: (PG_CLASS, r.row.oid, 0),
+    }
+}
+
+/// The relation's ACL entry and its columns' ACL entries.
+pub fn acl_entries(m: &Model, r: &Rel, ctx: &RenderContext) -> Vec<Entry> {
+    let q = &ctx.quoting;
+    let object_type = if r.row.relkind == 'S' {
+        "SEQUENCE"
+    } else {
+        "TABLE"
+    };
+    let tag = q.ident(&r.row.name);
+    let qname = m.qname(q, r);
+    let mut out = Vec::new();
+    let sat = satellite(r, object_type, &tag, &qname);
+    out.extend(acl_entry(
+        ctx,
+        &sat,
+        &AclSpec {
+            object_type,
+            acl: r.row.acl.as_deref(),
+            acl_default: &r.row.acl_default,
+            owner_name: Some(&r.row.owner),
+            column: None,
+        },
+    ));
+    for (attnum, name, acl) in m
+        .column_acls
+        .get(&r.row.oid)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        let col = q.ident(name);
+        let tag = format!("{}.{col}", q.ident(&r.row.name));
+        let mut sat = satellite(r, "COLUMN", &tag, &qname);
+        sat.address = (PG_CLASS, r.row.oid, *attnum);
+        out.extend(acl_entry(
+            ctx,
+            &sat,
+            &AclSpec {
+                object_type: "TABLE",
+                acl: acl.as_deref(),
+                acl_default: "{}",
+                owner_name: Some(&r.row.owner),
+                column: Some(&col),
+            },
+        ));
+    }
+    out
+}
+
+/// The SECURITY LABEL entry of a relation and its columns.
+pub fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) -> Option<Entry> {
+    if ctx.opts.no_security_labels {
+        return None;
+    }
+    if ctx.security_labels.is_empty() {
+        return None;
+    }
+    let q = &ctx.quoting;
+    let qname = q.qualified(&r.row.schema, &r.row.name);
+    let mut defn = String::new();
+    // Targets are formatted only for labelled objects: most have none.
+    let mut add = |subid: i32, target: &dyn Fn() -> String| {
+        if let Some(labels) = ctx.security_labels.get(&(PG_CLASS, r.row.oid, subid)) {
+            let target = target();
+            for (provider, label) in labels {
+                defn.push_str(&format!(
+                    "SECURITY LABEL FOR {} ON {target} IS {};\n",
+                    q.ident(provider),
+                    q.literal(label)
+                ));
+            }
+        }
+    };
+    add(0, &|| format!("{keyword} {qname}"));
+    for c in &r.columns {
+        if !c.row.dropped {
+            add(c.row.attnum, &|| {
+                format!("COLUMN {qname}.{}", q.ident(&c.row.name))
+            });
+        }
+    }
+    if defn.is_empty() {
+        return None;
+    }
+    Some(Entry {
+        tag: format!("{keyword} {}", q.ident(&r.row.name)),
+        desc: "SECURITY LABEL".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        defn,
+        ..Entry::default()
+    })
+}
+
+/// How a NOT NULL prints: None for unnamed, else the constraint name.
+fn not_null_name<'a>(r: &Rel, c: &Column, nn: &'a NotNull, ctx: &RenderContext) -> Option<&'a str> {
+    let name = nn.name.as_deref()?;
+    let default = format!("{}_{}_not_null", r.row.name, c.row.name);
+    if name == default && !ctx.comments.contains_key(&(PG_CONSTRAINT, nn.oid, 0)) {
+        None
+    } else {
+        Some(name)
+    }
+}
+
+/// The TABLE entry and its satellites.
+pub(super) fn table_entries(
+    m: &Model,
+    t: usize,
+    id: DumpId,
+    archive: &Archive,
+    ctx: &RenderContext,
+) -> Vec<Entry> {
+    let r = &m.rels[t];
+    if !r.dumped {
+        return acl_entries(m, r, ctx);
+    }
+    let q = &ctx.quoting;
+    let qname = m.qname(q, r);
+    let typed = r.row.of_type.is_some();
+    let mut items = Vec::new();
+    for c in &r.columns {
+        if c.row.dropped {
+            continue;
+        }
+        if should_print_column(r, &c.row) {
+            let print_default = c
+                .def
+                .as_ref()
+                .filter(|d| !d.hidden && !archive.objects[d.id].repairs.separate);
+            let print_nn = c.nn.as_ref().filter(|nn| nn.local || r.row.is_partition);
+            if typed && print_default.is_none() && print_nn.is_none() {
+                continue;
+            }
+            let collation = c.row.collation.as_ref().map(|(s, n)| q.qualified(s, n));
+            let item = sql::ColumnItem {
+                name: &c.row.name,
+                type_name: if typed { None } else { Some(&c.row.type_name) },
+                default: print_default.map(|d| match c.row.generated {
+                    's' => sql::InlineDefault::Stored(&d.expr),
+                    'v' => sql::InlineDefault::Virtual(&d.expr),
+                    _ => sql::InlineDefault::Default(&d.expr),
+                }),
+                not_null: print_nn.map(|nn| sql::InlineNotNull {
+                    name: not_null_name(r, c, nn, ctx),
+                    no_inherit: nn.no_inherit,
+                }),
+                collation: collation.as_deref(),
+            };
+            items.push(sql::column_item(q, &item));
+        } else if let Some(nn) = c.nn.as_ref().filter(|nn| nn.local) {
+            items.push(sql::standalone_not_null(
+                q,
+                &c.row.name,
+                not_null_name(r, c, nn, ctx),
+            ));
+        }
+    }
+    for &ci in &r.checks {
+        let con = &m.constraints[ci];
+        if archive.objects[con.id].repairs.separate || (!con.row.is_local && !r.row.is_partition) {
+            continue;
+        }
+        items.push(sql::check_item(q, &con.row.name, &con.row.definition));
+    }
+    let mut with = String::new();
+    if !r.row.reloptions.is_empty() {
+        with.push_str(&sql::reloptions(q, &r.row.reloptions, ""));
+    }
+    if !r.row.toast_reloptions.is_empty() {
+        if !with.is_empty() {
+            with.push_str(", ");
+        }
+        with.push_str(&sql::reloptions(q, &r.row.toast_reloptions, "toast."));
+    }
+    let inherits: Vec<String> = if r.row.is_partition {
+        Vec::new()
+    } else {
+        r.parents
+            .iter()
+            .filter_map(|p| m.rel(*p))
+            .map(|p| m.qname(q, p))
+            .collect()
+    };
+    let mut defn = sql::create_table(&sql::CreateTable {
+        qname: &qname,
+        unlogged: r.row.persistence == 'u' && r.row.relkind != 'p',
+        of_type: r.row.of_type.as_deref(),
+        items,
+        inherits,
+        partition_by: r.row.partkeydef.as_deref(),
+        with: (!with.is_empty()).then_some(with),
+    });
+    for c in &r.columns {
+        if c.row.dropped {
+            continue;
+        }
+        let storage = if c.row.storage != c.row.type_storage {
+            sql::storage_keyword(c.row.storage)
+        } else {
+            None
+        };
+        let compression = if ctx.opts.no_toast_compression {
+            None
+        } else {
+            sql::compression_name(c.row.compression)
+        };
+        defn.push_str(&sql::column_settings(
+            q,
+            &qname,
+            &sql::ColumnSettings {
+                name: &c.row.name,
+                stat_target: c.row.stat_target,
+                storage,
+                compression,
+                options: &c.row.options,
+            },
+        ));
+    }
+    defn.push_str(&sql::replica_identity(&qname, r.row.replident));
+    if r.row.force_row_security {
+        defn.push_str(&sql::force_row_security(&qname));
+    }
+    let partitioned = r.row.relkind == 'p';
+    let after_owner = match (&r.row.am, partitioned, ctx.opts.no_table_access_method) {
+        (Some(am), true, false) => Some(format!(
+            "ALTER TABLE {qname} SET ACCESS METHOD {};\n\n",
+            q.ident(am)
+        )),
+        _ => None,
+    };
+    let mut entries = vec![Entry {
+        tag: r.row.name.clone(),
+        desc: "TABLE".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        tablespace: Some(r.row.tablespace.clone()),
+        table_am: if partitioned { None } else { r.row.am.clone() },
+        defn,
+        owner_object: Some(format!("TABLE {qname}")),
+        after_owner,
+        ..Entry::default()
+    }];
+    let _ = id;
+    let tag = q.ident(&r.row.name);
+    entries.extend(comment_entry(ctx, &satellite(r, "TABLE", &tag, &qname)));
+    for c in &r.columns {
+        let col = format!("{tag}.{}", q.ident(&c.row.name));
+        let sql_col = format!("{qname}.{}", q.ident(&c.row.name));
+        let mut sat = satellite(r, "COLUMN", &col, &sql_col);
+        sat.address = (PG_CLASS, r.row.oid, c.row.attnum);
+        entries.extend(comment_entry(ctx, &sat));
+    }
+    entries.extend(security_label_entry(r, "TABLE", ctx));
+    // Comments of inline NOT NULL constraints (server 18).
+    if !ctx.opts.no_comments {
+        for c in &r.columns {
+            let Some(nn) = &c.nn else { continue };
+            let Some(name) = not_null_name(r, c, nn, ctx) else {
+                continue;
+            };
+            let Some(text) = ctx.comments.get(&(PG_CONSTRAINT, nn.oid, 0)) else {
+                continue;
+            };
+            entries.push(Entry {
+                tag: format!("CONSTRAINT {} ON {tag}", q.ident(name)),
+                desc: "COMMENT".into(),
+                schema: Some(r.row.schema.clone()),
+                owner: Some(r.row.owner.clone()),
+                defn: format!(
+                    "COMMENT ON CONSTRAINT {} ON {qname} IS {};\n",
+                    q.ident(name),
+                    q.literal(text)
+                ),
+                ..Entry::default()
+            });
+        }
+    }
+    // Comments of inline CHECK constraints.
+    for &ci in &r.checks {
+        let con = &m.constraints[ci];
+        if archive.objects[con.id].repairs.separate || !con.row.is_local {
+            continue;
+        }
+        entries.extend(super::super::constraints::constraint_comment(r, con, ctx));
+    }
+    entries.extend(acl_entries(m, r, ctx));
+    entries
+}
+
+/// A separate column default.
+pub(super) fn attrdef_entries(
+    m: &Model,
+    t: usize,
+    ci: usize,
+    id: DumpId,
+    archive: &Archive,
+    ctx: &RenderContext,
+) -> Vec<Entry> {
+    let r = &m.rels[t];
+    let c = &r.columns[ci];
+    let Some(d) = &c.def else { return Vec::new() };
+    if !r.dumped || !archive.objects[id].repairs.separate || d.hidden {
+        return Vec::new();
+    }
+    let q = &ctx.quoting;
+    let qname = m.qname(q, r);
+    vec![Entry {
+        tag: format!("{} {}", r.row.name, c.row.name),
+        desc: "DEFAULT".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        defn: sql::separate_default(q, &qname, &c.row.name, &d.expr),
+        ..Entry::default()
+    }]
+}
+
+/// The TABLE ATTACH entry of a partition.
+pub(super) fn attach_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
+    let r = &m.rels[t];
+    let q = &ctx.quoting;
+    let (Some(parent), Some(bound)) = (r.parents.first().and_then(|p| m.rel(*p)), &r.row.partbound)
+    else {
+        return Vec::new();
+    };
+    vec![Entry {
+        tag: r.row.name.clone(),
+        desc: "TABLE ATTACH".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        defn: sql::attach_partition(&m.qname(q, parent), &m.qname(q, r), bound),
+        ..Entry::default()
+    }]
+}

@@ -1,0 +1,168 @@
+//! Table data: COPY requests pipelined ahead of the one being drained,
+//! and large objects' data.
+
+use super::*;
+
+/// A COPY request sent to the server (or its failure), not yet drained.
+pub(super) type CopyStart = Result<std::pin::Pin<Box<tokio_postgres::CopyOutStream>>, tokio_postgres::Error>;
+
+/// Sends `COPY ... TO stdout` (the prepared statement when there is one).
+pub(super) async fn start_copy(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    statement: Option<&tokio_postgres::Statement>,
+) -> CopyStart {
+    match statement {
+        Some(statement) => client.copy_out(statement).await,
+        None => client.copy_out(sql).await,
+    }
+    .map(Box::pin)
+}
+
+/// Polls `fut` once (a tokio-postgres request sends its messages at its
+/// first poll) and returns its output if it is already done.
+pub(super) async fn poll_once<F: std::future::Future + ?Sized>(
+    mut fut: std::pin::Pin<&mut F>,
+) -> Option<F::Output> {
+    match std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await {
+        std::task::Poll::Ready(done) => Some(done),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// How many COPY requests may be sent ahead of the one being drained.
+const COPY_PIPELINE_DEPTH: usize = 64;
+
+/// COPY requests sent ahead, in output order, keyed by entry index.
+#[derive(Default)]
+pub(super) struct CopyPipeline<'a> {
+    queue: std::collections::VecDeque<(usize, PendingCopy<'a>)>,
+    /// The first position (in printing order) not looked at yet.
+    next_scan: usize,
+}
+
+type PendingCopy<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = CopyStart> + 'a>>;
+
+impl<'a> CopyPipeline<'a> {
+    /// Sends the COPYs of the entries from `order[position]` (the current
+    /// one) on, up to the depth, stopping at the first entry that needs
+    /// the connection for something else (INSERT-style data, large
+    /// objects): its statements would queue behind undrained COPYs.
+    pub(super) async fn fill(
+        &mut self,
+        client: &'a tokio_postgres::Client,
+        entries: &'a [Entry],
+        order: &[usize],
+        position: usize,
+        statements: &'a HashMap<String, tokio_postgres::Statement>,
+    ) {
+        let mut k = self.next_scan.max(position);
+        while k < order.len() && self.queue.len() < COPY_PIPELINE_DEPTH {
+            let j = order[k];
+            match &entries[j].data {
+                None | Some(DataSource::EmptyCopy) => {}
+                Some(DataSource::Copy { server_copy }) => {
+                    let statement = statements.get(server_copy.as_str());
+                    let mut pending: PendingCopy<'a> =
+                        Box::pin(start_copy(client, server_copy, statement));
+                    // The first poll sends the request.
+                    if let Some(done) = poll_once(pending.as_mut()).await {
+                        pending = Box::pin(std::future::ready(done));
+                    }
+                    self.queue.push_back((j, pending));
+                }
+                Some(_) => break,
+            }
+            k += 1;
+        }
+        self.next_scan = k;
+    }
+
+    /// The request sent for entry `i`, if it is next in the queue.
+    pub(super) fn take(&mut self, i: usize) -> Option<PendingCopy<'a>> {
+        match self.queue.front() {
+            Some((j, _)) if *j == i => self.queue.pop_front().map(|(_, p)| p),
+            _ => None,
+        }
+    }
+}
+
+/// Streams a COPY's output into the sink as it arrives. A failure (the
+/// table gone, the connection lost or killed mid-stream) is reported the
+/// way pg_dump reports it: the table's name, the server's message, the
+/// command.
+pub(super) async fn drain_copy(
+    start: CopyStart,
+    table: &str,
+    sql: &str,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    let failed = |e: tokio_postgres::Error, step: &str| {
+        let message = server_message(&e);
+        let program = diag::program();
+        DumpError::Other(format!(
+            "Dumping the contents of table \"{}\" failed: {step} failed.\n\
+             {program}: detail: Error message from server: {message}\n\
+             {program}: detail: Command was: {}",
+            text::display(table),
+            text::display(sql)
+        ))
+    };
+    let mut stream = start.map_err(|e| failed(e, "PQgetResult()"))?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| failed(e, "PQgetCopyData()"))?;
+        sink.write_bytes(&chunk)?;
+    }
+    Ok(())
+}
+
+/// Streams a BLOBS entry's contents: each large object read in chunks of
+/// 16384 bytes, one `lowrite` per chunk, inside one transaction.
+pub(super) async fn large_objects_out(
+    client: &tokio_postgres::Client,
+    oids: &[u32],
+    std_strings: bool,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    use crate::sql::postdata::{lo_open, lo_write, LO_CLOSE};
+    const CHUNK: i32 = 16384;
+    let sql = "SELECT pg_catalog.lo_get($1, $2, $3)";
+    let stmt = client
+        .prepare_typed(
+            sql,
+            &[
+                tokio_postgres::types::Type::OID,
+                tokio_postgres::types::Type::INT8,
+                tokio_postgres::types::Type::INT4,
+            ],
+        )
+        .await
+        .map_err(|e| CatalogError::query(e, sql))?;
+    sink.write_text("BEGIN;\n\n")?;
+    for &oid in oids {
+        sink.write_text(&lo_open(oid))?;
+        let mut offset: i64 = 0;
+        loop {
+            let row = client
+                .query_one(&stmt, &[&oid, &offset, &CHUNK])
+                .await
+                .map_err(|e| {
+                    DumpError::Other(format!(
+                        "error reading large object {oid}: {}",
+                        server_message(&e)
+                    ))
+                })?;
+            let chunk: Vec<u8> = row.in_query(sql).col(0)?;
+            if !chunk.is_empty() {
+                sink.write_text(&lo_write(&chunk, std_strings))?;
+            }
+            if chunk.len() < CHUNK as usize {
+                break;
+            }
+            offset += chunk.len() as i64;
+        }
+        sink.write_text(LO_CLOSE)?;
+    }
+    sink.write_text("COMMIT;\n\n")?;
+    Ok(())
+}

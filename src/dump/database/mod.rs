@@ -1,0 +1,318 @@
+//! One database's part of the script, as `pg_dump [--create] [--clean]`
+//! writes it inside pg_dumpall: a consistent snapshot, every object read
+//! in bulk, pg_dump's order, and table data streamed as it arrives.
+
+
+mod copy;
+mod entries;
+mod write;
+
+pub use write::{connect_command, write_database};
+use copy::poll_once;
+use entries::{add_catalog_dependencies, database_entries};
+
+use std::collections::HashMap;
+
+use futures_util::StreamExt;
+
+use super::options::DumpOptions;
+use crate::archive::print::{pass_order, PrintOptions, Printer};
+use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
+use crate::catalog::database::{current_database, metadata, DatabaseRow};
+use crate::catalog::helper::{dependencies, Helper, SharedRead};
+use crate::catalog::{inventory, query, server_message, Catalog, CatalogError};
+use crate::conn::Connector;
+use crate::diag;
+use crate::output::Sink;
+use crate::pg::quote::{self, guc_assignment, Quoting};
+use crate::pg::RowExt;
+use crate::sql::acl::{build_acl_commands, AclTarget};
+use crate::text;
+
+use super::objects;
+use super::DumpError;
+
+/// How pg_dumpall runs pg_dump for one database.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseMode {
+    /// `--create`: the DATABASE entries and a `\connect`.
+    pub create: bool,
+    /// `--clean` (with --create, for template1 and postgres under -c).
+    pub clean: bool,
+}
+
+/// A database read, checked and ordered, its snapshot still open: what
+/// [`write_database`] needs to print it and stream its data. Preparing the
+/// next database while the current one is written overlaps the catalog
+/// work of one with the output of the other.
+pub struct Prepared {
+    conn: crate::conn::Connection,
+    /// The prepared `COPY ... TO stdout` statements, by text.
+    copy_statements: HashMap<String, tokio_postgres::Statement>,
+    db: DatabaseRow,
+    entries: Vec<Entry>,
+    database_entry_count: usize,
+    warnings: Vec<sort::SortWarning>,
+    client_encoding: String,
+    std_strings: bool,
+    quoting: Quoting,
+}
+
+/// Connects, opens the snapshot, reads every catalog, sorts and renders.
+pub async fn prepare_database(
+    connector: &Connector,
+    opts: &DumpOptions,
+    name: &str,
+    mode: DatabaseMode,
+) -> Result<Prepared, DumpError> {
+    let dbname = String::from_utf8(text::to_bytes(name)).map_err(|_| {
+        DumpError::Other(format!(
+            "database name \"{}\" is not valid UTF-8",
+            text::display(name)
+        ))
+    })?;
+    let conn = connector.connect(&dbname).await?;
+    tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
+    let client = &conn.client;
+    let version = conn.server_version_num;
+    let helper = Helper::default();
+    let cat = Catalog {
+        client,
+        server_version_num: version,
+        lock_wait_timeout: opts.lock_wait_timeout.clone(),
+        helper: Some(&helper),
+    };
+
+    // Session settings pg_dump uses, then the snapshot.
+    let encoding = match &opts.encoding {
+        Some(e) => e.clone(),
+        None => super::session::default_client_encoding(&cat).await?,
+    };
+    let mut setup = format!(
+        "SET client_encoding TO {}; SET DATESTYLE = ISO; SET INTERVALSTYLE = POSTGRES; \
+         SET extra_float_digits TO {}; SET synchronize_seqscans TO off; \
+         SET statement_timeout = 0; SET lock_timeout = 0; \
+         SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
+        quote::session_literal(&encoding),
+        opts.extra_float_digits,
+    );
+    if version >= 170000 {
+        setup.push_str(" SET transaction_timeout = 0;");
+    }
+    if opts.quote_all_identifiers {
+        setup.push_str(" SET quote_all_identifiers = true;");
+    }
+    if let Some(role) = &opts.role {
+        setup.push_str(&format!(" SET ROLE {};", quote::ident(role)));
+    }
+    setup.push_str(" SELECT pg_catalog.set_config('search_path', '', false);");
+    // CVE-2024-7348: no session of the dump expands a non-system view or
+    // reads a foreign table, whatever a table owner has put where a table
+    // is expected (the main, helper and read-ahead sessions all run this).
+    setup.push(' ');
+    setup.push_str(crate::catalog::RESTRICT_RELATION_KINDS);
+    client
+        .batch_execute(&setup)
+        .await
+        .map_err(|e| CatalogError::query(e, &setup))?;
+    // A separate round trip: the isolation level must be set before any
+    // query of the transaction.
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    client
+        .batch_execute(begin)
+        .await
+        .map_err(|e| CatalogError::query(e, begin))?;
+    let settings = query(
+        &cat,
+        "SELECT pg_catalog.current_setting('client_encoding'), \
+         pg_catalog.current_setting('standard_conforming_strings')",
+    )
+    .await?;
+    let client_encoding = settings.one()?.text(0)?;
+    let std_strings = settings.one()?.text(1)? == "on";
+
+    let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
+    // A big database gets its helper session now, so that it reads while
+    // this session reads the rest.
+    let snapshot = if crate::catalog::helper::worth_a_helper(&cat).await? {
+        Some(crate::catalog::relations::export_snapshot(&cat).await?)
+    } else {
+        None
+    };
+    helper.begin(snapshot);
+    // The helper session, if the database is big enough for one.
+    let open_helper = async |snapshot: String| {
+        let helper_conn = connector.connect(&dbname).await.ok()?;
+        helper_conn.client.batch_execute(&setup).await.ok()?;
+        let join = format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
+            quote::session_literal(&snapshot)
+        );
+        helper_conn.client.batch_execute(&join).await.ok()?;
+        Some((helper_conn.client, helper_conn.server_version_num))
+    };
+    let serve = helper.serve(open_helper);
+    let mut archive = Archive::new();
+    let read_all = async {
+        let db = current_database(&cat).await?;
+        // Refuse databases holding objects this version cannot dump yet,
+        // rather than leaving them out silently.
+        let excluded = inventory::Excluded {
+            publications: opts.no_publications,
+            subscriptions: opts.no_subscriptions,
+        };
+        let unsupported = inventory::unsupported_objects(&cat, excluded).await?;
+        if let Some(first) = unsupported.first() {
+            return Err(DumpError::Other(format!(
+                "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
+                text::display(name),
+                unsupported.len(),
+                first.0,
+                text::display(&first.1)
+            )));
+        }
+        let meta = metadata(&cat).await?;
+        objects::collect_all(&cat, &mut archive, opts).await?;
+        add_catalog_dependencies(&cat, &mut archive).await?;
+        if super::content::dump_data(&opts.render) && !super::content::dump_schema(&opts.render) {
+            super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
+        }
+        Ok::<_, DumpError>((db, meta))
+    };
+    let (db, meta) = {
+        futures_util::pin_mut!(read_all, serve);
+        match futures_util::future::select(read_all, serve).await {
+            futures_util::future::Either::Left((read, _)) => read?,
+            futures_util::future::Either::Right(((), read_all)) => read_all.await?,
+        }
+    };
+    archive.add_boundaries();
+    tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
+    // Every COPY is prepared now, the requests pipelined: one round trip
+    // for all tables instead of one per table, the server parsing while
+    // we sort and render. A statement that fails to prepare is simply
+    // prepared again at its turn, so its error is reported where pg_dump
+    // would report it.
+    let copy_sqls = if super::content::dump_data(&opts.render) {
+        std::mem::take(&mut archive.copy_statements)
+    } else {
+        Vec::new()
+    };
+    let mut prepare_copies = Box::pin(futures_util::future::join_all(
+        copy_sqls.iter().map(|sql| client.prepare(sql)),
+    ));
+    let copies_prepared = poll_once(prepare_copies.as_mut()).await;
+    let (order, warnings) = sort::sort(&mut archive);
+    tracing::debug!(target: "pgdumpall_rs::phase", "sorted");
+
+    let ctx = RenderContext {
+        quoting,
+        server_version_num: version,
+        opts: opts.render.clone(),
+        comments: meta.comments,
+        security_labels: meta.security_labels,
+        init_privs: meta.init_privs,
+    };
+    let mut entries: Vec<Entry> = database_entries(&db, &ctx, mode);
+    let database_entry_count = entries.len();
+    let printed: Vec<DumpId> = order
+        .into_iter()
+        .filter(|&id| {
+            let obj = &archive.objects[id];
+            // Extension members print only their changed ACLs.
+            (obj.dump || obj.extension.is_some()) && obj.render.is_some()
+        })
+        .collect();
+    entries.extend(render_all(&printed, &archive, &ctx, opts));
+    tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
+    let prepared = match copies_prepared {
+        Some(done) => done,
+        None => prepare_copies.as_mut().await,
+    };
+    drop(prepare_copies);
+    let copy_statements = copy_sqls
+        .into_iter()
+        .zip(prepared)
+        .filter_map(|(sql, p)| p.ok().map(|st| (sql, st)))
+        .collect();
+    tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
+    // Freeing a big archive takes a while; the output need not wait.
+    if archive.objects.len() >= PARALLEL_RENDER_MIN {
+        std::thread::spawn(move || drop(archive));
+    }
+
+    Ok(Prepared {
+        copy_statements,
+        db,
+        entries,
+        database_entry_count,
+        warnings,
+        client_encoding,
+        std_strings,
+        quoting,
+        conn,
+    })
+}
+
+/// Objects above this count are rendered on two threads.
+const PARALLEL_RENDER_MIN: usize = 2000;
+
+/// The entries of `ids`, in that order. Rendering is pure, so big
+/// databases render on two threads (the server has nothing to do for us
+/// meanwhile).
+fn render_all(
+    ids: &[DumpId],
+    archive: &Archive,
+    ctx: &RenderContext,
+    opts: &DumpOptions,
+) -> Vec<Entry> {
+    let render = |ids: &[DumpId]| -> Vec<Entry> {
+        let mut out = Vec::new();
+        for &id in ids {
+            if let Some(r) = &archive.objects[id].render {
+                out.extend(
+                    r.entries(id, archive, ctx)
+                        .into_iter()
+                        .filter(|e| super::content::keep(e, &opts.render)),
+                );
+            }
+        }
+        out
+    };
+    if ids.len() < PARALLEL_RENDER_MIN {
+        return render(ids);
+    }
+    // Chunks handed out as the threads get free (objects differ much in
+    // cost, and like ones sit together in the sorted order), then put
+    // back in order.
+    let chunks: Vec<&[DumpId]> = ids.chunks(RENDER_CHUNK).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chunk) = chunks.get(k) else {
+                return done;
+            };
+            done.push((k, render(chunk)));
+        }
+    };
+    let mut parts = std::thread::scope(|scope| {
+        let other = scope.spawn(work);
+        let mut parts = work();
+        match other.join() {
+            Ok(rest) => parts.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        parts
+    });
+    parts.sort_unstable_by_key(|(k, _)| *k);
+    let mut out = Vec::with_capacity(ids.len());
+    for (_, entries) in parts {
+        out.extend(entries);
+    }
+    out
+}
+
+/// Objects per chunk of parallel rendering.
+const RENDER_CHUNK: usize = 256;

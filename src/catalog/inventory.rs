@@ -5,10 +5,7 @@
 //! kind (or with a feature) not implemented yet; the dump fails naming the
 //! first one. Each family removes its line here when it lands.
 
-use super::{query, Catalog, CatalogError};
-
-/// A condition that is true for objects outside system schemas.
-const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+use super::{query, Catalog, CatalogError, USER_NS};
 
 /// `NOT (object is an extension member)` for a catalog and an OID column.
 fn not_member(catalog: &str, oid: &str) -> String {

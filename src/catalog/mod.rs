@@ -5,10 +5,13 @@ pub mod database;
 pub mod extensions;
 pub mod globals;
 pub mod helper;
+pub mod indexes;
 pub mod inventory;
 pub mod postdata;
 pub mod relations;
 pub mod routines;
+pub mod sequences;
+pub mod session;
 pub mod statistics;
 pub mod types;
 pub mod views;
@@ -24,6 +27,10 @@ use crate::pg::{RowError, Rows};
 pub const RESTRICT_RELATION_KINDS: &str =
     "SELECT pg_catalog.set_config(name, 'view, foreign-table', false) \
      FROM pg_catalog.pg_settings WHERE name = 'restrict_nonsystem_relation_kind';";
+
+/// A condition true for objects outside the system schemas (`n` is the
+/// object's pg_namespace row).
+pub const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
 /// A session to read catalogs through, with what the readers need to know.
 pub struct Catalog<'a> {

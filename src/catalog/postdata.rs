@@ -1,10 +1,7 @@
 //! Rules, triggers, policies, row security, event triggers, default
 //! privileges and large objects, each read in one query.
 
-use super::{query, Catalog, CatalogError};
-
-/// Objects on relations outside system schemas.
-const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+use super::{query, Catalog, CatalogError, USER_NS};
 
 /// The relation is an extension member.
 const REL_MEMBER: &str = "EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \

@@ -2,11 +2,7 @@
 //! from `pg_class` and its column statistics from the `pg_stats` view,
 //! both read in bulk for the whole database.
 
-use super::{query, Catalog, CatalogError};
-
-/// A condition true for relations outside system schemas (`n` is the
-/// relation's namespace).
-const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+use super::{query, Catalog, CatalogError, USER_NS};
 
 /// The `pg_class` figures of one table, partitioned table, matview,
 /// foreign table, index or partitioned index.

@@ -8,11 +8,8 @@
 
 use std::collections::HashMap;
 
-use super::{query, Catalog, CatalogError};
+use super::{query, Catalog, CatalogError, USER_NS};
 use crate::pg::{QueryRow, RowError};
-
-/// A condition true for a namespace `n` whose objects are dumped in full.
-const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
 /// One `pg_type` row.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,8 @@
 use super::*;
 
 /// A COPY request sent to the server (or its failure), not yet drained.
-pub(super) type CopyStart = Result<std::pin::Pin<Box<tokio_postgres::CopyOutStream>>, tokio_postgres::Error>;
+pub(super) type CopyStart =
+    Result<std::pin::Pin<Box<tokio_postgres::CopyOutStream>>, tokio_postgres::Error>;
 
 /// Sends `COPY ... TO stdout` (the prepared statement when there is one).
 pub(super) async fn start_copy(

@@ -5,7 +5,11 @@ use super::*;
 
 /// The DATABASE, COMMENT, SECURITY LABEL, ACL and DATABASE PROPERTIES
 /// entries of `--create`.
-pub(super) fn database_entries(db: &DatabaseRow, ctx: &RenderContext, mode: DatabaseMode) -> Vec<Entry> {
+pub(super) fn database_entries(
+    db: &DatabaseRow,
+    ctx: &RenderContext,
+    mode: DatabaseMode,
+) -> Vec<Entry> {
     if !mode.create {
         return Vec::new();
     }

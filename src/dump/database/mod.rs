@@ -2,14 +2,13 @@
 //! writes it inside pg_dumpall: a consistent snapshot, every object read
 //! in bulk, pg_dump's order, and table data streamed as it arrives.
 
-
 mod copy;
 mod entries;
 mod write;
 
-pub use write::{connect_command, write_database};
 use copy::poll_once;
 use entries::{add_catalog_dependencies, database_entries};
+pub use write::{connect_command, write_database};
 
 use std::collections::HashMap;
 

@@ -16,13 +16,12 @@
 //! `data.rs` step three and the data entries; `render.rs` the entries of a
 //! table and its satellites.
 
-
 mod data;
 mod per_table;
 mod render;
 
-pub use render::{acl_entries, satellite, security_label_entry};
 use data::data_entries;
+pub use render::{acl_entries, satellite, security_label_entry};
 use render::{attach_entries, attrdef_entries, table_entries};
 
 use crate::pg::oid::{PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT};

@@ -3,7 +3,6 @@
 
 use super::*;
 
-
 impl RelationState {
     /// Step two: partition attaches, column defaults, CHECK and NOT NULL
     /// constraints, indexes with their constraints and attaches, and

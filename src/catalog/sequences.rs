@@ -1,0 +1,87 @@
+//! Sequences: their parameters and current values.
+
+use super::session::{query_raw_text, Sendable};
+use super::{query, Catalog, CatalogError};
+
+/// A sequence's parameters (`pg_sequence`).
+#[derive(Debug, Clone, Default)]
+pub struct SequenceRow {
+    pub oid: u32,
+    /// `format_type(seqtypid, NULL)`: smallint, integer or bigint.
+    pub type_name: String,
+    pub start: i64,
+    pub increment: i64,
+    pub max: i64,
+    pub min: i64,
+    pub cache: i64,
+    pub cycle: bool,
+}
+
+/// Every sequence's parameters, by OID.
+pub async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+         s.seqmax, s.seqmin, s.seqcache, s.seqcycle FROM pg_catalog.pg_sequence s ORDER BY s.seqrelid",
+    )
+    .await?;
+    Ok(rows.decode(|r| {
+        Ok(SequenceRow {
+            oid: r.col(0)?,
+            type_name: r.text(1)?,
+            start: r.col(2)?,
+            increment: r.col(3)?,
+            max: r.col(4)?,
+            min: r.col(5)?,
+            cache: r.col(6)?,
+            cycle: r.col(7)?,
+        })
+    })?)
+}
+
+/// `(oid, last_value, is_called)` of the given sequences (`(oid, schema,
+/// name)`), read with `pg_get_sequence_data` on 18 and by
+/// selecting from each sequence (batched with UNION ALL) before.
+pub async fn sequence_values(
+    cat: &Catalog<'_>,
+    seqs: &[(u32, String, String)],
+) -> Result<Vec<(u32, Option<i64>, Option<bool>)>, CatalogError> {
+    let mut out = Vec::with_capacity(seqs.len());
+    if seqs.is_empty() {
+        return Ok(out);
+    }
+    if cat.server_version_num >= 180000 {
+        let oids: Vec<String> = seqs.iter().map(|(o, _, _)| o.to_string()).collect();
+        let sql = format!(
+            "SELECT s.oid, d.last_value, d.is_called \
+             FROM pg_catalog.unnest('{{{}}}'::pg_catalog.oid[]) AS s(oid), \
+             LATERAL pg_catalog.pg_get_sequence_data(s.oid::pg_catalog.regclass) d",
+            oids.join(",")
+        );
+        for r in &query(cat, &sql).await? {
+            out.push((r.col(0)?, r.col(1)?, r.col(2)?));
+        }
+        return Ok(out);
+    }
+    let sendable = Sendable::prepare(
+        cat,
+        seqs.iter()
+            .flat_map(|(_, schema, name)| [schema.as_str(), name.as_str()]),
+    )
+    .await?;
+    for chunk in seqs.chunks(200) {
+        let mut parts = Vec::with_capacity(chunk.len());
+        for (oid, schema, name) in chunk {
+            let qname = sendable.qualified(schema, name);
+            parts.push(format!(
+                "SELECT {oid}::pg_catalog.oid, last_value, is_called FROM {qname}"
+            ));
+        }
+        let sql = parts.join(" UNION ALL ");
+        // The names are byte strings; send them as they are.
+        for r in &query_raw_text(cat, &sql).await? {
+            out.push((r.col(0)?, r.col(1)?, r.col(2)?));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,224 @@
+//! What the dump session itself needs of the server: statements it can
+//! send (names whose bytes are not UTF-8), table locks, the exported
+//! snapshot, and which heap tables are empty.
+
+use super::{query, Catalog, CatalogError};
+use crate::pg::{RowExt, Rows};
+use crate::text::Raw;
+
+/// Turns SQL text built from byte strings (quoted names) into the text to
+/// send: the raw bytes, which the server reads in the session's client
+/// encoding. tokio-postgres sends UTF-8 `&str`s as they are, so this works
+/// whenever those bytes are valid UTF-8 (always in UTF-8 databases, and for
+/// ASCII names in any database); other names cannot be sent and give an
+/// error rather than a wrong statement.
+pub fn server_text(sql: &str) -> Result<String, CatalogError> {
+    String::from_utf8(crate::text::to_bytes(sql)).map_err(|_| CatalogError::Query {
+        message: "pgdumpall-rs cannot send names that are not valid UTF-8 to the server yet".into(),
+        query: crate::text::display(sql),
+    })
+}
+
+/// Quoted identifiers that [`server_text`] can send: the usual quoting
+/// when a name's bytes are valid UTF-8, else a Unicode-escaped `U&"..."`
+/// identifier built from the name's UTF-8 form.  The UTF-8 forms of all
+/// such names are asked from the server in one query (which converts the
+/// escapes back into its own encoding when it reads them).
+#[derive(Debug, Default)]
+pub struct Sendable {
+    escaped: std::collections::HashMap<String, String>,
+}
+
+impl Sendable {
+    /// Prepares the sendable forms of `names` (one query at most).
+    pub async fn prepare<'a>(
+        cat: &Catalog<'_>,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Sendable, CatalogError> {
+        let mut todo: Vec<Raw> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            if std::str::from_utf8(&crate::text::to_bytes(name)).is_err() && seen.insert(name) {
+                todo.push(Raw(name.to_string()));
+            }
+        }
+        let mut escaped = std::collections::HashMap::new();
+        if todo.is_empty() {
+            return Ok(Sendable { escaped });
+        }
+        let sql = "SELECT pg_catalog.convert_to(u.name, 'UTF8') \
+                   FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(name, n) \
+                   ORDER BY u.n";
+        // A name whose bytes have no UTF-8 form (a SQL_ASCII database)
+        // cannot be sent at all: say so rather than report the conversion
+        // error.
+        let cannot = || CatalogError::Query {
+            message: format!(
+                "pgdumpall-rs cannot dump objects whose names are not valid UTF-8 (\"{}\") yet",
+                crate::text::display(&todo[0].0)
+            ),
+            query: sql.into(),
+        };
+        let rows = cat
+            .client
+            .query(sql, &[&todo])
+            .await
+            .map_err(|_| cannot())?;
+        for (name, row) in todo.iter().zip(&rows) {
+            let bytes: Vec<u8> = row.in_query(sql).col(0)?;
+            let text = String::from_utf8(bytes).map_err(|_| cannot())?;
+            escaped.insert(name.0.clone(), unicode_ident(&text));
+        }
+        Ok(Sendable { escaped })
+    }
+
+    /// The sendable quoted form of `name` (which must have been prepared
+    /// if it is not valid UTF-8).
+    pub fn ident(&self, name: &str) -> String {
+        match self.escaped.get(name) {
+            Some(e) => e.clone(),
+            None => crate::pg::quote::ident(name),
+        }
+    }
+
+    /// `schema.name` with both parts made sendable.
+    pub fn qualified(&self, schema: &str, name: &str) -> String {
+        format!("{}.{}", self.ident(schema), self.ident(name))
+    }
+}
+
+/// `U&"..."` with every non-ASCII character, quote and backslash escaped.
+pub fn unicode_ident(text: &str) -> String {
+    let mut out = String::from("U&\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\"\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii() => out.push(c),
+            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\{:04X}", c as u32)),
+            c => out.push_str(&format!("\\+{:06X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Locks the given tables (sendable quoted qualified names, see
+/// [`Sendable`]) in ACCESS SHARE mode,
+/// in statements of about 100 kB.
+pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
+    // --lock-wait-timeout: each LOCK waits at most that long.
+    if let Some(timeout) = &cat.lock_wait_timeout {
+        let set = format!(
+            "SET statement_timeout = {}",
+            crate::pg::quote::session_literal(timeout)
+        );
+        cat.client
+            .batch_execute(&server_text(&set)?)
+            .await
+            .map_err(|e| CatalogError::query(e, &set))?;
+    }
+    lock_all(cat, names).await?;
+    if cat.lock_wait_timeout.is_some() {
+        let reset = "SET statement_timeout = 0";
+        cat.client
+            .batch_execute(reset)
+            .await
+            .map_err(|e| CatalogError::query(e, reset))?;
+    }
+    Ok(())
+}
+
+/// Of `oids` (tables this session holds locks on), those whose heap file
+/// is empty, so their COPY could only return no rows. Asked only when such
+/// a COPY could not fail either: as a superuser (no privilege or
+/// row-security errors) on a server that is not a standby (unlogged tables
+/// are unreadable there). The file size is read under the locks, after the
+/// snapshot: a row the snapshot sees was in the file before it, and a
+/// TRUNCATE since then leaves the table empty for COPY as well. The size is
+/// the first segment file's (`pg_stat_file`; `pg_relation_size` would
+/// build a relation cache entry per table, costing more than it saves).
+pub async fn empty_heap_tables(
+    cat: &Catalog<'_>,
+    oids: &[u32],
+) -> Result<std::collections::HashSet<u32>, CatalogError> {
+    if oids.is_empty() {
+        return Ok(Default::default());
+    }
+    // A separate question: the server checks EXECUTE on pg_stat_file
+    // when it plans the query, whatever guards it.
+    let allowed = query(
+        cat,
+        "SELECT r.rolsuper AND NOT pg_catalog.pg_is_in_recovery() \
+         FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
+    )
+    .await?;
+    if !allowed
+        .first()
+        .map(|r| r.col::<bool>(0))
+        .transpose()?
+        .unwrap_or(false)
+    {
+        return Ok(Default::default());
+    }
+    let list: Vec<String> = oids.iter().map(u32::to_string).collect();
+    let sql = format!(
+        "SELECT c.oid FROM pg_catalog.pg_class c, pg_catalog.pg_database d \
+         WHERE d.datname = pg_catalog.current_database() \
+         AND c.oid = ANY ('{{{}}}'::pg_catalog.oid[]) AND c.relkind = 'r' \
+         AND c.relam = (SELECT a.oid FROM pg_catalog.pg_am a WHERE a.amname = 'heap') \
+         AND (pg_catalog.pg_stat_file(CASE WHEN c.reltablespace = 0 AND d.dattablespace = \
+           (SELECT t.oid FROM pg_catalog.pg_tablespace t WHERE t.spcname = 'pg_default') \
+           THEN 'base/' || d.oid || '/' || c.relfilenode \
+           ELSE pg_catalog.pg_relation_filepath(c.oid) END, true)).size = 0",
+        list.join(",")
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows.iter().map(|r| r.col(0)).collect::<Result<_, _>>()?)
+}
+
+/// Exports the transaction's snapshot for a helper session to join.
+pub async fn export_snapshot(cat: &Catalog<'_>) -> Result<String, CatalogError> {
+    let rows = query(cat, "SELECT pg_catalog.pg_export_snapshot()").await?;
+    Ok(rows.one()?.text(0)?)
+}
+
+async fn lock_all(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
+    let mut sql = String::new();
+    for name in names {
+        if sql.is_empty() {
+            sql.push_str("LOCK TABLE ");
+        } else {
+            sql.push_str(", ");
+        }
+        sql.push_str(name);
+        if sql.len() >= 100_000 {
+            sql.push_str(" IN ACCESS SHARE MODE");
+            query_raw_text(cat, &sql).await?;
+            sql.clear();
+        }
+    }
+    if !sql.is_empty() {
+        sql.push_str(" IN ACCESS SHARE MODE");
+        query_raw_text(cat, &sql).await?;
+    }
+    Ok(())
+}
+
+/// Runs a query whose text holds byte strings (quoted names).
+pub(super) async fn query_raw_text(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
+    query(cat, &server_text(sql)?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicode_identifiers() {
+        assert_eq!(
+            unicode_ident("caf\u{e9} \"x\" \\ \u{1F600}"),
+            "U&\"caf\\00E9 \"\"x\"\" \\\\ \\+01F600\""
+        );
+    }
+}

@@ -9,10 +9,11 @@ use super::tls::TlsConnector;
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, NoTls};
 
+use super::auth;
 use super::message::{self, FailureKind};
 use super::observe::{Observed, ObservingTls, Watch};
 use super::socket::{self, Socket};
-use super::{auth, check_session_attrs, spawn_connection};
+use super::targets::{check_session_attrs, spawn_connection};
 use super::{ChannelBinding, Connector, TargetSessionAttrs};
 
 /// Where one attempt connects.

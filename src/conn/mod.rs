@@ -19,6 +19,7 @@ pub mod service;
 pub mod settings;
 pub mod socket;
 pub mod tls;
+pub mod user;
 
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};

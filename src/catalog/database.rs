@@ -2,6 +2,7 @@
 //! metadata every family shares (comments, security labels, initial
 //! privileges).
 
+use crate::pg::version::at_least;
 use std::collections::HashMap;
 
 use super::{query, Catalog, CatalogError};
@@ -35,19 +36,19 @@ pub struct DatabaseRow {
 
 pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogError> {
     let v = cat.server_version_num;
-    let provider = if v >= 150000 {
+    let provider = if at_least(v, 15) {
         "d.datlocprovider"
     } else {
         "'c'::\"char\""
     };
-    let locale = if v >= 170000 {
+    let locale = if at_least(v, 17) {
         "d.datlocale"
-    } else if v >= 150000 {
+    } else if at_least(v, 15) {
         "d.daticulocale"
     } else {
         "NULL::text"
     };
-    let rules = if v >= 160000 {
+    let rules = if at_least(v, 16) {
         "d.daticurules"
     } else {
         "NULL::text"

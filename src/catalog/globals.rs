@@ -162,7 +162,7 @@ pub async fn memberships(
     } else {
         "pg_authid"
     };
-    let options = if cat.server_version_num >= 160000 {
+    let options = if cat.at_least(16) {
         "a.inherit_option, a.set_option"
     } else {
         "NULL::bool, NULL::bool"
@@ -195,7 +195,7 @@ pub async fn memberships(
 
 /// Privileges on configuration parameters (servers 15+), by name.
 pub async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl>, CatalogError> {
-    if cat.server_version_num < 150000 {
+    if !cat.at_least(15) {
         return Ok(Vec::new());
     }
     let rows = query(

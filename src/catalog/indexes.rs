@@ -1,6 +1,7 @@
 //! Indexes and the constraints they implement.
 
 use super::{query, Catalog, CatalogError, USER_NS};
+use crate::pg::version::at_least;
 
 /// The first byte of a `"char"` column, or `'\0'`.
 use super::relations::{ch, text_array};
@@ -46,12 +47,16 @@ pub struct IndexConstraintRow {
 /// materialized views, by table then index name.
 pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
     let v = cat.server_version_num;
-    let nnd = if v >= 150000 {
+    let nnd = if at_least(v, 15) {
         "i.indnullsnotdistinct"
     } else {
         "false"
     };
-    let period = if v >= 180000 { "co.conperiod" } else { "false" };
+    let period = if at_least(v, 18) {
+        "co.conperiod"
+    } else {
+        "false"
+    };
     // The definition pg_get_indexdef gives a plain index (key columns
     // only, each with its column's collation, the default operator class
     // for exactly its type and no options, no ordering flags, no WITH, no

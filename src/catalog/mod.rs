@@ -44,6 +44,13 @@ pub struct Catalog<'a> {
     pub helper: Option<&'a helper::Helper>,
 }
 
+impl Catalog<'_> {
+    /// Whether the server is release `major` or later.
+    pub fn at_least(&self, major: i32) -> bool {
+        crate::pg::version::at_least(self.server_version_num, major)
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum CatalogError {
     /// A failed query, reported as pg_dumpall does: the server's message,

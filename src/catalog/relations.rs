@@ -166,7 +166,7 @@ pub struct NotNullRow {
 
 /// Columns of every user table and partitioned table, by table then attnum.
 pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, CatalogError> {
-    let v18 = cat.server_version_num >= 180000;
+    let v18 = cat.at_least(18);
     let nn_cols = if v18 {
         "co.oid, co.conname, co.convalidated, co.connoinherit, co.conislocal"
     } else {
@@ -283,7 +283,7 @@ pub struct ConstraintRow {
 /// (not the copies partitions inherit) of every user table, by table then
 /// name.
 pub async fn table_constraints(cat: &Catalog<'_>) -> Result<Vec<ConstraintRow>, CatalogError> {
-    let nn = if cat.server_version_num >= 180000 {
+    let nn = if cat.at_least(18) {
         " OR (co.contype = 'n' AND NOT co.convalidated)"
     } else {
         ""

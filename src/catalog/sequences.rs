@@ -50,7 +50,7 @@ pub async fn sequence_values(
     if seqs.is_empty() {
         return Ok(out);
     }
-    if cat.server_version_num >= 180000 {
+    if cat.at_least(18) {
         let oids: Vec<String> = seqs.iter().map(|(o, _, _)| o.to_string()).collect();
         let sql = format!(
             "SELECT s.oid, d.last_value, d.is_called \

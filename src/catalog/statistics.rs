@@ -31,7 +31,7 @@ pub struct RelationStatsRow {
 /// Every relation that can have statistics, outside system schemas, by
 /// OID.
 pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>, CatalogError> {
-    let v18 = cat.server_version_num >= 180000;
+    let v18 = cat.at_least(18);
     let allfrozen = if v18 { "c.relallfrozen" } else { "NULL::int4" };
     let sql = format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpages, c.reltuples::pg_catalog.text, \
@@ -94,7 +94,7 @@ pub struct AttributeStatsRow {
 /// Every `pg_stats` row outside system schemas, ordered by relation OID,
 /// then column name and inheritance (pg_dump's order within a relation).
 pub async fn attributes(cat: &Catalog<'_>) -> Result<Vec<AttributeStatsRow>, CatalogError> {
-    let range = if cat.server_version_num >= 170000 {
+    let range = if cat.at_least(17) {
         "s.range_length_histogram::pg_catalog.text, s.range_empty_frac::pg_catalog.text, \
          s.range_bounds_histogram::pg_catalog.text"
     } else {

@@ -300,7 +300,7 @@ pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
         });
     }
 
-    let subscript = if cat.server_version_num >= 140000 {
+    let subscript = if cat.at_least(14) {
         "t.typsubscript::text"
     } else {
         "'-'::text"

@@ -70,7 +70,7 @@ pub async fn dump(
             }
         }
         sink.write_text(&text.map_err(DumpError::Other)?)?;
-        if !opts.render.no_privileges && cat.server_version_num >= 150000 {
+        if !opts.render.no_privileges && cat.at_least(15) {
             let params = read::parameter_acls(&cat).await?;
             sink.write_text(&emit::parameter_privileges(&params, &style))?;
         }

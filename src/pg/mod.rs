@@ -10,5 +10,6 @@ pub mod keywords;
 pub mod oid;
 pub mod quote;
 pub mod row;
+pub mod version;
 
 pub use row::{QueryRow, RowError, RowExt, Rows};

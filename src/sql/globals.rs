@@ -4,6 +4,7 @@
 use super::acl::{build_acl_commands, AclTarget};
 use crate::catalog::globals::{Membership, ParameterAcl, Role, Tablespace};
 use crate::pg::quote::{comment, guc_assignment, Quoting};
+use crate::pg::version::at_least;
 
 /// The OID of the bootstrap superuser, who may always be named as grantor.
 const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
@@ -221,7 +222,7 @@ pub fn memberships(
     warnings: &mut Vec<Warning>,
 ) -> Result<String, String> {
     let q = &style.quoting;
-    let dump_grant_options = server_version_num >= 160000;
+    let dump_grant_options = at_least(server_version_num, 16);
     let mut out = String::new();
     if !rows.is_empty() {
         out.push_str("--\n-- Role memberships\n--\n\n");

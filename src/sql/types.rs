@@ -5,6 +5,7 @@ use crate::catalog::types::{
     BaseTypeInfo, CollationName, CompositeAttr, DomainConstraintRow, DomainInfo, RangeInfo,
 };
 use crate::pg::quote::Quoting;
+use crate::pg::version::at_least;
 
 fn collation_name(q: &Quoting, c: &CollationName) -> String {
     q.qualified(&c.0, &c.1)
@@ -103,7 +104,7 @@ pub fn create_domain(
     }
     if d.not_null {
         match not_null {
-            _ if server_version_num < 170000 => s.push_str(" NOT NULL"),
+            _ if !at_least(server_version_num, 17) => s.push_str(" NOT NULL"),
             NotNull::Unnamed => s.push_str(" NOT NULL"),
             NotNull::Inline(nn) => {
                 if nn.name == format!("{name}_not_null") {

@@ -6,6 +6,7 @@ mod copy;
 mod entries;
 mod write;
 
+use crate::pg::version::at_least;
 use copy::poll_once;
 use entries::{add_catalog_dependencies, database_entries};
 pub use write::{connect_command, write_database};
@@ -95,7 +96,7 @@ pub async fn prepare_database(
         quote::session_literal(&encoding),
         opts.extra_float_digits,
     );
-    if version >= 170000 {
+    if at_least(version, 17) {
         setup.push_str(" SET transaction_timeout = 0;");
     }
     if opts.quote_all_identifiers {

@@ -12,7 +12,7 @@ impl RelationState {
         cat: &Catalog<'_>,
         archive: &mut Archive,
     ) -> Result<(), CatalogError> {
-        let v18 = cat.server_version_num >= 180000;
+        let v18 = cat.at_least(18);
         let columns = cat
             .shared(SharedRead::Columns, cat_rel::columns(cat))
             .await?;

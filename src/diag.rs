@@ -21,7 +21,7 @@ pub fn set_program_name(argv0: &std::ffi::OsStr) {
 }
 
 /// The program name used as the prefix of every message.
-pub fn program() -> &'static str {
+pub(crate) fn program() -> &'static str {
     PROGRAM.get().map(String::as_str).unwrap_or("pgdumpall-rs")
 }
 
@@ -40,25 +40,25 @@ pub fn error(msg: &str) {
     emit(Some("error"), msg);
 }
 
-pub fn warning(msg: &str) {
+pub(crate) fn warning(msg: &str) {
     emit(Some("warning"), msg);
 }
 
-pub fn detail(msg: &str) {
+pub(crate) fn detail(msg: &str) {
     emit(Some("detail"), msg);
 }
 
-pub fn hint(msg: &str) {
+pub(crate) fn hint(msg: &str) {
     emit(Some("hint"), msg);
 }
 
 /// An info line (`-v`): no level word.
-pub fn info(msg: &str) {
+pub(crate) fn info(msg: &str) {
     emit(None, msg);
 }
 
 /// The standard "Try ... --help" hint.
-pub fn try_help() {
+pub(crate) fn try_help() {
     hint(&format!(
         "Try \"{} --help\" for more information.",
         program()

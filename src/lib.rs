@@ -2,22 +2,21 @@
 //!
 //! Layers, each in its own folder:
 //! - [`cli`]: argument parsing into typed [`cli::Options`];
-//! - [`conn`]: connection settings by libpq's rules, sessions via tokio-postgres;
-//! - [`catalog`]: version-aware catalog reading;
-//! - [`sql`]: SQL emission as pure functions (quoting, ACLs, statements);
+//! - `conn`: connection settings by libpq's rules, sessions via tokio-postgres;
+//! - `catalog`: version-aware catalog reading;
+//! - `sql`: SQL emission as pure functions (quoting, ACLs, statements);
 //! - [`dump`]: the driver (globals, databases);
-//! - [`output`]: where the bytes go (stdout, atomic file);
+//! - `output`: where the bytes go (stdout, atomic file);
 //! - [`pg`]: PostgreSQL facts every layer shares (checked row reading).
 
-pub mod archive;
-pub mod catalog;
+pub(crate) mod archive;
+pub(crate) mod catalog;
 pub mod cli;
-pub mod conn;
+pub(crate) mod conn;
 pub mod diag;
 pub mod dump;
-pub mod error;
-pub mod output;
+pub(crate) mod output;
 pub mod pg;
 pub mod plan;
-pub mod sql;
-pub mod text;
+pub(crate) mod sql;
+pub(crate) mod text;

@@ -17,7 +17,7 @@ use postgres_types::{FromSql, IsNull, ToSql, Type};
 use std::error::Error;
 
 /// Converts raw bytes into a byte string.
-pub fn from_bytes(bytes: &[u8]) -> String {
+pub(crate) fn from_bytes(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| b as char).collect()
 }
 
@@ -25,7 +25,7 @@ pub fn from_bytes(bytes: &[u8]) -> String {
 ///
 /// Chars above U+00FF cannot occur in a byte string; if one does (a bug),
 /// it is written as its UTF-8 encoding rather than silently truncated.
-pub fn to_bytes(text: &str) -> Vec<u8> {
+pub(crate) fn to_bytes(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     for c in text.chars() {
         let code = c as u32;
@@ -40,13 +40,13 @@ pub fn to_bytes(text: &str) -> Vec<u8> {
 }
 
 /// Converts an OS string (argv, environment) into a byte string.
-pub fn from_os(s: &std::ffi::OsStr) -> String {
+pub(crate) fn from_os(s: &std::ffi::OsStr) -> String {
     use std::os::unix::ffi::OsStrExt;
     from_bytes(s.as_bytes())
 }
 
 /// Renders a byte string for a human (stderr): valid UTF-8 is shown as such.
-pub fn display(text: &str) -> String {
+pub(crate) fn display(text: &str) -> String {
     String::from_utf8_lossy(&to_bytes(text)).into_owned()
 }
 
@@ -55,7 +55,7 @@ pub fn display(text: &str) -> String {
 /// Reading it as `String` would require valid UTF-8, which a LATIN1 or
 /// SQL_ASCII section is not.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Raw(pub String);
+pub(crate) struct Raw(pub String);
 
 impl<'a> FromSql<'a> for Raw {
     fn from_sql(_ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn Error + Sync + Send>> {
@@ -86,11 +86,6 @@ impl ToSql for Raw {
         )
     }
     postgres_types::to_sql_checked!();
-}
-
-/// Reads an optional text column as a byte string.
-pub fn opt(raw: Option<Raw>) -> Option<String> {
-    raw.map(|r| r.0)
 }
 
 #[cfg(test)]

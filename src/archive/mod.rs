@@ -8,8 +8,8 @@
 //! pg_depend and from pg_dump's own rules; [`sort::sort`] orders them;
 //! each object then renders its [`Entry`]s, and [`print`](mod@print) frames them.
 
-pub mod print;
-pub mod sort;
+pub(crate) mod print;
+pub(crate) mod sort;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,18 +18,18 @@ use crate::pg::quote::Quoting;
 
 /// Produces the entries of one object, once the order is known (loop
 /// repair may have changed how it prints: see [`Repairs`]).
-pub trait Render: std::fmt::Debug + Send + Sync {
+pub(crate) trait Render: std::fmt::Debug + Send + Sync {
     fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry>;
 }
 
 /// `(classoid, objoid, objsubid)`: how pg_description, pg_seclabel and
 /// pg_init_privs name an object or column.
-pub use crate::pg::oid::ObjectAddress;
+pub(crate) use crate::pg::oid::ObjectAddress;
 
 /// What renderers need besides their own rows.
 #[derive(Debug)]
 #[cfg_attr(test, derive(Default))]
-pub struct RenderContext {
+pub(crate) struct RenderContext {
     pub quoting: Quoting,
     pub server_version_num: i32,
     pub opts: RenderOptions,
@@ -44,7 +44,7 @@ pub struct RenderContext {
 /// The command line's choices that decide which entries a database's
 /// objects render and how (pg_dump's content and rendering options).
 #[derive(Debug, Clone, Default)]
-pub struct RenderOptions {
+pub(crate) struct RenderOptions {
     pub data_only: bool,
     pub schema_only: bool,
     pub no_schema: bool,
@@ -72,12 +72,15 @@ pub struct RenderOptions {
 }
 
 /// Index of an object in [`Archive::objects`]; also its dump id.
-pub type DumpId = usize;
+pub(crate) type DumpId = usize;
 
 /// pg_dump's object kinds, in its internal enum order (the S4 tie-break
 /// between kinds that share a priority class).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
+// Kinds whose families are not dumped yet (operators, text search, ...)
+// keep their place in pg_dump's order: the refusal names them.
+#[allow(dead_code)]
+pub(crate) enum Kind {
     Namespace,
     Extension,
     Type,
@@ -130,7 +133,7 @@ pub enum Kind {
 
 impl Kind {
     /// The sort priority class (rule P1): smaller sorts earlier.
-    pub fn priority(self) -> u8 {
+    pub(crate) fn priority(self) -> u8 {
         match self {
             Kind::Namespace => 1,
             Kind::ProcLang => 2,
@@ -182,7 +185,7 @@ impl Kind {
     }
 
     /// The section an object of this kind belongs to by default.
-    pub fn section(self) -> Section {
+    pub(crate) fn section(self) -> Section {
         match self {
             Kind::TableData | Kind::SequenceSet | Kind::LargeObject | Kind::LargeObjectData => {
                 Section::Data
@@ -212,7 +215,7 @@ impl Kind {
 
 /// The section of the dump an entry belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
+pub(crate) enum Section {
     None,
     PreData,
     Data,
@@ -222,7 +225,9 @@ pub enum Section {
 /// Kind-specific tie-breakers (rule S5), compared only between objects of
 /// the same kind that tie on priority, schema and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum TieBreak {
+// The operator tie-break waits for the operator family.
+#[allow(dead_code)]
+pub(crate) enum TieBreak {
     #[default]
     None,
     /// Functions, procedures, aggregates: argument count, then each
@@ -250,7 +255,7 @@ pub enum TieBreak {
 
 /// Facts the loop repairs need about an object (rules R1-R15).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Role {
+pub(crate) enum Role {
     #[default]
     Plain,
     /// A base type; `shell` is its shell type's object, if any.
@@ -277,7 +282,7 @@ pub enum Role {
 
 /// What loop repair decided about an object's printing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Repairs {
+pub(crate) struct Repairs {
     /// A rule, constraint or default printed on its own instead of inside
     /// its parent's CREATE.
     pub separate: bool,
@@ -292,7 +297,7 @@ pub struct Repairs {
 
 /// One dumpable object.
 #[derive(Debug, Clone)]
-pub struct DumpObject {
+pub(crate) struct DumpObject {
     pub kind: Kind,
     /// `(classoid, oid)` of the catalog row, for pg_depend lookups.
     pub catalog_id: (u32, u32),
@@ -320,7 +325,7 @@ pub struct DumpObject {
 impl DumpObject {
     /// An object that belongs to a table and sorts by its own name, then
     /// by the table's (S5): rules, triggers, policies, ROW SECURITY.
-    pub fn on_table(
+    pub(crate) fn on_table(
         kind: Kind,
         catalog_id: (u32, u32),
         schema: &str,
@@ -335,7 +340,7 @@ impl DumpObject {
 
     /// A constraint of a table: sorts by its name, then by the table's,
     /// after domain constraints of the same name (S5).
-    pub fn table_constraint(
+    pub(crate) fn table_constraint(
         kind: Kind,
         catalog_id: (u32, u32),
         schema: &str,
@@ -351,7 +356,12 @@ impl DumpObject {
         }
     }
 
-    pub fn new(kind: Kind, catalog_id: (u32, u32), schema: Option<String>, name: String) -> Self {
+    pub(crate) fn new(
+        kind: Kind,
+        catalog_id: (u32, u32),
+        schema: Option<String>,
+        name: String,
+    ) -> Self {
         DumpObject {
             kind,
             catalog_id,
@@ -371,7 +381,7 @@ impl DumpObject {
 
 /// Which printing pass an entry belongs to (rule F1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Pass {
+pub(crate) enum Pass {
     #[default]
     Main,
     Acl,
@@ -380,7 +390,7 @@ pub enum Pass {
 
 /// How an entry's header names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HeaderPrefix {
+pub(crate) enum HeaderPrefix {
     #[default]
     Name,
     DataFor,
@@ -389,7 +399,7 @@ pub enum HeaderPrefix {
 
 /// Where a data entry's rows come from; streamed by the printer's caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataSource {
+pub(crate) enum DataSource {
     /// `COPY <query> TO stdout` on the server; the output bytes are
     /// written as they come, then `\.`.
     Copy { server_copy: String },
@@ -405,7 +415,7 @@ pub enum DataSource {
 
 /// How `--inserts`-style data is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InsertSpec {
+pub(crate) struct InsertSpec {
     /// The SELECT to read rows with (`SELECT ... FROM ONLY t`), its
     /// result columns named c1, c2, ...
     pub select: String,
@@ -424,7 +434,7 @@ pub struct InsertSpec {
 
 /// One TOC entry.
 #[derive(Debug, Clone, Default)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub tag: String,
     /// The `Type:` text (`TABLE`, `COMMENT`, `ACL`, ...).
     pub desc: String,
@@ -450,12 +460,14 @@ pub struct Entry {
     pub data_header: String,
     /// Data entries: text after the data (`ENABLE TRIGGER` wrappers).
     pub data_after: Option<String>,
+    // pg_dump's TOC section of the entry; read by the archive formats.
+    #[allow(dead_code)]
     pub section: Option<Section>,
 }
 
 /// All objects of one database.
 #[derive(Debug, Default)]
-pub struct Archive {
+pub(crate) struct Archive {
     pub objects: Vec<DumpObject>,
     by_catalog_id: HashMap<(u32, u32), DumpId>,
     pub pre_data_boundary: Option<DumpId>,
@@ -466,12 +478,12 @@ pub struct Archive {
 }
 
 impl Archive {
-    pub fn new() -> Archive {
+    pub(crate) fn new() -> Archive {
         Archive::default()
     }
 
     /// Adds an object; its dump id is its position.
-    pub fn add(&mut self, obj: DumpObject) -> DumpId {
+    pub(crate) fn add(&mut self, obj: DumpObject) -> DumpId {
         let id = self.objects.len();
         if obj.catalog_id != (0, 0) {
             // The first object registered for a catalog row wins (a table's
@@ -483,24 +495,24 @@ impl Archive {
     }
 
     /// The object for a catalog row, if collected.
-    pub fn find(&self, classoid: u32, oid: u32) -> Option<DumpId> {
+    pub(crate) fn find(&self, classoid: u32, oid: u32) -> Option<DumpId> {
         self.by_catalog_id.get(&(classoid, oid)).copied()
     }
 
     /// Records that `obj` must come after `dep`.
-    pub fn add_dep(&mut self, obj: DumpId, dep: DumpId) {
+    pub(crate) fn add_dep(&mut self, obj: DumpId, dep: DumpId) {
         self.objects[obj].deps.push(dep);
     }
 
     /// Removes every record of `obj` depending on `dep`.
-    pub fn remove_dep(&mut self, obj: DumpId, dep: DumpId) {
+    pub(crate) fn remove_dep(&mut self, obj: DumpId, dep: DumpId) {
         self.objects[obj].deps.retain(|&d| d != dep);
     }
 
     /// Adds the two section boundaries and the dependencies that keep
     /// every object in its section (rule P2). Call after every object and
     /// before sorting.
-    pub fn add_boundaries(&mut self) {
+    pub(crate) fn add_boundaries(&mut self) {
         let pre = self.add(DumpObject {
             dump: false,
             ..DumpObject::new(

@@ -10,7 +10,7 @@ use crate::pg::quote::{comment, Quoting};
 /// `--use-set-session-authorization`, `--no-tablespaces`,
 /// `--no-table-access-method`).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PrintFlags {
+pub(crate) struct PrintFlags {
     pub no_owner: bool,
     pub use_set_session_authorization: bool,
     pub no_tablespaces: bool,
@@ -20,7 +20,7 @@ pub struct PrintFlags {
 /// Printing options: the flags, and the section's quoting.
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(test, derive(Default))]
-pub struct PrintOptions {
+pub(crate) struct PrintOptions {
     pub no_owner: bool,
     pub use_set_session_authorization: bool,
     pub no_tablespaces: bool,
@@ -30,7 +30,7 @@ pub struct PrintOptions {
 
 /// The archiver's tracked session state.
 #[derive(Debug)]
-pub struct Printer {
+pub(crate) struct Printer {
     pub opts: PrintOptions,
     /// None: unknown. Some(None): DEFAULT. Some(Some(x)): x.
     current_user: Option<Option<String>>,
@@ -40,7 +40,7 @@ pub struct Printer {
 
 /// The order entries print in: the main pass, then ACLs, then the
 /// post-ACL pass (event triggers, matview refreshes, post-data stats).
-pub fn pass_order(entries: &[Entry]) -> Vec<usize> {
+pub(crate) fn pass_order(entries: &[Entry]) -> Vec<usize> {
     let mut order = Vec::with_capacity(entries.len());
     for pass in [Pass::Main, Pass::Acl, Pass::PostAcl] {
         order.extend(
@@ -55,7 +55,7 @@ pub fn pass_order(entries: &[Entry]) -> Vec<usize> {
 }
 
 impl Printer {
-    pub fn new(opts: PrintOptions) -> Printer {
+    pub(crate) fn new(opts: PrintOptions) -> Printer {
         Printer {
             opts,
             current_user: None,
@@ -65,7 +65,7 @@ impl Printer {
     }
 
     /// Forgets all tracked state (after a `\connect`).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.current_user = None;
         self.current_tablespace = None;
         self.current_am = None;
@@ -73,7 +73,7 @@ impl Printer {
 
     /// Switches the tracked session user (None: `DEFAULT`), printing
     /// `SET SESSION AUTHORIZATION` only when it changes.
-    pub fn become_user(&mut self, user: Option<&str>) -> String {
+    pub(crate) fn become_user(&mut self, user: Option<&str>) -> String {
         let wanted = user.map(str::to_string);
         if self.current_user.as_ref() == Some(&wanted) {
             return String::new();
@@ -90,7 +90,7 @@ impl Printer {
 
     /// Switches to an entry's owner, in `--use-set-session-authorization`
     /// mode only.
-    pub fn become_owner(&mut self, e: &Entry) -> String {
+    pub(crate) fn become_owner(&mut self, e: &Entry) -> String {
         if !self.opts.use_set_session_authorization || self.opts.no_owner {
             return String::new();
         }
@@ -100,7 +100,7 @@ impl Printer {
 
     /// Everything an entry prints before its data (for data entries) or in
     /// full (for the rest, together with [`Printer::end`]).
-    pub fn begin(&mut self, e: &Entry) -> String {
+    pub(crate) fn begin(&mut self, e: &Entry) -> String {
         let mut out = String::new();
         let q = &self.opts.quoting;
         // F2.1: ownership by SET SESSION AUTHORIZATION.
@@ -171,7 +171,7 @@ impl Printer {
 
     /// What follows an entry's body (or its data): the owner line (F5),
     /// then F6; and after ACL entries the tracked user is forgotten (F7).
-    pub fn end(&mut self, e: &Entry) -> String {
+    pub(crate) fn end(&mut self, e: &Entry) -> String {
         let mut out = String::new();
         if let Some(after) = &e.data_after {
             out.push_str(after);

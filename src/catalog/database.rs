@@ -9,7 +9,9 @@ use super::{query, Catalog, CatalogError};
 use crate::pg::oid::ObjectAddress;
 
 #[derive(Debug, Clone)]
-pub struct DatabaseRow {
+pub(crate) struct DatabaseRow {
+    // The directory format names each database's archive by it.
+    #[allow(dead_code)]
     pub oid: u32,
     pub name: String,
     pub owner: String,
@@ -34,7 +36,7 @@ pub struct DatabaseRow {
     pub role_settings: Vec<(String, String)>,
 }
 
-pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogError> {
+pub(crate) async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogError> {
     let v = cat.server_version_num;
     let provider = if at_least(v, 15) {
         "d.datlocprovider"
@@ -122,13 +124,13 @@ pub async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, CatalogE
 
 /// Comments, security labels and initial privileges of every object.
 #[derive(Debug, Default)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     pub comments: HashMap<ObjectAddress, String>,
     pub security_labels: HashMap<ObjectAddress, Vec<(String, String)>>,
     pub init_privs: HashMap<ObjectAddress, String>,
 }
 
-pub async fn metadata(cat: &Catalog<'_>) -> Result<Metadata, CatalogError> {
+pub(crate) async fn metadata(cat: &Catalog<'_>) -> Result<Metadata, CatalogError> {
     let mut meta = Metadata::default();
     for r in &query(
         cat,

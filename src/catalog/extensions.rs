@@ -4,7 +4,7 @@ use super::{query, Catalog, CatalogError};
 
 /// One extension.
 #[derive(Debug, Clone, Default)]
-pub struct ExtensionRow {
+pub(crate) struct ExtensionRow {
     pub oid: u32,
     pub name: String,
     /// The schema named in `WITH SCHEMA`.
@@ -12,7 +12,7 @@ pub struct ExtensionRow {
 }
 
 /// Every extension, by OID.
-pub async fn extensions(cat: &Catalog<'_>) -> Result<Vec<ExtensionRow>, CatalogError> {
+pub(crate) async fn extensions(cat: &Catalog<'_>) -> Result<Vec<ExtensionRow>, CatalogError> {
     let rows = query(
         cat,
         "SELECT x.oid, x.extname, n.nspname FROM pg_catalog.pg_extension x \

@@ -8,7 +8,7 @@ use crate::text::Raw;
 
 /// A role, as pg_dumpall reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Role {
+pub(crate) struct Role {
     pub oid: u32,
     pub name: String,
     pub superuser: bool,
@@ -33,7 +33,7 @@ pub struct Role {
 
 /// One row of pg_auth_members, with names resolved (None when dangling).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Membership {
+pub(crate) struct Membership {
     pub role: Option<String>,
     pub member: Option<String>,
     pub grantor: Option<String>,
@@ -48,7 +48,7 @@ pub struct Membership {
 
 /// A parameter privilege row (15+ servers).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterAcl {
+pub(crate) struct ParameterAcl {
     pub name: String,
     pub owner: String,
     pub acl: Option<String>,
@@ -56,7 +56,7 @@ pub struct ParameterAcl {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tablespace {
+pub(crate) struct Tablespace {
     pub oid: u32,
     pub name: String,
     pub owner: String,
@@ -71,7 +71,10 @@ pub struct Tablespace {
 
 /// Reads every role (not `pg_*`), ordered by name, with their comments,
 /// security labels and settings.
-pub async fn roles(cat: &Catalog<'_>, no_role_passwords: bool) -> Result<Vec<Role>, CatalogError> {
+pub(crate) async fn roles(
+    cat: &Catalog<'_>,
+    no_role_passwords: bool,
+) -> Result<Vec<Role>, CatalogError> {
     let catalog = if no_role_passwords {
         "pg_roles"
     } else {
@@ -153,7 +156,7 @@ async fn shared_security_labels(
 
 /// Every role membership except those between two predefined roles,
 /// ordered by role, member and grantor names.
-pub async fn memberships(
+pub(crate) async fn memberships(
     cat: &Catalog<'_>,
     no_role_passwords: bool,
 ) -> Result<Vec<Membership>, CatalogError> {
@@ -194,7 +197,7 @@ pub async fn memberships(
 }
 
 /// Privileges on configuration parameters (servers 15+), by name.
-pub async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl>, CatalogError> {
+pub(crate) async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl>, CatalogError> {
     if !cat.at_least(15) {
         return Ok(Vec::new());
     }
@@ -216,7 +219,7 @@ pub async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl>, Cata
 }
 
 /// Every tablespace (not `pg_*`), by OID.
-pub async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, CatalogError> {
+pub(crate) async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, CatalogError> {
     let rows = query(
         cat,
         "SELECT oid, spcname, pg_catalog.pg_get_userbyid(spcowner) AS spcowner, \
@@ -250,7 +253,7 @@ pub async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, CatalogEr
 
 /// Names of the databases pg_dumpall dumps (connectable, not invalid):
 /// template1 first, then by name.
-pub async fn dumpable_databases(cat: &Catalog<'_>) -> Result<Vec<String>, CatalogError> {
+pub(crate) async fn dumpable_databases(cat: &Catalog<'_>) -> Result<Vec<String>, CatalogError> {
     let rows = query(
         cat,
         "SELECT datname FROM pg_catalog.pg_database d \
@@ -264,7 +267,7 @@ pub async fn dumpable_databases(cat: &Catalog<'_>) -> Result<Vec<String>, Catalo
 /// Names of the databases matching any of the given anchored regular
 /// expressions (psql patterns already converted), evaluated by the server
 /// so the matching is exactly PostgreSQL's.
-pub async fn databases_matching(
+pub(crate) async fn databases_matching(
     cat: &Catalog<'_>,
     regexes: &[String],
 ) -> Result<Vec<String>, CatalogError> {

@@ -27,7 +27,7 @@ use super::{query, relations, routines, types, views, Catalog, CatalogError};
 /// helper takes them from the back, so the two meet wherever the work
 /// splits evenly, whatever the database holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SharedRead {
+pub(crate) enum SharedRead {
     Functions,
     Types,
     Views,
@@ -40,7 +40,7 @@ pub enum SharedRead {
 }
 
 impl SharedRead {
-    pub const ALL: [SharedRead; 9] = [
+    pub(crate) const ALL: [SharedRead; 9] = [
         SharedRead::Functions,
         SharedRead::Types,
         SharedRead::Views,
@@ -67,7 +67,7 @@ enum Slot {
 }
 
 /// The meeting point of the main session and its helper.
-pub struct Helper {
+pub(crate) struct Helper {
     begin_tx: RefCell<Option<oneshot::Sender<String>>>,
     begin_rx: RefCell<Option<oneshot::Receiver<String>>>,
     started: Cell<bool>,
@@ -89,12 +89,12 @@ impl Default for Helper {
 /// Databases with at least this many user relations (pg_class rows of
 /// OID 16384 and up: tables, indexes, TOAST tables, views, sequences) get a
 /// helper session.
-pub const HELPER_MIN_RELATIONS: i64 = 2000;
+pub(crate) const HELPER_MIN_RELATIONS: i64 = 2000;
 
 /// Whether the database is big enough for a helper session: a range scan
 /// of pg_class's OID index over user relations only, so cheap for small
 /// databases.
-pub async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
+pub(crate) async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
     let rows = query(
         cat,
         &format!(
@@ -109,7 +109,7 @@ pub async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
 impl Helper {
     /// Main side: start the helper on `snapshot` (exported by the main
     /// session), or release it (None).
-    pub fn begin(&self, snapshot: Option<String>) {
+    pub(crate) fn begin(&self, snapshot: Option<String>) {
         let tx = self.begin_tx.borrow_mut().take();
         if let (Some(tx), Some(snapshot)) = (tx, snapshot) {
             self.started.set(tx.send(snapshot).is_ok());
@@ -119,7 +119,10 @@ impl Helper {
     /// Main side: the helper's result for `read`, or None when the main
     /// session must read it itself (no helper, it has not got to it, or
     /// it failed to connect).
-    pub async fn take<T: 'static>(&self, read: SharedRead) -> Option<Result<T, CatalogError>> {
+    pub(crate) async fn take<T: 'static>(
+        &self,
+        read: SharedRead,
+    ) -> Option<Result<T, CatalogError>> {
         if !self.started.get() {
             return None;
         }
@@ -141,7 +144,7 @@ impl Helper {
     /// helper session with `open(snapshot)` and does reads from the back
     /// of the list until it meets the main session. Ends at once when the
     /// main session declines.
-    pub async fn serve<F>(&self, open: F)
+    pub(crate) async fn serve<F>(&self, open: F)
     where
         F: AsyncFnOnce(String) -> Option<(tokio_postgres::Client, i32)>,
     {
@@ -195,10 +198,10 @@ async fn perform(cat: &Catalog<'_>, read: SharedRead) -> Result<Box<dyn Any>, Ca
 }
 
 /// A pg_depend row: `(classid, objid, refclassid, refobjid, deptype)`.
-pub type DependRow = (u32, u32, u32, u32, char);
+pub(crate) type DependRow = (u32, u32, u32, u32, char);
 
 /// Every pg_depend row but pinned ones, by object.
-pub async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogError> {
+pub(crate) async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogError> {
     let rows = query(
         cat,
         "SELECT classid, objid, refclassid, refobjid, deptype \
@@ -219,7 +222,7 @@ pub async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogEr
 
 impl Catalog<'_> {
     /// `read`'s result: the helper's if it did it, else `own()` here.
-    pub async fn shared<T, F>(&self, read: SharedRead, own: F) -> Result<T, CatalogError>
+    pub(crate) async fn shared<T, F>(&self, read: SharedRead, own: F) -> Result<T, CatalogError>
     where
         T: 'static,
         F: Future<Output = Result<T, CatalogError>>,

@@ -9,7 +9,7 @@ use super::relations::{ch, text_array};
 /// One index of a user table, partitioned table or materialized view,
 /// with the constraint it implements, if any.
 #[derive(Debug, Clone, Default)]
-pub struct IndexRow {
+pub(crate) struct IndexRow {
     pub oid: u32,
     pub table: u32,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct IndexRow {
 
 /// The PRIMARY KEY, UNIQUE or EXCLUDE constraint an index implements.
 #[derive(Debug, Clone, Default)]
-pub struct IndexConstraintRow {
+pub(crate) struct IndexConstraintRow {
     pub oid: u32,
     pub name: String,
     pub contype: char,
@@ -45,7 +45,7 @@ pub struct IndexConstraintRow {
 
 /// Valid (or partitioned) indexes of user tables, partitioned tables and
 /// materialized views, by table then index name.
-pub async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
+pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
     let v = cat.server_version_num;
     let nnd = if at_least(v, 15) {
         "i.indnullsnotdistinct"

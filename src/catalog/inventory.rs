@@ -106,7 +106,7 @@ fn checks(server_version_num: i32) -> Vec<String> {
 /// Kinds the options exclude from the dump entirely, so that their
 /// objects are neither collected nor refused.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Excluded {
+pub(crate) struct Excluded {
     /// `--no-publications`.
     pub publications: bool,
     /// `--no-subscriptions`.
@@ -156,7 +156,7 @@ fn candidates_exist(excluded: Excluded) -> String {
 }
 
 /// `(kind, qualified name)` of objects that cannot be dumped yet.
-pub async fn unsupported_objects(
+pub(crate) async fn unsupported_objects(
     cat: &Catalog<'_>,
     excluded: Excluded,
 ) -> Result<Vec<(String, String)>, CatalogError> {

@@ -1,20 +1,20 @@
 //! Catalog reading, one module per object family, aware of the server
 //! version. Every query reads a whole kind in bulk.
 
-pub mod database;
-pub mod extensions;
-pub mod globals;
-pub mod helper;
-pub mod indexes;
-pub mod inventory;
-pub mod postdata;
-pub mod relations;
-pub mod routines;
-pub mod sequences;
-pub mod session;
-pub mod statistics;
-pub mod types;
-pub mod views;
+pub(crate) mod database;
+pub(crate) mod extensions;
+pub(crate) mod globals;
+pub(crate) mod helper;
+pub(crate) mod indexes;
+pub(crate) mod inventory;
+pub(crate) mod postdata;
+pub(crate) mod relations;
+pub(crate) mod routines;
+pub(crate) mod sequences;
+pub(crate) mod session;
+pub(crate) mod statistics;
+pub(crate) mod types;
+pub(crate) mod views;
 
 use thiserror::Error;
 use tokio_postgres::Client;
@@ -24,16 +24,16 @@ use crate::pg::{RowError, Rows};
 /// pg_dump's defence against CVE-2024-7348: sessions that read a database
 /// neither expand non-system views nor touch foreign tables. Set on
 /// servers that know the setting (every minor release since August 2024).
-pub const RESTRICT_RELATION_KINDS: &str =
+pub(crate) const RESTRICT_RELATION_KINDS: &str =
     "SELECT pg_catalog.set_config(name, 'view, foreign-table', false) \
      FROM pg_catalog.pg_settings WHERE name = 'restrict_nonsystem_relation_kind';";
 
 /// A condition true for objects outside the system schemas (`n` is the
 /// object's pg_namespace row).
-pub const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+pub(crate) const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
 /// A session to read catalogs through, with what the readers need to know.
-pub struct Catalog<'a> {
+pub(crate) struct Catalog<'a> {
     pub client: &'a Client,
     /// `server_version_num`, e.g. 160004.
     pub server_version_num: i32,
@@ -46,7 +46,7 @@ pub struct Catalog<'a> {
 
 impl Catalog<'_> {
     /// Whether the server is release `major` or later.
-    pub fn at_least(&self, major: i32) -> bool {
+    pub(crate) fn at_least(&self, major: i32) -> bool {
         crate::pg::version::at_least(self.server_version_num, major)
     }
 }
@@ -64,7 +64,7 @@ pub enum CatalogError {
 }
 
 impl CatalogError {
-    pub fn query(err: tokio_postgres::Error, sql: &str) -> CatalogError {
+    pub(crate) fn query(err: tokio_postgres::Error, sql: &str) -> CatalogError {
         CatalogError::Query {
             message: server_message(&err),
             query: sql.to_string(),
@@ -79,7 +79,7 @@ const CONNECTION_LOST: &str = "server closed the connection unexpectedly\n\
 
 /// libpq's rendering of a server error (`ERROR:  msg`), or the client-side
 /// error text.
-pub fn server_message(err: &tokio_postgres::Error) -> String {
+pub(crate) fn server_message(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         // A FATAL error ends the session: libpq adds that the connection
         // went away.
@@ -104,7 +104,7 @@ pub fn server_message(err: &tokio_postgres::Error) -> String {
 /// Runs a catalog query with no parameters, in one round trip (parse,
 /// bind, describe and execute sent together on the unnamed statement,
 /// rather than a prepare round trip first: catalog queries run once).
-pub async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
+pub(crate) async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
     tracing::debug!(target: "pgdumpall_rs::sql", "executing {sql}");
     let rows = cat
         .client

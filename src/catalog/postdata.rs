@@ -12,7 +12,7 @@ fn ch(v: i8) -> char {
 }
 
 #[derive(Debug, Clone)]
-pub struct RuleRow {
+pub(crate) struct RuleRow {
     pub oid: u32,
     pub name: String,
     pub table: u32,
@@ -24,7 +24,7 @@ pub struct RuleRow {
     pub ruledef: Option<String>,
 }
 
-pub async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogError> {
+pub(crate) async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogError> {
     let sql = format!(
         "SELECT r.oid, r.rulename, r.ev_class, r.ev_type, r.is_instead, r.ev_enabled, \
          CASE WHEN r.ev_type = '1' AND r.is_instead THEN NULL ELSE pg_catalog.pg_get_ruledef(r.oid) END \
@@ -52,7 +52,7 @@ pub async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogError> {
 }
 
 #[derive(Debug, Clone)]
-pub struct TriggerRow {
+pub(crate) struct TriggerRow {
     pub oid: u32,
     pub table: u32,
     pub name: String,
@@ -64,7 +64,7 @@ pub struct TriggerRow {
     pub on_foreign_table: bool,
 }
 
-pub async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, CatalogError> {
+pub(crate) async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, CatalogError> {
     let sql = format!(
         "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled, \
          t.tgparentid <> 0, c.relkind = 'f' \
@@ -91,7 +91,7 @@ pub async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, CatalogError
 }
 
 #[derive(Debug, Clone)]
-pub struct PolicyRow {
+pub(crate) struct PolicyRow {
     pub oid: u32,
     pub table: u32,
     pub name: String,
@@ -102,7 +102,7 @@ pub struct PolicyRow {
     pub with_check: Option<String>,
 }
 
-pub async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, CatalogError> {
+pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, CatalogError> {
     let sql = format!(
         "SELECT p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive, \
          CASE WHEN p.polroles = '{{0}}' THEN NULL ELSE pg_catalog.array_to_string(ARRAY(\
@@ -129,7 +129,7 @@ pub async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, CatalogError>
 }
 
 /// Tables with row level security enabled.
-pub async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogError> {
+pub(crate) async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogError> {
     let sql = format!(
         "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} ORDER BY c.oid"
@@ -139,7 +139,7 @@ pub async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogE
 }
 
 #[derive(Debug, Clone)]
-pub struct EventTriggerRow {
+pub(crate) struct EventTriggerRow {
     pub oid: u32,
     pub name: String,
     pub event: String,
@@ -151,7 +151,9 @@ pub struct EventTriggerRow {
     pub function: String,
 }
 
-pub async fn event_triggers(cat: &Catalog<'_>) -> Result<Vec<EventTriggerRow>, CatalogError> {
+pub(crate) async fn event_triggers(
+    cat: &Catalog<'_>,
+) -> Result<Vec<EventTriggerRow>, CatalogError> {
     let sql = "SELECT e.oid, e.evtname, e.evtevent, pg_catalog.pg_get_userbyid(e.evtowner), e.evtenabled, \
          COALESCE(pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_literal(x) FROM pg_catalog.unnest(e.evttags) AS t(x)), ', '), ''), \
          e.evtfoid::pg_catalog.regproc::pg_catalog.text \
@@ -171,7 +173,7 @@ pub async fn event_triggers(cat: &Catalog<'_>) -> Result<Vec<EventTriggerRow>, C
 }
 
 #[derive(Debug, Clone)]
-pub struct DefaultAclRow {
+pub(crate) struct DefaultAclRow {
     pub oid: u32,
     pub role: String,
     pub schema: Option<String>,
@@ -181,7 +183,7 @@ pub struct DefaultAclRow {
     pub baseline: String,
 }
 
-pub async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>, CatalogError> {
+pub(crate) async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>, CatalogError> {
     let sql = "SELECT d.oid, pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype, \
          COALESCE(d.defaclacl::pg_catalog.text, '{}'), \
          CASE WHEN d.defaclnamespace = 0 THEN pg_catalog.acldefault(CASE WHEN d.defaclobjtype = 'S' \
@@ -202,7 +204,7 @@ pub async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>, Catal
 }
 
 #[derive(Debug, Clone)]
-pub struct LargeObjectRow {
+pub(crate) struct LargeObjectRow {
     pub oid: u32,
     pub owner_oid: u32,
     pub owner: String,
@@ -211,7 +213,7 @@ pub struct LargeObjectRow {
 }
 
 /// Every large object, in the order pg_dump groups them: owner, ACL, OID.
-pub async fn large_objects(cat: &Catalog<'_>) -> Result<Vec<LargeObjectRow>, CatalogError> {
+pub(crate) async fn large_objects(cat: &Catalog<'_>) -> Result<Vec<LargeObjectRow>, CatalogError> {
     let sql = "SELECT l.oid, l.lomowner, pg_catalog.pg_get_userbyid(l.lomowner), l.lomacl::pg_catalog.text, \
          pg_catalog.acldefault('L', l.lomowner)::pg_catalog.text \
          FROM pg_catalog.pg_largeobject_metadata l \
@@ -230,7 +232,7 @@ pub async fn large_objects(cat: &Catalog<'_>) -> Result<Vec<LargeObjectRow>, Cat
 
 /// A relation's name and owner, as rules, triggers and policies print them.
 #[derive(Debug, Clone)]
-pub struct RelationRow {
+pub(crate) struct RelationRow {
     pub oid: u32,
     pub schema: String,
     pub name: String,
@@ -239,7 +241,7 @@ pub struct RelationRow {
 
 /// Relations that can carry rules, triggers or policies, outside system
 /// schemas.
-pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
+pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
     let sql = format!(
         "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -258,7 +260,7 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
 
 /// An extended statistics object (`pg_statistic_ext`).
 #[derive(Debug, Clone)]
-pub struct ExtendedStatisticsRow {
+pub(crate) struct ExtendedStatisticsRow {
     pub oid: u32,
     pub schema: String,
     pub name: String,
@@ -270,7 +272,7 @@ pub struct ExtendedStatisticsRow {
 }
 
 /// Every extended statistics object outside the system schemas.
-pub async fn extended_statistics(
+pub(crate) async fn extended_statistics(
     cat: &Catalog<'_>,
 ) -> Result<Vec<ExtendedStatisticsRow>, CatalogError> {
     let sql = format!(

@@ -24,7 +24,7 @@ pub(super) fn text_array(r: QueryRow<'_>, i: usize) -> Result<Vec<String>, RowEr
 /// One relation of kind `r`, `p`, `S` or `m` (materialized views only for
 /// their indexes), in any schema but pg_toast.
 #[derive(Debug, Clone, Default)]
-pub struct RelationRow {
+pub(crate) struct RelationRow {
     pub oid: u32,
     pub schema: String,
     pub name: String,
@@ -42,7 +42,6 @@ pub struct RelationRow {
     /// `format_type` of the row type of a typed table (`OF type`).
     pub of_type: Option<String>,
     pub replident: char,
-    pub row_security: bool,
     pub force_row_security: bool,
     pub is_partition: bool,
     /// `pg_get_partkeydef` of a partitioned table.
@@ -64,7 +63,7 @@ pub struct RelationRow {
 
 /// Every relation of kind `r`, `p` and `S` (system ones too: their ACL
 /// changes are dumped, and they take part in the sort), by OID.
-pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
+pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
     let sql = format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, \
          pg_catalog.pg_get_userbyid(c.relowner), c.relacl::text, \
@@ -114,7 +113,6 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
             toast_reloptions: text_array(r, 11)?,
             of_type: r.opt_text(12)?,
             replident: ch(r, 13)?,
-            row_security: r.col(14)?,
             force_row_security: r.col(15)?,
             is_partition: r.col(16)?,
             partkeydef: r.opt_text(17)?,
@@ -130,7 +128,7 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogErr
 
 /// One column (attnum > 0) of a user table or partitioned table.
 #[derive(Debug, Clone, Default)]
-pub struct ColumnRow {
+pub(crate) struct ColumnRow {
     pub table: u32,
     pub attnum: i32,
     pub name: String,
@@ -156,7 +154,7 @@ pub struct ColumnRow {
 
 /// A catalogued not-null constraint (server 18).
 #[derive(Debug, Clone, Default)]
-pub struct NotNullRow {
+pub(crate) struct NotNullRow {
     pub oid: u32,
     pub name: String,
     pub validated: bool,
@@ -165,7 +163,7 @@ pub struct NotNullRow {
 }
 
 /// Columns of every user table and partitioned table, by table then attnum.
-pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, CatalogError> {
+pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, CatalogError> {
     let v18 = cat.at_least(18);
     let nn_cols = if v18 {
         "co.oid, co.conname, co.convalidated, co.connoinherit, co.conislocal"
@@ -233,7 +231,7 @@ pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, CatalogError> 
 
 /// A column default or generation expression.
 #[derive(Debug, Clone, Default)]
-pub struct AttrDefRow {
+pub(crate) struct AttrDefRow {
     pub oid: u32,
     pub table: u32,
     pub attnum: i32,
@@ -242,7 +240,7 @@ pub struct AttrDefRow {
 }
 
 /// Defaults of every user table, by table then attnum.
-pub async fn attrdefs(cat: &Catalog<'_>) -> Result<Vec<AttrDefRow>, CatalogError> {
+pub(crate) async fn attrdefs(cat: &Catalog<'_>) -> Result<Vec<AttrDefRow>, CatalogError> {
     let sql = format!(
         "SELECT ad.oid, ad.adrelid, ad.adnum::int4, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) \
          FROM pg_catalog.pg_attrdef ad \
@@ -264,7 +262,7 @@ pub async fn attrdefs(cat: &Catalog<'_>) -> Result<Vec<AttrDefRow>, CatalogError
 
 /// A table constraint read by [`table_constraints`].
 #[derive(Debug, Clone, Default)]
-pub struct ConstraintRow {
+pub(crate) struct ConstraintRow {
     pub oid: u32,
     pub table: u32,
     pub name: String,
@@ -282,7 +280,9 @@ pub struct ConstraintRow {
 /// CHECK constraints, NOT VALID not-null constraints (18) and foreign keys
 /// (not the copies partitions inherit) of every user table, by table then
 /// name.
-pub async fn table_constraints(cat: &Catalog<'_>) -> Result<Vec<ConstraintRow>, CatalogError> {
+pub(crate) async fn table_constraints(
+    cat: &Catalog<'_>,
+) -> Result<Vec<ConstraintRow>, CatalogError> {
     let nn = if cat.at_least(18) {
         " OR (co.contype = 'n' AND NOT co.convalidated)"
     } else {
@@ -315,7 +315,7 @@ pub async fn table_constraints(cat: &Catalog<'_>) -> Result<Vec<ConstraintRow>, 
 }
 
 /// `(child, parent)` inheritance links of tables, in inhseqno order.
-pub async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError> {
+pub(crate) async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError> {
     let rows = query(
         cat,
         "SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i \
@@ -328,7 +328,7 @@ pub async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError
 
 /// `(table oid, attnum, column name, attacl)` of columns with privileges
 /// or initial privileges, of user and system tables.
-pub async fn column_acls(
+pub(crate) async fn column_acls(
     cat: &Catalog<'_>,
 ) -> Result<Vec<(u32, i32, String, Option<String>)>, CatalogError> {
     let rows = query(
@@ -347,8 +347,8 @@ pub async fn column_acls(
     Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?)))?)
 }
 
-pub use super::indexes::{indexes, IndexConstraintRow, IndexRow};
-pub use super::sequences::{sequence_values, sequences, SequenceRow};
-pub use super::session::{
-    empty_heap_tables, export_snapshot, lock_tables, server_text, unicode_ident, Sendable,
+pub(crate) use super::indexes::{indexes, IndexRow};
+pub(crate) use super::sequences::{sequence_values, sequences, SequenceRow};
+pub(crate) use super::session::{
+    empty_heap_tables, export_snapshot, lock_tables, server_text, Sendable,
 };

@@ -13,7 +13,7 @@ use crate::text::Raw;
 
 /// What sorting and tags need about a routine's input argument types.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ArgTypes {
+pub(crate) struct ArgTypes {
     /// `(schema, internal type name)` of each input argument type (the
     /// S5 tie-breaker); None where the type is unknown.
     pub sort_keys: Vec<Option<(String, String)>>,
@@ -23,7 +23,7 @@ pub struct ArgTypes {
 
 /// One function or procedure.
 #[derive(Debug, Clone, Default)]
-pub struct FunctionRow {
+pub(crate) struct FunctionRow {
     pub oid: u32,
     pub name: String,
     pub schema: String,
@@ -70,7 +70,7 @@ pub struct FunctionRow {
 
 /// One aggregate.
 #[derive(Debug, Clone, Default)]
-pub struct AggregateRow {
+pub(crate) struct AggregateRow {
     pub oid: u32,
     pub name: String,
     pub schema: String,
@@ -107,7 +107,7 @@ pub struct AggregateRow {
 
 /// One procedural language.
 #[derive(Debug, Clone, Default)]
-pub struct LanguageRow {
+pub(crate) struct LanguageRow {
     pub oid: u32,
     pub name: String,
     pub owner: String,
@@ -161,7 +161,7 @@ const PIP_JOIN: &str = "LEFT JOIN pg_catalog.pg_init_privs pip ON (p.oid = pip.o
      AND pip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND pip.objsubid = 0)";
 
 /// Every function and procedure pg_dump collects, by OID.
-pub async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, CatalogError> {
+pub(crate) async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, CatalogError> {
     let sql = format!(
         "SELECT p.oid, p.proname, n.nspname, pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, \
          pg_catalog.acldefault('f', p.proowner)::text, p.prokind, {args}, \
@@ -244,7 +244,7 @@ pub async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, CatalogErr
 }
 
 /// Every aggregate pg_dump collects, by OID.
-pub async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, CatalogError> {
+pub(crate) async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, CatalogError> {
     let sql = format!(
         "SELECT p.oid, p.proname, n.nspname, pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, \
          pg_catalog.acldefault('f', p.proowner)::text, {args}, \
@@ -304,7 +304,7 @@ pub async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, CatalogE
 }
 
 /// Every procedural language, by OID.
-pub async fn languages(cat: &Catalog<'_>) -> Result<Vec<LanguageRow>, CatalogError> {
+pub(crate) async fn languages(cat: &Catalog<'_>) -> Result<Vec<LanguageRow>, CatalogError> {
     let rows = query(
         cat,
         "SELECT l.oid, l.lanname, pg_catalog.pg_get_userbyid(l.lanowner), l.lanpltrusted, l.lanplcallfoid, \

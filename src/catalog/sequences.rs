@@ -5,7 +5,7 @@ use super::{query, Catalog, CatalogError};
 
 /// A sequence's parameters (`pg_sequence`).
 #[derive(Debug, Clone, Default)]
-pub struct SequenceRow {
+pub(crate) struct SequenceRow {
     pub oid: u32,
     /// `format_type(seqtypid, NULL)`: smallint, integer or bigint.
     pub type_name: String,
@@ -18,7 +18,7 @@ pub struct SequenceRow {
 }
 
 /// Every sequence's parameters, by OID.
-pub async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogError> {
+pub(crate) async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogError> {
     let rows = query(
         cat,
         "SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
@@ -42,7 +42,7 @@ pub async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogErr
 /// `(oid, last_value, is_called)` of the given sequences (`(oid, schema,
 /// name)`), read with `pg_get_sequence_data` on 18 and by
 /// selecting from each sequence (batched with UNION ALL) before.
-pub async fn sequence_values(
+pub(crate) async fn sequence_values(
     cat: &Catalog<'_>,
     seqs: &[(u32, String, String)],
 ) -> Result<Vec<(u32, Option<i64>, Option<bool>)>, CatalogError> {

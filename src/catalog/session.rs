@@ -12,7 +12,7 @@ use crate::text::Raw;
 /// whenever those bytes are valid UTF-8 (always in UTF-8 databases, and for
 /// ASCII names in any database); other names cannot be sent and give an
 /// error rather than a wrong statement.
-pub fn server_text(sql: &str) -> Result<String, CatalogError> {
+pub(crate) fn server_text(sql: &str) -> Result<String, CatalogError> {
     String::from_utf8(crate::text::to_bytes(sql)).map_err(|_| CatalogError::Query {
         message: "pgdumpall-rs cannot send names that are not valid UTF-8 to the server yet".into(),
         query: crate::text::display(sql),
@@ -25,13 +25,13 @@ pub fn server_text(sql: &str) -> Result<String, CatalogError> {
 /// such names are asked from the server in one query (which converts the
 /// escapes back into its own encoding when it reads them).
 #[derive(Debug, Default)]
-pub struct Sendable {
+pub(crate) struct Sendable {
     escaped: std::collections::HashMap<String, String>,
 }
 
 impl Sendable {
     /// Prepares the sendable forms of `names` (one query at most).
-    pub async fn prepare<'a>(
+    pub(crate) async fn prepare<'a>(
         cat: &Catalog<'_>,
         names: impl IntoIterator<Item = &'a str>,
     ) -> Result<Sendable, CatalogError> {
@@ -74,7 +74,7 @@ impl Sendable {
 
     /// The sendable quoted form of `name` (which must have been prepared
     /// if it is not valid UTF-8).
-    pub fn ident(&self, name: &str) -> String {
+    pub(crate) fn ident(&self, name: &str) -> String {
         match self.escaped.get(name) {
             Some(e) => e.clone(),
             None => crate::pg::quote::ident(name),
@@ -82,13 +82,13 @@ impl Sendable {
     }
 
     /// `schema.name` with both parts made sendable.
-    pub fn qualified(&self, schema: &str, name: &str) -> String {
+    pub(crate) fn qualified(&self, schema: &str, name: &str) -> String {
         format!("{}.{}", self.ident(schema), self.ident(name))
     }
 }
 
 /// `U&"..."` with every non-ASCII character, quote and backslash escaped.
-pub fn unicode_ident(text: &str) -> String {
+pub(crate) fn unicode_ident(text: &str) -> String {
     let mut out = String::from("U&\"");
     for c in text.chars() {
         match c {
@@ -106,7 +106,7 @@ pub fn unicode_ident(text: &str) -> String {
 /// Locks the given tables (sendable quoted qualified names, see
 /// [`Sendable`]) in ACCESS SHARE mode,
 /// in statements of about 100 kB.
-pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
+pub(crate) async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
     // --lock-wait-timeout: each LOCK waits at most that long.
     if let Some(timeout) = &cat.lock_wait_timeout {
         let set = format!(
@@ -138,7 +138,7 @@ pub async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), Cata
 /// TRUNCATE since then leaves the table empty for COPY as well. The size is
 /// the first segment file's (`pg_stat_file`; `pg_relation_size` would
 /// build a relation cache entry per table, costing more than it saves).
-pub async fn empty_heap_tables(
+pub(crate) async fn empty_heap_tables(
     cat: &Catalog<'_>,
     oids: &[u32],
 ) -> Result<std::collections::HashSet<u32>, CatalogError> {
@@ -178,7 +178,7 @@ pub async fn empty_heap_tables(
 }
 
 /// Exports the transaction's snapshot for a helper session to join.
-pub async fn export_snapshot(cat: &Catalog<'_>) -> Result<String, CatalogError> {
+pub(crate) async fn export_snapshot(cat: &Catalog<'_>) -> Result<String, CatalogError> {
     let rows = query(cat, "SELECT pg_catalog.pg_export_snapshot()").await?;
     Ok(rows.one()?.text(0)?)
 }

@@ -7,7 +7,7 @@ use super::{query, Catalog, CatalogError, USER_NS};
 /// The `pg_class` figures of one table, partitioned table, matview,
 /// foreign table, index or partitioned index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RelationStatsRow {
+pub(crate) struct RelationStatsRow {
     pub oid: u32,
     pub schema: String,
     pub name: String,
@@ -30,7 +30,7 @@ pub struct RelationStatsRow {
 
 /// Every relation that can have statistics, outside system schemas, by
 /// OID.
-pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>, CatalogError> {
+pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>, CatalogError> {
     let v18 = cat.at_least(18);
     let allfrozen = if v18 { "c.relallfrozen" } else { "NULL::int4" };
     let sql = format!(
@@ -69,7 +69,7 @@ pub async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>, Catal
 /// column), with or without inheritance children. Every value is the
 /// server's text output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AttributeStatsRow {
+pub(crate) struct AttributeStatsRow {
     /// The relation's OID.
     pub relid: u32,
     pub attname: String,
@@ -93,7 +93,7 @@ pub struct AttributeStatsRow {
 
 /// Every `pg_stats` row outside system schemas, ordered by relation OID,
 /// then column name and inheritance (pg_dump's order within a relation).
-pub async fn attributes(cat: &Catalog<'_>) -> Result<Vec<AttributeStatsRow>, CatalogError> {
+pub(crate) async fn attributes(cat: &Catalog<'_>) -> Result<Vec<AttributeStatsRow>, CatalogError> {
     let range = if cat.at_least(17) {
         "s.range_length_histogram::pg_catalog.text, s.range_empty_frac::pg_catalog.text, \
          s.range_bounds_histogram::pg_catalog.text"

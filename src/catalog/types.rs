@@ -13,7 +13,7 @@ use crate::pg::{QueryRow, RowError};
 
 /// One `pg_type` row.
 #[derive(Debug, Clone, Default)]
-pub struct TypeRow {
+pub(crate) struct TypeRow {
     pub oid: u32,
     pub name: String,
     pub schema: String,
@@ -33,11 +33,11 @@ pub struct TypeRow {
 }
 
 /// A collation as pg_dump names it: `(schema, name)`.
-pub type CollationName = (String, String);
+pub(crate) type CollationName = (String, String);
 
 /// One attribute of a composite type.
 #[derive(Debug, Clone, Default)]
-pub struct CompositeAttr {
+pub(crate) struct CompositeAttr {
     pub name: String,
     pub attnum: i16,
     /// `format_type(atttypid, atttypmod)`.
@@ -49,7 +49,7 @@ pub struct CompositeAttr {
 
 /// What `CREATE TYPE ... AS RANGE` needs.
 #[derive(Debug, Clone, Default)]
-pub struct RangeInfo {
+pub(crate) struct RangeInfo {
     pub subtype: String,
     pub multirange: Option<String>,
     pub opclass: (String, String),
@@ -61,7 +61,7 @@ pub struct RangeInfo {
 
 /// What `CREATE DOMAIN` needs.
 #[derive(Debug, Clone, Default)]
-pub struct DomainInfo {
+pub(crate) struct DomainInfo {
     pub not_null: bool,
     /// `format_type(typbasetype, typtypmod)`.
     pub base: String,
@@ -72,7 +72,7 @@ pub struct DomainInfo {
 
 /// A CHECK or NOT NULL constraint of a domain.
 #[derive(Debug, Clone, Default)]
-pub struct DomainConstraintRow {
+pub(crate) struct DomainConstraintRow {
     pub oid: u32,
     pub domain: u32,
     pub name: String,
@@ -85,7 +85,7 @@ pub struct DomainConstraintRow {
 
 /// What `CREATE TYPE` of a base type needs.
 #[derive(Debug, Clone, Default)]
-pub struct BaseTypeInfo {
+pub(crate) struct BaseTypeInfo {
     pub length: i16,
     pub input: String,
     pub output: String,
@@ -110,7 +110,7 @@ pub struct BaseTypeInfo {
 
 /// Everything read about types.
 #[derive(Debug, Default)]
-pub struct TypeCatalog {
+pub(crate) struct TypeCatalog {
     pub types: Vec<TypeRow>,
     /// Enum labels in sort order, by type OID.
     pub enum_labels: HashMap<u32, Vec<String>>,
@@ -141,7 +141,7 @@ fn regproc(r: QueryRow<'_>, i: usize) -> Result<Option<String>, RowError> {
 }
 
 /// Reads every type and the details of user types.
-pub async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
+pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
     let mut out = TypeCatalog::default();
     let rows = query(
         cat,

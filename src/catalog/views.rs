@@ -15,7 +15,7 @@ fn ch(v: i8) -> char {
 
 /// One view or materialized view.
 #[derive(Debug, Clone)]
-pub struct ViewRow {
+pub(crate) struct ViewRow {
     pub oid: u32,
     pub schema: String,
     pub name: String,
@@ -43,7 +43,7 @@ pub struct ViewRow {
     pub system: bool,
 }
 
-pub async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogError> {
+pub(crate) async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogError> {
     let sql = format!(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner), \
          c.relacl::pg_catalog.text, pg_catalog.acldefault('r', c.relowner)::pg_catalog.text, \
@@ -93,7 +93,7 @@ pub async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogError> {
 
 /// One column of a view or matview.
 #[derive(Debug, Clone)]
-pub struct ViewColumn {
+pub(crate) struct ViewColumn {
     pub relid: u32,
     pub attnum: i16,
     pub name: String,
@@ -110,7 +110,7 @@ pub struct ViewColumn {
     pub acl: Option<String>,
 }
 
-pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, CatalogError> {
+pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, CatalogError> {
     let sql = format!(
         "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
          cn.nspname, co.collname, COALESCE(a.attstattarget, -1)::pg_catalog.int4, a.attstorage, t.typstorage, \
@@ -149,14 +149,14 @@ pub async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, CatalogError>
 
 /// A column default of a view.
 #[derive(Debug, Clone)]
-pub struct ViewDefault {
+pub(crate) struct ViewDefault {
     pub oid: u32,
     pub relid: u32,
     pub attnum: i16,
     pub expr: String,
 }
 
-pub async fn view_defaults(cat: &Catalog<'_>) -> Result<Vec<ViewDefault>, CatalogError> {
+pub(crate) async fn view_defaults(cat: &Catalog<'_>) -> Result<Vec<ViewDefault>, CatalogError> {
     let sql = format!(
         "SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid) \
          FROM pg_catalog.pg_attrdef d JOIN pg_catalog.pg_class c ON c.oid = d.adrelid \
@@ -176,7 +176,7 @@ pub async fn view_defaults(cat: &Catalog<'_>) -> Result<Vec<ViewDefault>, Catalo
 
 /// `(matview, matview it reads)` pairs, directly or through views and
 /// other matviews.
-pub async fn matview_reads(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError> {
+pub(crate) async fn matview_reads(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError> {
     let sql = "WITH RECURSIVE w AS ( \
          SELECT d1.objid, d2.refobjid, c2.relkind AS refrelkind \
          FROM pg_catalog.pg_depend d1 \

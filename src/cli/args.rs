@@ -6,7 +6,7 @@
 use clap::FromArgMatches;
 use std::ffi::OsString;
 
-pub use super::options::Options;
+pub(crate) use super::options::Options;
 
 use super::command::command;
 use super::getopt;
@@ -15,7 +15,7 @@ use crate::text;
 /// What the first argument asked for, before any parsing (pg_dumpall only
 /// honours `--help`/`-?` and `--version`/`-V` as `argv[1]`).
 #[derive(Debug, PartialEq, Eq)]
-pub enum Invocation {
+pub(crate) enum Invocation {
     Help,
     Version,
     Run(Box<Options>),
@@ -23,7 +23,7 @@ pub enum Invocation {
 
 /// A command-line error, rendered the way getopt_long and pg_dumpall do.
 #[derive(Debug, PartialEq, Eq)]
-pub struct UsageError {
+pub(crate) struct UsageError {
     /// The full line, including its prefix (getopt's lines start with
     /// `argv[0]` as given; pg_dumpall's with `<program>: error: `).
     pub line: String,
@@ -32,7 +32,7 @@ pub struct UsageError {
 }
 
 /// Parses argv (including `argv[0]`).
-pub fn parse(argv: &[OsString]) -> Result<Invocation, UsageError> {
+pub(crate) fn parse(argv: &[OsString]) -> Result<Invocation, UsageError> {
     let argv0 = argv
         .first()
         .map(|a| a.to_string_lossy().into_owned())
@@ -66,7 +66,7 @@ fn clap_error_text(e: &clap::Error) -> String {
 }
 
 /// pg_dumpall's own checks after parsing, in its order.
-pub fn check_conflicts(o: &Options) -> Result<(), UsageError> {
+pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
     let err = |msg: String, with_hint: bool| UsageError {
         line: format!("{}: error: {msg}", crate::diag::program()),
         with_hint,

@@ -60,7 +60,7 @@ pub fn command() -> Command {
 }
 
 /// The options of `cmd` in display order, hidden ones left out.
-pub fn visible_args(cmd: &Command) -> Vec<&Arg> {
+pub(crate) fn visible_args(cmd: &Command) -> Vec<&Arg> {
     let mut args: Vec<&Arg> = cmd.get_arguments().filter(|a| !a.is_hide_set()).collect();
     args.sort_by_key(|a| a.get_display_order());
     args

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// Reads the exclusion patterns of one filter file (`-` is standard input).
-pub fn read_filter_file(path: &Path) -> Result<Vec<String>, String> {
+pub(crate) fn read_filter_file(path: &Path) -> Result<Vec<String>, String> {
     let shown = path.display().to_string();
     let mut raw = Vec::new();
     let result = if shown == "-" {
@@ -30,7 +30,7 @@ pub fn read_filter_file(path: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Parses filter-file text (a byte string).
-pub fn parse_filter(content: &str, source_name: &str) -> Result<Vec<String>, String> {
+pub(crate) fn parse_filter(content: &str, source_name: &str) -> Result<Vec<String>, String> {
     let mut patterns = Vec::new();
     let lines: Vec<&str> = content.split('\n').collect();
     let mut index = 0;

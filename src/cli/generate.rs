@@ -19,7 +19,7 @@ use super::command::command;
 use super::help::REPOSITORY;
 
 /// The installed program's name.
-pub const BIN: &str = "pgdumpall-rs";
+pub(crate) const BIN: &str = "pgdumpall-rs";
 
 const DESCRIPTION: &str = "\
 pgdumpall-rs is a native, drop-in replacement for PostgreSQL's pg_dumpall 18: \
@@ -34,7 +34,7 @@ the libpq environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGPASSFILE, \
 PGSERVICE, PGSSLMODE, ...) and files (~/.pgpass, ~/.pg_service.conf).";
 
 /// The command as the man page and the completions present it.
-pub fn documented_command(bin: &str) -> Command {
+pub(crate) fn documented_command(bin: &str) -> Command {
     command()
         .name(bin.to_owned())
         .bin_name(bin.to_owned())
@@ -43,7 +43,7 @@ pub fn documented_command(bin: &str) -> Command {
 }
 
 /// The man page (section 1), in roff.
-pub fn man_page() -> io::Result<Vec<u8>> {
+pub(crate) fn man_page() -> io::Result<Vec<u8>> {
     let cmd = documented_command(BIN).mut_args(with_aliases_in_long_help);
     let after_help = cmd.get_after_help().map(|h| h.to_string());
     let man = Man::new(cmd);
@@ -111,7 +111,7 @@ fn closing_sections(after_help: Option<&str>) -> Roff {
 
 /// Writes the completion script for `shell` into `dir`, for the program
 /// installed as `bin`; returns the file written.
-pub fn completions(shell: Shell, dir: &Path, bin: &str) -> io::Result<PathBuf> {
+pub(crate) fn completions(shell: Shell, dir: &Path, bin: &str) -> io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join(shell.file_name(bin));
     std::fs::write(&path, completion_script(shell, bin))?;
@@ -119,7 +119,7 @@ pub fn completions(shell: Shell, dir: &Path, bin: &str) -> io::Result<PathBuf> {
 }
 
 /// The completion script for `shell`, for the program installed as `bin`.
-pub fn completion_script(shell: Shell, bin: &str) -> Vec<u8> {
+pub(crate) fn completion_script(shell: Shell, bin: &str) -> Vec<u8> {
     let mut cmd = documented_command(bin);
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, bin, &mut script);
@@ -132,7 +132,7 @@ pub fn completion_script(shell: Shell, bin: &str) -> Vec<u8> {
 }
 
 /// The shells completions are generated for.
-pub const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+pub(crate) const SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
 
 /// Runs `pgdumpall-rs-gen` on its arguments (`argv[0]` left out); returns
 /// the exit code.

@@ -93,7 +93,7 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    pub fn from_command(cmd: &Command) -> Table {
+    pub(crate) fn from_command(cmd: &Command) -> Table {
         let mut longs = Vec::new();
         let mut shorts = Vec::new();
         for arg in cmd.get_arguments().filter(|a| !is_meta(a)) {
@@ -115,7 +115,7 @@ impl Table {
 
     /// Every long name, in getopt's table order.
     #[cfg(test)]
-    pub fn long_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn long_names(&self) -> impl Iterator<Item = &str> {
         self.longs.iter().map(|n| n.name.as_str())
     }
 
@@ -128,7 +128,7 @@ impl Table {
     /// candidate, unless another candidate is a different option: then the
     /// prefix is ambiguous, and the possibilities are the first candidate
     /// and every candidate that differs from it, in table order.
-    pub fn resolve_long(&self, name: &str) -> Result<Option<&Name>, Vec<&Name>> {
+    pub(crate) fn resolve_long(&self, name: &str) -> Result<Option<&Name>, Vec<&Name>> {
         if let Some(exact) = self.longs.iter().find(|n| n.name == name) {
             return Ok(Some(exact));
         }

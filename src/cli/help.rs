@@ -14,10 +14,10 @@ use super::options::{CONNECTION, CONTENT, GENERAL};
 const SECTIONS: [(&str, usize); 3] = [(GENERAL, 29), (CONTENT, 29), (CONNECTION, 25)];
 
 /// Where to report bugs (Cargo.toml's `repository`).
-pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+pub(crate) const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Renders the help text for `program`.
-pub fn help_text(program: &str) -> String {
+pub(crate) fn help_text(program: &str) -> String {
     let cmd = command();
     let about = cmd.get_about().map(|s| s.to_string()).unwrap_or_default();
     let mut text = format!("{program} {about}\n\nUsage:\n  {program} [OPTION]...\n");
@@ -47,7 +47,7 @@ fn section_args<'a>(cmd: &'a Command, heading: &str) -> Vec<&'a Arg> {
 }
 
 /// `-f, --file=FILENAME` and the like.
-pub fn synopsis(arg: &Arg) -> String {
+pub(crate) fn synopsis(arg: &Arg) -> String {
     let mut s = String::new();
     if let Some(c) = arg.get_short() {
         s.push_str(&format!("-{c}, "));
@@ -84,7 +84,7 @@ fn entry(arg: &Arg, width: usize) -> String {
 
 /// `--version`: the PostgreSQL version whose output we reproduce first, so
 /// scripts that parse `pg_dumpall --version` keep working.
-pub fn version_text(program: &str) -> String {
+pub(crate) fn version_text(program: &str) -> String {
     format!(
         "{program} (PostgreSQL) 18.6 (pgdumpall-rs {})\n",
         env!("CARGO_PKG_VERSION")

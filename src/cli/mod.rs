@@ -1,15 +1,16 @@
 //! The command-line front end: parse and check the arguments as
 //! pg_dumpall does. The binary's `main` plans and runs what they ask for.
 
-pub mod args;
+pub(crate) mod args;
 pub mod command;
-pub mod filter;
+pub(crate) mod filter;
 pub mod generate;
 mod getopt;
-pub mod help;
-pub mod options;
+pub(crate) mod help;
+pub(crate) mod options;
 
-pub use args::{Invocation, Options, UsageError};
+pub(crate) use args::{Invocation, UsageError};
+pub use options::Options;
 
 use std::io::Write;
 

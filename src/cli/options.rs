@@ -15,21 +15,21 @@ use std::path::PathBuf;
 use crate::text;
 
 /// The help sections, in pg_dumpall's order.
-pub const GENERAL: &str = "General options";
-pub const CONTENT: &str = "Options controlling the output content";
-pub const CONNECTION: &str = "Connection options";
+pub(crate) const GENERAL: &str = "General options";
+pub(crate) const CONTENT: &str = "Options controlling the output content";
+pub(crate) const CONNECTION: &str = "Connection options";
 
 /// What the program does (after its name, in `--help` and the man page).
-pub const ABOUT: &str = "exports a PostgreSQL database cluster as an SQL script.";
+pub(crate) const ABOUT: &str = "exports a PostgreSQL database cluster as an SQL script.";
 
 /// The paragraph after the options.
-pub const AFTER_HELP: &str =
+pub(crate) const AFTER_HELP: &str =
     "If -f/--file is not used, then the SQL script will be written to the standard\noutput.";
 
 /// Everything the command line says, typed.
 ///
 /// Text values that reach the server (names, patterns, encodings) are byte
-/// strings (see [`crate::text`]); file names stay `PathBuf`.
+/// strings (see `crate::text`); file names stay `PathBuf`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Parser)]
 #[command(
     name = "pg_dumpall",
@@ -231,9 +231,9 @@ pub struct Options {
     pub extra_args: Vec<String>,
 }
 
-/// A value taken as a byte string (see [`crate::text`]): any bytes.
+/// A value taken as a byte string (see `crate::text`): any bytes.
 #[derive(Debug, Clone, Copy)]
-pub struct ByteString;
+pub(crate) struct ByteString;
 
 impl TypedValueParser for ByteString {
     type Value = String;

@@ -7,15 +7,15 @@
 //! before tokio-postgres sees it (and so before any password is sent).
 
 /// Authentication request codes (`AUTH_REQ_*`).
-pub const AUTH_OK: i32 = 0;
-pub const AUTH_PASSWORD: i32 = 3;
-pub const AUTH_MD5: i32 = 5;
-pub const AUTH_GSS: i32 = 7;
-pub const AUTH_GSS_CONT: i32 = 8;
-pub const AUTH_SSPI: i32 = 9;
-pub const AUTH_SASL: i32 = 10;
-pub const AUTH_SASL_CONT: i32 = 11;
-pub const AUTH_SASL_FIN: i32 = 12;
+pub(crate) const AUTH_OK: i32 = 0;
+pub(crate) const AUTH_PASSWORD: i32 = 3;
+pub(crate) const AUTH_MD5: i32 = 5;
+pub(crate) const AUTH_GSS: i32 = 7;
+pub(crate) const AUTH_GSS_CONT: i32 = 8;
+pub(crate) const AUTH_SSPI: i32 = 9;
+pub(crate) const AUTH_SASL: i32 = 10;
+pub(crate) const AUTH_SASL_CONT: i32 = 11;
+pub(crate) const AUTH_SASL_FIN: i32 = 12;
 
 const SASL_BITS: u32 = 1 << AUTH_SASL | 1 << AUTH_SASL_CONT | 1 << AUTH_SASL_FIN;
 
@@ -32,7 +32,7 @@ enum Mech {
 
 /// A parsed `require_auth` setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequireAuth {
+pub(crate) struct RequireAuth {
     /// The setting as written (quoted in failure messages).
     text: String,
     /// Allowed authentication request codes, as a bit mask.
@@ -66,7 +66,7 @@ fn element(method: &str) -> Option<Element> {
 impl RequireAuth {
     /// Parses a non-empty `require_auth` value; the error is libpq's
     /// message.
-    pub fn parse(value: &str) -> Result<RequireAuth, String> {
+    pub(crate) fn parse(value: &str) -> Result<RequireAuth, String> {
         let negated = value.starts_with('!');
         let mut ra = RequireAuth {
             text: value.to_string(),
@@ -168,7 +168,7 @@ fn describe_request(code: i32) -> &'static str {
 
 /// The resolved settings this module enforces.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SecuritySettings {
+pub(crate) struct SecuritySettings {
     /// `require_auth` (None when unset or empty).
     pub require_auth: Option<RequireAuth>,
     /// `requirepeer` (None when unset or empty).
@@ -179,7 +179,7 @@ pub struct SecuritySettings {
 
 /// The security requirements of one connection attempt.
 #[derive(Debug, Clone, Default)]
-pub struct Requirements {
+pub(crate) struct Requirements {
     pub require_auth: Option<RequireAuth>,
     /// `channel_binding=require`.
     pub channel_binding_required: bool,
@@ -191,14 +191,14 @@ pub struct Requirements {
 
 impl Requirements {
     /// Whether any authentication request needs looking at.
-    pub fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         self.require_auth.is_some() || self.channel_binding_required
     }
 }
 
 /// Judges the authentication requests of one startup, in order.
 #[derive(Debug)]
-pub struct AuthCheck {
+pub(crate) struct AuthCheck {
     req: Requirements,
     /// The client has done its part of an authentication exchange.
     finished: bool,
@@ -207,7 +207,7 @@ pub struct AuthCheck {
 }
 
 impl AuthCheck {
-    pub fn new(req: Requirements) -> AuthCheck {
+    pub(crate) fn new(req: Requirements) -> AuthCheck {
         AuthCheck {
             req,
             finished: false,
@@ -218,7 +218,7 @@ impl AuthCheck {
     /// Checks one authentication request (`code`, and the rest of the
     /// message body); the error is libpq's message. After AuthenticationOk
     /// has passed, nothing more needs checking.
-    pub fn request(&mut self, code: i32, body: &[u8]) -> Result<(), String> {
+    pub(crate) fn request(&mut self, code: i32, body: &[u8]) -> Result<(), String> {
         self.require_auth(code)?;
         self.channel_binding(code)?;
         if code == AUTH_SASL {
@@ -311,14 +311,14 @@ impl AuthCheck {
 
 /// libpq's failure when `min_protocol_version` asks for more than the
 /// protocol spoken (3.0, the only version tokio-postgres speaks).
-pub fn protocol_refusal() -> String {
+pub(crate) fn protocol_refusal() -> String {
     "server only supports protocol version 3.0, but \"min_protocol_version\" was set to 3.2"
         .to_string()
 }
 
 /// libpq's `requirepeer` check: `actual` is the name of the socket peer's
 /// OS user.
-pub fn check_peer(required: &str, actual: &str) -> Result<(), String> {
+pub(crate) fn check_peer(required: &str, actual: &str) -> Result<(), String> {
     if required == actual {
         Ok(())
     } else {

@@ -70,7 +70,7 @@ pub(crate) fn is_c_space(c: char) -> bool {
 }
 
 /// Length of the URI designator `s` starts with, 0 if none.
-pub fn uri_prefix_length(s: &str) -> usize {
+pub(crate) fn uri_prefix_length(s: &str) -> usize {
     for prefix in ["postgresql://", "postgres://"] {
         if s.starts_with(prefix) {
             return prefix.len();
@@ -81,7 +81,7 @@ pub fn uri_prefix_length(s: &str) -> usize {
 
 /// Parses a conninfo string or URI (libpq's `parse_connection_string`).
 /// Errors carry libpq's message text.
-pub fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
     if uri_prefix_length(s) != 0 {
         parse_uri(s)
     } else {
@@ -206,7 +206,7 @@ fn hex_value(b: u8) -> Option<u8> {
 }
 
 /// `conninfo_uri_decode`: percent-decoding.
-pub fn uri_decode(s: &str) -> Result<String, String> {
+pub(crate) fn uri_decode(s: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -9,7 +9,7 @@ use super::settings::Target;
 use super::tls::LibpqError;
 
 /// `strerror` text of an I/O error, without Rust's " (os error N)".
-pub fn io_text(e: &std::io::Error) -> String {
+pub(crate) fn io_text(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(code) => {
             let s = std::io::Error::from_raw_os_error(code).to_string();
@@ -23,7 +23,7 @@ pub fn io_text(e: &std::io::Error) -> String {
 }
 
 /// `connection to server ... failed: ` for a socket attempt.
-pub fn socket_prefix(target: &Target) -> String {
+pub(crate) fn socket_prefix(target: &Target) -> String {
     format!(
         "connection to server on socket \"{}\" failed: ",
         target.socket_path()
@@ -31,7 +31,7 @@ pub fn socket_prefix(target: &Target) -> String {
 }
 
 /// `connection to server at ... failed: ` for a TCP attempt to `addr`.
-pub fn tcp_prefix(target: &Target, addr: IpAddr) -> String {
+pub(crate) fn tcp_prefix(target: &Target, addr: IpAddr) -> String {
     let addr = addr.to_string();
     if !target.hostaddr.is_empty() {
         format!(
@@ -52,7 +52,7 @@ pub fn tcp_prefix(target: &Target, addr: IpAddr) -> String {
 }
 
 /// The hint libpq adds after a failed `connect()`.
-pub fn connect_hint(socket: bool) -> &'static str {
+pub(crate) fn connect_hint(socket: bool) -> &'static str {
     if socket {
         "\n\tIs the server running locally and accepting connections on that socket?"
     } else {
@@ -62,7 +62,7 @@ pub fn connect_hint(socket: bool) -> &'static str {
 
 /// A server error as libpq prints it: `SEVERITY:  message`, then
 /// `DETAIL:` and `HINT:` lines.
-pub fn db_error_text(e: &DbError) -> String {
+pub(crate) fn db_error_text(e: &DbError) -> String {
     let mut s = format!("{}:  {}", e.severity(), e.message());
     if let Some(d) = e.detail() {
         s.push_str(&format!("\nDETAIL:  {d}"));
@@ -117,7 +117,7 @@ pub(super) fn failed_attempt(
 
 /// What went wrong in one attempt, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FailureKind {
+pub(crate) enum FailureKind {
     /// `connect()` failed (the hint line applies).
     Connect,
     /// The server demanded a password and none was given.
@@ -281,7 +281,11 @@ const CLOSED: &str = "server closed the connection unexpectedly\n\tThis probably
 
 /// Describes a tokio-postgres connection error (the text after the
 /// `connection to server ... failed: ` prefix) and classifies it.
-pub fn describe(e: &tokio_postgres::Error, tls_host: &str, socket: bool) -> (String, FailureKind) {
+pub(crate) fn describe(
+    e: &tokio_postgres::Error,
+    tls_host: &str,
+    socket: bool,
+) -> (String, FailureKind) {
     if let Some(r) = e.source().and_then(find_source::<super::observe::Refused>) {
         return (r.0.clone(), FailureKind::Refused);
     }

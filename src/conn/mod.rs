@@ -10,16 +10,16 @@ mod attempt;
 mod targets;
 
 use targets::finish;
-pub mod auth;
-pub mod conninfo;
+pub(crate) mod auth;
+pub(crate) mod conninfo;
 pub(crate) mod message;
-pub mod observe;
-pub mod pgpass;
-pub mod service;
-pub mod settings;
-pub mod socket;
-pub mod tls;
-pub mod user;
+pub(crate) mod observe;
+pub(crate) mod pgpass;
+pub(crate) mod service;
+pub(crate) mod settings;
+pub(crate) mod socket;
+pub(crate) mod tls;
+pub(crate) mod user;
 
 use std::net::IpAddr;
 use std::sync::{Mutex, OnceLock};
@@ -31,17 +31,17 @@ use tokio_postgres::config::{
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-pub use settings::{
-    resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs, TlsSettings,
+pub(crate) use settings::{
+    resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs,
 };
 
 use attempt::Transport;
-pub use message::AttemptError;
+pub(crate) use message::AttemptError;
 use message::{failed_attempt, failure_text, FailureKind};
 
 /// When to ask for a password (`-w` / `-W`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PasswordPrompt {
+pub(crate) enum PasswordPrompt {
     /// Prompt only if the server asks for a password and none is known.
     #[default]
     IfNeeded,
@@ -53,7 +53,7 @@ pub enum PasswordPrompt {
 
 /// What the command line says about connecting.
 #[derive(Debug, Clone, Default)]
-pub struct ConnectArgs {
+pub(crate) struct ConnectArgs {
     /// `-d/--dbname`: a conninfo string or a URI; its dbname is ignored.
     pub conninfo: Option<String>,
     pub host: Option<String>,
@@ -86,7 +86,7 @@ pub enum ConnError {
 
 impl ConnError {
     /// Whether some attempt was refused by the server with `code`.
-    pub fn has_sqlstate(&self, code: &SqlState) -> bool {
+    pub(crate) fn has_sqlstate(&self, code: &SqlState) -> bool {
         match self {
             ConnError::Failed { attempts, .. } => {
                 attempts.iter().any(|a| a.sqlstate.as_ref() == Some(code))
@@ -97,7 +97,7 @@ impl ConnError {
 }
 
 /// An open session.
-pub struct Connection {
+pub(crate) struct Connection {
     pub client: tokio_postgres::Client,
     /// `server_version_num`, e.g. 180006.
     pub server_version_num: i32,
@@ -129,7 +129,7 @@ struct Failure {
 }
 
 /// Resolved settings; opens sessions to any database of the cluster.
-pub struct Connector {
+pub(crate) struct Connector {
     settings: Settings,
     prompt: PasswordPrompt,
     passwords: Mutex<PasswordState>,
@@ -153,12 +153,12 @@ fn process_env(name: &str) -> Option<String> {
 
 impl Connector {
     /// Resolves the settings from `args` and the process environment.
-    pub fn new(args: ConnectArgs) -> Result<Connector, ConnError> {
+    pub(crate) fn new(args: ConnectArgs) -> Result<Connector, ConnError> {
         Connector::new_with_env(args, &process_env)
     }
 
     /// Like [`Connector::new`], with the environment given by `env`.
-    pub fn new_with_env(
+    pub(crate) fn new_with_env(
         args: ConnectArgs,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Connector, ConnError> {
@@ -173,25 +173,22 @@ impl Connector {
         })
     }
 
-    /// The resolved settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// The user name the sessions log in as (after every default applied).
-    pub fn user(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn user(&self) -> String {
         self.settings.user.clone()
     }
 
     /// The client encoding asked for with `client_encoding` or
     /// `PGCLIENTENCODING` (None when unset or `auto`). tokio-postgres always
     /// starts sessions in UTF8; the caller may `SET client_encoding`.
-    pub fn requested_client_encoding(&self) -> Option<String> {
+    #[cfg(test)]
+    pub(crate) fn requested_client_encoding(&self) -> Option<String> {
         self.settings.client_encoding.clone()
     }
 
     /// Opens a session to `dbname`.
-    pub async fn connect(&self, dbname: &str) -> Result<Connection, ConnError> {
+    pub(crate) async fn connect(&self, dbname: &str) -> Result<Connection, ConnError> {
         // Sessions open one at a time, in the order asked for (tokio's
         // mutex is fair): when the server has few free slots, the database
         // dumped first gets one before those read ahead.

@@ -23,7 +23,7 @@ use super::auth::AuthCheck;
 /// libpq's message.
 #[derive(Debug, Clone, Error)]
 #[error("{0}")]
-pub struct Refused(pub String);
+pub(crate) struct Refused(pub String);
 
 fn refused(msg: String) -> io::Error {
     io::Error::other(Refused(msg))
@@ -31,7 +31,7 @@ fn refused(msg: String) -> io::Error {
 
 /// What to watch for during startup.
 #[derive(Debug)]
-pub struct Watch {
+pub(crate) struct Watch {
     /// Judges authentication requests (None: nothing to judge).
     check: Option<AuthCheck>,
     /// Fail the first write (the startup packet) with this message.
@@ -43,7 +43,10 @@ pub struct Watch {
 
 impl Watch {
     /// None when there is nothing to watch.
-    pub fn new(check: Option<AuthCheck>, refuse_startup: Option<String>) -> Option<Box<Watch>> {
+    pub(crate) fn new(
+        check: Option<AuthCheck>,
+        refuse_startup: Option<String>,
+    ) -> Option<Box<Watch>> {
         if check.is_none() && refuse_startup.is_none() {
             return None;
         }
@@ -57,7 +60,7 @@ impl Watch {
 
     /// Looks at bytes read from the server. Ok(true): authentication is
     /// over and nothing more needs watching.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<bool, String> {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<bool, String> {
         if let Some(msg) = &self.failed {
             return Err(msg.clone());
         }
@@ -142,13 +145,13 @@ impl Parser {
 }
 
 /// A stream whose startup is watched.
-pub struct Observed<S> {
+pub(crate) struct Observed<S> {
     inner: S,
     watch: Option<Box<Watch>>,
 }
 
 impl<S> Observed<S> {
-    pub fn new(inner: S, watch: Option<Box<Watch>>) -> Observed<S> {
+    pub(crate) fn new(inner: S, watch: Option<Box<Watch>>) -> Observed<S> {
         Observed { inner, watch }
     }
 }
@@ -222,13 +225,13 @@ impl<S: TlsStream + Unpin> TlsStream for Observed<S> {
 }
 
 /// A TLS connector whose TLS stream is [`Observed`].
-pub struct ObservingTls<T> {
+pub(crate) struct ObservingTls<T> {
     inner: T,
     watch: Option<Box<Watch>>,
 }
 
 impl<T> ObservingTls<T> {
-    pub fn new(inner: T, watch: Option<Box<Watch>>) -> ObservingTls<T> {
+    pub(crate) fn new(inner: T, watch: Option<Box<Watch>>) -> ObservingTls<T> {
         ObservingTls { inner, watch }
     }
 }

@@ -3,17 +3,17 @@
 use std::path::Path;
 
 /// Debian's libpq default socket directory.
-pub const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
+pub(crate) const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
 
 /// libpq's `is_unixsock_path`.
-pub fn is_unix_socket_path(host: &str) -> bool {
+pub(crate) fn is_unix_socket_path(host: &str) -> bool {
     host.starts_with('/') || host.starts_with('@')
 }
 
 /// The host name the password file is searched with: `localhost` when no
 /// host is given or it is the default socket directory; otherwise the
 /// host as given (a non-default socket directory is matched literally).
-pub fn lookup_host(host: &str) -> &str {
+pub(crate) fn lookup_host(host: &str) -> &str {
     if host.is_empty() || (is_unix_socket_path(host) && host == DEFAULT_SOCKET_DIR) {
         "localhost"
     } else {
@@ -56,7 +56,13 @@ fn field_matches<'a>(buf: &'a [u8], token: &[u8]) -> Option<&'a [u8]> {
 
 /// Matches one line (without its newline) against the connection; returns
 /// the de-escaped password if it matches.
-pub fn match_line(line: &str, host: &str, port: &str, dbname: &str, user: &str) -> Option<String> {
+pub(crate) fn match_line(
+    line: &str,
+    host: &str,
+    port: &str,
+    dbname: &str,
+    user: &str,
+) -> Option<String> {
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
@@ -80,7 +86,13 @@ pub fn match_line(line: &str, host: &str, port: &str, dbname: &str, user: &str) 
 /// Searches `text` (a password file's contents): the first matching line
 /// wins. `host` must already be mapped with [`lookup_host`]; an empty
 /// `port` means 5432.
-pub fn search(text: &str, host: &str, port: &str, dbname: &str, user: &str) -> Option<String> {
+pub(crate) fn search(
+    text: &str,
+    host: &str,
+    port: &str,
+    dbname: &str,
+    user: &str,
+) -> Option<String> {
     if dbname.is_empty() || user.is_empty() {
         return None;
     }
@@ -93,7 +105,7 @@ pub fn search(text: &str, host: &str, port: &str, dbname: &str, user: &str) -> O
 /// Looks the password up in the file at `path`. A missing file is silently
 /// ignored; a file that is not a plain file or that group/others can access
 /// is ignored with a warning passed to `warn` (libpq's wording).
-pub fn lookup(
+pub(crate) fn lookup(
     path: &Path,
     host: &str,
     port: &str,

@@ -7,11 +7,11 @@ use super::conninfo::{is_c_space, is_keyword};
 
 /// Debian's libpq looks for the system-wide `pg_service.conf` here when
 /// `PGSYSCONFDIR` is not set.
-pub const DEFAULT_SYSCONFDIR: &str = "/etc/postgresql-common";
+pub(crate) const DEFAULT_SYSCONFDIR: &str = "/etc/postgresql-common";
 
 /// Result of scanning one file for a service group.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct ServiceEntries {
+pub(crate) struct ServiceEntries {
     /// Whether the `[name]` group was found.
     pub found: bool,
     /// `key=value` lines of the group, in file order.
@@ -20,7 +20,11 @@ pub struct ServiceEntries {
 
 /// Parses `text` (the contents of `file`) looking for the group `service`.
 /// Errors carry libpq's message text.
-pub fn parse_service_text(file: &str, text: &str, service: &str) -> Result<ServiceEntries, String> {
+pub(crate) fn parse_service_text(
+    file: &str,
+    text: &str,
+    service: &str,
+) -> Result<ServiceEntries, String> {
     let mut result = ServiceEntries::default();
     for (idx, raw) in text.split_inclusive('\n').enumerate() {
         let linenr = idx + 1;
@@ -78,7 +82,7 @@ fn parse_service_file(path: &Path, service: &str) -> Result<ServiceEntries, Stri
 /// Finds the `service` group: first in `PGSERVICEFILE` (or
 /// `~/.pg_service.conf` if it exists), then in
 /// `PGSYSCONFDIR/pg_service.conf`. Returns the group's entries.
-pub fn lookup_service(
+pub(crate) fn lookup_service(
     service: &str,
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<&Path>,

@@ -12,7 +12,7 @@
 //! Note that, as in libpq, a service file entry overrides the
 //! corresponding environment variable.
 
-pub use super::user::{home_dir, os_user};
+pub(crate) use super::user::{home_dir, os_user};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,7 +25,7 @@ use super::{ConnError, ConnectArgs};
 
 /// `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
+pub(crate) enum SslMode {
     Disable,
     Allow,
     Prefer,
@@ -36,7 +36,7 @@ pub enum SslMode {
 
 impl SslMode {
     /// Parses an `sslmode` value; the error is libpq's message.
-    pub fn parse(s: &str) -> Result<SslMode, String> {
+    pub(crate) fn parse(s: &str) -> Result<SslMode, String> {
         Ok(match s {
             "disable" => SslMode::Disable,
             "allow" => SslMode::Allow,
@@ -48,7 +48,7 @@ impl SslMode {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SslMode::Disable => "disable",
             SslMode::Allow => "allow",
@@ -62,7 +62,7 @@ impl SslMode {
 
 /// `target_session_attrs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetSessionAttrs {
+pub(crate) enum TargetSessionAttrs {
     Any,
     ReadWrite,
     ReadOnly,
@@ -73,7 +73,7 @@ pub enum TargetSessionAttrs {
 
 /// `channel_binding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelBinding {
+pub(crate) enum ChannelBinding {
     Disable,
     Prefer,
     Require,
@@ -81,7 +81,7 @@ pub enum ChannelBinding {
 
 /// One host to try, after splitting the `host`/`hostaddr`/`port` lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
+pub(crate) struct Target {
     /// The host as given: a name, an IP address or a socket directory
     /// (the default socket directory when neither host nor hostaddr is
     /// given); empty when only `hostaddr` is given.
@@ -96,7 +96,7 @@ pub struct Target {
 
 /// How a [`Target`] is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetKind {
+pub(crate) enum TargetKind {
     /// A Unix-domain socket in the directory `host`.
     Socket,
     /// TCP to the numeric `hostaddr`.
@@ -106,7 +106,7 @@ pub enum TargetKind {
 }
 
 impl Target {
-    pub fn kind(&self) -> TargetKind {
+    pub(crate) fn kind(&self) -> TargetKind {
         if !self.hostaddr.is_empty() {
             TargetKind::Address
         } else if is_unix_socket_path(&self.host) {
@@ -117,13 +117,13 @@ impl Target {
     }
 
     /// The path of the socket file, as libpq spells it in messages.
-    pub fn socket_path(&self) -> String {
+    pub(crate) fn socket_path(&self) -> String {
         format!("{}/.s.PGSQL.{}", self.host, self.port)
     }
 
     /// The host name the password file is searched with (before the
     /// localhost mapping): the host, else the hostaddr.
-    pub fn pgpass_host(&self) -> &str {
+    pub(crate) fn pgpass_host(&self) -> &str {
         if self.host.is_empty() {
             &self.hostaddr
         } else {
@@ -134,7 +134,7 @@ impl Target {
 
 /// TLS-related settings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TlsSettings {
+pub(crate) struct TlsSettings {
     /// `sslrootcert` (a path or `system`).
     pub rootcert: Option<String>,
     /// `sslcert`.
@@ -167,7 +167,7 @@ pub struct TlsSettings {
 /// Everything resolved, ready to connect. (Its `Debug` output hides the
 /// password.)
 #[derive(Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub targets: Vec<Target>,
     pub user: String,
     /// `password` keyword, service entry or `PGPASSWORD` (never empty).
@@ -263,7 +263,7 @@ fn split_list(s: &str) -> Vec<String> {
 /// The option values after steps 1-3 (command line, service, environment).
 /// Values may be empty (an empty service entry or environment variable
 /// still counts as set, as in libpq).
-pub fn collect_options(
+pub(crate) fn collect_options(
     args: &ConnectArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BTreeMap<String, String>, ConnError> {
@@ -325,7 +325,7 @@ fn invalid_value(keyword: &str, value: &str) -> ConnError {
 
 /// Resolves everything from the command line and an environment (passed
 /// in, so tests never touch the process environment).
-pub fn resolve(
+pub(crate) fn resolve(
     args: &ConnectArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, ConnError> {

@@ -19,7 +19,7 @@ use super::message::{self, FailureKind};
 
 /// libpq's TCP socket options.
 #[derive(Debug, Clone, Default)]
-pub struct TcpOptions {
+pub(crate) struct TcpOptions {
     pub keepalives: bool,
     pub keepalives_idle: Option<Duration>,
     pub keepalives_interval: Option<Duration>,
@@ -29,7 +29,7 @@ pub struct TcpOptions {
 
 /// An open transport.
 #[derive(Debug)]
-pub enum Socket {
+pub(crate) enum Socket {
     Tcp(TcpStream),
     Unix(UnixStream),
 }
@@ -48,7 +48,7 @@ fn connect_failure(e: &io::Error, socket: bool) -> Failure {
 }
 
 /// Connects over TCP and sets the socket options.
-pub async fn tcp(ip: IpAddr, port: u16, opts: &TcpOptions) -> Result<Socket, Failure> {
+pub(crate) async fn tcp(ip: IpAddr, port: u16, opts: &TcpOptions) -> Result<Socket, Failure> {
     let stream = TcpStream::connect((ip, port))
         .await
         .map_err(|e| connect_failure(&e, false))?;
@@ -87,7 +87,7 @@ pub async fn tcp(ip: IpAddr, port: u16, opts: &TcpOptions) -> Result<Socket, Fai
 
 /// Connects to the socket file `path`, then applies `requirepeer` (when
 /// set and not empty) as libpq does, before anything is sent.
-pub async fn unix(path: &Path, requirepeer: Option<&str>) -> Result<Socket, Failure> {
+pub(crate) async fn unix(path: &Path, requirepeer: Option<&str>) -> Result<Socket, Failure> {
     let stream = UnixStream::connect(path)
         .await
         .map_err(|e| connect_failure(&e, true))?;

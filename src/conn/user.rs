@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 
 /// The name of the OS user running us (libpq's `pg_fe_getauthname`).
-pub fn os_user() -> Result<String, String> {
+pub(crate) fn os_user() -> Result<String, String> {
     passwd_entry().map(|(name, _)| name)
 }
 
 /// The home directory as libpq finds it: `$HOME`, else the passwd entry.
-pub fn home_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub(crate) fn home_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     match env("HOME") {
         Some(h) if !h.is_empty() => Some(PathBuf::from(h)),
         // Without $HOME, the passwd entry's directory (dirs reads it with

@@ -13,17 +13,17 @@ use crate::catalog::{query, Catalog, CatalogError};
 use crate::pg::RowError;
 
 /// Whether definitions are dumped.
-pub fn dump_schema(o: &RenderOptions) -> bool {
+pub(crate) fn dump_schema(o: &RenderOptions) -> bool {
     !(o.data_only || o.no_schema || o.statistics_only)
 }
 
 /// Rows per INSERT statement; None for COPY.
-pub fn rows_per_insert(o: &RenderOptions) -> Option<usize> {
+pub(crate) fn rows_per_insert(o: &RenderOptions) -> Option<usize> {
     o.rows_per_insert
 }
 
 /// Whether data is dumped.
-pub fn dump_data(o: &RenderOptions) -> bool {
+pub(crate) fn dump_data(o: &RenderOptions) -> bool {
     !(o.schema_only || o.no_data || o.statistics_only)
 }
 
@@ -34,7 +34,7 @@ fn is_statistics(e: &Entry) -> bool {
 
 /// Data entries: rows, sequence values, and everything about large
 /// objects (their metadata, comments, security labels and ACLs).
-pub fn is_data(e: &Entry) -> bool {
+pub(crate) fn is_data(e: &Entry) -> bool {
     if e.data.is_some() {
         return true;
     }
@@ -46,7 +46,7 @@ pub fn is_data(e: &Entry) -> bool {
 }
 
 /// Whether the options keep an entry of a database's objects.
-pub fn keep(e: &Entry, o: &RenderOptions) -> bool {
+pub(crate) fn keep(e: &Entry, o: &RenderOptions) -> bool {
     if is_statistics(e) {
         return true;
     }
@@ -67,7 +67,7 @@ pub fn keep(e: &Entry, o: &RenderOptions) -> bool {
 /// data of the table it references: for each foreign key (in collection
 /// order) between two tables that both have data, the referencing TABLE
 /// DATA depends on the referenced one.
-pub async fn add_data_fk_dependencies(
+pub(crate) async fn add_data_fk_dependencies(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {

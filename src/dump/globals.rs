@@ -10,7 +10,7 @@ use crate::sql::globals::{self as emit, GlobalsStyle};
 use super::session::Session;
 use super::DumpError;
 
-pub async fn dump(
+pub(crate) async fn dump(
     session: &Session,
     opts: &DumpOptions,
     roles: bool,

@@ -16,7 +16,7 @@ const CURSOR: &str = "_pg_dump_cursor";
 
 /// Writes the statements for every row of `spec`'s table, then the two
 /// blank lines that end the entry's data.
-pub async fn rows_out(
+pub(crate) async fn rows_out(
     client: &tokio_postgres::Client,
     spec: &InsertSpec,
     quoting: &crate::pg::quote::Quoting,

@@ -1,14 +1,14 @@
 //! The dump driver: connects, sets the session up as pg_dumpall does,
 //! writes the header, the global objects and the per-database parts.
 
-pub mod content;
-pub mod database;
-pub mod globals;
-pub mod inserts;
-pub mod objects;
+pub(crate) mod content;
+pub(crate) mod database;
+pub(crate) mod globals;
+pub(crate) mod inserts;
+pub(crate) mod objects;
 pub mod options;
-pub mod session;
-pub mod shell_arg;
+pub(crate) mod session;
+pub(crate) mod shell_arg;
 
 use thiserror::Error;
 use tokio_postgres::error::SqlState;
@@ -24,11 +24,11 @@ use crate::text;
 use options::DumpOptions;
 
 /// The PostgreSQL release whose pg_dumpall output we reproduce.
-pub const REFERENCE_VERSION: &str = "18.6";
+pub(crate) const REFERENCE_VERSION: &str = "18.6";
 /// Its major version, as server_version_num / 10000.
-pub const REFERENCE_MAJOR: i32 = 18;
+pub(crate) const REFERENCE_MAJOR: i32 = 18;
 /// The oldest server major version supported.
-pub const OLDEST_MAJOR: i32 = 14;
+pub(crate) const OLDEST_MAJOR: i32 = 14;
 
 /// Why a dump failed. Each variant renders as the `error:` line; details
 /// and hints are printed by [`DumpError::report`].

@@ -8,7 +8,7 @@ use crate::pg::quote::{self, Quoting};
 
 use super::DumpError;
 
-pub struct Session {
+pub(crate) struct Session {
     pub conn: Connection,
     /// Canonical name of the session's client encoding (`UTF8`, `LATIN1`).
     pub client_encoding: String,
@@ -17,7 +17,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn setup(conn: Connection, opts: &DumpOptions) -> Result<Session, DumpError> {
+    pub(crate) async fn setup(conn: Connection, opts: &DumpOptions) -> Result<Session, DumpError> {
         let cat = Catalog {
             client: &conn.client,
             server_version_num: conn.server_version_num,
@@ -64,7 +64,7 @@ impl Session {
         })
     }
 
-    pub fn catalog(&self) -> Catalog<'_> {
+    pub(crate) fn catalog(&self) -> Catalog<'_> {
         Catalog {
             client: &self.conn.client,
             server_version_num: self.conn.server_version_num,
@@ -84,7 +84,7 @@ async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
 }
 
 /// The encoding the server would give a libpq session that asked for none.
-pub async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
+pub(crate) async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
     if let Ok(env) = std::env::var("PGCLIENTENCODING") {
         if !env.is_empty() && !env.eq_ignore_ascii_case("auto") {
             return Ok(env);
@@ -107,7 +107,7 @@ pub async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, Catalo
 
 /// Local time as pg_dumpall prints it in `-- Started on` lines:
 /// `%Y-%m-%d %H:%M:%S %Z`.
-pub fn timestamp() -> String {
+pub(crate) fn timestamp() -> String {
     // SAFETY: localtime_r and strftime write only into the buffers given.
     unsafe {
         let now = libc::time(std::ptr::null_mut());

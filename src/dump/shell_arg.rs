@@ -12,7 +12,7 @@ use crate::conn::conninfo;
 use crate::pg::quote::conn_str_value;
 
 /// Whether `name` must be refused.
-pub fn unsafe_name(name: &str) -> bool {
+pub(crate) fn unsafe_name(name: &str) -> bool {
     name.contains(['\n', '\r'])
 }
 
@@ -20,7 +20,7 @@ pub fn unsafe_name(name: &str) -> bool {
 /// `-d` connection string's settings (libpq's keyword order, the last of
 /// each kept, without dbname and password), then `-h`, `-p` and `-U`,
 /// then `dbname`.
-pub fn pg_dump_connstr(
+pub(crate) fn pg_dump_connstr(
     conninfo_arg: Option<&str>,
     host: Option<&str>,
     port: Option<&str>,

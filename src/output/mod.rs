@@ -80,7 +80,7 @@ pub enum OutputError {
 }
 
 /// An I/O error as C's strerror() words it (without Rust's "(os error N)").
-pub fn strerror(e: &io::Error) -> String {
+pub(crate) fn strerror(e: &io::Error) -> String {
     let text = e.to_string();
     match text.rfind(" (os error ") {
         Some(i) => text[..i].to_string(),
@@ -150,7 +150,7 @@ fn open_in_place(path: &Path) -> io::Result<Option<File>> {
 }
 
 /// The output of one run.
-pub struct Sink {
+pub(crate) struct Sink {
     target: Target,
     sync: bool,
 }
@@ -159,7 +159,7 @@ const BUFFER: usize = 256 * 1024;
 
 impl Sink {
     /// Standard output.
-    pub fn stdout() -> Sink {
+    pub(crate) fn stdout() -> Sink {
         Sink {
             target: Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())),
             sync: false,
@@ -167,7 +167,7 @@ impl Sink {
     }
 
     /// `-f FILE`. `sync` is false with `--no-sync`.
-    pub fn file(path: &Path, sync: bool) -> Result<Sink, OutputError> {
+    pub(crate) fn file(path: &Path, sync: bool) -> Result<Sink, OutputError> {
         let open_err = |source| OutputError::Open {
             path: path.display().to_string(),
             source,
@@ -211,12 +211,12 @@ impl Sink {
     }
 
     /// Writes raw bytes (COPY data, already in the section's encoding).
-    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+    pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         self.writer().write_all(bytes).map_err(OutputError::Write)
     }
 
     /// Writes a byte string (see [`crate::text`]).
-    pub fn write_text(&mut self, text: &str) -> Result<(), OutputError> {
+    pub(crate) fn write_text(&mut self, text: &str) -> Result<(), OutputError> {
         if text.is_ascii() {
             return self.write_bytes(text.as_bytes());
         }
@@ -225,14 +225,14 @@ impl Sink {
 
     /// Flushes what is buffered (before a long pause, so readers of a pipe
     /// see progress).
-    pub fn flush(&mut self) -> Result<(), OutputError> {
+    pub(crate) fn flush(&mut self) -> Result<(), OutputError> {
         self.writer().flush().map_err(OutputError::Write)
     }
 
     /// Completes the output: flushes, fsyncs a file (unless `--no-sync`)
     /// and renames it into place. Dropping a sink without finishing it
     /// removes the temporary file.
-    pub fn finish(self) -> Result<(), OutputError> {
+    pub(crate) fn finish(self) -> Result<(), OutputError> {
         let sync = self.sync;
         match self.target {
             Target::Stdout(mut w) => w.flush().map_err(OutputError::Write),

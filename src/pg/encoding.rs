@@ -12,7 +12,7 @@
 
 /// How one encoding splits bytes into characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// Every single-byte encoding (SQL_ASCII, LATIN*, WIN*, KOI8*, ISO_8859_*).
     #[default]
     SingleByte,
@@ -50,7 +50,7 @@ impl Encoding {
     /// The encoding of a session, from its canonical name as
     /// `current_setting('client_encoding')` reports it. Names not listed
     /// are single-byte encodings.
-    pub fn from_name(name: &str) -> Encoding {
+    pub(crate) fn from_name(name: &str) -> Encoding {
         match name.to_ascii_uppercase().as_str() {
             "UTF8" | "UNICODE" => Encoding::Utf8,
             "EUC_JP" | "EUC_JIS_2004" => Encoding::EucJp,
@@ -70,7 +70,7 @@ impl Encoding {
 
     /// The length the encoding gives the character starting at `s[0]`
     /// (`s` non-empty; the length may run past the end of `s`).
-    pub fn char_len(self, s: &[u8]) -> usize {
+    pub(crate) fn char_len(self, s: &[u8]) -> usize {
         let c = s[0];
         if !high(c) && self != Encoding::MuleInternal {
             return 1;
@@ -112,7 +112,7 @@ impl Encoding {
 
     /// Whether `ch` (exactly one character's bytes, `char_len` long) is a
     /// well-formed character of the encoding.
-    pub fn valid_char(self, ch: &[u8]) -> bool {
+    pub(crate) fn valid_char(self, ch: &[u8]) -> bool {
         let (first, rest) = match ch.split_first() {
             Some(split) => split,
             None => return false,
@@ -150,7 +150,7 @@ impl Encoding {
     }
 
     /// The replacement for a malformed character's first byte.
-    pub fn invalid_marker(self) -> &'static [u8; 2] {
+    pub(crate) fn invalid_marker(self) -> &'static [u8; 2] {
         if self == Encoding::Utf8 {
             &INVALID_UTF8
         } else {
@@ -174,7 +174,7 @@ fn gb18030_valid(ch: &[u8]) -> bool {
 
 /// One step of [`pieces`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Piece<'a> {
+pub(crate) enum Piece<'a> {
     /// A single ASCII byte.
     Ascii(u8),
     /// A well-formed multibyte character.
@@ -185,7 +185,7 @@ pub enum Piece<'a> {
 }
 
 /// `text` (raw bytes) split into the characters of `encoding`.
-pub fn pieces(encoding: Encoding, text: &[u8]) -> impl Iterator<Item = Piece<'_>> {
+pub(crate) fn pieces(encoding: Encoding, text: &[u8]) -> impl Iterator<Item = Piece<'_>> {
     let mut i = 0;
     std::iter::from_fn(move || {
         let b = *text.get(i)?;

@@ -172,7 +172,7 @@ pub const NON_UNRESERVED_KEYWORDS: &[&str] = &[
 ];
 
 /// Whether `word` is a keyword that an identifier must be quoted for.
-pub fn is_quoted_keyword(word: &str) -> bool {
+pub(crate) fn is_quoted_keyword(word: &str) -> bool {
     // Called for nearly every name printed: look among the words of the
     // same first letter only (the list is sorted), byte by byte.
     let Some(&first) = word.as_bytes().first() else {

@@ -7,14 +7,14 @@
 
 use super::encoding::{pieces, Encoding, Piece};
 
-pub use super::keywords::is_quoted_keyword;
+pub(crate) use super::keywords::is_quoted_keyword;
 
 /// Quoting settings shared by every emitter: everything that decides how a
 /// name or a string reaches the output. A literal is only ever written
 /// through a `Quoting`, so it is always escaped for the output section's
 /// own `standard_conforming_strings` and client encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quoting {
+pub(crate) struct Quoting {
     /// `--quote-all-identifiers`.
     pub all_identifiers: bool,
     /// The section's `standard_conforming_strings` (what its SET line says).
@@ -36,7 +36,7 @@ impl Default for Quoting {
 }
 
 /// pg_dump's fmtId without `--quote-all-identifiers`.
-pub fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     ident_with(name, false)
 }
 
@@ -58,7 +58,7 @@ fn ident_with(name: &str, all_identifiers: bool) -> String {
 
 impl Quoting {
     /// Settings for a section written in `encoding` (its canonical name).
-    pub fn new(all_identifiers: bool, std_strings: bool, encoding: &str) -> Quoting {
+    pub(crate) fn new(all_identifiers: bool, std_strings: bool, encoding: &str) -> Quoting {
         Quoting {
             all_identifiers,
             std_strings,
@@ -71,7 +71,7 @@ impl Quoting {
     /// malformed multibyte character of the section's encoding (a name
     /// written from a database of another encoding) becomes bytes the
     /// server refuses.
-    pub fn ident(&self, name: &str) -> String {
+    pub(crate) fn ident(&self, name: &str) -> String {
         if name.is_ascii() || self.encoding == Encoding::SingleByte {
             return ident_with(name, self.all_identifiers);
         }
@@ -97,7 +97,7 @@ impl Quoting {
     }
 
     /// `schema.name`, each part quoted as needed.
-    pub fn qualified(&self, schema: &str, name: &str) -> String {
+    pub(crate) fn qualified(&self, schema: &str, name: &str) -> String {
         format!("{}.{}", self.ident(schema), self.ident(name))
     }
 
@@ -106,7 +106,7 @@ impl Quoting {
     /// data values of `--inserts`): quotes doubled, backslashes doubled
     /// when standard_conforming_strings is off, multibyte characters
     /// copied whole, no `E` prefix.
-    pub fn literal(&self, value: &str) -> String {
+    pub(crate) fn literal(&self, value: &str) -> String {
         let mut out = String::with_capacity(value.len() + 2);
         self.append_escaped(&mut out, value, !self.std_strings);
         out
@@ -119,7 +119,7 @@ impl Quoting {
     /// added unless `out` is empty or already ends in one); otherwise
     /// quotes doubled. Either form reads the same whatever the session's
     /// standard_conforming_strings.
-    pub fn append_literal_conn(&self, out: &mut String, value: &str) {
+    pub(crate) fn append_literal_conn(&self, out: &mut String, value: &str) {
         let escape_syntax = value.contains('\\');
         if escape_syntax {
             if !out.is_empty() && !out.ends_with(' ') {
@@ -131,7 +131,7 @@ impl Quoting {
     }
 
     /// [`Quoting::append_literal_conn`] into a fresh string.
-    pub fn literal_conn(&self, value: &str) -> String {
+    pub(crate) fn literal_conn(&self, value: &str) -> String {
         let mut out = String::new();
         self.append_literal_conn(&mut out, value);
         out
@@ -185,14 +185,14 @@ fn needs_quotes(name: &str) -> bool {
 /// carries is built here: pg_dump turns CR and LF into spaces in the
 /// comments it builds from names, so that no text from the catalog can
 /// begin a line of its own (the line after a newline would run as SQL).
-pub fn comment(text: &str) -> String {
+pub(crate) fn comment(text: &str) -> String {
     format!("-- {}", text.replace(['\n', '\r'], " "))
 }
 
 /// A value in a libpq connection string (appendConnStrVal): bare when it
 /// is made of letters, digits, `_` and `.` only, else in single quotes
 /// with `'` and `\` backslash-escaped.
-pub fn conn_str_value(value: &str) -> String {
+pub(crate) fn conn_str_value(value: &str) -> String {
     let bare = !value.is_empty()
         && value
             .chars()
@@ -216,12 +216,12 @@ pub fn conn_str_value(value: &str) -> String {
 /// values from the command line, snapshot names): the connection form,
 /// which reads the same whatever the session's standard_conforming_strings;
 /// such statements go out as UTF-8.
-pub fn session_literal(value: &str) -> String {
+pub(crate) fn session_literal(value: &str) -> String {
     Quoting::new(false, true, "UTF8").literal_conn(value)
 }
 
 /// GUCs whose values are lists: pg_dump splits them and quotes each element.
-pub fn is_list_guc(name: &str) -> bool {
+pub(crate) fn is_list_guc(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
         "local_preload_libraries"
@@ -237,7 +237,7 @@ pub fn is_list_guc(name: &str) -> bool {
 /// Splits a list-valued GUC setting the way the server's SplitGUCList does:
 /// comma-separated, whitespace trimmed, double-quoted elements keep their
 /// contents (`""` for a quote) and are not down-cased.
-pub fn split_guc_list(value: &str) -> Option<Vec<String>> {
+pub(crate) fn split_guc_list(value: &str) -> Option<Vec<String>> {
     let mut items = Vec::new();
     let chars: Vec<char> = value.chars().collect();
     let mut i = 0;
@@ -302,7 +302,7 @@ pub fn split_guc_list(value: &str) -> Option<Vec<String>> {
 /// from one `name=value` element of a setconfig array: the name through
 /// fmtId, list GUCs split and each element quoted, anything else one
 /// literal (connection-aware, so backslashes give `E'...'`).
-pub fn guc_assignment(q: &Quoting, config_item: &str) -> String {
+pub(crate) fn guc_assignment(q: &Quoting, config_item: &str) -> String {
     let (name, value) = match config_item.find('=') {
         Some(i) => (&config_item[..i], &config_item[i + 1..]),
         None => (config_item, ""),

@@ -74,18 +74,8 @@ fn deparse_message(kind: &str, name: &str) -> String {
 }
 
 impl RowError {
-    /// The query whose result could not be read.
-    pub fn query(&self) -> &str {
-        match self {
-            RowError::RowCount { query, .. }
-            | RowError::Null { query, .. }
-            | RowError::Decode { query, .. }
-            | RowError::Deparse { query, .. } => query,
-        }
-    }
-
     /// The detail line printed under the error, if any.
-    pub fn detail(&self) -> Option<String> {
+    pub(crate) fn detail(&self) -> Option<String> {
         match self {
             RowError::RowCount { .. } => None,
             RowError::Null { query, .. } | RowError::Decode { query, .. } => {
@@ -100,43 +90,34 @@ impl RowError {
 
 /// The rows of one query, with its text for error messages.
 #[derive(Debug)]
-pub struct Rows {
+pub(crate) struct Rows {
     query: String,
     rows: Vec<Row>,
 }
 
 impl Rows {
-    pub fn new(query: impl Into<String>, rows: Vec<Row>) -> Rows {
+    pub(crate) fn new(query: impl Into<String>, rows: Vec<Row>) -> Rows {
         Rows {
             query: query.into(),
             rows,
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// The query's text.
-    pub fn query(&self) -> &str {
-        &self.query
-    }
-
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = QueryRow<'_>> + '_ {
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = QueryRow<'_>> + '_ {
         self.rows.iter().map(|row| QueryRow::new(row, &self.query))
     }
 
     /// The first row, if any.
-    pub fn first(&self) -> Option<QueryRow<'_>> {
+    pub(crate) fn first(&self) -> Option<QueryRow<'_>> {
         self.iter().next()
     }
 
     /// The only row of a query that must return exactly one.
-    pub fn one(&self) -> Result<QueryRow<'_>, RowError> {
+    pub(crate) fn one(&self) -> Result<QueryRow<'_>, RowError> {
         match self.rows.as_slice() {
             [row] => Ok(QueryRow::new(row, &self.query)),
             rows => Err(RowError::RowCount {
@@ -147,7 +128,7 @@ impl Rows {
     }
 
     /// Decodes every row with `f`, stopping at the first error.
-    pub fn decode<'a, T>(
+    pub(crate) fn decode<'a, T>(
         &'a self,
         f: impl FnMut(QueryRow<'a>) -> Result<T, RowError>,
     ) -> Result<Vec<T>, RowError> {
@@ -166,7 +147,7 @@ impl<'a> IntoIterator for &'a Rows {
 
 /// Reads rows of a query run without [`Rows`] (a prepared statement, a
 /// stream): `row.in_query(sql).col(0)?`.
-pub trait RowExt {
+pub(crate) trait RowExt {
     fn in_query<'a>(&'a self, query: &'a str) -> QueryRow<'a>;
 }
 
@@ -178,28 +159,19 @@ impl RowExt for Row {
 
 /// One result row and the query it came from.
 #[derive(Debug, Clone, Copy)]
-pub struct QueryRow<'a> {
+pub(crate) struct QueryRow<'a> {
     row: &'a Row,
     query: &'a str,
 }
 
 impl<'a> QueryRow<'a> {
-    pub fn new(row: &'a Row, query: &'a str) -> QueryRow<'a> {
+    pub(crate) fn new(row: &'a Row, query: &'a str) -> QueryRow<'a> {
         QueryRow { row, query }
-    }
-
-    /// The number of columns.
-    pub fn len(&self) -> usize {
-        self.row.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.row.is_empty()
     }
 
     /// The value of column `index`; NULL is an error unless `T` is an
     /// `Option`.
-    pub fn col<T: FromSql<'a>>(&self, index: usize) -> Result<T, RowError> {
+    pub(crate) fn col<T: FromSql<'a>>(&self, index: usize) -> Result<T, RowError> {
         self.row.try_get(index).map_err(|e| {
             let column = self.column_name(index);
             let query = self.query.to_string();
@@ -220,17 +192,17 @@ impl<'a> QueryRow<'a> {
     }
 
     /// The value of column `index`, None for NULL.
-    pub fn opt<T: FromSql<'a>>(&self, index: usize) -> Result<Option<T>, RowError> {
+    pub(crate) fn opt<T: FromSql<'a>>(&self, index: usize) -> Result<Option<T>, RowError> {
         self.col::<Option<T>>(index)
     }
 
     /// A text-like column as a byte string (see [`crate::text`]).
-    pub fn text(&self, index: usize) -> Result<String, RowError> {
+    pub(crate) fn text(&self, index: usize) -> Result<String, RowError> {
         Ok(self.col::<Raw>(index)?.0)
     }
 
     /// A text-like column as a byte string, None for NULL.
-    pub fn opt_text(&self, index: usize) -> Result<Option<String>, RowError> {
+    pub(crate) fn opt_text(&self, index: usize) -> Result<Option<String>, RowError> {
         Ok(self.opt::<Raw>(index)?.map(|r| r.0))
     }
 
@@ -238,7 +210,7 @@ impl<'a> QueryRow<'a> {
     /// object of kind `kind` whose name is in column `name`: a NULL (the
     /// object was dropped since the snapshot) is reported as pg_dump
     /// reports an empty definition.
-    pub fn definition(
+    pub(crate) fn definition(
         &self,
         index: usize,
         kind: &'static str,
@@ -283,7 +255,6 @@ mod tests {
             "unexpected null value in column 3 (\"pg_get_expr\") of a query result"
         );
         assert_eq!(e.detail().as_deref(), Some("Query was: SELECT x FROM t"));
-        assert_eq!(e.query(), "SELECT x FROM t");
     }
 
     #[test]

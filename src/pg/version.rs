@@ -3,7 +3,7 @@
 //! depends on the server.
 
 /// Whether a server of `server_version_num` is release `major` or later.
-pub fn at_least(server_version_num: i32, major: i32) -> bool {
+pub(crate) fn at_least(server_version_num: i32, major: i32) -> bool {
     server_version_num >= major * 10000
 }
 

@@ -11,8 +11,6 @@ use crate::cli::Options;
 use crate::conn::{ConnectArgs, PasswordPrompt};
 use crate::dump::options::{DumpOptions, Parts, ShownConnection};
 
-pub use validate::parse_int_option;
-
 /// The settings of the run the command line asks for.
 pub fn plan(o: &Options) -> DumpOptions {
     DumpOptions::from(o)

@@ -5,7 +5,7 @@ use crate::cli::Options;
 
 /// pg_dump's integer option parsing: leading blanks, an optional sign and
 /// digits, trailing blanks; then the range.
-pub fn parse_int_option(value: &str, min: i64, max: i64, name: &str) -> Result<i64, String> {
+pub(crate) fn parse_int_option(value: &str, min: i64, max: i64, name: &str) -> Result<i64, String> {
     let invalid = || format!("invalid value \"{value}\" for option {name}");
     let range = || format!("{name} must be in range {min}..{max}");
     let body = value.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
@@ -44,7 +44,7 @@ pub fn parse_int_option(value: &str, min: i64, max: i64, name: &str) -> Result<i
 
 /// `--rows-per-insert` (validated), or 1 when only --inserts or
 /// --column-inserts asks for INSERTs; None for COPY.
-pub fn rows_per_insert(o: &Options) -> Option<usize> {
+pub(crate) fn rows_per_insert(o: &Options) -> Option<usize> {
     match &o.rows_per_insert {
         Some(v) => parse_int_option(v, 1, i32::MAX as i64, "--rows-per-insert")
             .ok()
@@ -54,7 +54,7 @@ pub fn rows_per_insert(o: &Options) -> Option<usize> {
 }
 
 /// `--extra-float-digits` (validated), 3 by default.
-pub fn extra_float_digits(o: &Options) -> i64 {
+pub(crate) fn extra_float_digits(o: &Options) -> i64 {
     o.extra_float_digits
         .as_deref()
         .and_then(|v| parse_int_option(v, -15, 3, "--extra-float-digits").ok())
@@ -63,7 +63,7 @@ pub fn extra_float_digits(o: &Options) -> i64 {
 
 /// The error pg_dump reports for the per-database options, if any: bad
 /// integer values first, then conflicting options, in pg_dump's order.
-pub fn validate(o: &Options) -> Option<String> {
+pub(crate) fn validate(o: &Options) -> Option<String> {
     if let Some(v) = &o.extra_float_digits {
         if let Err(e) = parse_int_option(v, -15, 3, "--extra-float-digits") {
             return Some(e);

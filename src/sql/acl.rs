@@ -9,7 +9,7 @@ use crate::pg::quote::Quoting;
 
 /// One parsed aclitem: `grantee=privs/grantor` (empty grantee = PUBLIC).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AclItem {
+pub(crate) struct AclItem {
     pub grantee: String,
     pub grantor: String,
     /// Privilege letters, each with its grant-option flag.
@@ -17,7 +17,7 @@ pub struct AclItem {
 }
 
 /// Splits the text form of an aclitem[] (`{a=r/b,"x y"=U/b}`) into items.
-pub fn split_acl_array(acl: &str) -> Vec<String> {
+pub(crate) fn split_acl_array(acl: &str) -> Vec<String> {
     let inner = acl.trim();
     let inner = inner.strip_prefix('{').unwrap_or(inner);
     let inner = inner.strip_suffix('}').unwrap_or(inner);
@@ -72,7 +72,7 @@ fn read_acl_name(s: &str) -> (String, &str) {
 }
 
 /// Parses one aclitem text.
-pub fn parse_acl_item(item: &str) -> Option<AclItem> {
+pub(crate) fn parse_acl_item(item: &str) -> Option<AclItem> {
     let (grantee, rest) = read_acl_name(item);
     let rest = rest.strip_prefix('=')?;
     let (privs, grantor) = match rest.find('/') {
@@ -177,7 +177,7 @@ fn privilege_lists(
 
 /// What an ACL belongs to, for the statements' text.
 #[derive(Debug, Clone)]
-pub struct AclTarget<'a> {
+pub(crate) struct AclTarget<'a> {
     /// The object keyword: `TABLE`, `TABLESPACE`, `PARAMETER`, `TABLES`, ...
     pub object_type: &'a str,
     /// The object's name, already quoted (and qualified) as it must appear;
@@ -194,7 +194,12 @@ pub struct AclTarget<'a> {
 /// Builds the GRANT/REVOKE commands that turn `baseline` into `acl`
 /// (both aclitem[] texts). Returns an empty string when nothing differs or
 /// when `acl` is empty (the object has default privileges).
-pub fn build_acl_commands(q: &Quoting, target: &AclTarget, acl: &str, baseline: &str) -> String {
+pub(crate) fn build_acl_commands(
+    q: &Quoting,
+    target: &AclTarget,
+    acl: &str,
+    baseline: &str,
+) -> String {
     if acl.is_empty() {
         return String::new();
     }

@@ -12,7 +12,7 @@ const BOOTSTRAP_SUPERUSER_OID: u32 = 10;
 /// Settings that shape the global sections.
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(test, derive(Default))]
-pub struct GlobalsStyle {
+pub(crate) struct GlobalsStyle {
     pub quoting: Quoting,
     pub if_exists: bool,
     pub no_role_passwords: bool,
@@ -23,7 +23,7 @@ pub struct GlobalsStyle {
 }
 
 /// The script's opening lines, up to and including the SET block.
-pub fn header(
+pub(crate) fn header(
     restrict_key: &str,
     client_encoding: &str,
     standard_conforming_strings: bool,
@@ -53,7 +53,7 @@ pub fn header(
 }
 
 /// The script's closing lines.
-pub fn trailer(completed: Option<&str>) -> String {
+pub(crate) fn trailer(completed: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(ts) = completed {
         out.push_str(&comment(&format!("Completed on {ts}")));
@@ -81,7 +81,7 @@ fn drop_section(title: &str, keyword: &str, names: &[String], style: &GlobalsSty
 
 /// `-c`: drops of the databases that will be recreated (all but
 /// template0, template1 and postgres).
-pub fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
+pub(crate) fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
     let names: Vec<String> = names
         .iter()
         .filter(|n| !matches!(n.as_str(), "template0" | "template1" | "postgres"))
@@ -96,13 +96,13 @@ pub fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
 }
 
 /// `-c`: drops of every tablespace, by name.
-pub fn drop_tablespaces(names: &[String], style: &GlobalsStyle) -> String {
+pub(crate) fn drop_tablespaces(names: &[String], style: &GlobalsStyle) -> String {
     drop_section("Drop tablespaces", "TABLESPACE", names, style)
 }
 
 /// `-c`: drops of every role, by name (the current user's drop fails on
 /// restore, as it does with pg_dumpall).
-pub fn drop_roles(names: &[String], style: &GlobalsStyle) -> String {
+pub(crate) fn drop_roles(names: &[String], style: &GlobalsStyle) -> String {
     drop_section("Drop roles", "ROLE", names, style)
 }
 
@@ -127,7 +127,7 @@ fn push_shared_labels(
 /// The Roles section and the User Configurations that follow it.
 /// `server_version_num` picks the configuration layout (14 vs 15+ style is
 /// the client's, so always the 15+ layout here).
-pub fn roles(roles: &[Role], style: &GlobalsStyle) -> String {
+pub(crate) fn roles(roles: &[Role], style: &GlobalsStyle) -> String {
     let q = &style.quoting;
     let mut out = String::new();
     if !roles.is_empty() {
@@ -203,7 +203,7 @@ pub fn roles(roles: &[Role], style: &GlobalsStyle) -> String {
 
 /// A warning produced while ordering memberships (printed by the caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
+pub(crate) struct Warning {
     pub message: String,
     pub detail: Option<String>,
 }
@@ -215,7 +215,7 @@ pub struct Warning {
 /// in passes: first those granted by the bootstrap superuser (or with no
 /// grantor to dump), then those whose grantor got ADMIN in an earlier grant.
 /// Rows must come ordered by role, member, grantor names.
-pub fn memberships(
+pub(crate) fn memberships(
     rows: &[Membership],
     server_version_num: i32,
     style: &GlobalsStyle,
@@ -331,7 +331,7 @@ pub fn memberships(
 }
 
 /// The Role privileges on configuration parameters section (15+ servers).
-pub fn parameter_privileges(rows: &[ParameterAcl], style: &GlobalsStyle) -> String {
+pub(crate) fn parameter_privileges(rows: &[ParameterAcl], style: &GlobalsStyle) -> String {
     let q = &style.quoting;
     let mut out = String::new();
     if !rows.is_empty() {
@@ -358,7 +358,7 @@ pub fn parameter_privileges(rows: &[ParameterAcl], style: &GlobalsStyle) -> Stri
 }
 
 /// The Tablespaces section.
-pub fn tablespaces(rows: &[Tablespace], style: &GlobalsStyle) -> String {
+pub(crate) fn tablespaces(rows: &[Tablespace], style: &GlobalsStyle) -> String {
     let q = &style.quoting;
     let mut out = String::new();
     if !rows.is_empty() {
@@ -419,12 +419,12 @@ pub fn tablespaces(rows: &[Tablespace], style: &GlobalsStyle) -> String {
 }
 
 /// The banner before the per-database parts (only when there are some).
-pub fn databases_banner() -> &'static str {
+pub(crate) fn databases_banner() -> &'static str {
     "--\n-- Databases\n--\n\n"
 }
 
 /// The banner before one database's part.
-pub fn database_banner(name: &str) -> String {
+pub(crate) fn database_banner(name: &str) -> String {
     format!(
         "--\n{}\n--\n\n",
         comment(&format!("Database \"{name}\" dump"))

@@ -21,7 +21,7 @@ const VARBIT: u32 = 1562;
 /// string literal of the text output (as pg_dump writes data values:
 /// escaped for the section's standard_conforming_strings and encoding). `type_oid` is the result column's
 /// type as the server describes it (a domain's base type).
-pub fn value(text: Option<&str>, type_oid: u32, q: &Quoting) -> String {
+pub(crate) fn value(text: Option<&str>, type_oid: u32, q: &Quoting) -> String {
     let Some(text) = text else {
         return "NULL".to_string();
     };
@@ -47,7 +47,7 @@ pub fn value(text: Option<&str>, type_oid: u32, q: &Quoting) -> String {
 /// `INSERT INTO <target> [(<columns>)] [OVERRIDING SYSTEM VALUE ]`, up to
 /// the `VALUES` keyword. `columns` are already quoted; None without
 /// `--column-inserts`.
-pub fn insert_prefix(target: &str, columns: Option<&[String]>, overriding: bool) -> String {
+pub(crate) fn insert_prefix(target: &str, columns: Option<&[String]>, overriding: bool) -> String {
     let mut out = format!("INSERT INTO {target} ");
     if let Some(cols) = columns {
         out.push_str(&format!("({}) ", cols.join(", ")));
@@ -60,7 +60,7 @@ pub fn insert_prefix(target: &str, columns: Option<&[String]>, overriding: bool)
 
 /// A row's tuple: the selected values in order, with `DEFAULT` at the
 /// positions of generated columns.
-pub fn tuple(values: &[String], default_columns: &[usize]) -> String {
+pub(crate) fn tuple(values: &[String], default_columns: &[usize]) -> String {
     let total = values.len() + default_columns.len();
     let mut parts = Vec::with_capacity(total);
     let mut next = values.iter();
@@ -76,7 +76,7 @@ pub fn tuple(values: &[String], default_columns: &[usize]) -> String {
 
 /// Builds the statements of a table's rows, one row at a time.
 #[derive(Debug)]
-pub struct StatementWriter<'a> {
+pub(crate) struct StatementWriter<'a> {
     prefix: &'a str,
     rows_per_insert: usize,
     on_conflict_do_nothing: bool,
@@ -85,7 +85,11 @@ pub struct StatementWriter<'a> {
 }
 
 impl<'a> StatementWriter<'a> {
-    pub fn new(prefix: &'a str, rows_per_insert: usize, on_conflict_do_nothing: bool) -> Self {
+    pub(crate) fn new(
+        prefix: &'a str,
+        rows_per_insert: usize,
+        on_conflict_do_nothing: bool,
+    ) -> Self {
         StatementWriter {
             prefix,
             rows_per_insert: rows_per_insert.max(1),
@@ -103,7 +107,7 @@ impl<'a> StatementWriter<'a> {
     }
 
     /// The text for one more row (a tuple from [`tuple`](fn@tuple)).
-    pub fn row(&mut self, tuple: &str) -> String {
+    pub(crate) fn row(&mut self, tuple: &str) -> String {
         let mut out = String::new();
         if self.rows_per_insert == 1 {
             out.push_str(self.prefix);
@@ -128,7 +132,7 @@ impl<'a> StatementWriter<'a> {
     }
 
     /// Closes the statement left open, if any.
-    pub fn finish(&mut self) -> String {
+    pub(crate) fn finish(&mut self) -> String {
         if self.open == 0 {
             return String::new();
         }
@@ -139,14 +143,14 @@ impl<'a> StatementWriter<'a> {
 
 /// The statement of a row of a table without columns (`prefix` from
 /// [`insert_prefix`], without a column list): never with ON CONFLICT.
-pub fn default_values(prefix: &str) -> String {
+pub(crate) fn default_values(prefix: &str) -> String {
     format!("{prefix}DEFAULT VALUES;\n")
 }
 
 /// The query reading a table's rows as text: each column of `select`
 /// (which has `n` result columns) through its type's output function,
 /// keeping NULLs (a composite value whose fields are all NULL is not NULL).
-pub fn text_select(select: &str, n: usize) -> String {
+pub(crate) fn text_select(select: &str, n: usize) -> String {
     if n == 0 {
         return select.to_string();
     }

@@ -1,14 +1,14 @@
 //! SQL emission as pure functions: quoting, ACL diffing, statements.
 //! Nothing here talks to a server, so all of it is unit-tested.
 
-pub mod acl;
-pub mod globals;
-pub mod inserts;
-pub mod pattern;
-pub mod postdata;
-pub mod routines;
-pub mod sequence;
-pub mod statistics;
-pub mod table;
-pub mod types;
-pub mod views;
+pub(crate) mod acl;
+pub(crate) mod globals;
+pub(crate) mod inserts;
+pub(crate) mod pattern;
+pub(crate) mod postdata;
+pub(crate) mod routines;
+pub(crate) mod sequence;
+pub(crate) mod statistics;
+pub(crate) mod table;
+pub(crate) mod types;
+pub(crate) mod views;

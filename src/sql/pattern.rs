@@ -6,14 +6,14 @@
 /// A pattern converted to an anchored POSIX regular expression for the
 /// server's `~` operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamePattern {
+pub(crate) struct NamePattern {
     pub regex: String,
     /// How many unquoted dots the pattern had.
     pub dots: usize,
 }
 
 /// Converts a psql pattern (a byte string) to a regular expression.
-pub fn to_regex(pattern: &str) -> NamePattern {
+pub(crate) fn to_regex(pattern: &str) -> NamePattern {
     let mut re = String::from("^(");
     let mut in_quotes = false;
     let mut dots = 0;

@@ -6,7 +6,12 @@ use super::acl::{build_acl_commands, AclTarget};
 use crate::pg::quote::Quoting;
 
 /// A rule's text: pg_get_ruledef's output, then the firing-state change.
-pub fn rule(ruledef: &str, table_qname: &str, rule_name_quoted: &str, ev_enabled: char) -> String {
+pub(crate) fn rule(
+    ruledef: &str,
+    table_qname: &str,
+    rule_name_quoted: &str,
+    ev_enabled: char,
+) -> String {
     let mut out = format!("{ruledef}\n");
     let state = match ev_enabled {
         'A' => "ENABLE ALWAYS",
@@ -33,7 +38,7 @@ fn trigger_state(tgenabled: char) -> &'static str {
 /// A trigger's text. `partition_clone` triggers (cloned from a partitioned
 /// table's trigger, listed only because their state differs) print just
 /// the state change.
-pub fn trigger(
+pub(crate) fn trigger(
     triggerdef: &str,
     table_qname: &str,
     foreign_table: bool,
@@ -58,7 +63,7 @@ pub fn trigger(
 
 /// What a policy statement needs (expressions as pg_get_expr gives them).
 #[derive(Debug, Clone, Copy)]
-pub struct PolicySpec<'a> {
+pub(crate) struct PolicySpec<'a> {
     pub name_quoted: &'a str,
     pub table_qname: &'a str,
     pub permissive: bool,
@@ -71,7 +76,7 @@ pub struct PolicySpec<'a> {
 }
 
 /// `CREATE POLICY ...;\n`.
-pub fn policy(p: &PolicySpec) -> String {
+pub(crate) fn policy(p: &PolicySpec) -> String {
     let cmd = match p.command {
         'r' => " FOR SELECT",
         'a' => " FOR INSERT",
@@ -99,14 +104,14 @@ pub fn policy(p: &PolicySpec) -> String {
 }
 
 /// The ROW SECURITY entry's text (no trailing newline, as pg_dump has it).
-pub fn enable_row_security(table_qname: &str) -> String {
+pub(crate) fn enable_row_security(table_qname: &str) -> String {
     format!("ALTER TABLE {table_qname} ENABLE ROW LEVEL SECURITY;")
 }
 
 /// `CREATE EVENT TRIGGER ...`, then the firing-state change.
 /// `tags` is the server-quoted tag list joined with `, ` (may be empty);
 /// `function` the regproc text.
-pub fn event_trigger(
+pub(crate) fn event_trigger(
     name_quoted: &str,
     event_quoted: &str,
     tags: &str,
@@ -131,7 +136,7 @@ pub fn event_trigger(
 }
 
 /// The plural object word of a `defaclobjtype`.
-pub fn default_acl_object_type(objtype: char) -> Option<&'static str> {
+pub(crate) fn default_acl_object_type(objtype: char) -> Option<&'static str> {
     Some(match objtype {
         'r' => "TABLES",
         'S' => "SEQUENCES",
@@ -144,7 +149,7 @@ pub fn default_acl_object_type(objtype: char) -> Option<&'static str> {
 }
 
 /// `ALTER DEFAULT PRIVILEGES FOR ROLE r [IN SCHEMA s] GRANT|REVOKE ...` lines.
-pub fn default_acl(
+pub(crate) fn default_acl(
     q: &Quoting,
     role: &str,
     schema: Option<&str>,
@@ -168,7 +173,7 @@ pub fn default_acl(
 
 /// A BLOB METADATA entry's text: one `lo_create` per large object. It has
 /// no final newline: the archiver prints these lines and one blank line.
-pub fn lo_metadata(oids: &[u32]) -> String {
+pub(crate) fn lo_metadata(oids: &[u32]) -> String {
     oids.iter()
         .map(|o| format!("SELECT pg_catalog.lo_create('{o}');"))
         .collect::<Vec<_>>()
@@ -178,7 +183,7 @@ pub fn lo_metadata(oids: &[u32]) -> String {
 /// The object description that makes the printer's `ALTER <x> OWNER TO
 /// <owner>;` line come out as one `ALTER LARGE OBJECT n OWNER TO owner;`
 /// per large object of a group (`owner_quoted` for all but the last).
-pub fn lo_owner_object(oids: &[u32], owner_quoted: &str) -> String {
+pub(crate) fn lo_owner_object(oids: &[u32], owner_quoted: &str) -> String {
     let mut out = String::new();
     for (i, o) in oids.iter().enumerate() {
         if i > 0 {
@@ -192,7 +197,7 @@ pub fn lo_owner_object(oids: &[u32], owner_quoted: &str) -> String {
 /// A group's ACL text: each command of the first large object's ACL
 /// repeated for every large object of the group, a blank line after each
 /// command's run. No final newline (the printer adds the blank line).
-pub fn lo_group_acl(first_acl: &str, oids: &[u32]) -> String {
+pub(crate) fn lo_group_acl(first_acl: &str, oids: &[u32]) -> String {
     let Some(&first) = oids.first() else {
         return String::new();
     };
@@ -227,7 +232,7 @@ pub fn lo_group_acl(first_acl: &str, oids: &[u32]) -> String {
 
 /// `'\x...'`: a bytea literal in hex form (standard_conforming_strings on),
 /// or `'\\x...'` when it is off (pg_dump writes no `E` there).
-pub fn bytea_literal(data: &[u8], std_strings: bool) -> String {
+pub(crate) fn bytea_literal(data: &[u8], std_strings: bool) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(data.len() * 2 + 6);
     out.push_str(if std_strings { "'\\x" } else { "'\\\\x" });
@@ -240,12 +245,12 @@ pub fn bytea_literal(data: &[u8], std_strings: bool) -> String {
 }
 
 /// The start of one large object's data in a BLOBS entry.
-pub fn lo_open(oid: u32) -> String {
+pub(crate) fn lo_open(oid: u32) -> String {
     format!("SELECT pg_catalog.lo_open('{oid}', 131072);\n")
 }
 
 /// One chunk of a large object's data.
-pub fn lo_write(data: &[u8], std_strings: bool) -> String {
+pub(crate) fn lo_write(data: &[u8], std_strings: bool) -> String {
     format!(
         "SELECT pg_catalog.lowrite(0, {});\n",
         bytea_literal(data, std_strings)
@@ -253,11 +258,15 @@ pub fn lo_write(data: &[u8], std_strings: bool) -> String {
 }
 
 /// The end of one large object's data.
-pub const LO_CLOSE: &str = "SELECT pg_catalog.lo_close(0);\n\n";
+pub(crate) const LO_CLOSE: &str = "SELECT pg_catalog.lo_close(0);\n\n";
 
 /// `CREATE STATISTICS` (the server's definition) and, when a statistics
 /// target is set, `ALTER STATISTICS ... SET STATISTICS n`.
-pub fn extended_statistics(definition: &str, qname: &str, stat_target: Option<i32>) -> String {
+pub(crate) fn extended_statistics(
+    definition: &str,
+    qname: &str,
+    stat_target: Option<i32>,
+) -> String {
     let mut out = format!("{definition};\n");
     if let Some(n) = stat_target {
         out.push_str(&format!("ALTER STATISTICS {qname} SET STATISTICS {n};\n"));

@@ -6,7 +6,7 @@ use crate::pg::quote::{is_list_guc, split_guc_list, Quoting};
 /// Quotes a function body with dollar quotes whose tag does not occur in
 /// it: `$`, then `_`, `X`, `X`, ... appended until the tag (without its
 /// closing `$`) is absent from the body.
-pub fn dollar_quote(body: &str) -> String {
+pub(crate) fn dollar_quote(body: &str) -> String {
     const SUFFIXES: [char; 8] = ['_', 'X', 'X', 'X', 'X', 'X', 'X', 'X'];
     let mut delim = String::from("$");
     let mut next = 0;
@@ -20,12 +20,12 @@ pub fn dollar_quote(body: &str) -> String {
 
 /// `name(args)` with the name quoted: how ALTER, COMMENT and ACL
 /// statements (and their tags) name a routine.
-pub fn signature(q: &Quoting, name: &str, args: &str) -> String {
+pub(crate) fn signature(q: &Quoting, name: &str, args: &str) -> String {
     format!("{}({args})", q.ident(name))
 }
 
 /// An aggregate's signature: `name(args)`, or `name(*)` without arguments.
-pub fn aggregate_signature(q: &Quoting, name: &str, args: &str, nargs: usize) -> String {
+pub(crate) fn aggregate_signature(q: &Quoting, name: &str, args: &str, nargs: usize) -> String {
     if nargs == 0 {
         format!("{}(*)", q.ident(name))
     } else {
@@ -35,7 +35,7 @@ pub fn aggregate_signature(q: &Quoting, name: &str, args: &str, nargs: usize) ->
 
 /// The tag of a routine's main entry: the bare name and the formatted
 /// input argument types (`*` for an aggregate without arguments).
-pub fn tag(name: &str, arg_types: &[String], aggregate: bool) -> String {
+pub(crate) fn tag(name: &str, arg_types: &[String], aggregate: bool) -> String {
     if aggregate && arg_types.is_empty() {
         return format!("{name}(*)");
     }
@@ -43,7 +43,7 @@ pub fn tag(name: &str, arg_types: &[String], aggregate: bool) -> String {
 }
 
 /// `FUNCTION` or `PROCEDURE`.
-pub fn keyword(f: &FunctionRow) -> &'static str {
+pub(crate) fn keyword(f: &FunctionRow) -> &'static str {
     if f.kind == 'p' {
         "PROCEDURE"
     } else {
@@ -96,7 +96,11 @@ fn as_part(q: &Quoting, f: &FunctionRow, disable_dollar_quoting: bool) -> String
 }
 
 /// `CREATE FUNCTION` / `CREATE PROCEDURE` text of a routine.
-pub fn create_function(q: &Quoting, f: &FunctionRow, disable_dollar_quoting: bool) -> String {
+pub(crate) fn create_function(
+    q: &Quoting,
+    f: &FunctionRow,
+    disable_dollar_quoting: bool,
+) -> String {
     let mut s = format!(
         "CREATE {} {}.{}",
         keyword(f),
@@ -192,7 +196,7 @@ fn modify_word(m: char) -> &'static str {
 }
 
 /// `CREATE AGGREGATE` text.
-pub fn create_aggregate(q: &Quoting, a: &AggregateRow) -> String {
+pub(crate) fn create_aggregate(q: &Quoting, a: &AggregateRow) -> String {
     let default_modify = if a.agg_kind == 'n' { 'r' } else { 'w' };
     let mut d = format!("    SFUNC = {},\n    STYPE = {}", a.transfn, a.transtype);
     if a.transspace != 0 {
@@ -270,7 +274,7 @@ pub fn create_aggregate(q: &Quoting, a: &AggregateRow) -> String {
 /// The support functions of a language as they are named in its
 /// definition (`schema.name`), when they are dumped.
 #[derive(Debug, Clone, Default)]
-pub struct LanguageFunctions {
+pub(crate) struct LanguageFunctions {
     pub handler: Option<String>,
     pub inline: Option<String>,
     pub validator: Option<String>,
@@ -278,7 +282,7 @@ pub struct LanguageFunctions {
 
 /// `CREATE PROCEDURAL LANGUAGE` text: the full form when the handler and
 /// any inline and validator functions are dumped, else the short form.
-pub fn create_language(q: &Quoting, l: &LanguageRow, f: &LanguageFunctions) -> String {
+pub(crate) fn create_language(q: &Quoting, l: &LanguageRow, f: &LanguageFunctions) -> String {
     let name = q.ident(&l.name);
     let full = f.handler.is_some()
         && (l.inline == 0 || f.inline.is_some())

@@ -5,7 +5,7 @@ use crate::pg::quote::Quoting;
 
 /// A sequence's parameters.
 #[derive(Debug, Clone, Default)]
-pub struct SequenceParams<'a> {
+pub(crate) struct SequenceParams<'a> {
     /// smallint, integer or bigint.
     pub type_name: &'a str,
     pub start: i64,
@@ -56,7 +56,7 @@ fn clauses(p: &SequenceParams) -> String {
 }
 
 /// `CREATE [UNLOGGED ]SEQUENCE ...;\n`.
-pub fn create_sequence(qname: &str, unlogged: bool, p: &SequenceParams) -> String {
+pub(crate) fn create_sequence(qname: &str, unlogged: bool, p: &SequenceParams) -> String {
     let mut s = format!(
         "CREATE {}SEQUENCE {qname}\n",
         if unlogged { "UNLOGGED " } else { "" }
@@ -72,7 +72,7 @@ pub fn create_sequence(qname: &str, unlogged: bool, p: &SequenceParams) -> Strin
 /// The identity sequence form: `ALTER TABLE t ALTER COLUMN c ADD GENERATED
 /// ... AS IDENTITY (...)`. `persistence` is `Some("LOGGED"/"UNLOGGED")`
 /// when the sequence's persistence differs from the table's.
-pub fn identity_sequence(
+pub(crate) fn identity_sequence(
     qtable: &str,
     qcolumn: &str,
     always: bool,
@@ -93,12 +93,12 @@ pub fn identity_sequence(
 }
 
 /// `ALTER SEQUENCE s OWNED BY t.c;\n`.
-pub fn owned_by(qseq: &str, qtable: &str, qcolumn: &str) -> String {
+pub(crate) fn owned_by(qseq: &str, qtable: &str, qcolumn: &str) -> String {
     format!("ALTER SEQUENCE {qseq} OWNED BY {qtable}.{qcolumn};\n")
 }
 
 /// `SELECT pg_catalog.setval('s', n, called);\n`.
-pub fn setval(q: &Quoting, qseq: &str, last_value: i64, is_called: bool) -> String {
+pub(crate) fn setval(q: &Quoting, qseq: &str, last_value: i64, is_called: bool) -> String {
     format!(
         "SELECT pg_catalog.setval({}, {last_value}, {is_called});\n",
         q.literal(qseq)

@@ -7,7 +7,7 @@ use crate::pg::quote::Quoting;
 
 /// A relation's `pg_class` figures.
 #[derive(Debug, Clone, Copy)]
-pub struct RelationStats<'a> {
+pub(crate) struct RelationStats<'a> {
     /// The source server's `server_version_num`.
     pub version: i32,
     pub schema: &'a str,
@@ -22,7 +22,7 @@ pub struct RelationStats<'a> {
 
 /// How an attribute statistics call names its column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column<'a> {
+pub(crate) enum Column<'a> {
     Name(&'a str),
     /// Index columns with expressions: by position.
     Number(i16),
@@ -30,7 +30,7 @@ pub enum Column<'a> {
 
 /// One `pg_stats` row (NULL fields are left out of the call).
 #[derive(Debug, Clone, Copy)]
-pub struct AttributeStats<'a> {
+pub(crate) struct AttributeStats<'a> {
     pub column: Column<'a>,
     pub inherited: bool,
     pub null_frac: Option<&'a str>,
@@ -91,7 +91,11 @@ impl<'q> Args<'q> {
 }
 
 /// The whole entry text: the relation call, then each attribute call.
-pub fn statistics_data(q: &Quoting, rel: &RelationStats, attributes: &[AttributeStats]) -> String {
+pub(crate) fn statistics_data(
+    q: &Quoting,
+    rel: &RelationStats,
+    attributes: &[AttributeStats],
+) -> String {
     let mut a = Args::new(q, rel.version, rel.schema, rel.relname);
     a.cast("relpages", &rel.relpages.to_string(), "integer");
     a.cast("reltuples", rel.reltuples, "real");

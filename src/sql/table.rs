@@ -10,7 +10,7 @@ use crate::pg::quote::Quoting;
 /// `WITH (...)` list items of a reloptions array: `name=value` with the
 /// name quoted as an identifier and the value bare when quoting it as an
 /// identifier would leave it unchanged, else as a string literal.
-pub fn reloptions(q: &Quoting, options: &[String], prefix: &str) -> String {
+pub(crate) fn reloptions(q: &Quoting, options: &[String], prefix: &str) -> String {
     let mut out = String::new();
     for (i, option) in options.iter().enumerate() {
         let (name, value) = match option.find('=') {
@@ -34,7 +34,7 @@ pub fn reloptions(q: &Quoting, options: &[String], prefix: &str) -> String {
 
 /// How a column's default or generation expression prints inline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InlineDefault<'a> {
+pub(crate) enum InlineDefault<'a> {
     Default(&'a str),
     Stored(&'a str),
     Virtual(&'a str),
@@ -42,7 +42,7 @@ pub enum InlineDefault<'a> {
 
 /// An inline NOT NULL: unnamed or `CONSTRAINT name`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InlineNotNull<'a> {
+pub(crate) struct InlineNotNull<'a> {
     /// None prints plain `NOT NULL`.
     pub name: Option<&'a str>,
     pub no_inherit: bool,
@@ -50,7 +50,7 @@ pub struct InlineNotNull<'a> {
 
 /// One column line of CREATE TABLE.
 #[derive(Debug, Clone, Copy)]
-pub struct ColumnItem<'a> {
+pub(crate) struct ColumnItem<'a> {
     pub name: &'a str,
     /// None for typed tables (`OF type`), whose columns carry no type.
     pub type_name: Option<&'a str>,
@@ -61,7 +61,7 @@ pub struct ColumnItem<'a> {
 }
 
 /// The text of a column item (without indentation).
-pub fn column_item(q: &Quoting, c: &ColumnItem) -> String {
+pub(crate) fn column_item(q: &Quoting, c: &ColumnItem) -> String {
     let mut s = q.ident(c.name);
     if let Some(t) = c.type_name {
         s.push(' ');
@@ -98,7 +98,7 @@ pub fn column_item(q: &Quoting, c: &ColumnItem) -> String {
 
 /// A NOT NULL item for a column that is not printed itself. pg_dump writes
 /// the constraint name without quoting it here.
-pub fn standalone_not_null(q: &Quoting, column: &str, constraint: Option<&str>) -> String {
+pub(crate) fn standalone_not_null(q: &Quoting, column: &str, constraint: Option<&str>) -> String {
     match constraint {
         None => format!("NOT NULL {}", q.ident(column)),
         Some(n) => format!("CONSTRAINT {n} NOT NULL {}", q.ident(column)),
@@ -106,13 +106,13 @@ pub fn standalone_not_null(q: &Quoting, column: &str, constraint: Option<&str>) 
 }
 
 /// An inline CHECK constraint item.
-pub fn check_item(q: &Quoting, name: &str, definition: &str) -> String {
+pub(crate) fn check_item(q: &Quoting, name: &str, definition: &str) -> String {
     format!("CONSTRAINT {} {definition}", q.ident(name))
 }
 
 /// The parts of a CREATE TABLE statement.
 #[derive(Debug, Clone, Default)]
-pub struct CreateTable<'a> {
+pub(crate) struct CreateTable<'a> {
     pub qname: &'a str,
     pub unlogged: bool,
     /// `OF type` of a typed table.
@@ -127,7 +127,7 @@ pub struct CreateTable<'a> {
 }
 
 /// `CREATE TABLE ...;\n`.
-pub fn create_table(t: &CreateTable) -> String {
+pub(crate) fn create_table(t: &CreateTable) -> String {
     let mut s = format!(
         "CREATE {}TABLE {}",
         if t.unlogged { "UNLOGGED " } else { "" },
@@ -170,7 +170,7 @@ pub fn create_table(t: &CreateTable) -> String {
 
 /// The per-column settings that follow CREATE TABLE.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ColumnSettings<'a> {
+pub(crate) struct ColumnSettings<'a> {
     pub name: &'a str,
     /// Printed when >= 0.
     pub stat_target: i32,
@@ -183,7 +183,7 @@ pub struct ColumnSettings<'a> {
 }
 
 /// The `ALTER TABLE ONLY ... ALTER COLUMN ...` lines of one column.
-pub fn column_settings(q: &Quoting, qname: &str, c: &ColumnSettings) -> String {
+pub(crate) fn column_settings(q: &Quoting, qname: &str, c: &ColumnSettings) -> String {
     let col = q.ident(c.name);
     let mut s = String::new();
     if c.stat_target >= 0 {
@@ -212,7 +212,7 @@ pub fn column_settings(q: &Quoting, qname: &str, c: &ColumnSettings) -> String {
 }
 
 /// The storage keyword of an attstorage letter.
-pub fn storage_keyword(storage: char) -> Option<&'static str> {
+pub(crate) fn storage_keyword(storage: char) -> Option<&'static str> {
     match storage {
         'p' => Some("PLAIN"),
         'e' => Some("EXTERNAL"),
@@ -223,7 +223,7 @@ pub fn storage_keyword(storage: char) -> Option<&'static str> {
 }
 
 /// The compression method of an attcompression letter.
-pub fn compression_name(compression: char) -> Option<&'static str> {
+pub(crate) fn compression_name(compression: char) -> Option<&'static str> {
     match compression {
         'p' => Some("pglz"),
         'l' => Some("lz4"),
@@ -232,7 +232,7 @@ pub fn compression_name(compression: char) -> Option<&'static str> {
 }
 
 /// `REPLICA IDENTITY NOTHING/FULL` (after a blank line), or "".
-pub fn replica_identity(qname: &str, replident: char) -> String {
+pub(crate) fn replica_identity(qname: &str, replident: char) -> String {
     match replident {
         'n' => format!("\nALTER TABLE ONLY {qname} REPLICA IDENTITY NOTHING;\n"),
         'f' => format!("\nALTER TABLE ONLY {qname} REPLICA IDENTITY FULL;\n"),
@@ -241,17 +241,17 @@ pub fn replica_identity(qname: &str, replident: char) -> String {
 }
 
 /// `FORCE ROW LEVEL SECURITY` (after a blank line).
-pub fn force_row_security(qname: &str) -> String {
+pub(crate) fn force_row_security(qname: &str) -> String {
     format!("\nALTER TABLE ONLY {qname} FORCE ROW LEVEL SECURITY;\n")
 }
 
 /// The TABLE ATTACH statement.
-pub fn attach_partition(parent: &str, child: &str, bound: &str) -> String {
+pub(crate) fn attach_partition(parent: &str, child: &str, bound: &str) -> String {
     format!("ALTER TABLE ONLY {parent} ATTACH PARTITION {child} {bound};\n")
 }
 
 /// A column default printed on its own.
-pub fn separate_default(q: &Quoting, qname: &str, column: &str, expr: &str) -> String {
+pub(crate) fn separate_default(q: &Quoting, qname: &str, column: &str, expr: &str) -> String {
     format!(
         "ALTER TABLE ONLY {qname} ALTER COLUMN {} SET DEFAULT {expr};\n",
         q.ident(column)
@@ -260,7 +260,12 @@ pub fn separate_default(q: &Quoting, qname: &str, column: &str, expr: &str) -> S
 
 /// A CHECK or NOT NULL constraint printed on its own (no ONLY, so that it
 /// reaches children).
-pub fn separate_constraint(q: &Quoting, qname: &str, name: &str, definition: &str) -> String {
+pub(crate) fn separate_constraint(
+    q: &Quoting,
+    qname: &str,
+    name: &str,
+    definition: &str,
+) -> String {
     format!(
         "ALTER TABLE {qname}\n    ADD CONSTRAINT {} {definition};\n",
         q.ident(name)
@@ -268,7 +273,7 @@ pub fn separate_constraint(q: &Quoting, qname: &str, name: &str, definition: &st
 }
 
 /// A foreign key; ONLY unless the table is partitioned.
-pub fn foreign_key(
+pub(crate) fn foreign_key(
     q: &Quoting,
     qname: &str,
     partitioned: bool,
@@ -284,7 +289,7 @@ pub fn foreign_key(
 
 /// What a PRIMARY KEY or UNIQUE constraint is built from.
 #[derive(Debug, Clone, Default)]
-pub struct KeyConstraint<'a> {
+pub(crate) struct KeyConstraint<'a> {
     pub primary: bool,
     pub nulls_not_distinct: bool,
     /// Key column names (unquoted).
@@ -299,7 +304,7 @@ pub struct KeyConstraint<'a> {
 }
 
 /// `PRIMARY KEY (a, b) INCLUDE (c) WITH (...) DEFERRABLE ...`.
-pub fn key_constraint_definition(q: &Quoting, k: &KeyConstraint) -> String {
+pub(crate) fn key_constraint_definition(q: &Quoting, k: &KeyConstraint) -> String {
     let mut s = String::from(if k.primary { "PRIMARY KEY" } else { "UNIQUE" });
     if k.nulls_not_distinct && !k.primary {
         s.push_str(" NULLS NOT DISTINCT");
@@ -342,7 +347,12 @@ pub fn key_constraint_definition(q: &Quoting, k: &KeyConstraint) -> String {
 
 /// CLUSTER ON and REPLICA IDENTITY USING INDEX lines, each after a blank
 /// line; `index` is quoted, unqualified.
-pub fn index_properties(qtable: &str, index: &str, clustered: bool, replident: bool) -> String {
+pub(crate) fn index_properties(
+    qtable: &str,
+    index: &str,
+    clustered: bool,
+    replident: bool,
+) -> String {
     let mut s = String::new();
     if clustered {
         s.push_str(&format!("\nALTER TABLE {qtable} CLUSTER ON {index};\n"));
@@ -356,7 +366,7 @@ pub fn index_properties(qtable: &str, index: &str, clustered: bool, replident: b
 }
 
 /// An index-backed constraint's statement (PRIMARY KEY, UNIQUE, EXCLUDE).
-pub fn index_constraint(q: &Quoting, qtable: &str, name: &str, definition: &str) -> String {
+pub(crate) fn index_constraint(q: &Quoting, qtable: &str, name: &str, definition: &str) -> String {
     format!(
         "ALTER TABLE ONLY {qtable}\n    ADD CONSTRAINT {} {definition};\n",
         q.ident(name)
@@ -364,7 +374,7 @@ pub fn index_constraint(q: &Quoting, qtable: &str, name: &str, definition: &str)
 }
 
 /// `ALTER INDEX ... ALTER COLUMN n SET STATISTICS m;` lines.
-pub fn index_stat_targets(qindex: &str, targets: &[(i32, i32)]) -> String {
+pub(crate) fn index_stat_targets(qindex: &str, targets: &[(i32, i32)]) -> String {
     targets
         .iter()
         .map(|(col, target)| {
@@ -374,12 +384,12 @@ pub fn index_stat_targets(qindex: &str, targets: &[(i32, i32)]) -> String {
 }
 
 /// The INDEX ATTACH statement.
-pub fn attach_index(parent: &str, child: &str) -> String {
+pub(crate) fn attach_index(parent: &str, child: &str) -> String {
     format!("ALTER INDEX {parent} ATTACH PARTITION {child};\n")
 }
 
 /// `COPY name (a, b)` column list part: `(a, b)` or "" when empty.
-pub fn copy_column_list(q: &Quoting, columns: &[&str]) -> String {
+pub(crate) fn copy_column_list(q: &Quoting, columns: &[&str]) -> String {
     if columns.is_empty() {
         String::new()
     } else {

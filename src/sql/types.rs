@@ -12,12 +12,12 @@ fn collation_name(q: &Quoting, c: &CollationName) -> String {
 }
 
 /// `CREATE TYPE x;`: a shell type, or a type that was never completed.
-pub fn create_shell(qualified: &str) -> String {
+pub(crate) fn create_shell(qualified: &str) -> String {
     format!("CREATE TYPE {qualified};\n")
 }
 
 /// `CREATE TYPE x AS ENUM (...)`, one label per line.
-pub fn create_enum(q: &Quoting, qualified: &str, labels: &[String]) -> String {
+pub(crate) fn create_enum(q: &Quoting, qualified: &str, labels: &[String]) -> String {
     let mut s = format!("CREATE TYPE {qualified} AS ENUM (");
     for (i, l) in labels.iter().enumerate() {
         if i > 0 {
@@ -31,7 +31,7 @@ pub fn create_enum(q: &Quoting, qualified: &str, labels: &[String]) -> String {
 }
 
 /// `CREATE TYPE x AS (...)`, dropped attributes left out.
-pub fn create_composite(q: &Quoting, qualified: &str, attrs: &[CompositeAttr]) -> String {
+pub(crate) fn create_composite(q: &Quoting, qualified: &str, attrs: &[CompositeAttr]) -> String {
     let mut s = format!("CREATE TYPE {qualified} AS (");
     for (n, a) in attrs.iter().filter(|a| !a.dropped).enumerate() {
         if n > 0 {
@@ -47,7 +47,7 @@ pub fn create_composite(q: &Quoting, qualified: &str, attrs: &[CompositeAttr]) -
 }
 
 /// `CREATE TYPE x AS RANGE (...)`.
-pub fn create_range(q: &Quoting, qualified: &str, r: &RangeInfo) -> String {
+pub(crate) fn create_range(q: &Quoting, qualified: &str, r: &RangeInfo) -> String {
     let mut s = format!(
         "CREATE TYPE {qualified} AS RANGE (\n    subtype = {}",
         r.subtype
@@ -77,7 +77,7 @@ pub fn create_range(q: &Quoting, qualified: &str, r: &RangeInfo) -> String {
 
 /// How a domain's NOT NULL constraint is printed.
 #[derive(Debug, Clone, Copy)]
-pub enum NotNull<'a> {
+pub(crate) enum NotNull<'a> {
     /// No constraint row (servers before 17): ` NOT NULL`.
     Unnamed,
     /// A named constraint printed inline: ` NOT NULL` if it has the
@@ -89,7 +89,7 @@ pub enum NotNull<'a> {
 
 /// `CREATE DOMAIN`, with its inline constraints. `checks` are the
 /// validated CHECK constraints printed inline, in name order.
-pub fn create_domain(
+pub(crate) fn create_domain(
     q: &Quoting,
     qualified: &str,
     name: &str,
@@ -138,7 +138,11 @@ pub fn create_domain(
 
 /// A domain constraint printed on its own (NOT VALID, or split off to
 /// break a dependency loop).
-pub fn add_domain_constraint(q: &Quoting, qualified: &str, c: &DomainConstraintRow) -> String {
+pub(crate) fn add_domain_constraint(
+    q: &Quoting,
+    qualified: &str,
+    c: &DomainConstraintRow,
+) -> String {
     format!(
         "ALTER DOMAIN {qualified}\n    ADD CONSTRAINT {} {};\n",
         q.ident(&c.name),
@@ -147,7 +151,7 @@ pub fn add_domain_constraint(q: &Quoting, qualified: &str, c: &DomainConstraintR
 }
 
 /// `CREATE TYPE x (...)` of a base type.
-pub fn create_base(q: &Quoting, qualified: &str, b: &BaseTypeInfo) -> String {
+pub(crate) fn create_base(q: &Quoting, qualified: &str, b: &BaseTypeInfo) -> String {
     let mut s = format!(
         "CREATE TYPE {qualified} (\n    INTERNALLENGTH = {}",
         if b.length == -1 {

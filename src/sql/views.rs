@@ -11,24 +11,24 @@ use crate::pg::quote::Quoting;
 /// prefixed with `prefix` (`toast.`): names are quoted as identifiers,
 /// values are left bare when identifier quoting would leave them
 /// unchanged, else written as string literals.
-pub fn reloptions(q: &Quoting, array: &str, prefix: &str) -> String {
+pub(crate) fn reloptions(q: &Quoting, array: &str, prefix: &str) -> String {
     super::table::reloptions(q, &split_acl_array(array), prefix)
 }
 
 /// Whether a reloptions array (text form) holds any option.
-pub fn nonempty_reloptions(array: Option<&str>) -> bool {
+pub(crate) fn nonempty_reloptions(array: Option<&str>) -> bool {
     matches!(array, Some(a) if !split_acl_array(a).is_empty())
 }
 
 /// The view's query as pg_get_viewdef returns it, without its final
 /// semicolon.
-pub fn view_query(viewdef: &str) -> &str {
+pub(crate) fn view_query(viewdef: &str) -> &str {
     viewdef.strip_suffix(';').unwrap_or(viewdef)
 }
 
 /// What a view's statements need.
 #[derive(Debug, Clone, Copy)]
-pub struct ViewSpec<'a> {
+pub(crate) struct ViewSpec<'a> {
     /// Qualified, quoted name.
     pub qname: &'a str,
     /// reloptions without check_option (text form), if any.
@@ -56,19 +56,19 @@ fn view_body(q: &Quoting, v: &ViewSpec, verb: &str) -> String {
 }
 
 /// `CREATE VIEW q [WITH (...)] AS\n<query>[\n  WITH x CHECK OPTION];\n`.
-pub fn create_view(q: &Quoting, v: &ViewSpec) -> String {
+pub(crate) fn create_view(q: &Quoting, v: &ViewSpec) -> String {
     view_body(q, v, "CREATE VIEW")
 }
 
 /// The separate `_RETURN` rule of a view split out of a loop.
-pub fn create_or_replace_view(q: &Quoting, v: &ViewSpec) -> String {
+pub(crate) fn create_or_replace_view(q: &Quoting, v: &ViewSpec) -> String {
     view_body(q, v, "CREATE OR REPLACE VIEW")
 }
 
 /// One column of a placeholder view: the formatted type, the qualified
 /// collation if it is not the type's, and the quoted name.
 #[derive(Debug, Clone)]
-pub struct DummyColumn {
+pub(crate) struct DummyColumn {
     pub type_name: String,
     pub collation: Option<String>,
     pub name: String,
@@ -76,7 +76,7 @@ pub struct DummyColumn {
 
 /// `CREATE VIEW q AS\nSELECT\n    NULL::type AS col,...;\n`: a view with the
 /// right columns and no dependencies.
-pub fn create_dummy_view(qname: &str, columns: &[DummyColumn]) -> String {
+pub(crate) fn create_dummy_view(qname: &str, columns: &[DummyColumn]) -> String {
     let mut out = format!("CREATE VIEW {qname} AS\nSELECT");
     for (i, c) in columns.iter().enumerate() {
         if i > 0 {
@@ -97,7 +97,7 @@ pub fn create_dummy_view(qname: &str, columns: &[DummyColumn]) -> String {
 
 /// What a materialized view's statement needs.
 #[derive(Debug, Clone, Copy)]
-pub struct MatviewSpec<'a> {
+pub(crate) struct MatviewSpec<'a> {
     pub qname: &'a str,
     pub reloptions: Option<&'a str>,
     pub toast_reloptions: Option<&'a str>,
@@ -105,7 +105,7 @@ pub struct MatviewSpec<'a> {
 }
 
 /// `CREATE MATERIALIZED VIEW q[\nWITH (...)] AS\n<query>\n  WITH NO DATA;\n`.
-pub fn create_matview(q: &Quoting, m: &MatviewSpec) -> String {
+pub(crate) fn create_matview(q: &Quoting, m: &MatviewSpec) -> String {
     let mut out = format!("CREATE MATERIALIZED VIEW {}", m.qname);
     let own = nonempty_reloptions(m.reloptions);
     let toast = nonempty_reloptions(m.toast_reloptions);
@@ -134,7 +134,7 @@ pub fn create_matview(q: &Quoting, m: &MatviewSpec) -> String {
 
 /// Per-column settings printed after a relation's CREATE.
 #[derive(Debug, Clone, Default)]
-pub struct ColumnSettings {
+pub(crate) struct ColumnSettings {
     /// Quoted column name.
     pub name: String,
     /// attstattarget; negative means the default.
@@ -149,7 +149,7 @@ pub struct ColumnSettings {
 
 /// The `ALTER TABLE ONLY ... ALTER COLUMN` lines for non-default column
 /// settings, in pg_dump's order.
-pub fn column_settings(
+pub(crate) fn column_settings(
     qname: &str,
     columns: &[ColumnSettings],
     no_toast_compression: bool,
@@ -191,7 +191,7 @@ pub fn column_settings(
 
 /// `\nALTER TABLE ONLY q REPLICA IDENTITY NOTHING|FULL;\n` for a non-default,
 /// non-index replica identity.
-pub fn replica_identity(qname: &str, relreplident: char) -> String {
+pub(crate) fn replica_identity(qname: &str, relreplident: char) -> String {
     match relreplident {
         'n' => format!("\nALTER TABLE ONLY {qname} REPLICA IDENTITY NOTHING;\n"),
         'f' => format!("\nALTER TABLE ONLY {qname} REPLICA IDENTITY FULL;\n"),
@@ -200,13 +200,13 @@ pub fn replica_identity(qname: &str, relreplident: char) -> String {
 }
 
 /// `REFRESH MATERIALIZED VIEW q;\n`.
-pub fn refresh_matview(qname: &str) -> String {
+pub(crate) fn refresh_matview(qname: &str) -> String {
     format!("REFRESH MATERIALIZED VIEW {qname};\n")
 }
 
 /// `ALTER TABLE ONLY q ALTER COLUMN c SET DEFAULT expr;\n` (a view's
 /// column default, always a separate entry).
-pub fn column_default(qname: &str, column: &str, expr: &str) -> String {
+pub(crate) fn column_default(qname: &str, column: &str, expr: &str) -> String {
     format!("ALTER TABLE ONLY {qname} ALTER COLUMN {column} SET DEFAULT {expr};\n")
 }
 

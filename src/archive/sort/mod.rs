@@ -11,14 +11,14 @@ use super::{Archive, DumpId, DumpObject, Kind, Role};
 
 /// A warning raised while repairing loops (printed by the caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SortWarning {
+pub(crate) struct SortWarning {
     pub message: String,
     pub details: Vec<String>,
     pub hints: Vec<String>,
 }
 
 /// The initial comparison (S1-S6).
-pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
+pub(crate) fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
     a.kind
         .priority()
         .cmp(&b.kind.priority())
@@ -36,7 +36,7 @@ pub fn compare(a: &DumpObject, b: &DumpObject) -> Ordering {
 
 /// Sorts every object; returns the dump ids in output order, and any
 /// warnings loop repair produced.
-pub fn sort(archive: &mut Archive) -> (Vec<DumpId>, Vec<SortWarning>) {
+pub(crate) fn sort(archive: &mut Archive) -> (Vec<DumpId>, Vec<SortWarning>) {
     let mut initial: Vec<DumpId> = (0..archive.objects.len()).collect();
     initial.sort_by(|&a, &b| compare(&archive.objects[a], &archive.objects[b]));
     let mut warnings = Vec::new();

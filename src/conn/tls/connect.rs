@@ -33,7 +33,7 @@ use super::LibpqError;
 
 /// Everything a TLS attempt needs; cheap to clone.
 #[derive(Clone)]
-pub struct TlsConnector(pub(super) Arc<ConnectorParts>);
+pub(crate) struct TlsConnector(pub(super) Arc<ConnectorParts>);
 
 pub(super) struct ConnectorParts {
     /// Protocol versions, ALPN, SNI; verifier and client certificate are
@@ -89,7 +89,7 @@ where
 }
 
 /// One TLS attempt to `host`.
-pub struct Connect {
+pub(crate) struct Connect {
     parts: Arc<ConnectorParts>,
     host: String,
 }
@@ -251,7 +251,7 @@ impl AuthWatch {
 }
 
 /// The TLS stream handed to tokio-postgres.
-pub struct TlsStream<S> {
+pub(crate) struct TlsStream<S> {
     inner: tokio_rustls::client::TlsStream<S>,
     watch: Option<AuthWatch>,
 }

@@ -166,7 +166,7 @@ fn decrypt_block(
 }
 
 /// Reads the key file's contents (after the permission checks).
-pub fn parse_key(
+pub(crate) fn parse_key(
     path: &Path,
     bytes: Vec<u8>,
     password: Option<&str>,
@@ -190,7 +190,7 @@ pub fn parse_key(
 }
 
 /// The `could not stat` / `could not load` message for an I/O error.
-pub fn read_error(path: &Path, what: &str, e: &std::io::Error) -> String {
+pub(crate) fn read_error(path: &Path, what: &str, e: &std::io::Error) -> String {
     format!(
         "could not {what} private key file \"{}\": {}",
         path.display(),

@@ -30,7 +30,7 @@ use rustls::pki_types::{
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
-pub use connect::TlsConnector;
+pub(crate) use connect::TlsConnector;
 
 use super::settings::{SslMode, TlsSettings};
 use connect::ConnectorParts;
@@ -39,7 +39,7 @@ use verify::{Crls, Trust};
 /// A failure worded as libpq words it (the text after the
 /// `connection to server ... failed: ` prefix).
 #[derive(Debug)]
-pub struct LibpqError(pub String);
+pub(crate) struct LibpqError(pub String);
 
 impl std::fmt::Display for LibpqError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,7 +51,7 @@ impl std::error::Error for LibpqError {}
 
 /// `sslpassword` (hidden from `Debug` output).
 #[derive(Clone, PartialEq, Eq)]
-pub struct KeyPassword(pub String);
+pub(crate) struct KeyPassword(pub String);
 
 impl std::fmt::Debug for KeyPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,7 +72,7 @@ const SYSTEM_CA_DIR: &str = "/usr/lib/ssl/certs";
 
 /// How the server certificate will be checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verification {
+pub(crate) enum Verification {
     /// Any certificate is accepted.
     None,
     /// The chain must lead to a trusted root; the name is not checked.
@@ -385,7 +385,7 @@ fn trust(
 }
 
 /// Builds the TLS connector for `mode`. Errors are libpq's messages.
-pub fn connector(
+pub(crate) fn connector(
     settings: &TlsSettings,
     mode: SslMode,
 ) -> Result<(TlsConnector, Verification), String> {

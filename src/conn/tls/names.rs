@@ -97,7 +97,7 @@ fn ip_bytes(ip: IpAddr) -> Vec<u8> {
 
 /// Checks `host` against the server certificate `der` the way libpq's
 /// `verify-full` does; the error is libpq's message.
-pub fn check_host(der: &[u8], host: &str) -> Result<(), String> {
+pub(crate) fn check_host(der: &[u8], host: &str) -> Result<(), String> {
     let cert = Certificate::from_der(der)
         .map_err(|_| "could not get server's host name from server certificate".to_string())?;
     let alts = alt_names(&cert);
@@ -192,7 +192,7 @@ pub(super) fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 /// OpenSSL's `X509_NAME_hash` (what `openssl x509 -hash`, `openssl crl
 /// -hash` and `openssl rehash` print): SHA-1 of the canonical encoding of
 /// the name, first four bytes as a little-endian number.
-pub fn openssl_name_hash(name: &Name) -> Option<u32> {
+pub(crate) fn openssl_name_hash(name: &Name) -> Option<u32> {
     let mut canon = Vec::new();
     for rdn in name.0.iter() {
         let mut avas: Vec<Vec<u8>> = Vec::new();

@@ -38,7 +38,7 @@ use super::{names, LibpqError};
 
 /// Revocation lists to check the chain against.
 #[derive(Debug, Default)]
-pub struct Crls {
+pub(crate) struct Crls {
     /// From the `sslcrl` file.
     pub file: Vec<CertificateRevocationListDer<'static>>,
     /// The `sslcrldir` directory.
@@ -47,7 +47,7 @@ pub struct Crls {
 
 /// What the verifier trusts and checks; shared by all connections.
 #[derive(Debug)]
-pub struct Trust {
+pub(crate) struct Trust {
     pub provider: Arc<CryptoProvider>,
     /// The trusted certificates as read (for the self-signed case).
     pub roots: Vec<CertificateDer<'static>>,
@@ -60,7 +60,7 @@ pub struct Trust {
 
 /// The verifier of one connection (it knows the host name as given).
 #[derive(Debug)]
-pub struct Verifier {
+pub(crate) struct Verifier {
     pub trust: Arc<Trust>,
     pub host: String,
 }

@@ -9,7 +9,7 @@ mod write;
 use crate::pg::version::at_least;
 use copy::poll_once;
 use entries::{add_catalog_dependencies, database_entries};
-pub use write::{connect_command, write_database};
+pub(crate) use write::write_database;
 
 use std::collections::HashMap;
 
@@ -34,7 +34,7 @@ use super::DumpError;
 
 /// How pg_dumpall runs pg_dump for one database.
 #[derive(Debug, Clone, Copy)]
-pub struct DatabaseMode {
+pub(crate) struct DatabaseMode {
     /// `--create`: the DATABASE entries and a `\connect`.
     pub create: bool,
     /// `--clean` (with --create, for template1 and postgres under -c).
@@ -45,7 +45,7 @@ pub struct DatabaseMode {
 /// [`write_database`] needs to print it and stream its data. Preparing the
 /// next database while the current one is written overlaps the catalog
 /// work of one with the output of the other.
-pub struct Prepared {
+pub(crate) struct Prepared {
     conn: crate::conn::Connection,
     /// The prepared `COPY ... TO stdout` statements, by text.
     copy_statements: HashMap<String, tokio_postgres::Statement>,
@@ -59,7 +59,7 @@ pub struct Prepared {
 }
 
 /// Connects, opens the snapshot, reads every catalog, sorts and renders.
-pub async fn prepare_database(
+pub(crate) async fn prepare_database(
     connector: &Connector,
     opts: &DumpOptions,
     name: &str,

@@ -5,7 +5,7 @@ use super::*;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
 
 /// Prints a prepared database and streams its data into the sink.
-pub async fn write_database(
+pub(crate) async fn write_database(
     prepared: Prepared,
     opts: &DumpOptions,
     key: &str,
@@ -203,7 +203,7 @@ fn fixed_settings(encoding: &str, std_strings: bool, opts: &DumpOptions) -> Stri
 /// A meta-command ends at the end of its line whatever the quoting, so a
 /// name with a line break cannot be written (the driver refuses such
 /// databases before this point; this keeps the line safe on its own).
-pub fn connect_command(q: &Quoting, name: &str) -> Result<String, DumpError> {
+pub(crate) fn connect_command(q: &Quoting, name: &str) -> Result<String, DumpError> {
     if crate::dump::shell_arg::unsafe_name(name) {
         return Err(DumpError::Other(format!(
             "database name contains a newline or carriage return: \"{}\"",

@@ -10,7 +10,7 @@ use super::tables::{Constraint, Model, Rel};
 use super::{comment_entry, Satellite};
 
 /// `COMMENT ON CONSTRAINT c ON s.t`, if the constraint has a comment.
-pub fn constraint_comment(r: &Rel, con: &Constraint, ctx: &RenderContext) -> Option<Entry> {
+pub(crate) fn constraint_comment(r: &Rel, con: &Constraint, ctx: &RenderContext) -> Option<Entry> {
     comment_for(r, &con.row.name, con.row.oid, ctx)
 }
 
@@ -34,7 +34,7 @@ fn comment_for(r: &Rel, name: &str, oid: u32, ctx: &RenderContext) -> Option<Ent
 
 /// A CHECK or NOT NULL constraint printed on its own (NOT VALID, NOT
 /// ENFORCED, or split out of its table by loop repair).
-pub fn separate_entries(
+pub(crate) fn separate_entries(
     m: &Model,
     c: usize,
     id: DumpId,
@@ -70,7 +70,7 @@ pub fn separate_entries(
 }
 
 /// A FOREIGN KEY constraint.
-pub fn foreign_key_entries(m: &Model, c: usize, ctx: &RenderContext) -> Vec<Entry> {
+pub(crate) fn foreign_key_entries(m: &Model, c: usize, ctx: &RenderContext) -> Vec<Entry> {
     let con = &m.constraints[c];
     let Some(r) = m.rel(con.row.table) else {
         return Vec::new();
@@ -95,7 +95,7 @@ pub fn foreign_key_entries(m: &Model, c: usize, ctx: &RenderContext) -> Vec<Entr
 }
 
 /// A PRIMARY KEY, UNIQUE or EXCLUDE constraint.
-pub fn index_constraint_entries(m: &Model, i: usize, ctx: &RenderContext) -> Vec<Entry> {
+pub(crate) fn index_constraint_entries(m: &Model, i: usize, ctx: &RenderContext) -> Vec<Entry> {
     let ix = &m.indexes[i];
     let Some(con) = &ix.row.constraint else {
         return Vec::new();

@@ -18,7 +18,7 @@ use super::views::schema_on;
 struct DefaultAclRender(DefaultAclRow);
 
 /// Reads pg_default_acl and adds one object per row.
-pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     for d in postdata::default_acls(cat).await? {
         let mut obj = DumpObject::new(
             Kind::DefaultAcl,

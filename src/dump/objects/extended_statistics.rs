@@ -16,7 +16,7 @@ struct ExtendedStatisticsRender(ExtendedStatisticsRow);
 
 /// Reads every extended statistics object and adds it; pg_depend ties it
 /// to its table.
-pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     for s in postdata::extended_statistics(cat).await? {
         let mut obj = DumpObject::new(
             Kind::StatsExt,

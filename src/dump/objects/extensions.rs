@@ -15,7 +15,7 @@ use super::{comment_entry, security_label_entry, Satellite};
 const FIRST_NORMAL_OBJECT_ID: u32 = 16384;
 
 /// Reads every extension and adds it to the archive.
-pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     for x in extensions::extensions(cat).await? {
         let mut obj = DumpObject::new(Kind::Extension, (PG_EXTENSION, x.oid), None, x.name.clone());
         obj.dump = x.oid >= FIRST_NORMAL_OBJECT_ID;
@@ -26,7 +26,7 @@ pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), Cat
 }
 
 /// `CREATE EXTENSION IF NOT EXISTS x WITH SCHEMA s;`
-pub fn create_extension(q: &crate::pg::quote::Quoting, x: &ExtensionRow) -> String {
+pub(crate) fn create_extension(q: &crate::pg::quote::Quoting, x: &ExtensionRow) -> String {
     format!(
         "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};\n",
         q.ident(&x.name),

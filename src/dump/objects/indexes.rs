@@ -10,7 +10,7 @@ use super::tables::Model;
 use super::{comment_entry, Satellite};
 
 /// The INDEX entry (none for constraint indexes) and the index comment.
-pub fn index_entries(m: &Model, i: usize, ctx: &RenderContext) -> Vec<Entry> {
+pub(crate) fn index_entries(m: &Model, i: usize, ctx: &RenderContext) -> Vec<Entry> {
     let ix = &m.indexes[i];
     let Some(r) = m.rel(ix.row.table) else {
         return Vec::new();
@@ -61,7 +61,12 @@ pub fn index_entries(m: &Model, i: usize, ctx: &RenderContext) -> Vec<Entry> {
 }
 
 /// The INDEX ATTACH entry.
-pub fn attach_entries(m: &Model, child: usize, parent: usize, ctx: &RenderContext) -> Vec<Entry> {
+pub(crate) fn attach_entries(
+    m: &Model,
+    child: usize,
+    parent: usize,
+    ctx: &RenderContext,
+) -> Vec<Entry> {
     let c = &m.indexes[child];
     let p = &m.indexes[parent];
     let (Some(ct), Some(pt)) = (m.rel(c.row.table), m.rel(p.row.table)) else {

@@ -65,7 +65,7 @@ fn groups(rows: Vec<LargeObjectRow>) -> Vec<Group> {
 }
 
 /// Reads the large objects and adds a metadata and a data object per group.
-pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     for g in groups(postdata::large_objects(cat).await?) {
         let g = Arc::new(g);
         let mut meta = DumpObject::new(

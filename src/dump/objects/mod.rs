@@ -6,21 +6,21 @@
 //! This module holds what every family shares: the satellite entries
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
-pub mod constraints;
-pub mod default_acls;
-pub mod extended_statistics;
-pub mod extensions;
-pub mod indexes;
-pub mod large_objects;
-pub mod policies;
-pub mod routines;
-pub mod schemas;
-pub mod sequences;
-pub mod statistics;
-pub mod tables;
-pub mod triggers;
-pub mod types;
-pub mod views;
+pub(crate) mod constraints;
+pub(crate) mod default_acls;
+pub(crate) mod extended_statistics;
+pub(crate) mod extensions;
+pub(crate) mod indexes;
+pub(crate) mod large_objects;
+pub(crate) mod policies;
+pub(crate) mod routines;
+pub(crate) mod schemas;
+pub(crate) mod sequences;
+pub(crate) mod statistics;
+pub(crate) mod tables;
+pub(crate) mod triggers;
+pub(crate) mod types;
+pub(crate) mod views;
 
 use crate::archive::Archive;
 use crate::catalog::{Catalog, CatalogError};
@@ -33,7 +33,7 @@ use crate::catalog::{Catalog, CatalogError};
 /// aggregates, ..., then per-table objects (defaults, checks, indexes,
 /// constraints, triggers, rules, policies), then table data and large
 /// objects.
-pub async fn collect_all(
+pub(crate) async fn collect_all(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     opts: &crate::dump::options::DumpOptions,
@@ -71,7 +71,7 @@ use crate::archive::{Entry, ObjectAddress, Pass, RenderContext};
 use crate::sql::acl::{build_acl_commands, AclTarget};
 
 /// Identifies an object for its satellites.
-pub struct Satellite<'a> {
+pub(crate) struct Satellite<'a> {
     /// The object keyword in COMMENT/SECURITY LABEL (`TABLE`, `SCHEMA`).
     pub keyword: &'a str,
     /// The name as tags show it (quoted, unqualified): `t`, `f(integer)`.
@@ -86,7 +86,7 @@ pub struct Satellite<'a> {
 
 /// The COMMENT entry of an object, if it has a comment and comments are
 /// dumped.
-pub fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
+pub(crate) fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
     if ctx.opts.no_comments {
         return None;
     }
@@ -107,7 +107,7 @@ pub fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
 }
 
 /// The SECURITY LABEL entry of an object (all its providers' labels).
-pub fn security_label_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
+pub(crate) fn security_label_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry> {
     if ctx.opts.no_security_labels {
         return None;
     }
@@ -133,7 +133,7 @@ pub fn security_label_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry>
 }
 
 /// What an ACL entry needs besides the object's identity.
-pub struct AclSpec<'a> {
+pub(crate) struct AclSpec<'a> {
     /// The privilege object type (`TABLE`, `SEQUENCE`, `FUNCTION`, ...).
     pub object_type: &'a str,
     /// The ACL (aclitem[] text); None means default privileges.
@@ -147,7 +147,7 @@ pub struct AclSpec<'a> {
 
 /// What an ACL is compared with.
 #[derive(Debug, Clone, Copy)]
-pub enum Baseline<'a> {
+pub(crate) enum Baseline<'a> {
     /// pg_init_privs if the object has initial privileges, else acldefault.
     InitPrivsOrDefault,
     /// A fixed ACL (the public schema's).
@@ -156,12 +156,12 @@ pub enum Baseline<'a> {
 
 /// The ACL entry of an object, diffed against pg_init_privs if the object
 /// has initial privileges, else against acldefault.
-pub fn acl_entry(ctx: &RenderContext, s: &Satellite, spec: &AclSpec) -> Option<Entry> {
+pub(crate) fn acl_entry(ctx: &RenderContext, s: &Satellite, spec: &AclSpec) -> Option<Entry> {
     acl_entry_with(ctx, s, spec, Baseline::InitPrivsOrDefault)
 }
 
 /// [`acl_entry`] with an explicit baseline.
-pub fn acl_entry_with(
+pub(crate) fn acl_entry_with(
     ctx: &RenderContext,
     s: &Satellite,
     spec: &AclSpec,

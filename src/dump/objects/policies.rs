@@ -22,7 +22,7 @@ struct PolicyRender {
 }
 
 /// Adds the ROW SECURITY objects, then the policies, of collected tables.
-pub async fn collect(
+pub(crate) async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     rels: &HashMap<u32, RelationRow>,

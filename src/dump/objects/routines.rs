@@ -42,7 +42,7 @@ fn acl_only(obj: &DumpObject) -> bool {
 }
 
 /// Reads every function and procedure and adds it to the archive.
-pub async fn collect_functions(
+pub(crate) async fn collect_functions(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
@@ -65,7 +65,7 @@ pub async fn collect_functions(
 }
 
 /// Reads every aggregate and adds it to the archive.
-pub async fn collect_aggregates(
+pub(crate) async fn collect_aggregates(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
@@ -85,7 +85,7 @@ pub async fn collect_aggregates(
 }
 
 /// Reads every procedural language and adds it to the archive.
-pub async fn collect_languages(
+pub(crate) async fn collect_languages(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {

@@ -10,7 +10,7 @@ use crate::catalog::{query, Catalog, CatalogError};
 use super::{acl_entry_with, comment_entry, security_label_entry, AclSpec, Baseline, Satellite};
 
 #[derive(Debug, Clone)]
-pub struct Schema {
+pub(crate) struct Schema {
     pub oid: u32,
     pub name: String,
     pub owner: String,
@@ -19,7 +19,7 @@ pub struct Schema {
 }
 
 /// Whether pg_dump ever prints a schema's own definition.
-pub fn is_system_schema(name: &str) -> bool {
+pub(crate) fn is_system_schema(name: &str) -> bool {
     name.starts_with("pg_") || name == "information_schema"
 }
 
@@ -27,7 +27,7 @@ pub fn is_system_schema(name: &str) -> bool {
 struct SchemaRender(Schema);
 
 /// Reads every schema and adds it to the archive; returns OID → dump id.
-pub async fn collect(
+pub(crate) async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<Vec<(u32, DumpId)>, CatalogError> {

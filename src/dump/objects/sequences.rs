@@ -9,7 +9,7 @@ use super::comment_entry;
 use super::tables::{acl_entries, satellite, security_label_entry, Model};
 
 /// The SEQUENCE entry (or identity entry), OWNED BY, comment, label, ACL.
-pub fn sequence_entries(
+pub(crate) fn sequence_entries(
     m: &Model,
     t: usize,
     _id: DumpId,
@@ -103,7 +103,7 @@ pub fn sequence_entries(
 }
 
 /// The SEQUENCE SET entry.
-pub fn setval_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
+pub(crate) fn setval_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
     let r = &m.rels[t];
     let o = &ctx.opts;
     if (o.schema_only || o.no_data) && !o.sequence_data {

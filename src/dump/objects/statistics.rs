@@ -22,7 +22,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::sql::statistics::{self as sql, AttributeStats, Column, RelationStats};
 
 /// Whether statistics are dumped (off by default in 18.6).
-pub fn enabled(o: &RenderOptions) -> bool {
+pub(crate) fn enabled(o: &RenderOptions) -> bool {
     (o.statistics || o.statistics_only) && !o.no_statistics
 }
 
@@ -40,7 +40,7 @@ struct StatsRender {
 /// Adds the statistics objects of every dumped relation (none unless
 /// statistics are dumped). Call after relations, indexes, constraints
 /// and matview refreshes are collected.
-pub async fn collect(
+pub(crate) async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     opts: &RenderOptions,
@@ -107,7 +107,7 @@ pub async fn collect(
 }
 
 /// Whether a statistics object is in the post-data section.
-pub fn is_post_data(obj: &DumpObject) -> bool {
+pub(crate) fn is_post_data(obj: &DumpObject) -> bool {
     match obj.role {
         Role::RelStats { relkind } => matches!(relkind, 'i' | 'I') || obj.repairs.postponed,
         _ => false,

@@ -21,7 +21,7 @@ struct TriggerRender {
 }
 
 /// Reads the triggers of collected relations and adds them.
-pub async fn collect(
+pub(crate) async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     rels: &HashMap<u32, RelationRow>,
@@ -91,7 +91,7 @@ impl Render for TriggerRender {
 struct EventTriggerRender(EventTriggerRow);
 
 /// Reads every event trigger and adds it.
-pub async fn collect_event_triggers(
+pub(crate) async fn collect_event_triggers(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {

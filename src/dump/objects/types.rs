@@ -21,7 +21,7 @@ use super::{acl_entry, comment_entry, security_label_entry, AclSpec, Satellite};
 
 /// Reads every type and adds it (with its domain constraints, shell type
 /// and composite relation) to the archive.
-pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
+pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     let tc = Arc::new(cat.shared(SharedRead::Types, types::types(cat)).await?);
     let server_version_num = cat.server_version_num;
 

@@ -20,27 +20,27 @@ use super::{acl_entry, comment_entry, AclSpec, Satellite};
 
 /// Whether definitions are dumped (not `--data-only`, `--no-schema`,
 /// `--statistics-only`).
-pub fn schema_on(ctx: &RenderContext) -> bool {
+pub(crate) fn schema_on(ctx: &RenderContext) -> bool {
     let o = &ctx.opts;
     !(o.data_only || o.no_schema || o.statistics_only)
 }
 
 /// Whether data is dumped (not `--schema-only`, `--no-data`,
 /// `--statistics-only`).
-pub fn data_on(ctx: &RenderContext) -> bool {
+pub(crate) fn data_on(ctx: &RenderContext) -> bool {
     let o = &ctx.opts;
     !(o.schema_only || o.no_data || o.statistics_only)
 }
 
 /// Whether a relation's definition (and so its dependent objects) prints.
-pub fn relation_printed(archive: &Archive, id: DumpId) -> bool {
+pub(crate) fn relation_printed(archive: &Archive, id: DumpId) -> bool {
     let o = &archive.objects[id];
     o.dump && o.extension.is_none()
 }
 
 /// Every view and matview of the database, shared by their renderers.
 #[derive(Debug)]
-pub struct Views {
+pub(crate) struct Views {
     pub rows: Vec<ViewRow>,
     /// Columns by relation OID, in attnum order.
     pub columns: HashMap<u32, Vec<ViewColumn>>,
@@ -76,7 +76,10 @@ struct DefaultRender {
 }
 
 /// Reads views, matviews and view defaults and adds them to the archive.
-pub async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<Arc<Views>, CatalogError> {
+pub(crate) async fn collect(
+    cat: &Catalog<'_>,
+    archive: &mut Archive,
+) -> Result<Arc<Views>, CatalogError> {
     let rows = cat.shared(SharedRead::Views, views::views(cat)).await?;
     let mut columns: HashMap<u32, Vec<ViewColumn>> = HashMap::new();
     for c in cat
@@ -357,7 +360,7 @@ struct RuleRender {
 
 /// Reads every rule; adds them (ON SELECT rules of views as non-separate
 /// rules the view depends on), and each matview's REFRESH object.
-pub async fn collect_rules(
+pub(crate) async fn collect_rules(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     views: &Arc<Views>,
@@ -465,7 +468,7 @@ struct RefreshRender {
 
 /// Adds a REFRESH object per matview (extension members have none), each
 /// depending on its matview and on the refreshes of the matviews it reads.
-pub async fn collect_refreshes(
+pub(crate) async fn collect_refreshes(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     views: &Arc<Views>,
@@ -534,7 +537,7 @@ impl Render for RefreshRender {
 /// Everything this family adds at the post-data point of the collection:
 /// default privileges, event triggers, triggers, rules, policies, matview
 /// refreshes and large objects (in pg_dump's relative order).
-pub async fn collect_post_data(
+pub(crate) async fn collect_post_data(
     cat: &Catalog<'_>,
     archive: &mut Archive,
     views: &Arc<Views>,

@@ -8,7 +8,7 @@ impl RelationState {
     /// Step three: TABLE DATA and SEQUENCE SET objects, sequence values,
     /// the tables known empty (`copy_data`: data goes out as COPY);
     /// then attaches every renderer.
-    pub async fn collect_data(
+    pub(crate) async fn collect_data(
         mut self,
         cat: &Catalog<'_>,
         archive: &mut Archive,

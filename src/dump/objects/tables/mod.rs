@@ -21,7 +21,7 @@ mod per_table;
 mod render;
 
 use data::data_entries;
-pub use render::{acl_entries, satellite, security_label_entry};
+pub(crate) use render::{acl_entries, satellite, security_label_entry};
 use render::{attach_entries, attrdef_entries, table_entries};
 
 use crate::pg::oid::{PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT};
@@ -44,7 +44,7 @@ use super::{acl_entry, comment_entry, AclSpec, Satellite};
 
 /// A column default (or generation expression) of a table.
 #[derive(Debug, Clone)]
-pub struct Def {
+pub(crate) struct Def {
     pub id: DumpId,
     pub expr: String,
     /// A generation expression the same as every parent's: not printed.
@@ -53,7 +53,7 @@ pub struct Def {
 
 /// How a column's NOT NULL marker stands (pg_dump's notnull flags).
 #[derive(Debug, Clone)]
-pub struct NotNull {
+pub(crate) struct NotNull {
     /// The constraint name (server 18) or None (older servers: unnamed).
     pub name: Option<String>,
     /// The constraint's OID (server 18), for its comment.
@@ -65,7 +65,7 @@ pub struct NotNull {
 
 /// One column with what was decided about it.
 #[derive(Debug, Clone)]
-pub struct Column {
+pub(crate) struct Column {
     pub row: ColumnRow,
     pub def: Option<Def>,
     pub nn: Option<NotNull>,
@@ -73,7 +73,7 @@ pub struct Column {
 
 /// One relation with its parts.
 #[derive(Debug, Clone)]
-pub struct Rel {
+pub(crate) struct Rel {
     pub row: RelationRow,
     /// The relation's object (None for relations another family owns).
     pub id: Option<DumpId>,
@@ -89,14 +89,14 @@ pub struct Rel {
 
 /// A table constraint read from pg_constraint with its object.
 #[derive(Debug, Clone)]
-pub struct Constraint {
+pub(crate) struct Constraint {
     pub row: ConstraintRow,
     pub id: DumpId,
 }
 
 /// An index with its objects.
 #[derive(Debug, Clone)]
-pub struct Index {
+pub(crate) struct Index {
     pub row: IndexRow,
     pub id: DumpId,
     /// The constraint object, for index-backed constraints.
@@ -105,7 +105,7 @@ pub struct Index {
 
 /// Everything collected about relations, shared by their renderers.
 #[derive(Debug, Default)]
-pub struct Model {
+pub(crate) struct Model {
     pub rels: Vec<Rel>,
     pub by_oid: HashMap<u32, usize>,
     pub constraints: Vec<Constraint>,
@@ -125,17 +125,17 @@ pub struct Model {
 }
 
 impl Model {
-    pub fn rel(&self, oid: u32) -> Option<&Rel> {
+    pub(crate) fn rel(&self, oid: u32) -> Option<&Rel> {
         self.by_oid.get(&oid).map(|&i| &self.rels[i])
     }
 
     /// The quoted, qualified name of a relation.
-    pub fn qname(&self, q: &Quoting, r: &Rel) -> String {
+    pub(crate) fn qname(&self, q: &Quoting, r: &Rel) -> String {
         q.qualified(&r.row.schema, &r.row.name)
     }
 
     /// A column's name by attnum.
-    pub fn column_name<'a>(&self, r: &'a Rel, attnum: i32) -> Option<&'a str> {
+    pub(crate) fn column_name<'a>(&self, r: &'a Rel, attnum: i32) -> Option<&'a str> {
         r.columns
             .iter()
             .find(|c| c.row.attnum == attnum)
@@ -145,7 +145,7 @@ impl Model {
 
 /// What one of this family's objects is.
 #[derive(Debug, Clone, Copy)]
-pub enum What {
+pub(crate) enum What {
     Table(usize),
     Sequence(usize),
     AttrDef { rel: usize, column: usize },
@@ -199,14 +199,14 @@ impl Render for RelRender {
 
 /// Collection state between the three steps.
 #[derive(Debug, Default)]
-pub struct RelationState {
+pub(crate) struct RelationState {
     model: Model,
     objects: Vec<(DumpId, What)>,
 }
 
 /// Step one: every relation of kind r, p and S (system ones for their
 /// ACLs and the sort), and locks the tables to be dumped.
-pub async fn collect(
+pub(crate) async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<RelationState, CatalogError> {

@@ -7,7 +7,7 @@ impl RelationState {
     /// Step two: partition attaches, column defaults, CHECK and NOT NULL
     /// constraints, indexes with their constraints and attaches, and
     /// foreign keys.
-    pub async fn collect_per_table(
+    pub(crate) async fn collect_per_table(
         &mut self,
         cat: &Catalog<'_>,
         archive: &mut Archive,

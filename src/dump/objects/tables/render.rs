@@ -5,7 +5,7 @@
 use super::*;
 
 /// The satellite identity of a relation.
-pub fn satellite<'a>(
+pub(crate) fn satellite<'a>(
     r: &'a Rel,
     keyword: &'a str,
     tag_name: &'a str,
@@ -22,7 +22,7 @@ pub fn satellite<'a>(
 }
 
 /// The relation's ACL entry and its columns' ACL entries.
-pub fn acl_entries(m: &Model, r: &Rel, ctx: &RenderContext) -> Vec<Entry> {
+pub(crate) fn acl_entries(m: &Model, r: &Rel, ctx: &RenderContext) -> Vec<Entry> {
     let q = &ctx.quoting;
     let object_type = if r.row.relkind == 'S' {
         "SEQUENCE"
@@ -70,7 +70,7 @@ pub fn acl_entries(m: &Model, r: &Rel, ctx: &RenderContext) -> Vec<Entry> {
 }
 
 /// The SECURITY LABEL entry of a relation and its columns.
-pub fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) -> Option<Entry> {
+pub(crate) fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) -> Option<Entry> {
     if ctx.opts.no_security_labels {
         return None;
     }

@@ -2,6 +2,7 @@
 //! entries in their passes, data streamed as it arrives.
 
 use super::*;
+use crate::sql::database as sql;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
 
 /// Prints a prepared database and streams its data into the sink.
@@ -42,7 +43,7 @@ pub(crate) async fn write_database(
         no_table_access_method: opts.print.no_table_access_method,
         quoting,
     });
-    let set_block = fixed_settings(&client_encoding, std_strings, opts);
+    let set_block = sql::fixed_settings(&client_encoding, std_strings, opts.role.as_deref());
     let mut out = String::new();
     out.push_str("--\n-- PostgreSQL database dump\n--\n\n");
     out.push_str(&format!("\\restrict {key}\n\n"));
@@ -75,7 +76,7 @@ pub(crate) async fn write_database(
 
     let reconnect = format!(
         "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
-        connect_command(&quoting, &db.name)?
+        sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
     );
     let order = pass_order(&entries);
     // COPY requests already sent for entries still to come (see below).
@@ -173,53 +174,4 @@ pub(crate) async fn write_database(
     sink.write_text(&tail)?;
     let _ = client.batch_execute("COMMIT").await;
     Ok(())
-}
-
-/// The SET block every section starts with (pg_dump's fixed output state).
-fn fixed_settings(encoding: &str, std_strings: bool, opts: &DumpOptions) -> String {
-    let mut s = String::from(
-        "SET statement_timeout = 0;\nSET lock_timeout = 0;\n\
-         SET idle_in_transaction_session_timeout = 0;\nSET transaction_timeout = 0;\n",
-    );
-    s.push_str(&format!("SET client_encoding = '{encoding}';\n"));
-    s.push_str(&format!(
-        "SET standard_conforming_strings = {};\n",
-        if std_strings { "on" } else { "off" }
-    ));
-    if let Some(role) = &opts.role {
-        s.push_str(&format!("SET ROLE {};\n", quote::ident(role)));
-    }
-    s.push_str("SELECT pg_catalog.set_config('search_path', '', false);\n");
-    s.push_str("SET check_function_bodies = false;\nSET xmloption = content;\n");
-    s.push_str("SET client_min_messages = warning;\n");
-    if !std_strings {
-        s.push_str("SET escape_string_warning = off;\n");
-    }
-    s.push_str("SET row_security = off;\n\n");
-    s
-}
-
-/// psql's `\connect` line for a database name (appendPsqlMetaConnect).
-/// A meta-command ends at the end of its line whatever the quoting, so a
-/// name with a line break cannot be written (the driver refuses such
-/// databases before this point; this keeps the line safe on its own).
-pub(crate) fn connect_command(q: &Quoting, name: &str) -> Result<String, DumpError> {
-    if crate::dump::shell_arg::unsafe_name(name) {
-        return Err(DumpError::Other(format!(
-            "database name contains a newline or carriage return: \"{}\"",
-            text::display(name)
-        )));
-    }
-    let simple = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    if simple {
-        return Ok(format!("\\connect {}\n", q.ident(name)));
-    }
-    let connstr = format!("dbname={}", quote::conn_str_value(name));
-    // Identifier quoting of the whole connection string.
-    let quoted = format!("\"{}\"", connstr.replace('"', "\"\""));
-    Ok(format!(
-        "\\encoding SQL_ASCII\n\\connect -reuse-previous=on {quoted}\n"
-    ))
 }

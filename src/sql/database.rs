@@ -59,9 +59,11 @@ mod tests {
     #[test]
     fn connect_lines() {
         let q = Quoting::default();
+        assert_eq!(connect_command(&q, "app_1").unwrap(), "\\connect app_1\n");
+        // Simple for a connection string, yet an identifier that needs quotes.
         assert_eq!(
-            connect_command(&q, "app_1.x").unwrap(),
-            "\\connect app_1.x\n"
+            connect_command(&q, "app.x").unwrap(),
+            "\\connect \"app.x\"\n"
         );
         assert_eq!(
             connect_command(&q, "it's \"x\"\\").unwrap(),

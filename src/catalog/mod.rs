@@ -10,6 +10,7 @@ pub(crate) mod inventory;
 pub(crate) mod postdata;
 pub(crate) mod relations;
 pub(crate) mod routines;
+pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod session;
 pub(crate) mod statistics;

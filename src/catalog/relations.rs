@@ -347,6 +347,24 @@ pub(crate) async fn column_acls(
     Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?)))?)
 }
 
+/// Each top-level foreign key: its OID → (referencing table, referenced
+/// table).
+pub(crate) async fn foreign_key_tables(
+    cat: &Catalog<'_>,
+) -> Result<std::collections::HashMap<u32, (u32, u32)>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT oid, conrelid, confrelid FROM pg_catalog.pg_constraint \
+         WHERE contype = 'f' AND conparentid = 0",
+    )
+    .await?;
+    let mut out = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        out.insert(r.col::<u32>(0)?, (r.col(1)?, r.col(2)?));
+    }
+    Ok(out)
+}
+
 pub(crate) use super::indexes::{indexes, IndexRow};
 pub(crate) use super::sequences::{sequence_values, sequences, SequenceRow};
 pub(crate) use super::session::{

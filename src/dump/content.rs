@@ -9,8 +9,7 @@ use std::collections::HashMap;
 
 use crate::archive::RenderOptions;
 use crate::archive::{Archive, DumpId, Entry, Kind};
-use crate::catalog::{query, Catalog, CatalogError};
-use crate::pg::RowError;
+use crate::catalog::{Catalog, CatalogError};
 
 /// Whether definitions are dumped.
 pub(crate) fn dump_schema(o: &RenderOptions) -> bool {
@@ -71,16 +70,7 @@ pub(crate) async fn add_data_fk_dependencies(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<(), CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT oid, conrelid, confrelid FROM pg_catalog.pg_constraint \
-         WHERE contype = 'f' AND conparentid = 0",
-    )
-    .await?;
-    let fks: HashMap<u32, (u32, u32)> = rows
-        .iter()
-        .map(|r| Ok((r.col::<u32>(0)?, (r.col(1)?, r.col(2)?))))
-        .collect::<Result<_, RowError>>()?;
+    let fks = crate::catalog::relations::foreign_key_tables(cat).await?;
     // TABLE DATA objects carry (0, table oid).
     let mut data: HashMap<u32, DumpId> = HashMap::new();
     for (id, obj) in archive.objects.iter().enumerate() {

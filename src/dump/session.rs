@@ -2,7 +2,7 @@
 //! (client encoding, empty search_path, SET ROLE, quote_all_identifiers).
 
 use super::options::DumpOptions;
-use crate::catalog::{query, Catalog, CatalogError};
+use crate::catalog::{Catalog, CatalogError};
 use crate::conn::Connection;
 use crate::pg::quote::{self, Quoting};
 
@@ -35,15 +35,13 @@ impl Session {
         if conn.client.batch_execute(&set).await.is_err() {
             return Err(DumpError::InvalidEncoding(crate::text::display(&wanted)));
         }
-        let rows = query(
-            &cat,
-            "SELECT pg_catalog.current_setting('client_encoding'), \
-             pg_catalog.current_setting('standard_conforming_strings'), \
-             pg_catalog.set_config('search_path', '', false)",
+        exec(
+            &conn,
+            "SELECT pg_catalog.set_config('search_path', '', false)",
         )
         .await?;
-        let client_encoding = rows.one()?.text(0)?;
-        let standard_conforming_strings = rows.one()?.text(1)? == "on";
+        let (client_encoding, standard_conforming_strings) =
+            crate::catalog::session::text_settings(&cat).await?;
         exec(&conn, crate::catalog::RESTRICT_RELATION_KINDS).await?;
         if let Some(role) = &opts.role {
             exec(&conn, &format!("SET ROLE {}", quote::ident(role))).await?;
@@ -90,19 +88,7 @@ pub(crate) async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String,
             return Ok(env);
         }
     }
-    let rows = query(
-        cat,
-        "SELECT coalesce((SELECT pg_catalog.substr(cfg, 17) \
-           FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) cfg \
-           WHERE pg_catalog.starts_with(cfg, 'client_encoding=') \
-             AND s.setdatabase IN (0, d.oid) \
-             AND s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user)) \
-           ORDER BY (s.setrole <> 0) DESC, (s.setdatabase <> 0) DESC LIMIT 1), \
-           pg_catalog.pg_encoding_to_char(d.encoding)) \
-         FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
-    )
-    .await?;
-    Ok(rows.one()?.text(0)?)
+    crate::catalog::session::server_client_encoding(cat).await
 }
 
 /// Local time as pg_dumpall prints it in `-- Started on` lines:

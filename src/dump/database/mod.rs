@@ -20,7 +20,7 @@ use crate::archive::print::{pass_order, PrintOptions, Printer};
 use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
 use crate::catalog::database::{current_database, metadata, DatabaseRow};
 use crate::catalog::helper::{dependencies, Helper, SharedRead};
-use crate::catalog::{inventory, query, server_message, Catalog, CatalogError};
+use crate::catalog::{inventory, server_message, Catalog, CatalogError};
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
@@ -122,14 +122,7 @@ pub(crate) async fn prepare_database(
         .batch_execute(begin)
         .await
         .map_err(|e| CatalogError::query(e, begin))?;
-    let settings = query(
-        &cat,
-        "SELECT pg_catalog.current_setting('client_encoding'), \
-         pg_catalog.current_setting('standard_conforming_strings')",
-    )
-    .await?;
-    let client_encoding = settings.one()?.text(0)?;
-    let std_strings = settings.one()?.text(1)? == "on";
+    let (client_encoding, std_strings) = crate::catalog::session::text_settings(&cat).await?;
 
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // A big database gets its helper session now, so that it reads while

@@ -5,18 +5,10 @@ use crate::pg::oid::PG_NAMESPACE;
 use std::sync::Arc;
 
 use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext};
-use crate::catalog::{query, Catalog, CatalogError};
+use crate::catalog::schemas::{schemas, SchemaRow as Schema};
+use crate::catalog::{Catalog, CatalogError};
 
 use super::{acl_entry_with, comment_entry, security_label_entry, AclSpec, Baseline, Satellite};
-
-#[derive(Debug, Clone)]
-pub(crate) struct Schema {
-    pub oid: u32,
-    pub name: String,
-    pub owner: String,
-    pub acl: Option<String>,
-    pub acl_default: String,
-}
 
 /// Whether pg_dump ever prints a schema's own definition.
 pub(crate) fn is_system_schema(name: &str) -> bool {
@@ -31,22 +23,9 @@ pub(crate) async fn collect(
     cat: &Catalog<'_>,
     archive: &mut Archive,
 ) -> Result<Vec<(u32, DumpId)>, CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT n.oid, n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), n.nspacl::text, \
-         pg_catalog.acldefault('n', n.nspowner)::text \
-         FROM pg_catalog.pg_namespace n ORDER BY n.oid",
-    )
-    .await?;
+    let rows = schemas(cat).await?;
     let mut ids = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let schema = Schema {
-            oid: r.col(0)?,
-            name: r.text(1)?,
-            owner: r.text(2)?,
-            acl: r.opt_text(3)?,
-            acl_default: r.text(4)?,
-        };
+    for schema in rows {
         let mut obj = DumpObject::new(
             Kind::Namespace,
             (PG_NAMESPACE, schema.oid),

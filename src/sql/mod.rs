@@ -8,6 +8,7 @@ pub(crate) mod inserts;
 pub(crate) mod pattern;
 pub(crate) mod postdata;
 pub(crate) mod routines;
+pub(crate) mod satellite;
 pub(crate) mod sequence;
 pub(crate) mod statistics;
 pub(crate) mod table;

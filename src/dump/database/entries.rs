@@ -66,7 +66,7 @@ pub(super) fn database_entries(
                 tag: format!("DATABASE {name}"),
                 desc: "COMMENT".into(),
                 owner: Some(db.owner.clone()),
-                defn: format!("COMMENT ON DATABASE {name} IS {};\n", q.literal(comment)),
+                defn: crate::sql::satellite::comment_on(q, &format!("DATABASE {name}"), comment),
                 ..Entry::default()
             });
         }

@@ -96,11 +96,10 @@ pub(crate) fn comment_entry(ctx: &RenderContext, s: &Satellite) -> Option<Entry>
         desc: "COMMENT".into(),
         schema: s.schema.map(str::to_string),
         owner: s.owner.map(str::to_string),
-        defn: format!(
-            "COMMENT ON {} {} IS {};\n",
-            s.keyword,
-            s.sql_name,
-            ctx.quoting.literal(text)
+        defn: crate::sql::satellite::comment_on(
+            &ctx.quoting,
+            &format!("{} {}", s.keyword, s.sql_name),
+            text,
         ),
         ..Entry::default()
     })
@@ -112,16 +111,11 @@ pub(crate) fn security_label_entry(ctx: &RenderContext, s: &Satellite) -> Option
         return None;
     }
     let labels = ctx.security_labels.get(&s.address)?;
-    let mut defn = String::new();
-    for (provider, label) in labels {
-        defn.push_str(&format!(
-            "SECURITY LABEL FOR {} ON {} {} IS {};\n",
-            ctx.quoting.ident(provider),
-            s.keyword,
-            s.sql_name,
-            ctx.quoting.literal(label)
-        ));
-    }
+    let defn = crate::sql::satellite::security_labels_on(
+        &ctx.quoting,
+        &format!("{} {}", s.keyword, s.sql_name),
+        labels,
+    );
     Some(Entry {
         tag: format!("{} {}", s.keyword, s.tag_name),
         desc: "SECURITY LABEL".into(),

@@ -295,7 +295,11 @@ impl Render for TypeRender {
                     desc: "COMMENT".into(),
                     schema: Some(t.schema.clone()),
                     owner: Some(t.owner.clone()),
-                    defn: format!("COMMENT ON COLUMN {qname}.{col} IS {};\n", q.literal(text)),
+                    defn: crate::sql::satellite::comment_on(
+                        q,
+                        &format!("COLUMN {qname}.{col}"),
+                        text,
+                    ),
                     ..Entry::default()
                 });
             }
@@ -340,10 +344,10 @@ fn domain_constraint_comment(
         desc: "COMMENT".into(),
         schema: Some(t.schema.clone()),
         owner: Some(t.owner.clone()),
-        defn: format!(
-            "COMMENT ON {prefix} {} IS {};\n",
-            qualified(ctx, t),
-            ctx.quoting.literal(text)
+        defn: crate::sql::satellite::comment_on(
+            q,
+            &format!("{prefix} {}", qualified(ctx, t)),
+            text,
         ),
         ..Entry::default()
     })

@@ -299,13 +299,9 @@ fn security_labels(
     let mut defn = String::new();
     let mut add = |target: String, sub: i32| {
         if let Some(labels) = ctx.security_labels.get(&(PG_CLASS, v.oid, sub)) {
-            for (provider, label) in labels {
-                defn.push_str(&format!(
-                    "SECURITY LABEL FOR {} ON {target} IS {};\n",
-                    q.ident(provider),
-                    q.literal(label)
-                ));
-            }
+            defn.push_str(&crate::sql::satellite::security_labels_on(
+                q, &target, labels,
+            ));
         }
     };
     add(format!("{keyword} {qname}"), 0);

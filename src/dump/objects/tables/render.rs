@@ -83,14 +83,11 @@ pub(crate) fn security_label_entry(r: &Rel, keyword: &str, ctx: &RenderContext) 
     // Targets are formatted only for labelled objects: most have none.
     let mut add = |subid: i32, target: &dyn Fn() -> String| {
         if let Some(labels) = ctx.security_labels.get(&(PG_CLASS, r.row.oid, subid)) {
-            let target = target();
-            for (provider, label) in labels {
-                defn.push_str(&format!(
-                    "SECURITY LABEL FOR {} ON {target} IS {};\n",
-                    q.ident(provider),
-                    q.literal(label)
-                ));
-            }
+            defn.push_str(&crate::sql::satellite::security_labels_on(
+                q,
+                &target(),
+                labels,
+            ));
         }
     };
     add(0, &|| format!("{keyword} {qname}"));
@@ -289,10 +286,10 @@ pub(super) fn table_entries(
                 desc: "COMMENT".into(),
                 schema: Some(r.row.schema.clone()),
                 owner: Some(r.row.owner.clone()),
-                defn: format!(
-                    "COMMENT ON CONSTRAINT {} ON {qname} IS {};\n",
-                    q.ident(name),
-                    q.literal(text)
+                defn: crate::sql::satellite::comment_on(
+                    q,
+                    &format!("CONSTRAINT {} ON {qname}", q.ident(name)),
+                    text,
                 ),
                 ..Entry::default()
             });

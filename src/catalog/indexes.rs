@@ -4,7 +4,7 @@ use super::{query, Catalog, CatalogError, USER_NS};
 use crate::pg::version::at_least;
 
 /// The first byte of a `"char"` column, or `'\0'`.
-use super::relations::{ch, text_array};
+use super::relations::text_array;
 
 /// One index of a user table, partitioned table or materialized view,
 /// with the constraint it implements, if any.
@@ -142,9 +142,9 @@ pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogE
                 Some(oid) => Some(IndexConstraintRow {
                     oid,
                     name: r.text(16)?,
-                    contype: ch(r, 17)?,
+                    contype: r.code(17)?,
                     // Read for exclusion constraints only.
-                    definition: match ch(r, 17)? {
+                    definition: match r.code(17)? {
                         'x' => r.definition(18, "constraint", 16)?,
                         _ => String::new(),
                     },

@@ -7,10 +7,6 @@ use super::{query, Catalog, CatalogError, USER_NS};
 const REL_MEMBER: &str = "EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
      WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = c.oid AND e.deptype = 'e')";
 
-fn ch(v: i8) -> char {
-    v as u8 as char
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct RuleRow {
     pub oid: u32,
@@ -38,9 +34,9 @@ pub(crate) async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogErro
             oid: r.col(0)?,
             name: r.text(1)?,
             table: r.col(2)?,
-            ev_type: ch(r.col(3)?),
+            ev_type: r.code(3)?,
             is_instead: r.col(4)?,
-            ev_enabled: ch(r.col(5)?),
+            ev_enabled: r.code(5)?,
             // NULL for views' ON SELECT rules; from pg_get_ruledef, for a
             // rule dropped since the snapshot.
             ruledef: match (r.col::<i8>(3)? as u8, r.col::<bool>(4)?) {
@@ -83,7 +79,7 @@ pub(crate) async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, Catal
             table: r.col(1)?,
             name: r.text(2)?,
             def: r.definition(3, "trigger", 2)?,
-            enabled: ch(r.col(4)?),
+            enabled: r.code(4)?,
             is_clone: r.col(5)?,
             on_foreign_table: r.col(6)?,
         })
@@ -119,7 +115,7 @@ pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, Catalo
             oid: r.col(0)?,
             table: r.col(1)?,
             name: r.text(2)?,
-            command: ch(r.col(3)?),
+            command: r.code(3)?,
             permissive: r.col(4)?,
             roles: r.opt_text(5)?,
             qual: r.opt_text(6)?,
@@ -165,7 +161,7 @@ pub(crate) async fn event_triggers(
             name: r.text(1)?,
             event: r.text(2)?,
             owner: r.text(3)?,
-            enabled: ch(r.col(4)?),
+            enabled: r.code(4)?,
             tags: r.text(5)?,
             function: r.text(6)?,
         })
@@ -196,7 +192,7 @@ pub(crate) async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>
             oid: r.col(0)?,
             role: r.text(1)?,
             schema: r.opt_text(2)?,
-            objtype: ch(r.col(3)?),
+            objtype: r.code(3)?,
             acl: r.text(4)?,
             baseline: r.text(5)?,
         })

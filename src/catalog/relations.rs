@@ -6,13 +6,6 @@ use super::{query, Catalog, CatalogError, USER_NS};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
 
-/// The first byte of a `"char"` column, or `'\0'`.
-pub(super) fn ch(r: QueryRow<'_>, i: usize) -> Result<char, RowError> {
-    Ok(r.opt_text(i)?
-        .and_then(|s| s.chars().next())
-        .unwrap_or('\0'))
-}
-
 pub(super) fn text_array(r: QueryRow<'_>, i: usize) -> Result<Vec<String>, RowError> {
     Ok(r.col::<Option<Vec<Option<Raw>>>>(i)?
         .unwrap_or_default()
@@ -102,8 +95,8 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             oid: r.col(0)?,
             schema: r.text(1)?,
             name: r.text(2)?,
-            relkind: ch(r, 3)?,
-            persistence: ch(r, 4)?,
+            relkind: r.code(3)?,
+            persistence: r.code(4)?,
             owner: r.text(5)?,
             acl: r.opt_text(6)?,
             acl_default: r.text(7)?,
@@ -112,7 +105,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             reloptions: text_array(r, 10)?,
             toast_reloptions: text_array(r, 11)?,
             of_type: r.opt_text(12)?,
-            replident: ch(r, 13)?,
+            replident: r.code(13)?,
             force_row_security: r.col(15)?,
             is_partition: r.col(16)?,
             partkeydef: r.opt_text(17)?,
@@ -120,7 +113,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             member: r.col(19)?,
             system: r.col(20)?,
             owning: owning_tab.map(|t| (t, owning_col.unwrap_or(0))),
-            identity_sequence: ch(r, 23)? == 'i',
+            identity_sequence: r.code(23)? == 'i',
             unsafe_partitions: r.col::<Option<bool>>(24)?.unwrap_or(false),
         })
     })?)
@@ -205,11 +198,11 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
             not_null: r.col(5)?,
             type_name: r.opt_text(6)?.unwrap_or_default(),
             stat_target: r.col(7)?,
-            storage: ch(r, 8)?,
-            type_storage: ch(r, 9)?,
-            identity: ch(r, 10)?,
-            generated: ch(r, 11)?,
-            compression: ch(r, 12)?,
+            storage: r.code(8)?,
+            type_storage: r.code(9)?,
+            identity: r.code(10)?,
+            generated: r.code(11)?,
+            compression: r.code(12)?,
             collation: match (coll_schema, coll_name) {
                 (Some(s), Some(n)) => Some((s.0, n.0)),
                 _ => None,
@@ -304,7 +297,7 @@ pub(crate) async fn table_constraints(
             oid: r.col(0)?,
             table: r.col(1)?,
             name: r.text(2)?,
-            contype: ch(r, 3)?,
+            contype: r.code(3)?,
             definition: r.definition(4, "constraint", 2)?,
             is_local: r.col(5)?,
             validated: r.col(6)?,

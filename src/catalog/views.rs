@@ -9,10 +9,6 @@ use crate::text::Raw;
 const VIEW_NS: &str =
     "(n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' OR n.nspname = 'pg_catalog')";
 
-fn ch(v: i8) -> char {
-    v as u8 as char
-}
-
 /// One view or materialized view.
 #[derive(Debug, Clone)]
 pub(crate) struct ViewRow {
@@ -68,7 +64,7 @@ pub(crate) async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogErro
             oid: r.col(0)?,
             schema: r.text(1)?,
             name: r.text(2)?,
-            relkind: ch(r.col(3)?),
+            relkind: r.code(3)?,
             owner: r.text(4)?,
             acl: r.opt_text(5)?,
             acl_default: r.text(6)?,
@@ -84,7 +80,7 @@ pub(crate) async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogErro
             populated: r.col(11)?,
             tablespace: r.text(12)?,
             am: r.opt_text(13)?,
-            replident: ch(r.col(14)?),
+            replident: r.code(14)?,
             is_member: r.col(15)?,
             system: r.col(16)?,
         })
@@ -138,9 +134,9 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, Catalo
                 _ => None,
             },
             stattarget: r.col(6)?,
-            attstorage: ch(r.col(7)?),
-            typstorage: ch(r.col(8)?),
-            compression: ch(r.col(9)?),
+            attstorage: r.code(7)?,
+            typstorage: r.code(8)?,
+            compression: r.code(9)?,
             options: r.text(10)?,
             acl: r.opt_text(11)?,
         })

@@ -206,6 +206,18 @@ impl<'a> QueryRow<'a> {
         Ok(self.opt::<Raw>(index)?.map(|r| r.0))
     }
 
+    /// A `"char"` column (catalog codes such as relkind), read as the
+    /// `"char"` type or as text; NULL or empty is `'\0'`.
+    pub(crate) fn code(&self, index: usize) -> Result<char, RowError> {
+        if let Ok(v) = self.row.try_get::<_, Option<i8>>(index) {
+            return Ok(v.map(|b| b as u8 as char).unwrap_or('\0'));
+        }
+        Ok(self
+            .opt_text(index)?
+            .and_then(|s| s.chars().next())
+            .unwrap_or('\0'))
+    }
+
     /// The output of a deparsing function in column `index`, for the
     /// object of kind `kind` whose name is in column `name`: a NULL (the
     /// object was dropped since the snapshot) is reported as pg_dump

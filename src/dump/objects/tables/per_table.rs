@@ -37,8 +37,21 @@ impl RelationState {
                 .or_default()
                 .push((attnum, name, acl));
         }
-        let m = &mut self.model;
+        self.add_columns(columns, inherits, v18);
+        self.add_partition_attaches(archive);
+        self.add_defaults(defs, archive);
+        let fks = self.add_constraints(constraints, archive);
+        self.apply_inheritance(archive, v18);
+        self.add_indexes(indexes, archive);
+        let attaches_of = self.add_index_attaches(archive);
+        self.add_foreign_keys(fks, &attaches_of, archive);
+        Ok(())
+    }
 
+    /// Each table's columns, with their NOT NULL (pg_dump 18 reads named
+    /// not-null constraints), and each table's parents.
+    fn add_columns(&mut self, columns: Vec<ColumnRow>, inherits: Vec<(u32, u32)>, v18: bool) {
+        let m = &mut self.model;
         for row in columns {
             let Some(&t) = m.by_oid.get(&row.table) else {
                 continue;
@@ -67,8 +80,11 @@ impl RelationState {
                 m.rels[t].parents.push(parent);
             }
         }
+    }
 
-        // Partition attaches.
+    /// Partition attaches.
+    fn add_partition_attaches(&mut self, archive: &mut Archive) {
+        let m = &mut self.model;
         for t in 0..m.rels.len() {
             let r = &m.rels[t];
             let (Some(id), true, true) = (r.id, r.dumped, r.row.is_partition) else {
@@ -88,8 +104,12 @@ impl RelationState {
             let aid = archive.add(obj);
             self.objects.push((aid, What::TableAttach(t)));
         }
+    }
 
-        // Column defaults.
+    /// Column defaults: inline in the table, or separate when the column
+    /// is not printed by the table.
+    fn add_defaults(&mut self, defs: Vec<AttrDefRow>, archive: &mut Archive) {
+        let m = &mut self.model;
         for d in defs {
             let AttrDefRow {
                 oid,
@@ -133,8 +153,16 @@ impl RelationState {
                 hidden: false,
             });
         }
+    }
 
-        // CHECK constraints (and NOT VALID not-nulls) then foreign keys.
+    /// CHECK constraints (and NOT VALID not-nulls); the foreign keys are
+    /// returned, for after the indexes.
+    fn add_constraints(
+        &mut self,
+        constraints: Vec<ConstraintRow>,
+        archive: &mut Archive,
+    ) -> Vec<(usize, ConstraintRow)> {
+        let m = &mut self.model;
         let mut fks = Vec::new();
         for row in constraints {
             let Some(&t) = m.by_oid.get(&row.table) else {
@@ -181,8 +209,16 @@ impl RelationState {
                 },
             ));
         }
+        fks
+    }
 
-        // What inheritance changes (pg_dump's flagInhAttrs).
+    /// What inheritance changes (pg_dump's flagInhAttrs): NOT NULLs that
+    /// are inherited, defaults a child must reset, generated columns that
+    /// follow the parent's expression. (One pass per inheriting column, as
+    /// pg_dump's: the flags read from the parents decide the three changes
+    /// together, so they stay in one function.)
+    fn apply_inheritance(&mut self, archive: &mut Archive, v18: bool) {
+        let m = &mut self.model;
         for t in 0..m.rels.len() {
             let r = &m.rels[t];
             let (Some(tid), true) = (r.id, r.dumped) else {
@@ -272,8 +308,11 @@ impl RelationState {
                 }
             }
         }
+    }
 
-        // Indexes and the constraints they implement.
+    /// Indexes and the constraints they implement.
+    fn add_indexes(&mut self, indexes: Vec<IndexRow>, archive: &mut Archive) {
+        let m = &mut self.model;
         for row in indexes {
             let Some(&t) = m.by_oid.get(&row.table) else {
                 continue;
@@ -315,8 +354,15 @@ impl RelationState {
                 constraint_id,
             });
         }
+    }
 
-        // Index attaches, partition by partition (pg_dump's flagInhIndexes).
+    /// Index attaches, partition by partition (pg_dump's
+    /// flagInhIndexes); returns each parent index's attaches.
+    fn add_index_attaches(
+        &mut self,
+        archive: &mut Archive,
+    ) -> HashMap<usize, Vec<(DumpId, usize)>> {
+        let m = &mut self.model;
         let mut attaches_of: HashMap<usize, Vec<(DumpId, usize)>> = HashMap::new();
         let mut by_table: HashMap<u32, Vec<usize>> = HashMap::new();
         for (i, ix) in m.indexes.iter().enumerate() {
@@ -357,8 +403,18 @@ impl RelationState {
                 attaches_of.entry(pi).or_default().push((aid, i));
             }
         }
+        attaches_of
+    }
 
-        // Foreign keys.
+    /// Foreign keys; one to a partitioned table waits for the attaches of
+    /// the index it references.
+    fn add_foreign_keys(
+        &mut self,
+        fks: Vec<(usize, ConstraintRow)>,
+        attaches_of: &HashMap<usize, Vec<(DumpId, usize)>>,
+        archive: &mut Archive,
+    ) {
+        let m = &mut self.model;
         for (t, row) in fks {
             let r = &m.rels[t];
             let mut obj = DumpObject::table_constraint(
@@ -387,6 +443,5 @@ impl RelationState {
             m.constraints.push(Constraint { row, id });
             self.objects.push((id, What::ForeignKey(ci)));
         }
-        Ok(())
     }
 }

@@ -187,13 +187,36 @@ fn is_view_or_matview(archive: &Archive, id: DumpId) -> bool {
     )
 }
 
-/// Applies the first matching repair rule (R1-R15) to one loop.
+/// Applies the first matching repair rule (R1-R15) to one loop, in
+/// pg_dump's order (docs/ordering.md).
 fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarning>) {
-    let kind = |a: &Archive, id: DumpId| a.objects[id].kind;
-    let n = l.len();
     let post = archive.post_data_boundary.expect("boundaries added");
+    let repaired = r1_type_and_io_function(archive, l)
+        || r2_view_and_its_rule(archive, l)
+        || r3_loop_through_view_rule(archive, l, post)
+        || r4_loop_through_matview(archive, l)
+        || r5_loop_through_function(archive, l)
+        || r6_table_and_check(archive, l)
+        || r7_loop_through_check(archive, l, post)
+        || r8_table_and_default(archive, l)
+        || r9_partitioned_index_attach(archive, l)
+        || r10_loop_through_default(archive, l)
+        || r11_domain_and_constraint(archive, l)
+        || r12_loop_through_domain_constraint(archive, l, post)
+        || r13_table_on_itself(archive, l)
+        || r14_circular_foreign_keys(archive, l, warnings);
+    if !repaired {
+        r15_anything_else(archive, l, warnings);
+    }
+}
 
-    // R1: a base type and one of its I/O functions.
+fn kind(a: &Archive, id: DumpId) -> Kind {
+    a.objects[id].kind
+}
+
+/// R1: a base type and one of its I/O functions.
+fn r1_type_and_io_function(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 2 {
         for (t, f) in [(l[0], l[1]), (l[1], l[0])] {
             if kind(archive, t) == Kind::Type && kind(archive, f) == Kind::Func {
@@ -203,11 +226,16 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                     archive.objects[shell].repairs.shell_needed = true;
                     archive.objects[shell].dump = archive.objects[t].dump;
                 }
-                return;
+                return true;
             }
         }
     }
-    // R2: a view or matview and its ON SELECT rule.
+    false
+}
+
+/// R2: a view or matview and its ON SELECT rule.
+fn r2_view_and_its_rule(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 2 {
         for (v, r) in [(l[0], l[1]), (l[1], l[0])] {
             if kind(archive, v) == Kind::Table
@@ -215,11 +243,16 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                 && archive.objects[r].role == (Role::ReturnRule { view: v })
             {
                 archive.remove_dep(r, v);
-                return;
+                return true;
             }
         }
     }
-    // R3: a longer loop through a view and its ON SELECT rule.
+    false
+}
+
+/// R3: a longer loop through a view and its ON SELECT rule.
+fn r3_loop_through_view_rule(archive: &mut Archive, l: &[DumpId], post: DumpId) -> bool {
+    let n = l.len();
     if n > 2 {
         for &v in l {
             if kind(archive, v) == Kind::Table && is_view(archive, v) {
@@ -230,14 +263,19 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                         archive.objects[r].repairs.separate = true;
                         archive.add_dep(r, v);
                         archive.add_dep(r, post);
-                        return;
+                        return true;
                     }
                 }
             }
         }
     }
-    // R4: a longer loop through a matview (or matview statistics) and a
-    // section boundary.
+    false
+}
+
+/// R4: a longer loop through a matview (or matview statistics) and a
+/// section boundary.
+fn r4_loop_through_matview(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n > 2 {
         for &m in l {
             let boundary = match (&archive.objects[m].kind, &archive.objects[m].role) {
@@ -254,12 +292,17 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                     {
                         archive.objects[next].repairs.postponed = true;
                     }
-                    return;
+                    return true;
                 }
             }
         }
     }
-    // R5: a longer loop through a function and the pre-data boundary.
+    false
+}
+
+/// R5: a longer loop through a function and the pre-data boundary.
+fn r5_loop_through_function(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n > 2 && l.iter().any(|&f| kind(archive, f) == Kind::Func) {
         for j in 0..n {
             if kind(archive, l[j]) == Kind::PreDataBoundary {
@@ -268,22 +311,32 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                 if kind(archive, next) == Kind::Func {
                     archive.objects[next].repairs.postponed = true;
                 }
-                return;
+                return true;
             }
         }
     }
-    // R6: a table and its CHECK constraint.
+    false
+}
+
+/// R6: a table and its CHECK constraint.
+fn r6_table_and_check(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 2 {
         for (t, c) in [(l[0], l[1]), (l[1], l[0])] {
             if kind(archive, t) == Kind::Table
                 && archive.objects[c].role == (Role::TableCheck { table: t })
             {
                 archive.remove_dep(c, t);
-                return;
+                return true;
             }
         }
     }
-    // R7: a longer loop through a table and its CHECK constraint.
+    false
+}
+
+/// R7: a longer loop through a table and its CHECK constraint.
+fn r7_loop_through_check(archive: &mut Archive, l: &[DumpId], post: DumpId) -> bool {
+    let n = l.len();
     if n > 2 {
         for &t in l {
             if kind(archive, t) != Kind::Table {
@@ -295,23 +348,33 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                     archive.objects[c].repairs.separate = true;
                     archive.add_dep(c, t);
                     archive.add_dep(c, post);
-                    return;
+                    return true;
                 }
             }
         }
     }
-    // R8: a table and its column default.
+    false
+}
+
+/// R8: a table and its column default.
+fn r8_table_and_default(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 2 {
         for (t, d) in [(l[0], l[1]), (l[1], l[0])] {
             if kind(archive, t) == Kind::Table
                 && archive.objects[d].role == (Role::AttrDef { table: t })
             {
                 archive.remove_dep(d, t);
-                return;
+                return true;
             }
         }
     }
-    // R9: a partitioned index and the partition's index attached to it.
+    false
+}
+
+/// R9: a partitioned index and the partition's index attached to it.
+fn r9_partitioned_index_attach(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 2 && kind(archive, l[0]) == Kind::Index && kind(archive, l[1]) == Kind::Index {
         for (child, parent) in [(l[0], l[1]), (l[1], l[0])] {
             if archive.objects[child].role
@@ -320,11 +383,16 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                 })
             {
                 archive.remove_dep(parent, child);
-                return;
+                return true;
             }
         }
     }
-    // R10: a longer loop through a table and its column default.
+    false
+}
+
+/// R10: a longer loop through a table and its column default.
+fn r10_loop_through_default(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n > 2 {
         for &t in l {
             if kind(archive, t) != Kind::Table {
@@ -335,23 +403,33 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                     archive.remove_dep(t, d);
                     archive.objects[d].repairs.separate = true;
                     archive.add_dep(d, t);
-                    return;
+                    return true;
                 }
             }
         }
     }
-    // R11: a domain and its CHECK or NOT NULL constraint.
+    false
+}
+
+/// R11: a domain and its CHECK or NOT NULL constraint.
+fn r11_domain_and_constraint(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 2 {
         for (t, c) in [(l[0], l[1]), (l[1], l[0])] {
             if kind(archive, t) == Kind::Type
                 && archive.objects[c].role == (Role::DomainConstraint { domain: t })
             {
                 archive.remove_dep(c, t);
-                return;
+                return true;
             }
         }
     }
-    // R12: a longer loop through a domain and its constraint.
+    false
+}
+
+/// R12: a longer loop through a domain and its constraint.
+fn r12_loop_through_domain_constraint(archive: &mut Archive, l: &[DumpId], post: DumpId) -> bool {
+    let n = l.len();
     if n > 2 {
         for &t in l {
             if kind(archive, t) != Kind::Type {
@@ -363,17 +441,31 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
                     archive.objects[c].repairs.separate = true;
                     archive.add_dep(c, t);
                     archive.add_dep(c, post);
-                    return;
+                    return true;
                 }
             }
         }
     }
-    // R13: a table that depends on itself.
+    false
+}
+
+/// R13: a table that depends on itself.
+fn r13_table_on_itself(archive: &mut Archive, l: &[DumpId]) -> bool {
+    let n = l.len();
     if n == 1 && kind(archive, l[0]) == Kind::Table {
         archive.remove_dep(l[0], l[0]);
-        return;
+        return true;
     }
-    // R14: circular foreign keys among table data (data-only dumps).
+    false
+}
+
+/// R14: circular foreign keys among table data (data-only dumps).
+fn r14_circular_foreign_keys(
+    archive: &mut Archive,
+    l: &[DumpId],
+    warnings: &mut Vec<SortWarning>,
+) -> bool {
+    let n = l.len();
     if l.iter().all(|&id| kind(archive, id) == Kind::TableData) {
         let details: Vec<String> = l
             .iter()
@@ -396,9 +488,14 @@ fn repair_loop(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarni
         } else {
             archive.remove_dep(l[0], l[0]);
         }
-        return;
+        return true;
     }
-    // R15: anything else.
+    false
+}
+
+/// R15: anything else.
+fn r15_anything_else(archive: &mut Archive, l: &[DumpId], warnings: &mut Vec<SortWarning>) {
+    let n = l.len();
     warnings.push(SortWarning {
         message: "could not resolve dependency loop among these items:".into(),
         details: l

@@ -123,10 +123,6 @@ pub(crate) struct TypeCatalog {
     pub base_types: HashMap<u32, BaseTypeInfo>,
 }
 
-fn char_of(r: QueryRow<'_>, i: usize) -> Result<char, RowError> {
-    Ok(r.col::<i8>(i)? as u8 as char)
-}
-
 fn collation(r: QueryRow<'_>, i: usize) -> Result<Option<CollationName>, RowError> {
     Ok(match (r.opt_text(i)?, r.opt_text(i + 1)?) {
         (Some(s), Some(n)) => Some((s, n)),
@@ -164,7 +160,7 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             owner: r.text(3)?,
             acl: r.opt_text(4)?,
             acl_default: r.text(5)?,
-            typtype: char_of(r, 6)?,
+            typtype: r.code(6)?,
             is_defined: r.col(7)?,
             relid: r.col(8)?,
             relkind: r
@@ -176,6 +172,17 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
         })
     })?;
 
+    read_enum_labels(cat, &mut out).await?;
+    read_composite_attrs(cat, &mut out).await?;
+    read_ranges(cat, &mut out).await?;
+    read_domains(cat, &mut out).await?;
+    read_domain_constraints(cat, &mut out).await?;
+    read_base_types(cat, &mut out).await?;
+    Ok(out)
+}
+
+/// Enum labels, in sort order.
+async fn read_enum_labels(cat: &Catalog<'_>, out: &mut TypeCatalog) -> Result<(), CatalogError> {
     for r in &query(
         cat,
         &format!(
@@ -192,7 +199,14 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             .or_default()
             .push(r.text(1)?);
     }
+    Ok(())
+}
 
+/// The attributes of composite types.
+async fn read_composite_attrs(
+    cat: &Catalog<'_>,
+    out: &mut TypeCatalog,
+) -> Result<(), CatalogError> {
     for r in &query(
         cat,
         &format!(
@@ -217,7 +231,11 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             collation: collation(r, 5)?,
         });
     }
+    Ok(())
+}
 
+/// Range types: subtype, opclass, collation, functions.
+async fn read_ranges(cat: &Catalog<'_>, out: &mut TypeCatalog) -> Result<(), CatalogError> {
     for r in &query(
         cat,
         &format!(
@@ -250,7 +268,11 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             },
         );
     }
+    Ok(())
+}
 
+/// Domains: base type, default, collation.
+async fn read_domains(cat: &Catalog<'_>, out: &mut TypeCatalog) -> Result<(), CatalogError> {
     for r in &query(
         cat,
         &format!(
@@ -277,7 +299,14 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             },
         );
     }
+    Ok(())
+}
 
+/// Domains' CHECK and NOT NULL constraints.
+async fn read_domain_constraints(
+    cat: &Catalog<'_>,
+    out: &mut TypeCatalog,
+) -> Result<(), CatalogError> {
     for r in &query(
         cat,
         &format!(
@@ -296,10 +325,14 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             name: r.text(2)?,
             definition: r.definition(3, "constraint", 2)?,
             validated: r.col(4)?,
-            contype: char_of(r, 5)?,
+            contype: r.code(5)?,
         });
     }
+    Ok(())
+}
 
+/// Base types' I/O functions and properties (array types print with their element type).
+async fn read_base_types(cat: &Catalog<'_>, out: &mut TypeCatalog) -> Result<(), CatalogError> {
     let subscript = if cat.at_least(14) {
         "t.typsubscript::text"
     } else {
@@ -335,11 +368,11 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
                 analyze: regproc(r, 8)?,
                 subscript: regproc(r, 9)?,
                 element: r.opt_text(10)?,
-                delimiter: char_of(r, 11)?,
+                delimiter: r.code(11)?,
                 by_value: r.col(12)?,
-                align: char_of(r, 13)?,
-                storage: char_of(r, 14)?,
-                category: char_of(r, 15)?,
+                align: r.code(13)?,
+                storage: r.code(14)?,
+                category: r.code(15)?,
                 preferred: r.col(16)?,
                 collatable: r.col(17)?,
                 default_expr: r.opt_text(18)?,
@@ -347,5 +380,5 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             },
         );
     }
-    Ok(out)
+    Ok(())
 }

@@ -36,6 +36,8 @@ fn unsupported_database_option(o: &Options) -> Option<&'static str> {
 }
 
 impl From<&Options> for DumpOptions {
+    // Long on purpose: one exhaustive destructuring, so that a flag no
+    // layer takes is a compile error, and one struct literal per layer.
     fn from(o: &Options) -> DumpOptions {
         let parts = parts(o);
         let Options {

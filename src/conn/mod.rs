@@ -7,6 +7,7 @@
 //! prompting when needed, and reporting failures in libpq's words.
 
 mod attempt;
+mod resolve;
 mod targets;
 
 use targets::finish;

@@ -9,6 +9,7 @@
 mod attempt;
 mod resolve;
 mod targets;
+mod uri;
 
 use targets::finish;
 pub(crate) mod auth;

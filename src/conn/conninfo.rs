@@ -83,7 +83,7 @@ pub(crate) fn uri_prefix_length(s: &str) -> usize {
 /// Errors carry libpq's message text.
 pub(crate) fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
     if uri_prefix_length(s) != 0 {
-        parse_uri(s)
+        super::uri::parse_uri(s)
     } else {
         parse_keyword_value(s)
     }
@@ -91,7 +91,7 @@ pub(crate) fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
 
 /// `conninfo_storeval`: validates the keyword (translating the obsolete
 /// `requiressl`) and records the value.
-fn store(
+pub(super) fn store(
     out: &mut Vec<(String, String)>,
     keyword: &str,
     value: &str,
@@ -233,166 +233,6 @@ pub(crate) fn uri_decode(s: &str) -> Result<String, String> {
         }
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
-}
-
-/// `conninfo_uri_parse_options`:
-/// `postgresql://[user[:password]@][host][:port][,...][/dbname][?k=v&...]`.
-fn parse_uri(uri: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    let prefix_len = uri_prefix_length(uri);
-    let b = uri.as_bytes();
-    let n = b.len();
-    let at = |i: usize| -> u8 {
-        if i < n {
-            b[i]
-        } else {
-            0
-        }
-    };
-    let slice = |from: usize, to: usize| -> &str { &uri[from..to] };
-
-    let start = prefix_len;
-    let mut p = start;
-    // Look ahead for user credentials.
-    while p < n && b[p] != b'@' && b[p] != b'/' {
-        p += 1;
-    }
-    if at(p) == b'@' {
-        let at_pos = p;
-        let mut q = start;
-        while q < at_pos && b[q] != b':' {
-            q += 1;
-        }
-        let user = slice(start, q);
-        if !user.is_empty() {
-            let user = uri_decode(user)?;
-            store(&mut out, "user", &user, false)?;
-        }
-        if q < at_pos {
-            let password = slice(q + 1, at_pos);
-            if !password.is_empty() {
-                let password = uri_decode(password)?;
-                store(&mut out, "password", &password, false)?;
-            }
-        }
-        p = at_pos + 1;
-    } else {
-        p = start;
-    }
-
-    let mut hostbuf = String::new();
-    let mut portbuf = String::new();
-    let mut prevchar;
-    loop {
-        let host;
-        if at(p) == b'[' {
-            p += 1;
-            let hstart = p;
-            while p < n && b[p] != b']' {
-                p += 1;
-            }
-            if p >= n {
-                return Err(format!(
-                    "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"{uri}\""
-                ));
-            }
-            if p == hstart {
-                return Err(format!(
-                    "IPv6 host address may not be empty in URI: \"{uri}\""
-                ));
-            }
-            host = slice(hstart, p);
-            p += 1;
-            let c = at(p);
-            if c != 0 && c != b':' && c != b'/' && c != b'?' && c != b',' {
-                let ch = uri[p..].chars().next().unwrap_or('?');
-                return Err(format!(
-                    "unexpected character \"{ch}\" at position {} in URI (expected \":\" or \"/\"): \"{uri}\"",
-                    p + 1
-                ));
-            }
-        } else {
-            let hstart = p;
-            while p < n && !matches!(b[p], b':' | b'/' | b'?' | b',') {
-                p += 1;
-            }
-            host = slice(hstart, p);
-        }
-        hostbuf.push_str(host);
-        prevchar = at(p);
-        if prevchar == b':' {
-            p += 1;
-            let pstart = p;
-            while p < n && !matches!(b[p], b'/' | b'?' | b',') {
-                p += 1;
-            }
-            portbuf.push_str(slice(pstart, p));
-            prevchar = at(p);
-        }
-        if prevchar != b',' {
-            break;
-        }
-        p += 1;
-        hostbuf.push(',');
-        portbuf.push(',');
-    }
-    if !hostbuf.is_empty() {
-        let host = uri_decode(&hostbuf)?;
-        store(&mut out, "host", &host, false)?;
-    }
-    if !portbuf.is_empty() {
-        let port = uri_decode(&portbuf)?;
-        store(&mut out, "port", &port, false)?;
-    }
-    if prevchar != 0 && prevchar != b'?' {
-        p += 1;
-        let dstart = p;
-        while p < n && b[p] != b'?' {
-            p += 1;
-        }
-        let dbname = slice(dstart, p);
-        prevchar = at(p);
-        if !dbname.is_empty() {
-            let dbname = uri_decode(dbname)?;
-            store(&mut out, "dbname", &dbname, false)?;
-        }
-    }
-    if prevchar != 0 {
-        parse_uri_params(&uri[p + 1..], &mut out)?;
-    }
-    Ok(out)
-}
-
-/// `conninfo_uri_parse_params`: `k=v&k=v`.
-fn parse_uri_params(params: &str, out: &mut Vec<(String, String)>) -> Result<(), String> {
-    let mut rest = params;
-    while !rest.is_empty() {
-        let (item, next) = match rest.find('&') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, ""),
-        };
-        let Some(eq) = item.find('=') else {
-            return Err(format!(
-                "missing key/value separator \"=\" in URI query parameter: \"{item}\""
-            ));
-        };
-        let keyword = &item[..eq];
-        let value = &item[eq + 1..];
-        if value.contains('=') {
-            return Err(format!(
-                "extra key/value separator \"=\" in URI query parameter: \"{keyword}\""
-            ));
-        }
-        let keyword = uri_decode(keyword)?;
-        let value = uri_decode(value)?;
-        if keyword == "ssl" && value == "true" {
-            store(out, "sslmode", "require", true)?;
-        } else {
-            store(out, &keyword, &value, true)?;
-        }
-        rest = next;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

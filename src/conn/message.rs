@@ -307,20 +307,7 @@ pub(crate) fn describe(
     let cause = e.source();
     let cause_text = cause.map(|c| c.to_string()).unwrap_or_default();
     match kind.as_str() {
-        "error connecting to server" => {
-            let io = cause.and_then(find_source::<std::io::Error>);
-            match io {
-                Some(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-                    ("timeout expired".to_string(), FailureKind::Other)
-                }
-                Some(io) if io.raw_os_error().is_some() => (
-                    format!("{}{}", io_text(io), connect_hint(socket)),
-                    FailureKind::Connect,
-                ),
-                Some(io) => (io_text(io), FailureKind::Other),
-                None => (cause_text, FailureKind::Other),
-            }
-        }
+        "error connecting to server" => connect_failure(cause, cause_text, socket),
         "error performing TLS handshake" => {
             if cause_text == "server does not support TLS" {
                 (
@@ -337,31 +324,9 @@ pub(crate) fn describe(
         ),
         "connection closed" => (CLOSED.to_string(), FailureKind::Other),
         "error communicating with the server" => {
-            let text = match cause.and_then(find_source::<std::io::Error>) {
-                Some(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => CLOSED.to_string(),
-                Some(io) => format!("could not receive data from server: {}", io_text(io)),
-                None => cause_text,
-            };
-            (text, FailureKind::Other)
+            (receive_failure_text(cause, cause_text), FailureKind::Other)
         }
-        "authentication error" => {
-            let text = match cause_text.as_str() {
-                "unsupported authentication method" => {
-                    "authentication method requested by the server is not supported".to_string()
-                }
-                "unsupported SASL mechanism" => {
-                    "none of the server's SASL authentication mechanisms are supported".to_string()
-                }
-                "server did not use channel binding" => {
-                    "channel binding required, but server authenticated client without channel binding".to_string()
-                }
-                "unexpected message from server" | "" => {
-                    "authentication failed: unexpected message from server".to_string()
-                }
-                other => other.to_string(),
-            };
-            (text, FailureKind::Other)
-        }
+        "authentication error" => (auth_failure_text(&cause_text), FailureKind::Other),
         "timeout waiting for server" => ("timeout expired".to_string(), FailureKind::Other),
         _ => {
             let text = if cause_text.is_empty() {
@@ -371,6 +336,56 @@ pub(crate) fn describe(
             };
             (text, FailureKind::Other)
         }
+    }
+}
+
+/// libpq's words for a failure to connect to the server's address or
+/// socket (the OS error, with its hint when the OS gave a number).
+fn connect_failure(
+    cause: Option<&(dyn StdError + 'static)>,
+    cause_text: String,
+    socket: bool,
+) -> (String, FailureKind) {
+    let io = cause.and_then(find_source::<std::io::Error>);
+    match io {
+        Some(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            ("timeout expired".to_string(), FailureKind::Other)
+        }
+        Some(io) if io.raw_os_error().is_some() => (
+            format!("{}{}", io_text(io), connect_hint(socket)),
+            FailureKind::Connect,
+        ),
+        Some(io) => (io_text(io), FailureKind::Other),
+        None => (cause_text, FailureKind::Other),
+    }
+}
+
+/// libpq's words for a connection that broke while reading from the server.
+fn receive_failure_text(cause: Option<&(dyn StdError + 'static)>, cause_text: String) -> String {
+    match cause.and_then(find_source::<std::io::Error>) {
+        Some(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => CLOSED.to_string(),
+        Some(io) => format!("could not receive data from server: {}", io_text(io)),
+        None => cause_text,
+    }
+}
+
+/// libpq's words for tokio-postgres's authentication errors.
+fn auth_failure_text(cause_text: &str) -> String {
+    match cause_text {
+        "unsupported authentication method" => {
+            "authentication method requested by the server is not supported".to_string()
+        }
+        "unsupported SASL mechanism" => {
+            "none of the server's SASL authentication mechanisms are supported".to_string()
+        }
+        "server did not use channel binding" => {
+            "channel binding required, but server authenticated client without channel binding"
+                .to_string()
+        }
+        "unexpected message from server" | "" => {
+            "authentication failed: unexpected message from server".to_string()
+        }
+        other => other.to_string(),
     }
 }
 

@@ -7,7 +7,9 @@
 //! prompting when needed, and reporting failures in libpq's words.
 
 mod attempt;
+mod resolve;
 mod targets;
+mod uri;
 
 use targets::finish;
 pub(crate) mod auth;

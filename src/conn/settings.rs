@@ -17,9 +17,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::auth::{RequireAuth, SecuritySettings};
+use super::auth::SecuritySettings;
 use super::conninfo::{self, KEYWORDS};
-use super::pgpass::{is_unix_socket_path, DEFAULT_SOCKET_DIR};
+use super::pgpass::is_unix_socket_path;
+use super::resolve::{self, Options};
 use super::service;
 use super::{ConnError, ConnectArgs};
 
@@ -230,36 +231,6 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// libpq's `pqParseIntParam`: an int with optional surrounding blanks.
-fn parse_int(value: &str, keyword: &str) -> Result<i32, String> {
-    let t = value.trim_matches(conninfo::is_c_space);
-    let ok = !t.is_empty() && {
-        let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-    };
-    // strtol does not accept trailing blanks before the number ends, but it
-    // skips leading blanks; interior blanks are an error either way.
-    let leading_ok = value
-        .trim_start_matches(conninfo::is_c_space)
-        .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
-    if ok && leading_ok {
-        if let Ok(v) = t.parse::<i32>() {
-            return Ok(v);
-        }
-    }
-    Err(format!(
-        "invalid integer value \"{value}\" for connection option \"{keyword}\""
-    ))
-}
-
-fn seconds(v: i32) -> Option<Duration> {
-    (v > 0).then(|| Duration::from_secs(v as u64))
-}
-
-fn split_list(s: &str) -> Vec<String> {
-    s.split(',').map(str::to_string).collect()
-}
-
 /// The option values after steps 1-3 (command line, service, environment).
 /// Values may be empty (an empty service entry or environment variable
 /// still counts as set, as in libpq).
@@ -319,235 +290,36 @@ pub(crate) fn collect_options(
     Ok(opts)
 }
 
-fn invalid_value(keyword: &str, value: &str) -> ConnError {
-    ConnError::Invalid(format!("invalid {keyword} value: \"{value}\""))
-}
-
 /// Resolves everything from the command line and an environment (passed
 /// in, so tests never touch the process environment).
 pub(crate) fn resolve(
     args: &ConnectArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, ConnError> {
-    let opts = collect_options(args, env)?;
-    let get = |k: &str| opts.get(k).map(String::as_str);
-    let nonempty = |k: &str| get(k).filter(|v| !v.is_empty());
-    let inv = ConnError::Invalid;
-
-    // Hosts, hostaddrs and ports.
-    let hostaddr = nonempty("hostaddr");
-    let host = nonempty("host");
-    let n = match (hostaddr, host) {
-        (Some(ha), _) => split_list(ha).len(),
-        (None, Some(h)) => split_list(h).len(),
-        (None, None) => 1,
-    };
-    let hostaddrs = hostaddr
-        .map(split_list)
-        .unwrap_or_else(|| vec![String::new(); n]);
-    let hosts = match host {
-        Some(h) => {
-            let v = split_list(h);
-            if v.len() != n {
-                return Err(inv(format!(
-                    "could not match {} host names to {} hostaddr values",
-                    v.len(),
-                    n
-                )));
-            }
-            v
-        }
-        None => vec![String::new(); n],
-    };
-    let ports = match nonempty("port") {
-        Some(p) => {
-            let v = split_list(p);
-            if v.len() == 1 {
-                vec![v[0].clone(); n]
-            } else if v.len() != n {
-                return Err(inv(format!(
-                    "could not match {} port numbers to {} hosts",
-                    v.len(),
-                    n
-                )));
-            } else {
-                v
-            }
-        }
-        None => vec![String::new(); n],
-    };
-    let mut targets = Vec::with_capacity(n);
-    for ((host, hostaddr), port_str) in hosts.into_iter().zip(hostaddrs).zip(ports) {
-        let host = if host.is_empty() && hostaddr.is_empty() {
-            DEFAULT_SOCKET_DIR.to_string()
-        } else {
-            host
-        };
-        let port = if port_str.is_empty() {
-            5432
-        } else {
-            let v = parse_int(&port_str, "port").map_err(inv)?;
-            if !(1..=65535).contains(&v) {
-                return Err(inv(format!("invalid port number: \"{port_str}\"")));
-            }
-            v as u16
-        };
-        targets.push(Target {
-            host,
-            hostaddr,
-            port,
-            port_str,
-        });
-    }
-
-    let user = match nonempty("user") {
+    let opts = Options(collect_options(args, env)?);
+    let targets = resolve::targets(&opts)?;
+    let user = match opts.nonempty("user") {
         Some(u) => u.to_string(),
-        None => os_user().map_err(inv)?,
+        None => os_user().map_err(ConnError::Invalid)?,
     };
-    let password = nonempty("password").map(str::to_string);
+    let password = opts.owned("password");
     let home = home_dir(env);
-    let passfile = match nonempty("passfile") {
+    let passfile = match opts.nonempty("passfile") {
         Some(p) => Some(PathBuf::from(p)),
         None => home.as_ref().map(|h| h.join(".pgpass")),
     };
-
-    let require_auth = nonempty("require_auth")
-        .map(RequireAuth::parse)
-        .transpose()
-        .map_err(inv)?;
-
-    let channel_binding = match get("channel_binding") {
-        None => ChannelBinding::Prefer,
-        Some("disable") => ChannelBinding::Disable,
-        Some("prefer") => ChannelBinding::Prefer,
-        Some("require") => ChannelBinding::Require,
-        Some(v) => return Err(invalid_value("channel_binding", v)),
-    };
-
-    let rootcert = nonempty("sslrootcert").map(str::to_string);
-    let sslmode = match get("sslmode") {
-        Some(v) => SslMode::parse(v).map_err(inv)?,
-        None if rootcert.as_deref() == Some("system") => SslMode::VerifyFull,
-        None => SslMode::Prefer,
-    };
-    let direct = match get("sslnegotiation") {
-        None | Some("postgres") => false,
-        Some("direct") => true,
-        Some(v) => return Err(invalid_value("sslnegotiation", v)),
-    };
-    if direct && matches!(sslmode, SslMode::Disable | SslMode::Allow | SslMode::Prefer) {
-        return Err(inv(format!(
-            "weak sslmode \"{}\" may not be used with sslnegotiation=direct (use \"require\", \"verify-ca\", or \"verify-full\")",
-            sslmode.as_str()
-        )));
-    }
-    if rootcert.as_deref() == Some("system") && sslmode != SslMode::VerifyFull {
-        return Err(inv(format!(
-            "weak sslmode \"{}\" may not be used with sslrootcert=system (use \"verify-full\")",
-            sslmode.as_str()
-        )));
-    }
-    let tls_version = |k: &str| -> Result<Option<u8>, ConnError> {
-        match nonempty(k) {
-            None => Ok(None),
-            Some(v) => match v.to_ascii_lowercase().as_str() {
-                "tlsv1" => Ok(Some(0)),
-                "tlsv1.1" => Ok(Some(1)),
-                "tlsv1.2" => Ok(Some(2)),
-                "tlsv1.3" => Ok(Some(3)),
-                _ => Err(inv(format!("invalid \"{k}\" value: \"{v}\""))),
-            },
-        }
-    };
-    let min_tls = tls_version("ssl_min_protocol_version")?;
-    let max_tls = tls_version("ssl_max_protocol_version")?;
-    if let (Some(min), Some(max)) = (min_tls, max_tls) {
-        if min > max {
-            return Err(inv("invalid SSL protocol version range".to_string()));
-        }
-    }
-    let no_client_cert = match get("sslcertmode") {
-        None | Some("allow") | Some("require") => false,
-        Some("disable") => true,
-        Some(v) => return Err(invalid_value("sslcertmode", v)),
-    };
-    let gssenc_required = match get("gssencmode") {
-        None | Some("disable") | Some("prefer") => false,
-        Some("require") => true,
-        Some(v) => return Err(invalid_value("gssencmode", v)),
-    };
-    let target_session_attrs = match get("target_session_attrs") {
-        None | Some("any") => TargetSessionAttrs::Any,
-        Some("read-write") => TargetSessionAttrs::ReadWrite,
-        Some("read-only") => TargetSessionAttrs::ReadOnly,
-        Some("primary") => TargetSessionAttrs::Primary,
-        Some("standby") => TargetSessionAttrs::Standby,
-        Some("prefer-standby") => TargetSessionAttrs::PreferStandby,
-        Some(v) => return Err(invalid_value("target_session_attrs", v)),
-    };
-    let load_balance_random = match get("load_balance_hosts") {
-        None | Some("disable") => false,
-        Some("random") => true,
-        Some(v) => return Err(invalid_value("load_balance_hosts", v)),
-    };
-    // An empty value (from the environment) is invalid, as in libpq.
-    let protocol_version = |k: &str| -> Result<Option<u8>, ConnError> {
-        match get(k) {
-            None => Ok(None),
-            Some("3.0") => Ok(Some(0)),
-            Some("3.2") | Some("latest") => Ok(Some(2)),
-            Some(v) => Err(invalid_value(k, v)),
-        }
-    };
-    let min_proto = protocol_version("min_protocol_version")?;
-    let max_proto = protocol_version("max_protocol_version")?;
-    if let (Some(min), Some(max)) = (min_proto, max_proto) {
-        if min > max {
-            return Err(inv(
-                "\"min_protocol_version\" is greater than \"max_protocol_version\"".to_string(),
-            ));
-        }
-    }
-
-    let int_opt = |k: &str| -> Result<Option<i32>, ConnError> {
-        nonempty(k)
-            .map(|v| parse_int(v, k).map_err(inv))
-            .transpose()
-    };
-    let connect_timeout =
-        int_opt("connect_timeout")?.and_then(|t| seconds(if t == 1 { 2 } else { t }));
-    let keepalives = match int_opt("keepalives") {
-        Ok(v) => v != Some(0),
-        Err(_) => return Err(inv("keepalives parameter must be an integer".to_string())),
-    };
-    let keepalives_idle = int_opt("keepalives_idle")?.and_then(seconds);
-    let keepalives_interval = int_opt("keepalives_interval")?.and_then(seconds);
-    let keepalives_count = int_opt("keepalives_count")?
-        .filter(|&c| c > 0)
-        .map(|c| c as u32);
-    let tcp_user_timeout = int_opt("tcp_user_timeout")?
-        .filter(|&ms| ms > 0)
-        .map(|ms| Duration::from_millis(ms as u64));
-
-    let client_encoding = nonempty("client_encoding")
+    let require_auth = resolve::require_auth(&opts)?;
+    let channel_binding = resolve::channel_binding(&opts)?;
+    let (sslmode, tls) = resolve::tls(&opts, home)?;
+    let gssenc_required = resolve::gssenc_required(&opts)?;
+    let target_session_attrs = resolve::target_session_attrs(&opts)?;
+    let load_balance_random = resolve::load_balance_random(&opts)?;
+    let min_protocol_32 = resolve::min_protocol_32(&opts)?;
+    let timeouts = resolve::timeouts(&opts)?;
+    let client_encoding = opts
+        .nonempty("client_encoding")
         .filter(|v| !v.eq_ignore_ascii_case("auto"))
         .map(str::to_string);
-
-    let tls = TlsSettings {
-        rootcert,
-        cert: nonempty("sslcert").map(str::to_string),
-        key: nonempty("sslkey").map(str::to_string),
-        crl: nonempty("sslcrl").map(str::to_string),
-        crldir: nonempty("sslcrldir").map(str::to_string),
-        password: nonempty("sslpassword").map(|p| super::tls::KeyPassword(p.to_string())),
-        home,
-        no_client_cert,
-        cert_required: get("sslcertmode") == Some("require"),
-        sni: get("sslsni").is_none_or(|v| v.starts_with('1')),
-        direct,
-        min_tls13: min_tls == Some(3),
-        max_tls12: max_tls.is_some_and(|v| v <= 2),
-    };
 
     Ok(Settings {
         targets,
@@ -556,14 +328,14 @@ pub(crate) fn resolve(
         passfile,
         sslmode,
         tls,
-        connect_timeout,
-        options: nonempty("options").map(str::to_string),
-        application_name: nonempty("application_name").map(str::to_string),
-        keepalives,
-        keepalives_idle,
-        keepalives_interval,
-        keepalives_count,
-        tcp_user_timeout,
+        connect_timeout: timeouts.connect_timeout,
+        options: opts.owned("options"),
+        application_name: opts.owned("application_name"),
+        keepalives: timeouts.keepalives,
+        keepalives_idle: timeouts.keepalives_idle,
+        keepalives_interval: timeouts.keepalives_interval,
+        keepalives_count: timeouts.keepalives_count,
+        tcp_user_timeout: timeouts.tcp_user_timeout,
         channel_binding,
         target_session_attrs,
         load_balance_random,
@@ -571,8 +343,8 @@ pub(crate) fn resolve(
         client_encoding,
         security: SecuritySettings {
             require_auth,
-            requirepeer: nonempty("requirepeer").map(str::to_string),
-            min_protocol_32: min_proto == Some(2),
+            requirepeer: opts.owned("requirepeer"),
+            min_protocol_32,
         },
     })
 }

@@ -78,18 +78,10 @@ impl Connector {
                     .await
             }
             TargetKind::Address => {
-                let ip: IpAddr = match target.hostaddr.parse() {
+                let ip = match parse_hostaddr(target) {
                     Ok(ip) => ip,
-                    Err(_) => {
-                        errors.push(AttemptError {
-                            host: target.hostaddr.clone(),
-                            server: String::new(),
-                            message: format!(
-                                "could not parse network address \"{}\": Name or service not known",
-                                target.hostaddr
-                            ),
-                            sqlstate: None,
-                        });
+                    Err(e) => {
+                        errors.push(e);
                         return Err(Stop::Next);
                     }
                 };
@@ -98,32 +90,10 @@ impl Connector {
                     .await
             }
             TargetKind::Name => {
-                let addrs = match tokio::net::lookup_host((target.host.as_str(), target.port)).await
-                {
-                    Ok(a) => {
-                        let mut v: Vec<IpAddr> = Vec::new();
-                        for sa in a {
-                            if !v.contains(&sa.ip()) {
-                                v.push(sa.ip());
-                            }
-                        }
-                        v
-                    }
+                let addrs = match lookup_addresses(target).await {
+                    Ok(addrs) => addrs,
                     Err(e) => {
-                        let text = e.to_string();
-                        let text = text
-                            .strip_prefix("failed to lookup address information: ")
-                            .unwrap_or(&text)
-                            .to_string();
-                        errors.push(AttemptError {
-                            host: target.host.clone(),
-                            server: String::new(),
-                            message: format!(
-                                "could not translate host name \"{}\" to address: {}",
-                                target.host, text
-                            ),
-                            sqlstate: None,
-                        });
+                        errors.push(e);
                         return Err(Stop::Next);
                     }
                 };
@@ -163,23 +133,7 @@ impl Connector {
         let s = &self.settings;
         let socket = ip.is_none();
         if s.gssenc_required {
-            // libpq 18 built with GSSAPI (as pg_dumpall 18.6 is) checks this
-            // before connecting to an address, and gives up the whole
-            // connection: over a socket GSSAPI encryption is impossible, over
-            // TCP it needs Kerberos credentials. We have no GSSAPI, so we
-            // always answer as libpq does without a credential cache.
-            let why = if socket {
-                "GSSAPI encryption required but it is not supported over a local socket"
-            } else {
-                "GSSAPI encryption required but no credential cache"
-            };
-            // No server was reached: the message stands alone.
-            errors.push(AttemptError {
-                host: target.host.clone(),
-                server: String::new(),
-                message: why.to_string(),
-                sqlstate: None,
-            });
+            errors.push(gssenc_refusal(target, socket));
             return Err(Stop::Abort(FailureKind::Other));
         }
         let tls_host = if target.host.is_empty() {
@@ -187,71 +141,37 @@ impl Connector {
         } else {
             target.host.clone()
         };
-        let mut cfg = tokio_postgres::Config::new();
-        cfg.user(&s.user).dbname(dbname).port(target.port);
-        if let Some(pw) = password {
-            cfg.password(pw);
-        }
-        if let Some(o) = &s.options {
-            cfg.options(o);
-        }
-        match &s.application_name {
-            Some(a) => cfg.application_name(a),
-            None => cfg.application_name(crate::diag::program()),
-        };
+        let mut cfg = self.session_config(target, dbname, password);
         let transport = match ip {
             None => Transport::Unix(target.socket_path()),
             Some(ip) => Transport::Tcp(ip, target.port),
         };
-        cfg.channel_binding(match s.channel_binding {
-            ChannelBinding::Disable => PgChannelBinding::Disable,
-            ChannelBinding::Prefer => PgChannelBinding::Prefer,
-            ChannelBinding::Require => PgChannelBinding::Require,
-        });
-        if s.tls.direct {
-            cfg.ssl_negotiation(SslNegotiation::Direct);
-        }
-
         // Unix sockets never use TLS. Otherwise, as libpq: "prefer" tries
         // TLS first and retries without it if the handshake or the server
         // refuses; "allow" tries without TLS first and retries with it if
         // the server refuses.
         let mode = if socket { SslMode::Disable } else { s.sslmode };
-        let plan: &[bool] = match mode {
-            SslMode::Disable => &[false],
-            SslMode::Allow => &[false, true],
-            SslMode::Prefer => &[true, false],
-            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => &[true],
-        };
+        let plan = tls_plan(mode);
         for (i, &use_tls) in plan.iter().enumerate() {
             let last = i + 1 == plan.len();
-            let tls = if use_tls {
-                match self.tls_connector() {
-                    Ok(t) => Some(t.clone()),
-                    Err(e) => {
-                        errors.push(failed_attempt(&tls_host, prefix, e.clone(), None));
-                        if last {
-                            return Err(Stop::Next);
-                        }
-                        continue;
+            let tls = match self.tls_for(use_tls) {
+                Ok(tls) => tls,
+                Err(e) => {
+                    errors.push(failed_attempt(&tls_host, prefix, e, None));
+                    if last {
+                        return Err(Stop::Next);
                     }
+                    continue;
                 }
-            } else {
-                None
             };
             cfg.ssl_mode(if use_tls {
                 PgSslMode::Require
             } else {
                 PgSslMode::Disable
             });
-            let fut = self.connect_and_check(&cfg, &transport, tls, want, &tls_host);
-            let result = match s.connect_timeout {
-                Some(d) => match tokio::time::timeout(d, fut).await {
-                    Ok(r) => r,
-                    Err(_) => Err(("timeout expired".to_string(), FailureKind::Other)),
-                },
-                None => fut.await,
-            };
+            let result = self
+                .connect_with_timeout(&cfg, &transport, tls, want, &tls_host)
+                .await;
             let (text, kind) = match result {
                 // libpq's sslcertmode=require check of a connection
                 // without TLS (TLS ones are checked by the connector).
@@ -281,14 +201,160 @@ impl Connector {
                 }
             }
             errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
-            return Err(match kind {
-                FailureKind::PasswordMissing | FailureKind::Server(_) | FailureKind::Refused => {
-                    Stop::Abort(kind)
-                }
-                _ => Stop::Next,
-            });
+            return Err(stop_after(kind));
         }
         Err(Stop::Next)
+    }
+
+    /// The session parameters every attempt of this connection sends, so
+    /// that `attempt` only deals with transports and retries.
+    fn session_config(
+        &self,
+        target: &Target,
+        dbname: &str,
+        password: Option<&str>,
+    ) -> tokio_postgres::Config {
+        let s = &self.settings;
+        let mut cfg = tokio_postgres::Config::new();
+        cfg.user(&s.user).dbname(dbname).port(target.port);
+        if let Some(pw) = password {
+            cfg.password(pw);
+        }
+        if let Some(o) = &s.options {
+            cfg.options(o);
+        }
+        match &s.application_name {
+            Some(a) => cfg.application_name(a),
+            None => cfg.application_name(crate::diag::program()),
+        };
+        cfg.channel_binding(match s.channel_binding {
+            ChannelBinding::Disable => PgChannelBinding::Disable,
+            ChannelBinding::Prefer => PgChannelBinding::Prefer,
+            ChannelBinding::Require => PgChannelBinding::Require,
+        });
+        if s.tls.direct {
+            cfg.ssl_negotiation(SslNegotiation::Direct);
+        }
+        cfg
+    }
+
+    /// The TLS connector for a handshake that uses TLS (built once, so its
+    /// error is reported for every attempt that needs it).
+    fn tls_for(&self, use_tls: bool) -> Result<Option<tls::TlsConnector>, String> {
+        if !use_tls {
+            return Ok(None);
+        }
+        match self.tls_connector() {
+            Ok(t) => Ok(Some(t.clone())),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// Connects and checks the session attributes, within
+    /// `connect_timeout` when one is set.
+    async fn connect_with_timeout(
+        &self,
+        cfg: &tokio_postgres::Config,
+        transport: &Transport,
+        tls: Option<tls::TlsConnector>,
+        want: TargetSessionAttrs,
+        tls_host: &str,
+    ) -> Result<Client, (String, FailureKind)> {
+        let fut = self.connect_and_check(cfg, transport, tls, want, tls_host);
+        match self.settings.connect_timeout {
+            Some(d) => match tokio::time::timeout(d, fut).await {
+                Ok(r) => r,
+                Err(_) => Err(("timeout expired".to_string(), FailureKind::Other)),
+            },
+            None => fut.await,
+        }
+    }
+}
+
+/// A `hostaddr` as an IP address, or libpq's error when it is not one.
+fn parse_hostaddr(target: &Target) -> Result<IpAddr, AttemptError> {
+    target.hostaddr.parse().map_err(|_| AttemptError {
+        host: target.hostaddr.clone(),
+        server: String::new(),
+        message: format!(
+            "could not parse network address \"{}\": Name or service not known",
+            target.hostaddr
+        ),
+        sqlstate: None,
+    })
+}
+
+/// The distinct addresses a host name resolves to, in resolver order, or
+/// libpq's error when it resolves to none.
+async fn lookup_addresses(target: &Target) -> Result<Vec<IpAddr>, AttemptError> {
+    match tokio::net::lookup_host((target.host.as_str(), target.port)).await {
+        Ok(a) => {
+            let mut v: Vec<IpAddr> = Vec::new();
+            for sa in a {
+                if !v.contains(&sa.ip()) {
+                    v.push(sa.ip());
+                }
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let text = text
+                .strip_prefix("failed to lookup address information: ")
+                .unwrap_or(&text)
+                .to_string();
+            Err(AttemptError {
+                host: target.host.clone(),
+                server: String::new(),
+                message: format!(
+                    "could not translate host name \"{}\" to address: {}",
+                    target.host, text
+                ),
+                sqlstate: None,
+            })
+        }
+    }
+}
+
+/// The error of `gssencmode=require`, which we can never satisfy.
+fn gssenc_refusal(target: &Target, socket: bool) -> AttemptError {
+    // libpq 18 built with GSSAPI (as pg_dumpall 18.6 is) checks this
+    // before connecting to an address, and gives up the whole
+    // connection: over a socket GSSAPI encryption is impossible, over
+    // TCP it needs Kerberos credentials. We have no GSSAPI, so we
+    // always answer as libpq does without a credential cache.
+    let why = if socket {
+        "GSSAPI encryption required but it is not supported over a local socket"
+    } else {
+        "GSSAPI encryption required but no credential cache"
+    };
+    // No server was reached: the message stands alone.
+    AttemptError {
+        host: target.host.clone(),
+        server: String::new(),
+        message: why.to_string(),
+        sqlstate: None,
+    }
+}
+
+/// Which handshakes to try, in order (true: TLS), for an `sslmode`.
+fn tls_plan(mode: SslMode) -> &'static [bool] {
+    match mode {
+        SslMode::Disable => &[false],
+        SslMode::Allow => &[false, true],
+        SslMode::Prefer => &[true, false],
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => &[true],
+    }
+}
+
+/// Where to go after a failure no retry covers: authentication-stage
+/// failures end the whole connection, the rest move on.
+fn stop_after(kind: FailureKind) -> Stop {
+    match kind {
+        FailureKind::PasswordMissing | FailureKind::Server(_) | FailureKind::Refused => {
+            Stop::Abort(kind)
+        }
+        _ => Stop::Next,
     }
 }
 

@@ -108,55 +108,13 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         }
     }
 
-    let given = &opts.connect;
-    let connector = Connector::new(ConnectArgs {
-        conninfo: given.conninfo.as_deref().map(utf8).transpose()?,
-        host: given.host.as_deref().map(utf8).transpose()?,
-        port: given.port.as_deref().map(utf8).transpose()?,
-        user: given.user.as_deref().map(utf8).transpose()?,
-        password_prompt: given.password_prompt,
-    })?;
-
-    let conn = match &opts.database {
-        Some(db) => connector
-            .connect(&utf8(db)?)
-            .await
-            .map_err(|_| DumpError::ConnectDatabase(text::display(db)))?,
-        None => match connector.connect("postgres").await {
-            Ok(c) => c,
-            Err(_) => connector.connect("template1").await?,
-        },
-    };
+    let connector = connector_for(opts)?;
+    let conn = connect_first(&connector, opts).await?;
     check_server_version(conn.server_version_num, &conn.server_version)?;
     let session = session::Session::setup(conn, opts).await?;
 
-    // Database names to exclude, matched by the server like pg_dumpall does.
-    let mut regexes = Vec::new();
-    for p in exclude_patterns {
-        let converted = pattern::to_regex(p);
-        if converted.dots > 0 {
-            return Err(DumpError::DottedPattern(text::display(p)));
-        }
-        regexes.push(converted.regex);
-    }
-    let excluded =
-        crate::catalog::globals::databases_matching(&session.catalog(), &regexes).await?;
-
-    // pg_dump's own option checks fail on the first database it dumps;
-    // we check before writing anything.
-    if let (true, Some(message)) = (parts.databases, &opts.pg_dump_error) {
-        let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
-        if let Some(first) = names
-            .iter()
-            .find(|n| n.as_str() != "template0" && !excluded.contains(n))
-        {
-            diag::error(message);
-            return Err(DumpError::Other(format!(
-                "pg_dump failed on database \"{}\", exiting",
-                text::display(first)
-            )));
-        }
-    }
+    let excluded = excluded_databases(&session, exclude_patterns).await?;
+    check_pg_dump_options(&session, opts, &excluded).await?;
 
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,
@@ -185,20 +143,7 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
     sink.write_text(&format!("\\unrestrict {key}\n\n"))?;
 
     if parts.databases {
-        let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
-        let mut selected = Vec::new();
-        for name in names {
-            if name == "template0" {
-                continue;
-            }
-            if excluded.contains(&name) {
-                if opts.verbose {
-                    diag::info(&format!("excluding database \"{}\"", text::display(&name)));
-                }
-                continue;
-            }
-            selected.push(name);
-        }
+        let selected = selected_databases(&session, opts, &excluded).await?;
         if !selected.is_empty() {
             sink.write_text(emit::databases_banner())?;
         }
@@ -209,6 +154,97 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
     sink.write_text(&emit::trailer(completed.as_deref()))?;
     sink.finish()?;
     Ok(())
+}
+
+/// The connector for the given connection options (each as UTF-8).
+fn connector_for(opts: &DumpOptions) -> Result<Connector, DumpError> {
+    let given = &opts.connect;
+    Ok(Connector::new(ConnectArgs {
+        conninfo: given.conninfo.as_deref().map(utf8).transpose()?,
+        host: given.host.as_deref().map(utf8).transpose()?,
+        port: given.port.as_deref().map(utf8).transpose()?,
+        user: given.user.as_deref().map(utf8).transpose()?,
+        password_prompt: given.password_prompt,
+    })?)
+}
+
+/// The first connection: `-l`'s database, else postgres, else template1.
+async fn connect_first(
+    connector: &Connector,
+    opts: &DumpOptions,
+) -> Result<crate::conn::Connection, DumpError> {
+    Ok(match &opts.database {
+        Some(db) => connector
+            .connect(&utf8(db)?)
+            .await
+            .map_err(|_| DumpError::ConnectDatabase(text::display(db)))?,
+        None => match connector.connect("postgres").await {
+            Ok(c) => c,
+            Err(_) => connector.connect("template1").await?,
+        },
+    })
+}
+
+/// Database names to exclude, matched by the server like pg_dumpall does.
+async fn excluded_databases(
+    session: &session::Session,
+    exclude_patterns: &[String],
+) -> Result<Vec<String>, DumpError> {
+    let mut regexes = Vec::new();
+    for p in exclude_patterns {
+        let converted = pattern::to_regex(p);
+        if converted.dots > 0 {
+            return Err(DumpError::DottedPattern(text::display(p)));
+        }
+        regexes.push(converted.regex);
+    }
+    Ok(crate::catalog::globals::databases_matching(&session.catalog(), &regexes).await?)
+}
+
+/// pg_dump's own option checks fail on the first database it dumps; we
+/// check before writing anything.
+async fn check_pg_dump_options(
+    session: &session::Session,
+    opts: &DumpOptions,
+    excluded: &[String],
+) -> Result<(), DumpError> {
+    if let (true, Some(message)) = (opts.parts.databases, &opts.pg_dump_error) {
+        let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
+        if let Some(first) = names
+            .iter()
+            .find(|n| n.as_str() != "template0" && !excluded.contains(n))
+        {
+            diag::error(message);
+            return Err(DumpError::Other(format!(
+                "pg_dump failed on database \"{}\", exiting",
+                text::display(first)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The databases to dump, in order: all but template0 and the excluded ones.
+async fn selected_databases(
+    session: &session::Session,
+    opts: &DumpOptions,
+    excluded: &[String],
+) -> Result<Vec<String>, DumpError> {
+    let names = crate::catalog::globals::dumpable_databases(&session.catalog()).await?;
+    let mut selected = Vec::new();
+    for name in names {
+        if name == "template0" {
+            continue;
+        }
+        if excluded.contains(&name) {
+            if opts.verbose {
+                diag::info(&format!("excluding database \"{}\"", text::display(&name)));
+            }
+            continue;
+        }
+        selected.push(name);
+    }
+    Ok(selected)
 }
 
 /// How many databases are read ahead of the one being written. Reading a
@@ -228,22 +264,6 @@ async fn dump_databases(
     selected: &[String],
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
-    // template1 and postgres exist in every cluster: without -c their
-    // contents are restored into them; other databases are created.
-    fn mode_of(opts: &DumpOptions, name: &str) -> database::DatabaseMode {
-        let special = name == "template1" || name == "postgres";
-        database::DatabaseMode {
-            create: !special || opts.clean,
-            clean: special && opts.clean,
-        }
-    }
-    let failed = |name: &str, e: DumpError| {
-        e.report();
-        DumpError::Other(format!(
-            "pg_dump failed on database \"{}\", exiting",
-            text::display(name)
-        ))
-    };
     let connector = std::rc::Rc::new(connector);
     let shared_opts = std::rc::Rc::new(opts.clone());
     let read = |name: &str| {
@@ -292,39 +312,83 @@ async fn dump_databases(
                         task.abort();
                     }
                     next = index + 1;
-                    for wait_ms in [0, 20, 50, 100, 200, 400, 800] {
-                        tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
-                        let mode = mode_of(opts, name);
-                        result = database::prepare_database(&connector, opts, name, mode).await;
-                        if !result.as_ref().is_err_and(no_free_slot) {
-                            break;
-                        }
-                    }
+                    result = prepare_until_slot_free(&connector, opts, name).await;
                 }
-                if let Err(e @ DumpError::ShellArgument(_)) = result {
-                    // pg_dumpall has written the database's banner when it
-                    // builds pg_dump's command line and gives up.
-                    sink.write_text(&emit::database_banner(name))?;
-                    return Err(e);
-                }
-                let prepared = result.map_err(|e| failed(name, e))?;
-                if opts.verbose {
-                    diag::info(&format!("dumping database \"{}\"", text::display(name)));
-                }
-                sink.write_text(&emit::database_banner(name))?;
-                let mode = mode_of(opts, name);
-                if !mode.create {
-                    sink.write_text(&format!("\\connect {name}\n\n"))?;
-                }
-                let key = restrict_key(opts.restrict_key.as_deref());
-                database::write_database(prepared, opts, &key, mode, sink)
-                    .await
-                    .map_err(|e| failed(name, e))?;
-                sink.flush()?;
+                write_prepared(result, opts, name, sink).await?;
             }
             Ok(())
         })
         .await
+}
+
+/// How pg_dump runs for `name`: template1 and postgres exist in every
+/// cluster, so without -c their contents are restored into them; other
+/// databases are created.
+fn mode_of(opts: &DumpOptions, name: &str) -> database::DatabaseMode {
+    let special = name == "template1" || name == "postgres";
+    database::DatabaseMode {
+        create: !special || opts.clean,
+        clean: special && opts.clean,
+    }
+}
+
+/// Reports `e` and returns pg_dumpall's error for a failed database.
+fn pg_dump_failed(name: &str, e: DumpError) -> DumpError {
+    e.report();
+    DumpError::Other(format!(
+        "pg_dump failed on database \"{}\", exiting",
+        text::display(name)
+    ))
+}
+
+/// Prepares `name` again, waiting a little longer each time while no
+/// connection slot is free.
+async fn prepare_until_slot_free(
+    connector: &Connector,
+    opts: &DumpOptions,
+    name: &str,
+) -> Result<database::Prepared, DumpError> {
+    let mut result = Err(DumpError::Other(String::new()));
+    for wait_ms in [0, 20, 50, 100, 200, 400, 800] {
+        tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+        let mode = mode_of(opts, name);
+        result = database::prepare_database(connector, opts, name, mode).await;
+        if !result.as_ref().is_err_and(no_free_slot) {
+            break;
+        }
+    }
+    result
+}
+
+/// Writes one database's banner and part of the script, or reports why it
+/// could not be read.
+async fn write_prepared(
+    result: Result<database::Prepared, DumpError>,
+    opts: &DumpOptions,
+    name: &str,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    if let Err(e @ DumpError::ShellArgument(_)) = result {
+        // pg_dumpall has written the database's banner when it
+        // builds pg_dump's command line and gives up.
+        sink.write_text(&emit::database_banner(name))?;
+        return Err(e);
+    }
+    let prepared = result.map_err(|e| pg_dump_failed(name, e))?;
+    if opts.verbose {
+        diag::info(&format!("dumping database \"{}\"", text::display(name)));
+    }
+    sink.write_text(&emit::database_banner(name))?;
+    let mode = mode_of(opts, name);
+    if !mode.create {
+        sink.write_text(&format!("\\connect {name}\n\n"))?;
+    }
+    let key = restrict_key(opts.restrict_key.as_deref());
+    database::write_database(prepared, opts, &key, mode, sink)
+        .await
+        .map_err(|e| pg_dump_failed(name, e))?;
+    sink.flush()?;
+    Ok(())
 }
 
 /// The refusal of a database name holding a line break.

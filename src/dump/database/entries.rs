@@ -15,6 +15,36 @@ pub(super) fn database_entries(
     }
     let q = &ctx.quoting;
     let name = q.ident(&db.name);
+    let mut entries = vec![Entry {
+        tag: db.name.clone(),
+        desc: "DATABASE".into(),
+        owner: Some(db.owner.clone()),
+        defn: create_database_sql(db, ctx, &name),
+        owner_object: Some(format!("DATABASE {name}")),
+        ..Entry::default()
+    }];
+    // Without definitions (-a, --no-schema, --statistics-only) only the
+    // DATABASE and DATABASE PROPERTIES entries remain.
+    if crate::dump::content::dump_schema(&ctx.opts) {
+        push_comment_and_labels(&mut entries, db, ctx, &name);
+        push_acl(&mut entries, db, ctx, &name);
+    }
+    let props = database_properties_sql(db, ctx, &name);
+    if !props.is_empty() {
+        entries.push(Entry {
+            tag: db.name.clone(),
+            desc: "DATABASE PROPERTIES".into(),
+            owner: Some(db.owner.clone()),
+            defn: props,
+            ..Entry::default()
+        });
+    }
+    entries
+}
+
+/// The CREATE DATABASE statement: template0, encoding, locale and tablespace.
+fn create_database_sql(db: &DatabaseRow, ctx: &RenderContext, name: &str) -> String {
+    let q = &ctx.quoting;
     let mut create = format!(
         "CREATE DATABASE {name} WITH TEMPLATE = template0 ENCODING = {}",
         q.literal(&db.encoding)
@@ -49,18 +79,18 @@ pub(super) fn database_entries(
         create.push_str(&format!(" TABLESPACE = {}", q.ident(&db.tablespace)));
     }
     create.push_str(";\n");
-    let mut entries = vec![Entry {
-        tag: db.name.clone(),
-        desc: "DATABASE".into(),
-        owner: Some(db.owner.clone()),
-        defn: create,
-        owner_object: Some(format!("DATABASE {name}")),
-        ..Entry::default()
-    }];
-    // Without definitions (-a, --no-schema, --statistics-only) only the
-    // DATABASE and DATABASE PROPERTIES entries remain.
-    let schema = crate::dump::content::dump_schema(&ctx.opts);
-    if let (Some(comment), false, true) = (&db.comment, ctx.opts.no_comments, schema) {
+    create
+}
+
+/// The database's COMMENT and SECURITY LABEL entries, unless left out.
+fn push_comment_and_labels(
+    entries: &mut Vec<Entry>,
+    db: &DatabaseRow,
+    ctx: &RenderContext,
+    name: &str,
+) {
+    let q = &ctx.quoting;
+    if let (Some(comment), false) = (&db.comment, ctx.opts.no_comments) {
         if !comment.is_empty() {
             entries.push(Entry {
                 tag: format!("DATABASE {name}"),
@@ -71,7 +101,7 @@ pub(super) fn database_entries(
             });
         }
     }
-    if schema && !ctx.opts.no_security_labels && !db.security_labels.is_empty() {
+    if !ctx.opts.no_security_labels && !db.security_labels.is_empty() {
         let mut defn = String::new();
         for (provider, label) in &db.security_labels {
             defn.push_str(&format!(
@@ -88,28 +118,40 @@ pub(super) fn database_entries(
             ..Entry::default()
         });
     }
-    if schema && !ctx.opts.no_privileges {
-        if let Some(acl) = &db.acl {
-            let target = AclTarget {
-                object_type: "DATABASE",
-                name: &name,
-                column: None,
-                owner: Some(&db.owner),
-                prefix: "",
-            };
-            let defn = build_acl_commands(q, &target, acl, &db.acl_default);
-            if !defn.is_empty() {
-                entries.push(Entry {
-                    tag: format!("DATABASE {name}"),
-                    desc: "ACL".into(),
-                    owner: Some(db.owner.clone()),
-                    defn,
-                    pass: crate::archive::Pass::Acl,
-                    ..Entry::default()
-                });
-            }
-        }
+}
+
+/// The database's ACL entry, unless --no-privileges or it grants nothing.
+fn push_acl(entries: &mut Vec<Entry>, db: &DatabaseRow, ctx: &RenderContext, name: &str) {
+    if ctx.opts.no_privileges {
+        return;
     }
+    let Some(acl) = &db.acl else {
+        return;
+    };
+    let target = AclTarget {
+        object_type: "DATABASE",
+        name,
+        column: None,
+        owner: Some(&db.owner),
+        prefix: "",
+    };
+    let defn = build_acl_commands(&ctx.quoting, &target, acl, &db.acl_default);
+    if !defn.is_empty() {
+        entries.push(Entry {
+            tag: format!("DATABASE {name}"),
+            desc: "ACL".into(),
+            owner: Some(db.owner.clone()),
+            defn,
+            pass: crate::archive::Pass::Acl,
+            ..Entry::default()
+        });
+    }
+}
+
+/// The ALTER DATABASE / ALTER ROLE ... IN DATABASE statements of the
+/// DATABASE PROPERTIES entry: connection limit, template flag, settings.
+fn database_properties_sql(db: &DatabaseRow, ctx: &RenderContext, name: &str) -> String {
+    let q = &ctx.quoting;
     let mut props = String::new();
     if db.connection_limit != -1 {
         props.push_str(&format!(
@@ -133,16 +175,7 @@ pub(super) fn database_entries(
             guc_assignment(q, item)
         ));
     }
-    if !props.is_empty() {
-        entries.push(Entry {
-            tag: db.name.clone(),
-            desc: "DATABASE PROPERTIES".into(),
-            owner: Some(db.owner.clone()),
-            defn: props,
-            ..Entry::default()
-        });
-    }
-    entries
+    props
 }
 
 /// pg_depend edges between collected objects (rule D1): sub-objects count

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use super::options::DumpOptions;
 use crate::archive::print::{pass_order, PrintOptions, Printer};
 use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
-use crate::catalog::database::{current_database, metadata, DatabaseRow};
+use crate::catalog::database::{current_database, metadata, DatabaseRow, Metadata};
 use crate::catalog::helper::{dependencies, Helper, SharedRead};
 use crate::catalog::{inventory, server_message, Catalog, CatalogError};
 use crate::conn::Connector;
@@ -65,12 +65,7 @@ pub(crate) async fn prepare_database(
     name: &str,
     mode: DatabaseMode,
 ) -> Result<Prepared, DumpError> {
-    let dbname = String::from_utf8(text::to_bytes(name)).map_err(|_| {
-        DumpError::Other(format!(
-            "database name \"{}\" is not valid UTF-8",
-            text::display(name)
-        ))
-    })?;
+    let dbname = utf8_database_name(name)?;
     let conn = connector.connect(&dbname).await?;
     tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
     let client = &conn.client;
@@ -82,96 +77,15 @@ pub(crate) async fn prepare_database(
         lock_wait_timeout: opts.lock_wait_timeout.clone(),
         helper: Some(&helper),
     };
-
-    // Session settings pg_dump uses, then the snapshot.
-    let encoding = match &opts.encoding {
-        Some(e) => e.clone(),
-        None => super::session::default_client_encoding(&cat).await?,
-    };
-    let mut setup = format!(
-        "SET client_encoding TO {}; SET DATESTYLE = ISO; SET INTERVALSTYLE = POSTGRES; \
-         SET extra_float_digits TO {}; SET synchronize_seqscans TO off; \
-         SET statement_timeout = 0; SET lock_timeout = 0; \
-         SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
-        quote::session_literal(&encoding),
-        opts.extra_float_digits,
-    );
-    if at_least(version, 17) {
-        setup.push_str(" SET transaction_timeout = 0;");
-    }
-    if opts.quote_all_identifiers {
-        setup.push_str(" SET quote_all_identifiers = true;");
-    }
-    if let Some(role) = &opts.role {
-        setup.push_str(&format!(" SET ROLE {};", quote::ident(role)));
-    }
-    setup.push_str(" SELECT pg_catalog.set_config('search_path', '', false);");
-    // CVE-2024-7348: no session of the dump expands a non-system view or
-    // reads a foreign table, whatever a table owner has put where a table
-    // is expected (the main, helper and read-ahead sessions all run this).
-    setup.push(' ');
-    setup.push_str(crate::catalog::RESTRICT_RELATION_KINDS);
-    client
-        .batch_execute(&setup)
-        .await
-        .map_err(|e| CatalogError::query(e, &setup))?;
-    // A separate round trip: the isolation level must be set before any
-    // query of the transaction.
-    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-    client
-        .batch_execute(begin)
-        .await
-        .map_err(|e| CatalogError::query(e, begin))?;
-    let (client_encoding, std_strings) = crate::catalog::session::text_settings(&cat).await?;
-
+    let (setup, client_encoding, std_strings) = open_snapshot(&cat, opts).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
-    // A big database gets its helper session now, so that it reads while
-    // this session reads the rest.
-    let snapshot = if crate::catalog::helper::worth_a_helper(&cat).await? {
-        Some(crate::catalog::relations::export_snapshot(&cat).await?)
-    } else {
-        None
-    };
-    helper.begin(snapshot);
+    start_helper_if_worth_it(&cat, &helper).await?;
     // The helper session, if the database is big enough for one.
-    let open_helper = async |snapshot: String| {
-        let helper_conn = connector.connect(&dbname).await.ok()?;
-        helper_conn.client.batch_execute(&setup).await.ok()?;
-        let join = format!(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
-            quote::session_literal(&snapshot)
-        );
-        helper_conn.client.batch_execute(&join).await.ok()?;
-        Some((helper_conn.client, helper_conn.server_version_num))
-    };
+    let open_helper =
+        async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
     let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
-    let read_all = async {
-        let db = current_database(&cat).await?;
-        // Refuse databases holding objects this version cannot dump yet,
-        // rather than leaving them out silently.
-        let excluded = inventory::Excluded {
-            publications: opts.no_publications,
-            subscriptions: opts.no_subscriptions,
-        };
-        let unsupported = inventory::unsupported_objects(&cat, excluded).await?;
-        if let Some(first) = unsupported.first() {
-            return Err(DumpError::Other(format!(
-                "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
-                text::display(name),
-                unsupported.len(),
-                first.0,
-                text::display(&first.1)
-            )));
-        }
-        let meta = metadata(&cat).await?;
-        objects::collect_all(&cat, &mut archive, opts).await?;
-        add_catalog_dependencies(&cat, &mut archive).await?;
-        if super::content::dump_data(&opts.render) && !super::content::dump_schema(&opts.render) {
-            super::content::add_data_fk_dependencies(&cat, &mut archive).await?;
-        }
-        Ok::<_, DumpError>((db, meta))
-    };
+    let read_all = read_catalogs(&cat, opts, name, &mut archive);
     let (db, meta) = {
         futures_util::pin_mut!(read_all, serve);
         match futures_util::future::select(read_all, serve).await {
@@ -197,7 +111,6 @@ pub(crate) async fn prepare_database(
     let copies_prepared = poll_once(prepare_copies.as_mut()).await;
     let (order, warnings) = sort::sort(&mut archive);
     tracing::debug!(target: "pgdumpall_rs::phase", "sorted");
-
     let ctx = RenderContext {
         quoting,
         server_version_num: version,
@@ -206,29 +119,13 @@ pub(crate) async fn prepare_database(
         security_labels: meta.security_labels,
         init_privs: meta.init_privs,
     };
-    let mut entries: Vec<Entry> = database_entries(&db, &ctx, mode);
-    let database_entry_count = entries.len();
-    let printed: Vec<DumpId> = order
-        .into_iter()
-        .filter(|&id| {
-            let obj = &archive.objects[id];
-            // Extension members print only their changed ACLs.
-            (obj.dump || obj.extension.is_some()) && obj.render.is_some()
-        })
-        .collect();
-    entries.extend(render_all(&printed, &archive, &ctx, opts));
-    tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
+    let (entries, database_entry_count) = render_entries(&db, &ctx, mode, order, &archive, opts);
     let prepared = match copies_prepared {
         Some(done) => done,
         None => prepare_copies.as_mut().await,
     };
     drop(prepare_copies);
-    let copy_statements = copy_sqls
-        .into_iter()
-        .zip(prepared)
-        .filter_map(|(sql, p)| p.ok().map(|st| (sql, st)))
-        .collect();
-    tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
+    let copy_statements = prepared_copies_by_text(copy_sqls, prepared);
     // Freeing a big archive takes a while; the output need not wait.
     if archive.objects.len() >= PARALLEL_RENDER_MIN {
         std::thread::spawn(move || drop(archive));
@@ -245,6 +142,173 @@ pub(crate) async fn prepare_database(
         quoting,
         conn,
     })
+}
+
+/// The database name as UTF-8, the form a connection string needs.
+fn utf8_database_name(name: &str) -> Result<String, DumpError> {
+    String::from_utf8(text::to_bytes(name)).map_err(|_| {
+        DumpError::Other(format!(
+            "database name \"{}\" is not valid UTF-8",
+            text::display(name)
+        ))
+    })
+}
+
+/// The session settings pg_dump uses, as one batch every session of the dump runs.
+fn session_setup_sql(opts: &DumpOptions, version: i32, encoding: &str) -> String {
+    let mut setup = format!(
+        "SET client_encoding TO {}; SET DATESTYLE = ISO; SET INTERVALSTYLE = POSTGRES; \
+         SET extra_float_digits TO {}; SET synchronize_seqscans TO off; \
+         SET statement_timeout = 0; SET lock_timeout = 0; \
+         SET idle_in_transaction_session_timeout = 0; SET row_security = off;",
+        quote::session_literal(encoding),
+        opts.extra_float_digits,
+    );
+    if at_least(version, 17) {
+        setup.push_str(" SET transaction_timeout = 0;");
+    }
+    if opts.quote_all_identifiers {
+        setup.push_str(" SET quote_all_identifiers = true;");
+    }
+    if let Some(role) = &opts.role {
+        setup.push_str(&format!(" SET ROLE {};", quote::ident(role)));
+    }
+    setup.push_str(" SELECT pg_catalog.set_config('search_path', '', false);");
+    // CVE-2024-7348: no session of the dump expands a non-system view or
+    // reads a foreign table, whatever a table owner has put where a table
+    // is expected (the main, helper and read-ahead sessions all run this).
+    setup.push(' ');
+    setup.push_str(crate::catalog::RESTRICT_RELATION_KINDS);
+    setup
+}
+
+/// Sets the session up and opens the snapshot; returns the setup batch, the
+/// client encoding and standard_conforming_strings.
+async fn open_snapshot(
+    cat: &Catalog<'_>,
+    opts: &DumpOptions,
+) -> Result<(String, String, bool), DumpError> {
+    let encoding = match &opts.encoding {
+        Some(e) => e.clone(),
+        None => super::session::default_client_encoding(cat).await?,
+    };
+    let setup = session_setup_sql(opts, cat.server_version_num, &encoding);
+    cat.client
+        .batch_execute(&setup)
+        .await
+        .map_err(|e| CatalogError::query(e, &setup))?;
+    // A separate round trip: the isolation level must be set before any
+    // query of the transaction.
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    cat.client
+        .batch_execute(begin)
+        .await
+        .map_err(|e| CatalogError::query(e, begin))?;
+    let (client_encoding, std_strings) = crate::catalog::session::text_settings(cat).await?;
+    Ok((setup, client_encoding, std_strings))
+}
+
+/// Exports the snapshot for a helper session when the database is big
+/// enough for one, so that it reads while this session reads the rest.
+async fn start_helper_if_worth_it(cat: &Catalog<'_>, helper: &Helper) -> Result<(), DumpError> {
+    let snapshot = if crate::catalog::helper::worth_a_helper(cat).await? {
+        Some(crate::catalog::relations::export_snapshot(cat).await?)
+    } else {
+        None
+    };
+    helper.begin(snapshot);
+    Ok(())
+}
+
+/// Connects the helper session and joins it to the exported snapshot.
+async fn open_helper_session(
+    connector: &Connector,
+    dbname: &str,
+    setup: &str,
+    snapshot: &str,
+) -> Option<(tokio_postgres::Client, i32)> {
+    let helper_conn = connector.connect(dbname).await.ok()?;
+    helper_conn.client.batch_execute(setup).await.ok()?;
+    let join = format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
+        quote::session_literal(snapshot)
+    );
+    helper_conn.client.batch_execute(&join).await.ok()?;
+    Some((helper_conn.client, helper_conn.server_version_num))
+}
+
+/// Reads the database row, refuses unsupported objects, and collects every
+/// object and its dependencies into `archive`.
+async fn read_catalogs(
+    cat: &Catalog<'_>,
+    opts: &DumpOptions,
+    name: &str,
+    archive: &mut Archive,
+) -> Result<(DatabaseRow, Metadata), DumpError> {
+    let db = current_database(cat).await?;
+    // Refuse databases holding objects this version cannot dump yet,
+    // rather than leaving them out silently.
+    let excluded = inventory::Excluded {
+        publications: opts.no_publications,
+        subscriptions: opts.no_subscriptions,
+    };
+    let unsupported = inventory::unsupported_objects(cat, excluded).await?;
+    if let Some(first) = unsupported.first() {
+        return Err(DumpError::Other(format!(
+            "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
+            text::display(name),
+            unsupported.len(),
+            first.0,
+            text::display(&first.1)
+        )));
+    }
+    let meta = metadata(cat).await?;
+    objects::collect_all(cat, archive, opts).await?;
+    add_catalog_dependencies(cat, archive).await?;
+    if super::content::dump_data(&opts.render) && !super::content::dump_schema(&opts.render) {
+        super::content::add_data_fk_dependencies(cat, archive).await?;
+    }
+    Ok((db, meta))
+}
+
+/// The database's own entries, then the printed objects' entries in sorted
+/// order; also returns how many of them are the database's own.
+fn render_entries(
+    db: &DatabaseRow,
+    ctx: &RenderContext,
+    mode: DatabaseMode,
+    order: Vec<DumpId>,
+    archive: &Archive,
+    opts: &DumpOptions,
+) -> (Vec<Entry>, usize) {
+    let mut entries: Vec<Entry> = database_entries(db, ctx, mode);
+    let database_entry_count = entries.len();
+    let printed: Vec<DumpId> = order
+        .into_iter()
+        .filter(|&id| {
+            let obj = &archive.objects[id];
+            // Extension members print only their changed ACLs.
+            (obj.dump || obj.extension.is_some()) && obj.render.is_some()
+        })
+        .collect();
+    entries.extend(render_all(&printed, archive, ctx, opts));
+    tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
+    (entries, database_entry_count)
+}
+
+/// The COPY statements that prepared, by text (a failed one is prepared
+/// again at its turn).
+fn prepared_copies_by_text(
+    copy_sqls: Vec<String>,
+    prepared: Vec<Result<tokio_postgres::Statement, tokio_postgres::Error>>,
+) -> HashMap<String, tokio_postgres::Statement> {
+    let copy_statements = copy_sqls
+        .into_iter()
+        .zip(prepared)
+        .filter_map(|(sql, p)| p.ok().map(|st| (sql, st)))
+        .collect();
+    tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
+    copy_statements
 }
 
 /// Objects above this count are rendered on two threads.

@@ -25,15 +25,7 @@ pub(crate) async fn write_database(
         quoting,
     } = prepared;
     let client = &conn.client;
-    for w in &warnings {
-        diag::warning(&text::display(&w.message));
-        for d in &w.details {
-            diag::detail(&text::display(d));
-        }
-        for h in &w.hints {
-            diag::hint(&text::display(h));
-        }
-    }
+    report_sort_warnings(&warnings);
 
     // The script.
     let mut printer = Printer::new(PrintOptions {
@@ -44,10 +36,79 @@ pub(crate) async fn write_database(
         quoting,
     });
     let set_block = sql::fixed_settings(&client_encoding, std_strings, opts.role.as_deref());
+    let header = script_header(
+        opts,
+        key,
+        &conn.server_version,
+        &set_block,
+        mode,
+        &db,
+        &quoting,
+    );
+    sink.write_text(&header)?;
+
+    let reconnect = format!(
+        "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
+        sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
+    );
+    let order = pass_order(&entries);
+    let writer = EntryWriter {
+        client,
+        opts,
+        quoting,
+        std_strings,
+        copy_statements: &copy_statements,
+        entries: &entries,
+        order: &order,
+    };
+    // COPY requests already sent for entries still to come (see below).
+    let mut in_flight = CopyPipeline::default();
+    for (position, &i) in order.iter().enumerate() {
+        let e = &entries[i];
+        writer
+            .write_entry(&mut printer, &mut in_flight, position, sink)
+            .await?;
+        // The DATABASE and DATABASE PROPERTIES entries are each followed by
+        // a reconnect to the new database.
+        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
+        {
+            sink.write_text(&reconnect)?;
+            printer.reset();
+        }
+    }
+
+    sink.write_text(&script_trailer(opts, key))?;
+    let _ = client.batch_execute("COMMIT").await;
+    Ok(())
+}
+
+/// Reports the sort's warnings (dependency loops) with their details and hints.
+fn report_sort_warnings(warnings: &[sort::SortWarning]) {
+    for w in warnings {
+        diag::warning(&text::display(&w.message));
+        for d in &w.details {
+            diag::detail(&text::display(d));
+        }
+        for h in &w.hints {
+            diag::hint(&text::display(h));
+        }
+    }
+}
+
+/// The dump's opening comments, session settings and, under --clean, the DROP DATABASE.
+fn script_header(
+    opts: &DumpOptions,
+    key: &str,
+    server_version: &str,
+    set_block: &str,
+    mode: DatabaseMode,
+    db: &DatabaseRow,
+    quoting: &Quoting,
+) -> String {
     let mut out = String::new();
     out.push_str("--\n-- PostgreSQL database dump\n--\n\n");
     out.push_str(&format!("\\restrict {key}\n\n"));
-    let dumped_from = format!("Dumped from database version {}", conn.server_version);
+    let dumped_from = format!("Dumped from database version {server_version}");
     let dumped_by = format!(
         "Dumped by pg_dump version {} (pgdumpall-rs {})",
         crate::dump::REFERENCE_VERSION,
@@ -62,7 +123,7 @@ pub(crate) async fn write_database(
         let started = format!("Started on {}", crate::dump::session::timestamp());
         out.push_str(&format!("{}\n\n", quote::comment(&started)));
     }
-    out.push_str(&set_block);
+    out.push_str(set_block);
     if mode.create && mode.clean {
         if db.is_template {
             out.push_str(&format!(
@@ -72,17 +133,43 @@ pub(crate) async fn write_database(
         }
         out.push_str(&format!("DROP DATABASE {};\n", quoting.ident(&db.name)));
     }
-    sink.write_text(&out)?;
+    out
+}
 
-    let reconnect = format!(
-        "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
-        sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
-    );
-    let order = pass_order(&entries);
-    // COPY requests already sent for entries still to come (see below).
-    let mut in_flight = CopyPipeline::default();
-    for (position, &i) in order.iter().enumerate() {
-        let e = &entries[i];
+/// The closing comments and `\unrestrict` of the database's script.
+fn script_trailer(opts: &DumpOptions, key: &str) -> String {
+    let mut tail = String::new();
+    if opts.verbose {
+        let completed = format!("Completed on {}", crate::dump::session::timestamp());
+        tail.push_str(&format!("{}\n\n", quote::comment(&completed)));
+    }
+    tail.push_str("--\n-- PostgreSQL database dump complete\n--\n\n");
+    tracing::debug!(target: "pgdumpall_rs::phase", "data written");
+    tail.push_str(&format!("\\unrestrict {key}\n\n"));
+    tail
+}
+
+/// What the entry loop reads while writing one database's entries.
+struct EntryWriter<'a> {
+    client: &'a tokio_postgres::Client,
+    opts: &'a DumpOptions,
+    quoting: Quoting,
+    std_strings: bool,
+    copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
+    entries: &'a [Entry],
+    order: &'a [usize],
+}
+
+impl<'a> EntryWriter<'a> {
+    /// Writes the entry at `position` of the pass order, its data included.
+    async fn write_entry(
+        &self,
+        printer: &mut Printer,
+        in_flight: &mut CopyPipeline<'a>,
+        position: usize,
+        sink: &mut Sink,
+    ) -> Result<(), DumpError> {
+        let e = &self.entries[self.order[position]];
         let mut text = printer.begin(e);
         match &e.data {
             None => {
@@ -92,86 +179,106 @@ pub(crate) async fn write_database(
             Some(
                 source @ (DataSource::Copy { .. } | DataSource::EmptyCopy | DataSource::Inserts(_)),
             ) => {
-                // --disable-triggers (data-only): the load is wrapped in
-                // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
-                // superuser.
-                let wrap = (opts.disable_triggers
-                    && !crate::dump::content::dump_schema(&opts.render)
-                    && e.desc == "TABLE DATA")
-                    .then(|| {
-                        format!(
-                            "{}.{}",
-                            quoting.ident(e.schema.as_deref().unwrap_or("")),
-                            quoting.ident(&e.tag)
-                        )
-                    });
-                if let Some(table) = &wrap {
-                    text.push_str(&printer.become_user(opts.superuser.as_deref()));
-                    text.push_str(&format!("ALTER TABLE {table} DISABLE TRIGGER ALL;\n\n"));
-                    text.push_str(&printer.become_owner(e));
-                }
-                text.push_str(&e.data_header);
-                sink.write_text(&text)?;
-                match source {
-                    DataSource::Copy { server_copy } => {
-                        // Send the COPYs of the tables that come next before
-                        // draining this one: the server runs them back to
-                        // back instead of waiting a round trip per table.
-                        // Their output waits in the socket (the connection
-                        // reads a request's response only once the one
-                        // before it is consumed), so memory stays bounded.
-                        in_flight
-                            .fill(client, &entries, &order, position, &copy_statements)
-                            .await;
-                        let start = match in_flight.take(i) {
-                            Some(start) => start.await,
-                            None => {
-                                let statement = copy_statements.get(server_copy.as_str());
-                                start_copy(client, server_copy, statement).await
-                            }
-                        };
-                        drain_copy(start, &e.tag, server_copy, sink).await?;
-                        sink.write_text("\\.\n\n\n")?;
-                    }
-                    DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
-                    DataSource::Inserts(spec) => {
-                        crate::dump::inserts::rows_out(client, spec, &quoting, sink).await?;
-                    }
-                    DataSource::LargeObjects { .. } => unreachable!(),
-                }
-                let mut after = String::new();
-                if let Some(table) = &wrap {
-                    after.push_str(&printer.become_user(opts.superuser.as_deref()));
-                    after.push_str(&format!("ALTER TABLE {table} ENABLE TRIGGER ALL;\n\n"));
-                }
-                after.push_str(&printer.end(e));
-                sink.write_text(&after)?;
+                self.write_table_data(printer, in_flight, position, source, text, sink)
+                    .await?;
             }
             Some(DataSource::LargeObjects { oids }) => {
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
-                large_objects_out(client, oids, std_strings, sink).await?;
+                large_objects_out(self.client, oids, self.std_strings, sink).await?;
                 sink.write_text(&printer.end(e))?;
             }
         }
-        // The DATABASE and DATABASE PROPERTIES entries are each followed by
-        // a reconnect to the new database.
-        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
-        {
-            sink.write_text(&reconnect)?;
-            printer.reset();
-        }
+        Ok(())
     }
 
-    let mut tail = String::new();
-    if opts.verbose {
-        let completed = format!("Completed on {}", crate::dump::session::timestamp());
-        tail.push_str(&format!("{}\n\n", quote::comment(&completed)));
+    /// Writes a table's data entry: `text` (its start), the rows, its end,
+    /// wrapped in DISABLE/ENABLE TRIGGER ALL under --disable-triggers.
+    async fn write_table_data(
+        &self,
+        printer: &mut Printer,
+        in_flight: &mut CopyPipeline<'a>,
+        position: usize,
+        source: &DataSource,
+        mut text: String,
+        sink: &mut Sink,
+    ) -> Result<(), DumpError> {
+        let (opts, quoting) = (self.opts, &self.quoting);
+        let e = &self.entries[self.order[position]];
+        // --disable-triggers (data-only): the load is wrapped in
+        // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
+        // superuser.
+        let wrap = (opts.disable_triggers
+            && !crate::dump::content::dump_schema(&opts.render)
+            && e.desc == "TABLE DATA")
+            .then(|| {
+                format!(
+                    "{}.{}",
+                    quoting.ident(e.schema.as_deref().unwrap_or("")),
+                    quoting.ident(&e.tag)
+                )
+            });
+        if let Some(table) = &wrap {
+            text.push_str(&printer.become_user(opts.superuser.as_deref()));
+            text.push_str(&format!("ALTER TABLE {table} DISABLE TRIGGER ALL;\n\n"));
+            text.push_str(&printer.become_owner(e));
+        }
+        text.push_str(&e.data_header);
+        sink.write_text(&text)?;
+        match source {
+            DataSource::Copy { server_copy } => {
+                self.stream_copy(in_flight, position, server_copy, sink)
+                    .await?;
+                sink.write_text("\\.\n\n\n")?;
+            }
+            DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
+            DataSource::Inserts(spec) => {
+                crate::dump::inserts::rows_out(self.client, spec, quoting, sink).await?;
+            }
+            DataSource::LargeObjects { .. } => unreachable!(),
+        }
+        let mut after = String::new();
+        if let Some(table) = &wrap {
+            after.push_str(&printer.become_user(opts.superuser.as_deref()));
+            after.push_str(&format!("ALTER TABLE {table} ENABLE TRIGGER ALL;\n\n"));
+        }
+        after.push_str(&printer.end(e));
+        sink.write_text(&after)?;
+        Ok(())
     }
-    tail.push_str("--\n-- PostgreSQL database dump complete\n--\n\n");
-    tracing::debug!(target: "pgdumpall_rs::phase", "data written");
-    tail.push_str(&format!("\\unrestrict {key}\n\n"));
-    sink.write_text(&tail)?;
-    let _ = client.batch_execute("COMMIT").await;
-    Ok(())
+
+    /// Streams the COPY output of the entry at `position` into the sink.
+    async fn stream_copy(
+        &self,
+        in_flight: &mut CopyPipeline<'a>,
+        position: usize,
+        server_copy: &str,
+        sink: &mut Sink,
+    ) -> Result<(), DumpError> {
+        let i = self.order[position];
+        // Send the COPYs of the tables that come next before
+        // draining this one: the server runs them back to
+        // back instead of waiting a round trip per table.
+        // Their output waits in the socket (the connection
+        // reads a request's response only once the one
+        // before it is consumed), so memory stays bounded.
+        in_flight
+            .fill(
+                self.client,
+                self.entries,
+                self.order,
+                position,
+                self.copy_statements,
+            )
+            .await;
+        let start = match in_flight.take(i) {
+            Some(start) => start.await,
+            None => {
+                let statement = self.copy_statements.get(server_copy);
+                start_copy(self.client, server_copy, statement).await
+            }
+        };
+        drain_copy(start, &self.entries[i].tag, server_copy, sink).await?;
+        Ok(())
+    }
 }

@@ -75,24 +75,8 @@ impl Quoting {
         if name.is_ascii() || self.encoding == Encoding::SingleByte {
             return ident_with(name, self.all_identifiers);
         }
-        let bytes = crate::text::to_bytes(name);
         let mut out = String::with_capacity(name.len() + 2);
-        out.push('"');
-        for piece in pieces(self.encoding, &bytes) {
-            match piece {
-                Piece::Ascii(b) => {
-                    if b == b'"' {
-                        out.push('"');
-                    }
-                    out.push(b as char);
-                }
-                Piece::Char(ch) => out.extend(ch.iter().map(|&b| b as char)),
-                Piece::Invalid => {
-                    out.extend(self.encoding.invalid_marker().iter().map(|&b| b as char))
-                }
-            }
-        }
-        out.push('"');
+        self.push_quoted(&mut out, name, '"', |b| b == b'"');
         out
     }
 
@@ -137,13 +121,27 @@ impl Quoting {
         out
     }
 
-    /// `'value'` with quotes (and backslashes, if asked) doubled, one
-    /// character of the section's encoding at a time: a multibyte
-    /// character whose last byte is a quote or backslash is not split,
-    /// and a malformed one becomes bytes the server refuses.
+    /// `'value'` with quotes (and backslashes, if asked) doubled.
     fn append_escaped(&self, out: &mut String, value: &str, double_backslashes: bool) {
+        self.push_quoted(out, value, '\'', |b| {
+            b == b'\'' || (b == b'\\' && double_backslashes)
+        });
+    }
+
+    /// `value` between two `quote`s, one character of the section's
+    /// encoding at a time: an ASCII byte for which `doubled` holds is
+    /// written twice, a multibyte character is copied whole (so a quote or
+    /// backslash byte inside it is never doubled), and a malformed one
+    /// becomes bytes the server refuses.
+    fn push_quoted(
+        &self,
+        out: &mut String,
+        value: &str,
+        quote: char,
+        doubled: impl Fn(u8) -> bool,
+    ) {
         out.reserve(value.len() + 2);
-        out.push('\'');
+        out.push(quote);
         let owned;
         let bytes = if value.is_ascii() {
             value.as_bytes()
@@ -154,7 +152,7 @@ impl Quoting {
         for piece in pieces(self.encoding, bytes) {
             match piece {
                 Piece::Ascii(b) => {
-                    if b == b'\'' || (b == b'\\' && double_backslashes) {
+                    if doubled(b) {
                         out.push(b as char);
                     }
                     out.push(b as char);
@@ -165,7 +163,7 @@ impl Quoting {
                 }
             }
         }
-        out.push('\'');
+        out.push(quote);
     }
 }
 

@@ -214,6 +214,59 @@ fn kind(a: &Archive, id: DumpId) -> Kind {
     a.objects[id].kind
 }
 
+/// The 2-loop of an owner (a table, a domain) of kind `owner_kind` and a
+/// member whose role is `member_of(owner)` (R6, R8, R11): the member stops
+/// depending on its owner and prints inline.
+fn inline_member(
+    archive: &mut Archive,
+    l: &[DumpId],
+    owner_kind: Kind,
+    member_of: fn(DumpId) -> Role,
+) -> bool {
+    if l.len() != 2 {
+        return false;
+    }
+    for (owner, member) in [(l[0], l[1]), (l[1], l[0])] {
+        if kind(archive, owner) == owner_kind && archive.objects[member].role == member_of(owner) {
+            archive.remove_dep(member, owner);
+            return true;
+        }
+    }
+    false
+}
+
+/// A longer loop through an owner and its member (R7, R10, R12): the
+/// member prints separately, after its owner, and in post-data when
+/// `post` is given.
+fn separate_member(
+    archive: &mut Archive,
+    l: &[DumpId],
+    owner_kind: Kind,
+    member_of: fn(DumpId) -> Role,
+    post: Option<DumpId>,
+) -> bool {
+    if l.len() <= 2 {
+        return false;
+    }
+    for &owner in l {
+        if kind(archive, owner) != owner_kind {
+            continue;
+        }
+        for &member in l {
+            if archive.objects[member].role == member_of(owner) {
+                archive.remove_dep(owner, member);
+                archive.objects[member].repairs.separate = true;
+                archive.add_dep(member, owner);
+                if let Some(post) = post {
+                    archive.add_dep(member, post);
+                }
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// R1: a base type and one of its I/O functions.
 fn r1_type_and_io_function(archive: &mut Archive, l: &[DumpId]) -> bool {
     let n = l.len();
@@ -320,56 +373,23 @@ fn r5_loop_through_function(archive: &mut Archive, l: &[DumpId]) -> bool {
 
 /// R6: a table and its CHECK constraint.
 fn r6_table_and_check(archive: &mut Archive, l: &[DumpId]) -> bool {
-    let n = l.len();
-    if n == 2 {
-        for (t, c) in [(l[0], l[1]), (l[1], l[0])] {
-            if kind(archive, t) == Kind::Table
-                && archive.objects[c].role == (Role::TableCheck { table: t })
-            {
-                archive.remove_dep(c, t);
-                return true;
-            }
-        }
-    }
-    false
+    inline_member(archive, l, Kind::Table, |t| Role::TableCheck { table: t })
 }
 
 /// R7: a longer loop through a table and its CHECK constraint.
 fn r7_loop_through_check(archive: &mut Archive, l: &[DumpId], post: DumpId) -> bool {
-    let n = l.len();
-    if n > 2 {
-        for &t in l {
-            if kind(archive, t) != Kind::Table {
-                continue;
-            }
-            for &c in l {
-                if archive.objects[c].role == (Role::TableCheck { table: t }) {
-                    archive.remove_dep(t, c);
-                    archive.objects[c].repairs.separate = true;
-                    archive.add_dep(c, t);
-                    archive.add_dep(c, post);
-                    return true;
-                }
-            }
-        }
-    }
-    false
+    separate_member(
+        archive,
+        l,
+        Kind::Table,
+        |t| Role::TableCheck { table: t },
+        Some(post),
+    )
 }
 
 /// R8: a table and its column default.
 fn r8_table_and_default(archive: &mut Archive, l: &[DumpId]) -> bool {
-    let n = l.len();
-    if n == 2 {
-        for (t, d) in [(l[0], l[1]), (l[1], l[0])] {
-            if kind(archive, t) == Kind::Table
-                && archive.objects[d].role == (Role::AttrDef { table: t })
-            {
-                archive.remove_dep(d, t);
-                return true;
-            }
-        }
-    }
-    false
+    inline_member(archive, l, Kind::Table, |t| Role::AttrDef { table: t })
 }
 
 /// R9: a partitioned index and the partition's index attached to it.
@@ -390,63 +410,34 @@ fn r9_partitioned_index_attach(archive: &mut Archive, l: &[DumpId]) -> bool {
     false
 }
 
-/// R10: a longer loop through a table and its column default.
+/// R10: a longer loop through a table and its column default (printed
+/// separately, but not postponed to post-data).
 fn r10_loop_through_default(archive: &mut Archive, l: &[DumpId]) -> bool {
-    let n = l.len();
-    if n > 2 {
-        for &t in l {
-            if kind(archive, t) != Kind::Table {
-                continue;
-            }
-            for &d in l {
-                if archive.objects[d].role == (Role::AttrDef { table: t }) {
-                    archive.remove_dep(t, d);
-                    archive.objects[d].repairs.separate = true;
-                    archive.add_dep(d, t);
-                    return true;
-                }
-            }
-        }
-    }
-    false
+    separate_member(
+        archive,
+        l,
+        Kind::Table,
+        |t| Role::AttrDef { table: t },
+        None,
+    )
 }
 
 /// R11: a domain and its CHECK or NOT NULL constraint.
 fn r11_domain_and_constraint(archive: &mut Archive, l: &[DumpId]) -> bool {
-    let n = l.len();
-    if n == 2 {
-        for (t, c) in [(l[0], l[1]), (l[1], l[0])] {
-            if kind(archive, t) == Kind::Type
-                && archive.objects[c].role == (Role::DomainConstraint { domain: t })
-            {
-                archive.remove_dep(c, t);
-                return true;
-            }
-        }
-    }
-    false
+    inline_member(archive, l, Kind::Type, |t| Role::DomainConstraint {
+        domain: t,
+    })
 }
 
 /// R12: a longer loop through a domain and its constraint.
 fn r12_loop_through_domain_constraint(archive: &mut Archive, l: &[DumpId], post: DumpId) -> bool {
-    let n = l.len();
-    if n > 2 {
-        for &t in l {
-            if kind(archive, t) != Kind::Type {
-                continue;
-            }
-            for &c in l {
-                if archive.objects[c].role == (Role::DomainConstraint { domain: t }) {
-                    archive.remove_dep(t, c);
-                    archive.objects[c].repairs.separate = true;
-                    archive.add_dep(c, t);
-                    archive.add_dep(c, post);
-                    return true;
-                }
-            }
-        }
-    }
-    false
+    separate_member(
+        archive,
+        l,
+        Kind::Type,
+        |t| Role::DomainConstraint { domain: t },
+        Some(post),
+    )
 }
 
 /// R13: a table that depends on itself.

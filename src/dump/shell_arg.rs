@@ -13,7 +13,7 @@ use crate::pg::quote::conn_str_value;
 
 /// Whether `name` must be refused.
 pub(crate) fn unsafe_name(name: &str) -> bool {
-    name.contains(['\n', '\r'])
+    crate::pg::quote::breaks_line(name)
 }
 
 /// The connection string pg_dumpall passes to pg_dump for `dbname`: the

@@ -187,6 +187,13 @@ pub(crate) fn comment(text: &str) -> String {
     format!("-- {}", text.replace(['\n', '\r'], " "))
 }
 
+/// Whether `text` holds a line break, which no psql meta-command line
+/// (`\connect`) and no shell argument can carry: names with one are
+/// refused, as pg_dumpall refuses them.
+pub(crate) fn breaks_line(text: &str) -> bool {
+    text.contains(['\n', '\r'])
+}
+
 /// A value in a libpq connection string (appendConnStrVal): bare when it
 /// is made of letters, digits, `_` and `.` only, else in single quotes
 /// with `'` and `\` backslash-escaped.

@@ -32,7 +32,7 @@ pub(crate) fn fixed_settings(encoding: &str, std_strings: bool, role: Option<&st
 /// name with a line break cannot be written (the driver refuses such
 /// databases before this point; this keeps the line safe on its own).
 pub(crate) fn connect_command(q: &Quoting, name: &str) -> Result<String, String> {
-    if name.contains(['\n', '\r']) {
+    if quote::breaks_line(name) {
         return Err(format!(
             "database name contains a newline or carriage return: \"{}\"",
             crate::text::display(name)

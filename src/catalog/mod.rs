@@ -1,6 +1,7 @@
 //! Catalog reading, one module per object family, aware of the server
 //! version. Every query reads a whole kind in bulk.
 
+pub(crate) mod casts;
 pub(crate) mod database;
 pub(crate) mod extensions;
 pub(crate) mod globals;

@@ -3,6 +3,7 @@
 
 pub(crate) mod acl;
 pub(crate) mod database;
+pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod pattern;
@@ -12,5 +13,6 @@ pub(crate) mod satellite;
 pub(crate) mod sequence;
 pub(crate) mod statistics;
 pub(crate) mod table;
+pub(crate) mod text_search;
 pub(crate) mod types;
 pub(crate) mod views;

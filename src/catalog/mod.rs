@@ -4,6 +4,7 @@
 pub(crate) mod casts;
 pub(crate) mod database;
 pub(crate) mod extensions;
+pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod helper;
 pub(crate) mod indexes;
@@ -15,6 +16,7 @@ pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod session;
 pub(crate) mod statistics;
+pub(crate) mod text_search;
 pub(crate) mod types;
 pub(crate) mod views;
 

@@ -4,6 +4,7 @@
 pub(crate) mod acl;
 pub(crate) mod casts;
 pub(crate) mod database;
+pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod pattern;
@@ -13,5 +14,6 @@ pub(crate) mod satellite;
 pub(crate) mod sequence;
 pub(crate) mod statistics;
 pub(crate) mod table;
+pub(crate) mod text_search;
 pub(crate) mod types;
 pub(crate) mod views;

@@ -25,21 +25,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
              WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
         ),
         format!(
-            "SELECT 'OPERATOR', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_operator", "o.oid")
-        ),
-        format!(
-            "SELECT 'OPERATOR CLASS', n.nspname || '.' || o.opcname FROM pg_catalog.pg_opclass o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_opclass", "o.oid")
-        ),
-        format!(
-            "SELECT 'OPERATOR FAMILY', n.nspname || '.' || o.opfname FROM pg_catalog.pg_opfamily o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_opfamily", "o.oid")
-        ),
-        format!(
             "SELECT 'COLLATION', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE {USER_NS} AND {}",
             not_member("pg_collation", "c.oid")
@@ -89,10 +74,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
             "SELECT 'TRANSFORM', t.trftype::pg_catalog.regtype::text FROM pg_catalog.pg_transform t WHERE {}",
             not_member("pg_transform", "t.oid")
         ),
-        format!(
-            "SELECT 'ACCESS METHOD', a.amname::text FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
-            not_member("pg_am", "a.oid")
-        ),
         // Extensions are dumped, except their configuration tables' data.
         "SELECT 'EXTENSION WITH CONFIGURATION TABLES', x.extname::text FROM pg_catalog.pg_extension x \
          WHERE x.extconfig IS NOT NULL"
@@ -128,9 +109,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
     for catalog in [
-        "pg_operator",
-        "pg_opclass",
-        "pg_opfamily",
         "pg_collation",
         "pg_conversion",
         "pg_cast",
@@ -138,7 +116,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "pg_ts_template",
         "pg_ts_dict",
         "pg_ts_config",
-        "pg_am",
     ] {
         tests.push(format!(
             "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"

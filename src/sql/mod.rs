@@ -5,6 +5,7 @@ pub(crate) mod acl;
 pub(crate) mod database;
 pub(crate) mod globals;
 pub(crate) mod inserts;
+pub(crate) mod operators;
 pub(crate) mod pattern;
 pub(crate) mod postdata;
 pub(crate) mod routines;

@@ -12,6 +12,7 @@ pub(crate) mod extended_statistics;
 pub(crate) mod extensions;
 pub(crate) mod indexes;
 pub(crate) mod large_objects;
+pub(crate) mod operators;
 pub(crate) mod policies;
 pub(crate) mod routines;
 pub(crate) mod schemas;
@@ -49,6 +50,9 @@ pub(crate) async fn collect_all(
     types::collect(cat, archive).await?;
     routines::collect_languages(cat, archive).await?;
     routines::collect_aggregates(cat, archive).await?;
+    operators::collect_operators(cat, archive).await?;
+    operators::collect_access_methods(cat, archive).await?;
+    operators::collect_op_classes_and_families(cat, archive).await?;
     // [views]
     let views = views::collect(cat, archive).await?;
     // [per-table objects]

@@ -50,6 +50,8 @@ pub(crate) struct OpFamilyRow {
     pub schema: String,
     pub owner: String,
     pub access_method: String,
+    /// A member of an extension.
+    pub is_member: bool,
 }
 
 /// One operator class.
@@ -64,6 +66,9 @@ pub(crate) struct OpClassRow {
     pub input_type: String,
     pub storage_type: String,
     pub is_default: bool,
+    pub family_oid: u32,
+    /// A member of an extension.
+    pub is_member: bool,
     /// The family as `(schema, name)`.
     pub family: Option<(String, String)>,
 }
@@ -106,6 +111,14 @@ pub(crate) struct AccessMethodRow {
 
 /// Objects outside pg_catalog (`n` is the object's namespace).
 const NOT_PG_CATALOG: &str = "n.nspname <> 'pg_catalog'";
+
+/// Whether the object (`oid` of `catalog`) belongs to an extension.
+fn is_member(catalog: &str, oid: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
+         AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+}
 
 fn pair(r: QueryRow<'_>, schema: usize, name: usize) -> Result<Option<(String, String)>, RowError> {
     Ok(match (r.opt_text(schema)?, r.opt_text(name)?) {
@@ -160,10 +173,11 @@ pub(crate) async fn operators(cat: &Catalog<'_>) -> Result<Vec<OperatorRow>, Cat
 /// Every operator family outside pg_catalog, by OID.
 pub(crate) async fn op_families(cat: &Catalog<'_>) -> Result<Vec<OpFamilyRow>, CatalogError> {
     let sql = format!(
-        "SELECT f.oid, f.opfname, n.nspname, pg_catalog.pg_get_userbyid(f.opfowner), a.amname \
+        "SELECT f.oid, f.opfname, n.nspname, pg_catalog.pg_get_userbyid(f.opfowner), a.amname, {} \
          FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
          JOIN pg_catalog.pg_am a ON a.oid = f.opfmethod \
-         WHERE {NOT_PG_CATALOG} ORDER BY f.oid"
+         WHERE {NOT_PG_CATALOG} ORDER BY f.oid",
+        is_member("pg_opfamily", "f.oid")
     );
     let rows = query(cat, &sql).await?;
     Ok(rows.decode(|r| {
@@ -173,6 +187,7 @@ pub(crate) async fn op_families(cat: &Catalog<'_>) -> Result<Vec<OpFamilyRow>, C
             schema: r.text(2)?,
             owner: r.text(3)?,
             access_method: r.text(4)?,
+            is_member: r.col(5)?,
         })
     })?)
 }
@@ -182,12 +197,13 @@ pub(crate) async fn op_classes(cat: &Catalog<'_>) -> Result<Vec<OpClassRow>, Cat
     let sql = format!(
         "SELECT c.oid, c.opcname, n.nspname, pg_catalog.pg_get_userbyid(c.opcowner), a.amname, \
          c.opcintype::pg_catalog.regtype::text, c.opckeytype::pg_catalog.regtype::text, c.opcdefault, \
-         fn.nspname, f.opfname \
+         fn.nspname, f.opfname, c.opcfamily, {} \
          FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace \
          JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod \
          LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily \
          LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace \
-         WHERE {NOT_PG_CATALOG} ORDER BY c.oid"
+         WHERE {NOT_PG_CATALOG} ORDER BY c.oid",
+        is_member("pg_opclass", "c.oid")
     );
     let rows = query(cat, &sql).await?;
     Ok(rows.decode(|r| {
@@ -201,6 +217,8 @@ pub(crate) async fn op_classes(cat: &Catalog<'_>) -> Result<Vec<OpClassRow>, Cat
             storage_type: r.text(6)?,
             is_default: r.col(7)?,
             family: pair(r, 8, 9)?,
+            family_oid: r.col(10)?,
+            is_member: r.col(11)?,
         })
     })?)
 }
@@ -259,6 +277,72 @@ pub(crate) async fn proc_members(cat: &Catalog<'_>) -> Result<Vec<ProcMember>, C
             function: r.text(3)?,
             left: r.text(4)?,
             right: r.text(5)?,
+        })
+    })?)
+}
+
+/// The catalog name of a class or family's catalog, for pg_depend.
+fn owner_catalog(classid: u32) -> &'static str {
+    if classid == crate::pg::oid::PG_OPCLASS {
+        "pg_opclass"
+    } else {
+        "pg_opfamily"
+    }
+}
+
+/// The operators of one class or family (`owner`, whose family is
+/// `family`) in the order pg_dump's own query returns them. pg_dump sorts
+/// them by strategy number only, so members sharing a number come in the
+/// order of the server's plan for that query: for such objects alone the
+/// same query is run, as the bulk read cannot reproduce that order.
+pub(crate) async fn op_members_as_pg_dump(
+    cat: &Catalog<'_>,
+    owner: (u32, u32),
+    family: u32,
+) -> Result<Vec<OpMember>, CatalogError> {
+    let sql = format!(
+        "SELECT amopstrategy, amopopr::pg_catalog.regoperator::text, opfname AS sortfamily, nspname AS sortfamilynsp \
+         FROM pg_catalog.pg_amop ao JOIN pg_catalog.pg_depend ON (classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND objid = ao.oid) \
+         LEFT JOIN pg_catalog.pg_opfamily f ON f.oid = amopsortfamily \
+         LEFT JOIN pg_catalog.pg_namespace n ON n.oid = opfnamespace \
+         WHERE refclassid = 'pg_catalog.{}'::pg_catalog.regclass AND refobjid = '{}'::pg_catalog.oid \
+         AND amopfamily = '{family}'::pg_catalog.oid ORDER BY amopstrategy",
+        owner_catalog(owner.0),
+        owner.1
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows.decode(|r| {
+        Ok(OpMember {
+            owner_object: owner,
+            strategy: r.col(0)?,
+            operator: r.text(1)?,
+            sort_family: pair(r, 3, 2)?,
+        })
+    })?)
+}
+
+/// The support functions of one class or family in the order pg_dump's
+/// own query returns them (see [`op_members_as_pg_dump`]).
+pub(crate) async fn proc_members_as_pg_dump(
+    cat: &Catalog<'_>,
+    owner: (u32, u32),
+) -> Result<Vec<ProcMember>, CatalogError> {
+    let sql = format!(
+        "SELECT amprocnum, amproc::pg_catalog.regprocedure::text, amproclefttype::pg_catalog.regtype::text, \
+         amprocrighttype::pg_catalog.regtype::text FROM pg_catalog.pg_amproc ap, pg_catalog.pg_depend \
+         WHERE refclassid = 'pg_catalog.{}'::pg_catalog.regclass AND refobjid = '{}'::pg_catalog.oid \
+         AND classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND objid = ap.oid ORDER BY amprocnum",
+        owner_catalog(owner.0),
+        owner.1
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows.decode(|r| {
+        Ok(ProcMember {
+            owner_object: owner,
+            number: r.col(0)?,
+            function: r.text(1)?,
+            left: r.text(2)?,
+            right: r.text(3)?,
         })
     })?)
 }

@@ -132,11 +132,31 @@ struct Members {
 }
 
 impl Members {
-    fn take(&mut self, key: (u32, u32)) -> (Vec<OpMember>, Vec<ProcMember>) {
-        (
-            self.ops.remove(&key).unwrap_or_default(),
-            self.procs.remove(&key).unwrap_or_default(),
-        )
+    /// The members of a class or family (`owner`, in family `family`),
+    /// in pg_dump's order: members that share a number are ordered by
+    /// running pg_dump's own query for that object (see
+    /// [`operators::op_members_as_pg_dump`]), unless the object is an
+    /// extension member and never prints.
+    async fn take(
+        &mut self,
+        cat: &Catalog<'_>,
+        owner: (u32, u32),
+        family: u32,
+        printed: bool,
+    ) -> Result<(Vec<OpMember>, Vec<ProcMember>), CatalogError> {
+        let mut ops = self.ops.remove(&owner).unwrap_or_default();
+        let mut procs = self.procs.remove(&owner).unwrap_or_default();
+        if !printed {
+            return Ok((ops, procs));
+        }
+        // (Rows come sorted by number.)
+        if ops.windows(2).any(|w| w[0].strategy == w[1].strategy) {
+            ops = operators::op_members_as_pg_dump(cat, owner, family).await?;
+        }
+        if procs.windows(2).any(|w| w[0].number == w[1].number) {
+            procs = operators::proc_members_as_pg_dump(cat, owner).await?;
+        }
+        Ok((ops, procs))
     }
 }
 
@@ -163,7 +183,9 @@ pub(crate) async fn collect_op_classes_and_families(
             c.name.clone(),
         );
         obj.tie = TieBreak::Text(c.access_method.clone());
-        let (ops, procs) = members.take((PG_OPCLASS, c.oid));
+        let (ops, procs) = members
+            .take(cat, (PG_OPCLASS, c.oid), c.family_oid, !c.is_member)
+            .await?;
         obj.render = Some(Arc::new(OpClassRender { row: c, ops, procs }));
         archive.add(obj);
     }
@@ -175,7 +197,9 @@ pub(crate) async fn collect_op_classes_and_families(
             f.name.clone(),
         );
         obj.tie = TieBreak::Text(f.access_method.clone());
-        let (ops, procs) = members.take((PG_OPFAMILY, f.oid));
+        let (ops, procs) = members
+            .take(cat, (PG_OPFAMILY, f.oid), f.oid, !f.is_member)
+            .await?;
         obj.render = Some(Arc::new(OpFamilyRender { row: f, ops, procs }));
         archive.add(obj);
     }

@@ -25,21 +25,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
              WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
         ),
         format!(
-            "SELECT 'OPERATOR', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_operator", "o.oid")
-        ),
-        format!(
-            "SELECT 'OPERATOR CLASS', n.nspname || '.' || o.opcname FROM pg_catalog.pg_opclass o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_opclass", "o.oid")
-        ),
-        format!(
-            "SELECT 'OPERATOR FAMILY', n.nspname || '.' || o.opfname FROM pg_catalog.pg_opfamily o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_opfamily", "o.oid")
-        ),
-        format!(
             "SELECT 'COLLATION', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE {USER_NS} AND {}",
             not_member("pg_collation", "c.oid")
@@ -48,10 +33,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             .to_string(),
-        format!(
-            "SELECT 'ACCESS METHOD', a.amname::text FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
-            not_member("pg_am", "a.oid")
-        ),
         // Extensions are dumped, except their configuration tables' data.
         "SELECT 'EXTENSION WITH CONFIGURATION TABLES', x.extname::text FROM pg_catalog.pg_extension x \
          WHERE x.extconfig IS NOT NULL"
@@ -81,13 +62,7 @@ fn candidates_exist(excluded: Excluded) -> String {
         "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
-    for catalog in [
-        "pg_operator",
-        "pg_opclass",
-        "pg_opfamily",
-        "pg_collation",
-        "pg_am",
-    ] {
+    for catalog in ["pg_collation"] {
         tests.push(format!(
             "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"
         ));

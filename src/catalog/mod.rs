@@ -9,6 +9,7 @@ pub(crate) mod globals;
 pub(crate) mod helper;
 pub(crate) mod indexes;
 pub(crate) mod inventory;
+pub(crate) mod operators;
 pub(crate) mod postdata;
 pub(crate) mod relations;
 pub(crate) mod routines;

@@ -7,6 +7,7 @@ pub(crate) mod database;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod inserts;
+pub(crate) mod operators;
 pub(crate) mod pattern;
 pub(crate) mod postdata;
 pub(crate) mod routines;

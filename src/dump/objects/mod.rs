@@ -14,6 +14,7 @@ pub(crate) mod extensions;
 pub(crate) mod foreign_data;
 pub(crate) mod indexes;
 pub(crate) mod large_objects;
+pub(crate) mod operators;
 pub(crate) mod policies;
 pub(crate) mod routines;
 pub(crate) mod schemas;
@@ -52,6 +53,10 @@ pub(crate) async fn collect_all(
     types::collect(cat, archive).await?;
     routines::collect_languages(cat, archive).await?;
     routines::collect_aggregates(cat, archive).await?;
+    // [operators, access methods, operator classes and families]
+    operators::collect_operators(cat, archive).await?;
+    operators::collect_access_methods(cat, archive).await?;
+    operators::collect_op_classes_and_families(cat, archive).await?;
     // [text search]
     text_search::collect(cat, archive).await?;
     // [foreign data wrappers and servers]

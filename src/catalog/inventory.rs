@@ -40,11 +40,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
             not_member("pg_opfamily", "o.oid")
         ),
         format!(
-            "SELECT 'COLLATION', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_collation", "c.oid")
-        ),
-        format!(
             "SELECT 'TEXT SEARCH PARSER', p.prsname::text FROM pg_catalog.pg_ts_parser p WHERE p.oid >= 16384 AND {}",
             not_member("pg_ts_parser", "p.oid")
         ),
@@ -114,7 +109,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "pg_operator",
         "pg_opclass",
         "pg_opfamily",
-        "pg_collation",
         "pg_ts_parser",
         "pg_ts_template",
         "pg_ts_dict",

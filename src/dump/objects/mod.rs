@@ -7,6 +7,7 @@
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
 pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod constraints;
 pub(crate) mod default_acls;
 pub(crate) mod extended_statistics;
@@ -50,7 +51,8 @@ pub(crate) async fn collect_all(
     types::collect(cat, archive).await?;
     routines::collect_languages(cat, archive).await?;
     routines::collect_aggregates(cat, archive).await?;
-    // [conversions, casts, transforms]
+    // [collations, conversions, casts, transforms]
+    collations::collect(cat, archive).await?;
     casts::collect_conversions(cat, archive).await?;
     casts::collect_casts(cat, archive).await?;
     casts::collect_transforms(cat, archive).await?;

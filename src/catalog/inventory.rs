@@ -40,30 +40,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
             not_member("pg_opfamily", "o.oid")
         ),
         format!(
-            "SELECT 'TEXT SEARCH PARSER', p.prsname::text FROM pg_catalog.pg_ts_parser p WHERE p.oid >= 16384 AND {}",
-            not_member("pg_ts_parser", "p.oid")
-        ),
-        format!(
-            "SELECT 'TEXT SEARCH TEMPLATE', t.tmplname::text FROM pg_catalog.pg_ts_template t WHERE t.oid >= 16384 AND {}",
-            not_member("pg_ts_template", "t.oid")
-        ),
-        format!(
-            "SELECT 'TEXT SEARCH DICTIONARY', d.dictname::text FROM pg_catalog.pg_ts_dict d WHERE d.oid >= 16384 AND {}",
-            not_member("pg_ts_dict", "d.oid")
-        ),
-        format!(
-            "SELECT 'TEXT SEARCH CONFIGURATION', c.cfgname::text FROM pg_catalog.pg_ts_config c WHERE c.oid >= 16384 AND {}",
-            not_member("pg_ts_config", "c.oid")
-        ),
-        format!(
-            "SELECT 'FOREIGN DATA WRAPPER', w.fdwname::text FROM pg_catalog.pg_foreign_data_wrapper w WHERE {}",
-            not_member("pg_foreign_data_wrapper", "w.oid")
-        ),
-        format!(
-            "SELECT 'SERVER', s.srvname::text FROM pg_catalog.pg_foreign_server s WHERE {}",
-            not_member("pg_foreign_server", "s.oid")
-        ),
-        "SELECT 'USER MAPPING', m.usename || ' SERVER ' || m.srvname FROM pg_catalog.pg_user_mappings m".to_string(),
         "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
@@ -99,20 +75,12 @@ pub(crate) struct Excluded {
 fn candidates_exist(excluded: Excluded) -> String {
     let mut tests = vec![
         "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
-        // (Views and columns a non-superuser may read.)
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_user_mappings)".to_string(),
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_data_wrapper)".to_string(),
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
     for catalog in [
         "pg_operator",
         "pg_opclass",
         "pg_opfamily",
-        "pg_ts_parser",
-        "pg_ts_template",
-        "pg_ts_dict",
-        "pg_ts_config",
         "pg_am",
     ] {
         tests.push(format!(

@@ -12,6 +12,7 @@ pub(crate) mod constraints;
 pub(crate) mod default_acls;
 pub(crate) mod extended_statistics;
 pub(crate) mod extensions;
+pub(crate) mod foreign_data;
 pub(crate) mod indexes;
 pub(crate) mod large_objects;
 pub(crate) mod policies;
@@ -20,6 +21,7 @@ pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod statistics;
 pub(crate) mod tables;
+pub(crate) mod text_search;
 pub(crate) mod triggers;
 pub(crate) mod types;
 pub(crate) mod views;
@@ -51,6 +53,10 @@ pub(crate) async fn collect_all(
     types::collect(cat, archive).await?;
     routines::collect_languages(cat, archive).await?;
     routines::collect_aggregates(cat, archive).await?;
+    // [text search]
+    text_search::collect(cat, archive).await?;
+    // [foreign data wrappers and servers]
+    foreign_data::collect(cat, archive).await?;
     // [collations, conversions, casts, transforms]
     collations::collect(cat, archive).await?;
     casts::collect_conversions(cat, archive).await?;

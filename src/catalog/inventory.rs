@@ -39,7 +39,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
              JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NS} AND {}",
             not_member("pg_opfamily", "o.oid")
         ),
-        format!(
         "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"

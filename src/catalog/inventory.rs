@@ -76,12 +76,7 @@ fn candidates_exist(excluded: Excluded) -> String {
         "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
-    for catalog in [
-        "pg_operator",
-        "pg_opclass",
-        "pg_opfamily",
-        "pg_am",
-    ] {
+    for catalog in ["pg_operator", "pg_opclass", "pg_opfamily", "pg_am"] {
         tests.push(format!(
             "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"
         ));

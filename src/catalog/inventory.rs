@@ -24,11 +24,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
         ),
-        format!(
-            "SELECT 'COLLATION', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_collation", "c.oid")
-        ),
         "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
@@ -62,11 +57,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
-    for catalog in ["pg_collation"] {
-        tests.push(format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"
-        ));
-    }
     if !excluded.publications {
         tests.push("EXISTS (SELECT 1 FROM pg_catalog.pg_publication)".into());
     }

@@ -2,6 +2,7 @@
 //! version. Every query reads a whole kind in bulk.
 
 pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod database;
 pub(crate) mod extensions;
 pub(crate) mod foreign_data;

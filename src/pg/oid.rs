@@ -26,6 +26,7 @@ pub(crate) const PG_OPFAMILY: u32 = 2753;
 pub(crate) const PG_EXTENSION: u32 = 3079;
 pub(crate) const PG_POLICY: u32 = 3256;
 pub(crate) const PG_STATISTIC_EXT: u32 = 3381;
+pub(crate) const PG_COLLATION: u32 = 3456;
 pub(crate) const PG_EVENT_TRIGGER: u32 = 3466;
 pub(crate) const PG_TRANSFORM: u32 = 3576;
 pub(crate) const PG_TS_DICT: u32 = 3600;

@@ -7,6 +7,7 @@
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
 pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod constraints;
 pub(crate) mod default_acls;
 pub(crate) mod extended_statistics;
@@ -61,7 +62,8 @@ pub(crate) async fn collect_all(
     text_search::collect(cat, archive).await?;
     // [foreign data wrappers and servers]
     foreign_data::collect(cat, archive).await?;
-    // [conversions, casts, transforms]
+    // [collations, conversions, casts, transforms]
+    collations::collect(cat, archive).await?;
     casts::collect_conversions(cat, archive).await?;
     casts::collect_casts(cat, archive).await?;
     casts::collect_transforms(cat, archive).await?;

@@ -38,26 +38,10 @@ fn checks(server_version_num: i32) -> Vec<String> {
              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE {USER_NS} AND {}",
             not_member("pg_collation", "c.oid")
         ),
-        format!(
-            "SELECT 'CONVERSION', n.nspname || '.' || c.conname FROM pg_catalog.pg_conversion c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace WHERE {USER_NS} AND {}",
-            not_member("pg_conversion", "c.oid")
-        ),
-        format!(
-            "SELECT 'CAST', c.castsource::pg_catalog.regtype::text || ' AS ' || c.casttarget::pg_catalog.regtype::text \
-             FROM pg_catalog.pg_cast c WHERE c.oid >= 16384 \
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_range r \
-               WHERE c.castsource = r.rngtypid AND c.casttarget = r.rngmultitypid) AND {}",
-            not_member("pg_cast", "c.oid")
-        ),
         "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             .to_string(),
-        format!(
-            "SELECT 'TRANSFORM', t.trftype::pg_catalog.regtype::text FROM pg_catalog.pg_transform t WHERE {}",
-            not_member("pg_transform", "t.oid")
-        ),
         format!(
             "SELECT 'ACCESS METHOD', a.amname::text FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
             not_member("pg_am", "a.oid")
@@ -88,7 +72,6 @@ pub(crate) struct Excluded {
 /// object the checks would report.
 fn candidates_exist(excluded: Excluded) -> String {
     let mut tests = vec![
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_transform)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
     for catalog in [
@@ -96,8 +79,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "pg_opclass",
         "pg_opfamily",
         "pg_collation",
-        "pg_conversion",
-        "pg_cast",
         "pg_am",
     ] {
         tests.push(format!(

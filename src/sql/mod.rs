@@ -2,6 +2,7 @@
 //! Nothing here talks to a server, so all of it is unit-tested.
 
 pub(crate) mod acl;
+pub(crate) mod casts;
 pub(crate) mod database;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;

@@ -6,6 +6,7 @@
 //! This module holds what every family shares: the satellite entries
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
+pub(crate) mod casts;
 pub(crate) mod constraints;
 pub(crate) mod default_acls;
 pub(crate) mod extended_statistics;
@@ -55,6 +56,10 @@ pub(crate) async fn collect_all(
     text_search::collect(cat, archive).await?;
     // [foreign data wrappers and servers]
     foreign_data::collect(cat, archive).await?;
+    // [conversions, casts, transforms]
+    casts::collect_conversions(cat, archive).await?;
+    casts::collect_casts(cat, archive).await?;
+    casts::collect_transforms(cat, archive).await?;
     // [views]
     let views = views::collect(cat, archive).await?;
     // [per-table objects]

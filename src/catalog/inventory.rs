@@ -17,13 +17,7 @@ fn not_member(catalog: &str, oid: &str) -> String {
 
 /// One query per unsupported kind: `(kind, name)` rows.
 fn checks(server_version_num: i32) -> Vec<String> {
-    let rel_member = not_member("pg_class", "c.oid");
     let mut v = vec![
-        format!(
-            "SELECT 'FOREIGN TABLE', n.nspname || '.' || c.relname \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
-        ),
         "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
@@ -54,7 +48,6 @@ pub(crate) struct Excluded {
 /// object the checks would report.
 fn candidates_exist(excluded: Excluded) -> String {
     let mut tests = vec![
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
     if !excluded.publications {

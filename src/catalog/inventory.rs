@@ -81,7 +81,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
             not_member("pg_foreign_server", "s.oid")
         ),
         "SELECT 'USER MAPPING', m.usename || ' SERVER ' || m.srvname FROM pg_catalog.pg_user_mappings m".to_string(),
-        "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             .to_string(),
@@ -107,8 +106,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
 /// objects are neither collected nor refused.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Excluded {
-    /// `--no-publications`.
-    pub publications: bool,
     /// `--no-subscriptions`.
     pub subscriptions: bool,
 }
@@ -144,9 +141,6 @@ fn candidates_exist(excluded: Excluded) -> String {
             "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"
         ));
     }
-    if !excluded.publications {
-        tests.push("EXISTS (SELECT 1 FROM pg_catalog.pg_publication)".into());
-    }
     if !excluded.subscriptions {
         tests.push(
             "EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid IS NOT NULL)".into(),
@@ -169,7 +163,6 @@ pub(crate) async fn unsupported_objects(
     }
     let sql = checks(cat.server_version_num)
         .into_iter()
-        .filter(|q| !(excluded.publications && q.starts_with("SELECT 'PUBLICATION'")))
         .filter(|q| !(excluded.subscriptions && q.starts_with("SELECT 'SUBSCRIPTION'")))
         .map(|q| format!("({q})"))
         .collect::<Vec<_>>()

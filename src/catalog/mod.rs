@@ -13,6 +13,7 @@ pub(crate) mod inventory;
 pub(crate) mod operators;
 pub(crate) mod postdata;
 pub(crate) mod relations;
+pub(crate) mod replication;
 pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;

@@ -11,6 +11,7 @@ pub(crate) mod inserts;
 pub(crate) mod operators;
 pub(crate) mod pattern;
 pub(crate) mod postdata;
+pub(crate) mod replication;
 pub(crate) mod routines;
 pub(crate) mod satellite;
 pub(crate) mod sequence;

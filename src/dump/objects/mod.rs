@@ -17,6 +17,7 @@ pub(crate) mod indexes;
 pub(crate) mod large_objects;
 pub(crate) mod operators;
 pub(crate) mod policies;
+pub(crate) mod publications;
 pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
@@ -74,6 +75,9 @@ pub(crate) async fn collect_all(
     extended_statistics::collect(cat, archive).await?;
     // [post-data objects]
     views::collect_post_data(cat, archive, &views).await?;
+    if !opts.no_publications {
+        publications::collect(cat, archive).await?;
+    }
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.
     let copy_data = crate::dump::content::dump_data(&opts.render)

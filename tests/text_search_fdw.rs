@@ -13,6 +13,8 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-c", "--if-exists"],
     &["-O", "-x"],
     &["--quote-all-identifiers"],
+    &["--use-set-session-authorization"],
+    &["--statistics"],
 ];
 
 fn load(cluster: &Cluster) {

@@ -11,7 +11,7 @@
 use super::{query, Catalog, CatalogError};
 
 /// The OPTIONS list of an options array column, as pg_dump reads it.
-fn options_list(column: &str) -> String {
+pub(crate) fn options_list(column: &str) -> String {
     format!(
         "pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || \
          pg_catalog.quote_literal(option_value) FROM pg_catalog.pg_options_to_table({column}) \

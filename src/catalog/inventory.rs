@@ -5,48 +5,14 @@
 //! kind (or with a feature) not implemented yet; the dump fails naming the
 //! first one. Each family removes its line here when it lands.
 
-use super::{query, Catalog, CatalogError, USER_NS};
-
-/// `NOT (object is an extension member)` for a catalog and an OID column.
-fn not_member(catalog: &str, oid: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
-         AND e.objid = {oid} AND e.deptype = 'e')"
-    )
-}
+use super::{query, Catalog, CatalogError};
 
 /// One query per unsupported kind: `(kind, name)` rows.
 fn checks(server_version_num: i32) -> Vec<String> {
-    let rel_member = not_member("pg_class", "c.oid");
     let mut v = vec![
-        format!(
-            "SELECT 'FOREIGN TABLE', n.nspname || '.' || c.relname \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
-        ),
-        format!(
-            "SELECT 'OPERATOR', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_operator", "o.oid")
-        ),
-        format!(
-            "SELECT 'OPERATOR CLASS', n.nspname || '.' || o.opcname FROM pg_catalog.pg_opclass o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_opclass", "o.oid")
-        ),
-        format!(
-            "SELECT 'OPERATOR FAMILY', n.nspname || '.' || o.opfname FROM pg_catalog.pg_opfamily o \
-             JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_opfamily", "o.oid")
-        ),
-        "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             .to_string(),
-        format!(
-            "SELECT 'ACCESS METHOD', a.amname::text FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
-            not_member("pg_am", "a.oid")
-        ),
         // Extensions are dumped, except their configuration tables' data.
         "SELECT 'EXTENSION WITH CONFIGURATION TABLES', x.extname::text FROM pg_catalog.pg_extension x \
          WHERE x.extconfig IS NOT NULL"
@@ -61,8 +27,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
 /// objects are neither collected nor refused.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Excluded {
-    /// `--no-publications`.
-    pub publications: bool,
     /// `--no-subscriptions`.
     pub subscriptions: bool,
 }
@@ -73,17 +37,8 @@ pub(crate) struct Excluded {
 /// object the checks would report.
 fn candidates_exist(excluded: Excluded) -> String {
     let mut tests = vec![
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
-    for catalog in ["pg_operator", "pg_opclass", "pg_opfamily", "pg_am"] {
-        tests.push(format!(
-            "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"
-        ));
-    }
-    if !excluded.publications {
-        tests.push("EXISTS (SELECT 1 FROM pg_catalog.pg_publication)".into());
-    }
     if !excluded.subscriptions {
         tests.push(
             "EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid IS NOT NULL)".into(),
@@ -106,7 +61,6 @@ pub(crate) async fn unsupported_objects(
     }
     let sql = checks(cat.server_version_num)
         .into_iter()
-        .filter(|q| !(excluded.publications && q.starts_with("SELECT 'PUBLICATION'")))
         .filter(|q| !(excluded.subscriptions && q.starts_with("SELECT 'SUBSCRIPTION'")))
         .map(|q| format!("({q})"))
         .collect::<Vec<_>>()

@@ -249,7 +249,6 @@ async fn read_catalogs(
     // Refuse databases holding objects this version cannot dump yet,
     // rather than leaving them out silently.
     let excluded = inventory::Excluded {
-        publications: opts.no_publications,
         subscriptions: opts.no_subscriptions,
     };
     let unsupported = inventory::unsupported_objects(cat, excluded).await?;

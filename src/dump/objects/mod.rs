@@ -15,7 +15,9 @@ pub(crate) mod extensions;
 pub(crate) mod foreign_data;
 pub(crate) mod indexes;
 pub(crate) mod large_objects;
+pub(crate) mod operators;
 pub(crate) mod policies;
+pub(crate) mod publications;
 pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
@@ -53,6 +55,10 @@ pub(crate) async fn collect_all(
     types::collect(cat, archive).await?;
     routines::collect_languages(cat, archive).await?;
     routines::collect_aggregates(cat, archive).await?;
+    // [operators, access methods, operator classes and families]
+    operators::collect_operators(cat, archive).await?;
+    operators::collect_access_methods(cat, archive).await?;
+    operators::collect_op_classes_and_families(cat, archive).await?;
     // [text search]
     text_search::collect(cat, archive).await?;
     // [foreign data wrappers and servers]
@@ -69,6 +75,9 @@ pub(crate) async fn collect_all(
     extended_statistics::collect(cat, archive).await?;
     // [post-data objects]
     views::collect_post_data(cat, archive, &views).await?;
+    if !opts.no_publications {
+        publications::collect(cat, archive).await?;
+    }
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.
     let copy_data = crate::dump::content::dump_data(&opts.render)

@@ -201,6 +201,7 @@ pub(super) fn table_entries(
             .map(|p| m.qname(q, p))
             .collect()
     };
+    let foreign_server = r.row.foreign_server.as_ref().map(|s| q.ident(s));
     let mut defn = sql::create_table(&sql::CreateTable {
         qname: &qname,
         unlogged: r.row.persistence == 'u' && r.row.relkind != 'p',
@@ -209,6 +210,8 @@ pub(super) fn table_entries(
         inherits,
         partition_by: r.row.partkeydef.as_deref(),
         with: (!with.is_empty()).then_some(with),
+        foreign_server: foreign_server.as_deref(),
+        foreign_options: &r.row.foreign_options,
     });
     for c in &r.columns {
         if c.row.dropped {
@@ -233,10 +236,14 @@ pub(super) fn table_entries(
                 storage,
                 compression,
                 options: &c.row.options,
+                foreign: foreign_server.is_some(),
+                fdw_options: &c.row.fdw_options,
             },
         ));
     }
-    defn.push_str(&sql::replica_identity(&qname, r.row.replident));
+    if foreign_server.is_none() {
+        defn.push_str(&sql::replica_identity(&qname, r.row.replident));
+    }
     if r.row.force_row_security {
         defn.push_str(&sql::force_row_security(&qname));
     }
@@ -248,21 +255,26 @@ pub(super) fn table_entries(
         )),
         _ => None,
     };
+    // Foreign tables have no storage: no tablespace or access method.
+    let (keyword, tablespace) = match foreign_server {
+        Some(_) => ("FOREIGN TABLE", None),
+        None => ("TABLE", Some(r.row.tablespace.clone())),
+    };
     let mut entries = vec![Entry {
         tag: r.row.name.clone(),
-        desc: "TABLE".into(),
+        desc: keyword.into(),
         schema: Some(r.row.schema.clone()),
         owner: Some(r.row.owner.clone()),
-        tablespace: Some(r.row.tablespace.clone()),
+        tablespace,
         table_am: if partitioned { None } else { r.row.am.clone() },
         defn,
-        owner_object: Some(format!("TABLE {qname}")),
+        owner_object: Some(format!("{keyword} {qname}")),
         after_owner,
         ..Entry::default()
     }];
     let _ = id;
     let tag = q.ident(&r.row.name);
-    entries.extend(comment_entry(ctx, &satellite(r, "TABLE", &tag, &qname)));
+    entries.extend(comment_entry(ctx, &satellite(r, keyword, &tag, &qname)));
     for c in &r.columns {
         let col = format!("{tag}.{}", q.ident(&c.row.name));
         let sql_col = format!("{qname}.{}", q.ident(&c.row.name));
@@ -270,7 +282,7 @@ pub(super) fn table_entries(
         sat.address = (PG_CLASS, r.row.oid, c.row.attnum);
         entries.extend(comment_entry(ctx, &sat));
     }
-    entries.extend(security_label_entry(r, "TABLE", ctx));
+    entries.extend(security_label_entry(r, keyword, ctx));
     // Comments of inline NOT NULL constraints (server 18).
     if !ctx.opts.no_comments {
         for c in &r.columns {
@@ -329,7 +341,7 @@ pub(super) fn attrdef_entries(
         desc: "DEFAULT".into(),
         schema: Some(r.row.schema.clone()),
         owner: Some(r.row.owner.clone()),
-        defn: sql::separate_default(q, &qname, &c.row.name, &d.expr),
+        defn: sql::separate_default(q, r.row.relkind == 'f', &qname, &c.row.name, &d.expr),
         ..Entry::default()
     }]
 }

@@ -43,6 +43,10 @@ cluster_test!(relations_match_reference, |version| {
             "stderr differs: {context}"
         );
     }
+    // -v: also data-only and schema-only, whose entries differ.
+    for args in [&[][..], &["-a"], &["-s", "--use-set-session-authorization"]] {
+        assert_verbose_matches_reference(&cluster, args);
+    }
 });
 
 cluster_test!(relations_restore_like_the_reference, |version| {

@@ -15,6 +15,9 @@ const OPTION_SETS: &[&[&str]] = &[
     &["--use-set-session-authorization"],
 ];
 
+/// Run with `-v` added (see `assert_verbose_matches_reference`).
+const VERBOSE_OPTION_SETS: &[&[&str]] = &[&[], &["-O", "-x"]];
+
 fn load(cluster: &Cluster) {
     cluster.psql_file("postgres", &fixture("types_routines.sql"));
 }
@@ -24,6 +27,9 @@ cluster_test!(types_routines_match_reference, |version| {
     load(&cluster);
     for args in OPTION_SETS {
         assert_matches_reference(&cluster, args);
+    }
+    for args in VERBOSE_OPTION_SETS {
+        assert_verbose_matches_reference(&cluster, args);
     }
 });
 

@@ -47,6 +47,10 @@ cluster_test!(zoo_matches_reference_and_restores, |version| {
             plain = Some((ours.stdout, reference.stdout));
         }
     }
+    // -v (several databases, LATIN1 and SQL_ASCII ones included).
+    for args in [&[][..], &["-c"], &["--inserts"]] {
+        assert_verbose_matches_reference(&cluster, args);
+    }
     // The LATIN1 section is written in LATIN1: the dump is not UTF-8.
     let (ours, _) = plain.unwrap();
     assert!(std::str::from_utf8(&ours).is_err());

@@ -1496,6 +1496,79 @@ pub fn assert_same_dump(ours: &[u8], reference: &[u8], context: &str) {
     compare_normalized(&a, &b, ours, reference, ("ours", "reference"), context, "");
 }
 
+/// The prefixes of verbose output's time lines (`-v` writes when each
+/// script and each database's part started and completed).
+const VERBOSE_TIME_PREFIXES: &[&[u8]] = &[b"-- Started on ", b"-- Completed on "];
+
+/// Replaces the time of every `-- Started on` / `-- Completed on` line by
+/// `<time>`; every other line is left as it is.
+pub fn mask_verbose_times(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for (i, line) in split_lines(data).into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        match VERBOSE_TIME_PREFIXES.iter().find(|p| line.starts_with(p)) {
+            Some(prefix) => {
+                out.extend_from_slice(prefix);
+                out.extend_from_slice(b"<time>");
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
+/// Removes the `-- TOC entry N (class C OID O)` and `-- Dependencies: ...`
+/// lines verbose pg_dump writes into each entry's header comment.
+/// pgdumpall-rs does not write them (README: pg_dump's dump ids count
+/// every object it collects, system ones included, which our archive does
+/// not model); everything else of `-v` output must match.
+pub fn strip_toc_entry_lines(data: &[u8]) -> Vec<u8> {
+    let lines = split_lines(data);
+    let kept: Vec<&[u8]> = lines
+        .iter()
+        .enumerate()
+        .filter(|&(i, line)| {
+            let in_header = i > 0 && lines[i - 1] == b"--";
+            let toc = line.starts_with(b"-- TOC entry ") && in_header;
+            let deps = line.starts_with(b"-- Dependencies:")
+                && i > 0
+                && lines[i - 1].starts_with(b"-- TOC entry ");
+            !(toc || deps)
+        })
+        .map(|(_, line)| *line)
+        .collect();
+    kept.join(&b'\n')
+}
+
+/// Runs both with `-v` added to `args` and compares their stdout: the
+/// times of the Started/Completed lines masked, the reference's TOC entry
+/// lines removed (see [`strip_toc_entry_lines`]).
+pub fn assert_verbose_matches_reference(cluster: &Cluster, args: &[&str]) -> (Output, Output) {
+    let mut args = with_restrict_key(args);
+    args.push("-v");
+    let context = format!("{} {}", cluster.version(), args.join(" "));
+    let reference = run_reference(cluster, &args);
+    let ours = run_ours(cluster, &args);
+    assert_success(&reference, &format!("reference {context}"));
+    assert_success(&ours, &format!("ours {context}"));
+    let a = mask_dumped_by(&mask_verbose_times(&ours.stdout));
+    let b = mask_dumped_by(&mask_verbose_times(&strip_toc_entry_lines(
+        &reference.stdout,
+    )));
+    compare_normalized(
+        &a,
+        &b,
+        &ours.stdout,
+        &reference.stdout,
+        ("ours", "reference"),
+        &context,
+        " (verbose: times masked, the reference's TOC entry lines removed)",
+    );
+    (ours, reference)
+}
+
 /// Replaces the LOCATION of every `CREATE TABLESPACE` by
 /// `'<tablespace location>'`.
 pub fn mask_tablespace_locations(data: &[u8]) -> Vec<u8> {

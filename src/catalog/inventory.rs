@@ -92,10 +92,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
             "SELECT 'ACCESS METHOD', a.amname::text FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {}",
             not_member("pg_am", "a.oid")
         ),
-        // Extensions are dumped, except their configuration tables' data.
-        "SELECT 'EXTENSION WITH CONFIGURATION TABLES', x.extname::text FROM pg_catalog.pg_extension x \
-         WHERE x.extconfig IS NOT NULL"
-            .to_string(),
     ];
     let _ = server_version_num;
     v.iter_mut().for_each(|q| q.push_str(" LIMIT 5"));
@@ -122,7 +118,6 @@ fn candidates_exist(excluded: Excluded) -> String {
         "EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_data_wrapper)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server)".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_transform)".to_string(),
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
     for catalog in [
         "pg_operator",

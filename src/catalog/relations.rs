@@ -52,6 +52,10 @@ pub(crate) struct RelationRow {
     /// A partitioned table hash-partitioned on an enum column: its
     /// partitions' data loads through the root.
     pub unsafe_partitions: bool,
+    /// A configuration table or sequence of an extension
+    /// (`pg_extension_config_dump`): the filter its data is read with
+    /// (`WHERE ...`, or empty for all rows). None for other relations.
+    pub config_filter: Option<String>,
 }
 
 /// Every relation of kind `r`, `p` and `S` (system ones too: their ACL
@@ -75,7 +79,9 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
            WHERE pt.partrelid = c.oid AND (SELECT oc.oid FROM pg_catalog.pg_opclass oc \
              JOIN pg_catalog.pg_am a ON oc.opcmethod = a.oid \
              WHERE oc.opcname = 'enum_ops' AND oc.opcnamespace = 'pg_catalog'::pg_catalog.regnamespace \
-             AND a.amname = 'hash') = ANY(pt.partclass)) \
+             AND a.amname = 'hash') = ANY(pt.partclass)), \
+         (SELECT x.extcondition[pg_catalog.array_position(x.extconfig, c.oid)] \
+           FROM pg_catalog.pg_extension x WHERE c.oid = ANY (x.extconfig) LIMIT 1) \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
@@ -115,6 +121,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             owning: owning_tab.map(|t| (t, owning_col.unwrap_or(0))),
             identity_sequence: r.code(23)? == 'i',
             unsafe_partitions: r.col::<Option<bool>>(24)?.unwrap_or(false),
+            config_filter: r.opt_text(25)?,
         })
     })?)
 }

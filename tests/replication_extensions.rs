@@ -1,7 +1,8 @@
-//! Differential tests of publications (tests/fixtures/publications.sql)
-//! and of extensions' configuration data (tests/fixtures/extension_config.sql,
-//! with the extension of tests/fixtures/extension installed into the
-//! servers' toolset copies).
+//! Differential tests of publications (tests/fixtures/publications.sql),
+//! subscriptions (tests/fixtures/subscriptions.sql, in database `subs`,
+//! subscribing for real to a second cluster) and extensions' configuration
+//! data (tests/fixtures/extension_config.sql, with the extension of
+//! tests/fixtures/extension installed into the servers' toolset copies).
 
 mod support;
 
@@ -15,22 +16,47 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-O", "-x"],
     &["--no-publications", "--no-subscriptions"],
     &["--no-publications"],
+    &["--no-subscriptions"],
     &["--quote-all-identifiers"],
     &["--no-comments"],
     &["--inserts"],
 ];
 
-/// A cluster with the fixtures loaded.
-fn loaded(version: &str) -> Cluster {
+/// The publisher the subscriptions connect to: wal_level logical, the
+/// table and publications they name.
+fn publisher(version: &str) -> Cluster {
+    let mut publisher = Cluster::start(version);
+    publisher.append_conf("wal_level = logical");
+    publisher.restart();
+    publisher.psql(
+        "postgres",
+        "CREATE TABLE public.replicated (id int PRIMARY KEY, v text); \
+         CREATE PUBLICATION \"Sub Pub\" FOR TABLE public.replicated; \
+         CREATE PUBLICATION pub_empty;",
+    );
+    publisher
+}
+
+/// A cluster with the fixtures loaded, and its publisher (kept running
+/// while the subscriber is dumped).
+fn loaded(version: &str) -> (Cluster, Cluster) {
     install_test_extensions(&fixture("extension"));
+    let publisher = publisher(version);
     let cluster = Cluster::start(version);
     cluster.psql_file("postgres", &fixture("publications.sql"));
     cluster.psql_file("postgres", &fixture("extension_config.sql"));
-    cluster
+    cluster.psql("postgres", "CREATE DATABASE subs");
+    let pubconn = publisher.connstr("postgres");
+    cluster.psql_file_vars(
+        "subs",
+        &fixture("subscriptions.sql"),
+        &[("pubconn", &pubconn), ("slot", "sub_one_slot")],
+    );
+    (cluster, publisher)
 }
 
 cluster_test!(replication_extensions_match_reference, |version| {
-    let cluster = loaded(version);
+    let (cluster, _publisher) = loaded(version);
     for args in OPTION_SETS {
         assert_matches_reference(&cluster, args);
     }
@@ -44,6 +70,8 @@ cluster_test!(replication_extensions_match_reference, |version| {
         "COPY \"Cfg Ext\".settings (id, \"Value\") FROM stdin;\n100\tuser's\n101\ttab\\there\n\\.\n",
         "SELECT pg_catalog.setval('\"Cfg Ext\".cfg_seq', 42, false);",
         "-- Data for Name: a_child; Type: TABLE DATA;",
+        "CREATE SUBSCRIPTION \"Sub \"\"One\"\"\" CONNECTION ",
+        "COMMENT ON SUBSCRIPTION \"Sub \"\"One\"\"\" IS ",
     ];
     if cluster.major() >= 15 {
         needles.push("Type: PUBLICATION TABLES IN SCHEMA;");
@@ -56,12 +84,25 @@ cluster_test!(replication_extensions_match_reference, |version| {
     let settings = dump.find("Data for Name: settings;");
     let child = dump.find("Data for Name: a_child;");
     assert!(settings < child, "a_child's data before settings'");
+    // A role that is not a superuser: subscriptions are left out with
+    // pg_dump's warning, the rest is the same.
+    cluster.psql(
+        "postgres",
+        "CREATE ROLE reader LOGIN; GRANT pg_read_all_data TO reader;",
+    );
+    let (ours, reference) =
+        assert_matches_reference(&cluster, &["-U", "reader", "--no-role-passwords"]);
+    let warning = "warning: subscriptions not dumped because current user is not a superuser";
+    for (who, out) in [("ours", &ours), ("reference", &reference)] {
+        let stderr = lossy(&out.stderr);
+        assert!(stderr.contains(warning), "{who}: no warning in {stderr}");
+    }
 });
 
 cluster_test!(
     replication_extensions_restore_like_the_reference,
     |version| {
-        let cluster = loaded(version);
+        let (cluster, _publisher) = loaded(version);
         assert_restores_like_reference(&cluster, &[]);
     }
 );

@@ -475,6 +475,9 @@ pub(crate) struct Archive {
     /// The `COPY ... TO stdout` statements the data entries will run,
     /// known at collection time so that they can be prepared early.
     pub copy_statements: Vec<String>,
+    /// Warnings pg_dump prints while it reads the catalogs (reported
+    /// before the sort's, when the database is written).
+    pub warnings: Vec<String>,
 }
 
 impl Archive {

@@ -81,9 +81,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
             not_member("pg_foreign_server", "s.oid")
         ),
         "SELECT 'USER MAPPING', m.usename || ' SERVER ' || m.srvname FROM pg_catalog.pg_user_mappings m".to_string(),
-        "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
-         WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
-            .to_string(),
         format!(
             "SELECT 'TRANSFORM', t.trftype::pg_catalog.regtype::text FROM pg_catalog.pg_transform t WHERE {}",
             not_member("pg_transform", "t.oid")
@@ -98,19 +95,11 @@ fn checks(server_version_num: i32) -> Vec<String> {
     v
 }
 
-/// Kinds the options exclude from the dump entirely, so that their
-/// objects are neither collected nor refused.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Excluded {
-    /// `--no-subscriptions`.
-    pub subscriptions: bool,
-}
-
 /// Whether any catalog the checks look at holds a user object at all: a
 /// cheap test (no joins to plan) that lets the common database skip the
 /// detailed checks. It may say yes for extension members; never no for an
 /// object the checks would report.
-fn candidates_exist(excluded: Excluded) -> String {
+fn candidates_exist() -> String {
     let mut tests = vec![
         "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         // (Views and columns a non-superuser may read.)
@@ -136,29 +125,19 @@ fn candidates_exist(excluded: Excluded) -> String {
             "EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)"
         ));
     }
-    if !excluded.subscriptions {
-        tests.push(
-            "EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid IS NOT NULL)".into(),
-        );
-    }
     format!("SELECT {}", tests.join(" OR "))
 }
 
 /// `(kind, qualified name)` of objects that cannot be dumped yet.
 pub(crate) async fn unsupported_objects(
     cat: &Catalog<'_>,
-    excluded: Excluded,
 ) -> Result<Vec<(String, String)>, CatalogError> {
-    let any: bool = query(cat, &candidates_exist(excluded))
-        .await?
-        .one()?
-        .col(0)?;
+    let any: bool = query(cat, &candidates_exist()).await?.one()?.col(0)?;
     if !any {
         return Ok(Vec::new());
     }
     let sql = checks(cat.server_version_num)
         .into_iter()
-        .filter(|q| !(excluded.subscriptions && q.starts_with("SELECT 'SUBSCRIPTION'")))
         .map(|q| format!("({q})"))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");

@@ -19,6 +19,7 @@ pub(crate) const PG_EXTENSION: u32 = 3079;
 pub(crate) const PG_POLICY: u32 = 3256;
 pub(crate) const PG_STATISTIC_EXT: u32 = 3381;
 pub(crate) const PG_EVENT_TRIGGER: u32 = 3466;
+pub(crate) const PG_SUBSCRIPTION: u32 = 6100;
 pub(crate) const PG_PUBLICATION: u32 = 6104;
 pub(crate) const PG_PUBLICATION_REL: u32 = 6106;
 pub(crate) const PG_PUBLICATION_NAMESPACE: u32 = 6237;

@@ -109,7 +109,16 @@ pub(crate) async fn prepare_database(
         copy_sqls.iter().map(|sql| client.prepare(sql)),
     ));
     let copies_prepared = poll_once(prepare_copies.as_mut()).await;
-    let (order, warnings) = sort::sort(&mut archive);
+    let (order, sort_warnings) = sort::sort(&mut archive);
+    let warnings: Vec<sort::SortWarning> = std::mem::take(&mut archive.warnings)
+        .into_iter()
+        .map(|message| sort::SortWarning {
+            message,
+            details: Vec::new(),
+            hints: Vec::new(),
+        })
+        .chain(sort_warnings)
+        .collect();
     tracing::debug!(target: "pgdumpall_rs::phase", "sorted");
     let ctx = RenderContext {
         quoting,
@@ -248,10 +257,7 @@ async fn read_catalogs(
     let db = current_database(cat).await?;
     // Refuse databases holding objects this version cannot dump yet,
     // rather than leaving them out silently.
-    let excluded = inventory::Excluded {
-        subscriptions: opts.no_subscriptions,
-    };
-    let unsupported = inventory::unsupported_objects(cat, excluded).await?;
+    let unsupported = inventory::unsupported_objects(cat).await?;
     if let Some(first) = unsupported.first() {
         return Err(DumpError::Other(format!(
             "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",

@@ -18,6 +18,7 @@ pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod statistics;
+pub(crate) mod subscriptions;
 pub(crate) mod tables;
 pub(crate) mod triggers;
 pub(crate) mod types;
@@ -59,6 +60,9 @@ pub(crate) async fn collect_all(
     views::collect_post_data(cat, archive, &views).await?;
     if !opts.no_publications {
         publications::collect(cat, archive).await?;
+    }
+    if !opts.no_subscriptions {
+        subscriptions::collect(cat, archive).await?;
     }
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.

@@ -38,34 +38,6 @@ cluster_test!(databases_restore_like_the_reference, |version| {
     assert_restores_like_reference(&cluster, &["-c", "--exclude-database=excluded_db"]);
 });
 
-cluster_test!(
-    unsupported_objects_fail_the_dump_and_leave_no_file,
-    |version| {
-        let cluster = Cluster::start(version);
-        load(&cluster);
-        // An object kind the dumper cannot reproduce yet must fail the dump,
-        // naming it, never vanish from it.
-        cluster.psql(
-            "owned",
-            "CREATE TEXT SEARCH DICTIONARY app.unsupported_dict (TEMPLATE = pg_catalog.simple);",
-        );
-        let file = cluster.dir().join("full.sql");
-        let file_arg = file.to_str().unwrap().to_owned();
-        let out = run_ours(&cluster, &with_restrict_key(&["-f", &file_arg]));
-        assert_eq!(out.status.code(), Some(1));
-        let stderr = lossy(&out.stderr);
-        assert!(
-            stderr.contains("TEXT SEARCH DICTIONARY") && stderr.contains("unsupported_dict"),
-            "{stderr}"
-        );
-        assert!(
-            stderr.contains("pg_dump failed on database \"owned\", exiting"),
-            "{stderr}"
-        );
-        assert!(!file.exists());
-    }
-);
-
 cluster_test!(random_restrict_keys_like_the_reference, |version| {
     let cluster = Cluster::start(version);
     load(&cluster);

@@ -200,13 +200,32 @@ async fn perform(cat: &Catalog<'_>, read: SharedRead) -> Result<Box<dyn Any>, Ca
 /// A pg_depend row: `(classid, objid, refclassid, refobjid, deptype)`.
 pub(crate) type DependRow = (u32, u32, u32, u32, char);
 
-/// Every pg_depend row but pinned ones, by object.
+/// The dependencies of operator family members (`pg_amop`, `pg_amproc`
+/// rows, which are not objects of their own) credited to their family,
+/// as pg_dump does: internal ones (on their class) and those on their own
+/// family are left out.
+fn family_member_dependencies(catalog: &str, family: &str) -> String {
+    format!(
+        "SELECT 'pg_catalog.pg_opfamily'::pg_catalog.regclass::pg_catalog.oid, m.{family}, \
+         d.refclassid, d.refobjid, d.deptype \
+         FROM pg_catalog.pg_depend d JOIN pg_catalog.{catalog} m ON m.oid = d.objid \
+         WHERE d.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND d.deptype NOT IN ('p', 'e', 'i') \
+         AND NOT (d.refclassid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass AND d.refobjid = m.{family})"
+    )
+}
+
+/// Every pg_depend row but pinned ones, by object (family members' rows
+/// also as their family's).
 pub(crate) async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogError> {
     let rows = query(
         cat,
-        "SELECT classid, objid, refclassid, refobjid, deptype \
-         FROM pg_catalog.pg_depend WHERE deptype <> 'p' \
-         ORDER BY 1, 2",
+        &format!(
+            "SELECT classid, objid, refclassid, refobjid, deptype \
+             FROM pg_catalog.pg_depend WHERE deptype <> 'p' \
+             UNION ALL {} UNION ALL {} ORDER BY 1, 2",
+            family_member_dependencies("pg_amop", "amopfamily"),
+            family_member_dependencies("pg_amproc", "amprocfamily")
+        ),
     )
     .await?;
     Ok(rows.decode(|r| {

@@ -2,9 +2,13 @@
 //! Nothing here talks to a server, so all of it is unit-tested.
 
 pub(crate) mod acl;
+pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod database;
+pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod inserts;
+pub(crate) mod operators;
 pub(crate) mod pattern;
 pub(crate) mod postdata;
 pub(crate) mod replication;
@@ -13,5 +17,6 @@ pub(crate) mod satellite;
 pub(crate) mod sequence;
 pub(crate) mod statistics;
 pub(crate) mod table;
+pub(crate) mod text_search;
 pub(crate) mod types;
 pub(crate) mod views;

@@ -80,6 +80,16 @@ cluster_test!(replication_extensions_match_reference, |version| {
     for needle in needles {
         assert!(dump.contains(needle), "{needle} missing from the dump");
     }
+    // The connected subscription has a table whose state pg_dump writes
+    // only under --binary-upgrade: never in these dumps.
+    assert_eq!(
+        cluster.query(
+            "subs",
+            "SELECT count(*) FROM pg_catalog.pg_subscription_rel"
+        ),
+        "1"
+    );
+    assert!(!dump.contains("SUBSCRIPTION TABLE"));
     // A configuration table's data loads after the data it refers to.
     let settings = dump.find("Data for Name: settings;");
     let child = dump.find("Data for Name: a_child;");

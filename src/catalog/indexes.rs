@@ -2,8 +2,8 @@
 
 use super::{query, Catalog, CatalogError, USER_NS};
 use crate::pg::version::at_least;
+use crate::pg::{QueryRow, RowError};
 
-/// The first byte of a `"char"` column, or `'\0'`.
 use super::relations::text_array;
 
 /// One index of a user table, partitioned table or materialized view,
@@ -43,28 +43,16 @@ pub(crate) struct IndexConstraintRow {
     pub period: bool,
 }
 
-/// Valid (or partitioned) indexes of user tables, partitioned tables and
-/// materialized views, by table then index name.
-pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
-    let v = cat.server_version_num;
-    let nnd = if at_least(v, 15) {
-        "i.indnullsnotdistinct"
-    } else {
-        "false"
-    };
-    let period = if at_least(v, 18) {
-        "co.conperiod"
-    } else {
-        "false"
-    };
-    // The definition pg_get_indexdef gives a plain index (key columns
-    // only, each with its column's collation, the default operator class
-    // for exactly its type and no options, no ordering flags, no WITH, no
-    // WHERE), spelled out here: the function is the costliest part of
-    // reading big databases (it looks the default operator class up in
-    // pg_opclass once per column). Names are quoted by the server, as the
-    // function does. Every other index goes through pg_get_indexdef.
-    let plain_definition = format!(
+/// The definition pg_get_indexdef gives a plain index (key columns
+/// only, each with its column's collation, the default operator class
+/// for exactly its type and no options, no ordering flags, no WITH, no
+/// WHERE), spelled out here: the function is the costliest part of
+/// reading big databases (it looks the default operator class up in
+/// pg_opclass once per column). Names are quoted by the server, as the
+/// function does. Every other index goes through pg_get_indexdef.
+/// (`nnd`: the NULLS NOT DISTINCT flag's expression.)
+fn plain_index_definition(nnd: &str) -> String {
+    format!(
         "CASE WHEN i.indexprs IS NULL AND i.indpred IS NULL AND i.indnatts = i.indnkeyatts \
            AND ic.relkind = 'i' AND ic.reloptions IS NULL AND NOT {nnd} THEN \
          (SELECT 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' \
@@ -83,7 +71,24 @@ pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogE
             AND oc.opcdefault AND oc.opcintype = ta.atttypid AND oc.opcmethod = ic.relam \
             AND (k.coll = 0 OR k.coll = ta.attcollation) AND k.opt = 0 AND ia.attoptions IS NULL)) \
          END"
-    );
+    )
+}
+
+/// Valid (or partitioned) indexes of user tables, partitioned tables and
+/// materialized views, by table then index name.
+pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogError> {
+    let v = cat.server_version_num;
+    let nnd = if at_least(v, 15) {
+        "i.indnullsnotdistinct"
+    } else {
+        "false"
+    };
+    let period = if at_least(v, 18) {
+        "co.conperiod"
+    } else {
+        "false"
+    };
+    let plain_definition = plain_index_definition(nnd);
     let sql = format!(
         "SELECT i.indexrelid, i.indrelid, ic.relname, \
          CASE WHEN co.oid IS NULL THEN \
@@ -113,47 +118,50 @@ pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogE
          ORDER BY i.indrelid, ic.relname"
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
-        let stat_cols: Vec<i32> = r.col::<Option<Vec<i32>>>(13)?.unwrap_or_default();
-        let stat_vals: Vec<i32> = r.col::<Option<Vec<i32>>>(14)?.unwrap_or_default();
-        let con_oid: Option<u32> = r.col(15)?;
-        Ok(IndexRow {
-            oid: r.col(0)?,
-            table: r.col(1)?,
-            name: r.text(2)?,
-            // NULL for constraint indexes (their entries are built from
-            // the constraint); from pg_get_indexdef, for an index
-            // dropped since the snapshot.
-            definition: match con_oid {
-                None => r.definition(3, "index", 2)?,
-                Some(_) => String::new(),
-            },
-            nkeyatts: r.col(4)?,
-            natts: r.col(5)?,
-            keys: r.col::<Option<Vec<i16>>>(6)?.unwrap_or_default(),
-            clustered: r.col(7)?,
-            replident: r.col(8)?,
-            nulls_not_distinct: r.col(9)?,
-            parent: r.col(10)?,
-            tablespace: r.text(11)?,
-            reloptions: text_array(r, 12)?,
-            stat_targets: stat_cols.into_iter().zip(stat_vals).collect(),
-            constraint: match con_oid {
-                Some(oid) => Some(IndexConstraintRow {
-                    oid,
-                    name: r.text(16)?,
-                    contype: r.code(17)?,
-                    // Read for exclusion constraints only.
-                    definition: match r.code(17)? {
-                        'x' => r.definition(18, "constraint", 16)?,
-                        _ => String::new(),
-                    },
-                    deferrable: r.col(19)?,
-                    deferred: r.col(20)?,
-                    period: r.col(21)?,
-                }),
-                None => None,
-            },
-        })
-    })?)
+    Ok(rows.decode(index_row)?)
+}
+
+/// One row of [`indexes`].
+fn index_row(r: QueryRow<'_>) -> Result<IndexRow, RowError> {
+    let stat_cols: Vec<i32> = r.col::<Option<Vec<i32>>>(13)?.unwrap_or_default();
+    let stat_vals: Vec<i32> = r.col::<Option<Vec<i32>>>(14)?.unwrap_or_default();
+    let con_oid: Option<u32> = r.col(15)?;
+    Ok(IndexRow {
+        oid: r.col(0)?,
+        table: r.col(1)?,
+        name: r.text(2)?,
+        // NULL for constraint indexes (their entries are built from
+        // the constraint); from pg_get_indexdef, for an index
+        // dropped since the snapshot.
+        definition: match con_oid {
+            None => r.definition(3, "index", 2)?,
+            Some(_) => String::new(),
+        },
+        nkeyatts: r.col(4)?,
+        natts: r.col(5)?,
+        keys: r.col::<Option<Vec<i16>>>(6)?.unwrap_or_default(),
+        clustered: r.col(7)?,
+        replident: r.col(8)?,
+        nulls_not_distinct: r.col(9)?,
+        parent: r.col(10)?,
+        tablespace: r.text(11)?,
+        reloptions: text_array(r, 12)?,
+        stat_targets: stat_cols.into_iter().zip(stat_vals).collect(),
+        constraint: match con_oid {
+            Some(oid) => Some(IndexConstraintRow {
+                oid,
+                name: r.text(16)?,
+                contype: r.code(17)?,
+                // Read for exclusion constraints only.
+                definition: match r.code(17)? {
+                    'x' => r.definition(18, "constraint", 16)?,
+                    _ => String::new(),
+                },
+                deferrable: r.col(19)?,
+                deferred: r.col(20)?,
+                period: r.col(21)?,
+            }),
+            None => None,
+        },
+    })
 }

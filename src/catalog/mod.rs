@@ -1,8 +1,10 @@
 //! Catalog reading, one module per object family, aware of the server
 //! version. Every query reads a whole kind in bulk.
 
+pub(crate) mod casts;
 pub(crate) mod database;
 pub(crate) mod extensions;
+pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod helper;
 pub(crate) mod indexes;
@@ -15,6 +17,7 @@ pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod session;
 pub(crate) mod statistics;
+pub(crate) mod text_search;
 pub(crate) mod types;
 pub(crate) mod views;
 
@@ -58,7 +61,21 @@ pub enum CatalogError {
     /// A failed query, reported as pg_dumpall does: the server's message,
     /// then the query text as detail.
     #[error("query failed: {message}")]
-    Query { message: String, query: String },
+    Query {
+        message: String,
+        query: String,
+        /// The server's SQLSTATE, when the server reported the error
+        /// (None for a lost connection or a client-side failure).
+        code: Option<tokio_postgres::error::SqlState>,
+    },
+    /// A statement that cannot be sent: it holds a name whose bytes are
+    /// not valid UTF-8, which tokio-postgres requires of statement text.
+    #[error("query failed: {}", unsendable_text(name.as_deref()))]
+    Unsendable {
+        /// The name (for a human), when known.
+        name: Option<String>,
+        query: String,
+    },
     /// A result row that could not be read (a NULL from a deparsing
     /// function for an object dropped meanwhile, a type mismatch).
     #[error(transparent)]
@@ -70,7 +87,19 @@ impl CatalogError {
         CatalogError::Query {
             message: server_message(&err),
             query: sql.to_string(),
+            code: err.code().cloned(),
         }
+    }
+}
+
+fn unsendable_text(name: Option<&str>) -> String {
+    match name {
+        Some(name) => {
+            format!(
+                "pgdumpall-rs cannot dump objects whose names are not valid UTF-8 (\"{name}\") yet"
+            )
+        }
+        None => "pgdumpall-rs cannot send names that are not valid UTF-8 to the server yet".into(),
     }
 }
 

@@ -13,8 +13,8 @@ use crate::text::Raw;
 /// ASCII names in any database); other names cannot be sent and give an
 /// error rather than a wrong statement.
 pub(crate) fn server_text(sql: &str) -> Result<String, CatalogError> {
-    String::from_utf8(crate::text::to_bytes(sql)).map_err(|_| CatalogError::Query {
-        message: "pgdumpall-rs cannot send names that are not valid UTF-8 to the server yet".into(),
+    String::from_utf8(crate::text::to_bytes(sql)).map_err(|_| CatalogError::Unsendable {
+        name: None,
         query: crate::text::display(sql),
     })
 }
@@ -52,11 +52,8 @@ impl Sendable {
         // A name whose bytes have no UTF-8 form (a SQL_ASCII database)
         // cannot be sent at all: say so rather than report the conversion
         // error.
-        let cannot = || CatalogError::Query {
-            message: format!(
-                "pgdumpall-rs cannot dump objects whose names are not valid UTF-8 (\"{}\") yet",
-                crate::text::display(&todo[0].0)
-            ),
+        let cannot = || CatalogError::Unsendable {
+            name: Some(crate::text::display(&todo[0].0)),
             query: sql.into(),
         };
         let rows = cat

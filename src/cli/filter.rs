@@ -45,79 +45,90 @@ pub(crate) fn parse_filter(content: &str, source_name: &str) -> Result<Vec<Strin
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let (command, rest) = split_word(trimmed);
-        let include = if command.eq_ignore_ascii_case("include") {
-            true
-        } else if command.eq_ignore_ascii_case("exclude") {
-            false
-        } else {
-            return Err(err(
-                "invalid filter command (expected \"include\" or \"exclude\")",
-            ));
-        };
-        let rest = rest.trim_start();
-        if rest.is_empty() || rest.starts_with('#') {
-            return Err(err("missing filter object type"));
-        }
-        let (object, rest) = split_word(rest);
-        let known = [
-            "table_and_children",
-            "table_data_and_children",
-            "table_data",
-            "table",
-            "schema",
-            "foreign_data",
-            "function",
-            "index",
-            "extension",
-            "trigger",
-            "database",
-        ];
-        let object_lc = object.to_ascii_lowercase();
-        if !known.contains(&object_lc.as_str()) {
-            return Err(err(&format!(
-                "unsupported filter object type: \"{object}\""
-            )));
-        }
-        if object_lc != "database" {
-            return Err(err("unsupported filter object"));
-        }
-        if include {
-            return Err(err("include filter for \"database\" is not allowed"));
-        }
-        // The pattern runs to the end of the line (or an unquoted '#');
-        // a quoted part may span lines.
-        let mut pattern = String::new();
-        let mut text = rest.trim_start().to_string();
-        let mut in_quotes = false;
-        loop {
-            let mut ended = false;
-            for c in text.chars() {
-                if c == '"' {
-                    in_quotes = !in_quotes;
-                } else if c == '#' && !in_quotes {
-                    ended = true;
-                    break;
-                }
-                pattern.push(c);
-            }
-            if ended || !in_quotes {
-                break;
-            }
-            if index >= lines.len() {
-                return Err(err("unexpected end of file"));
-            }
-            pattern.push('\n');
-            text = lines[index].trim_end_matches('\r').to_string();
-            index += 1;
-        }
-        let pattern = pattern.trim_end().to_string();
+        let rest = exclude_database_command(trimmed).map_err(|m| err(&m))?;
+        let pattern = read_pattern(rest.trim_start(), &lines, &mut index).map_err(err)?;
         if pattern.is_empty() {
             return Err(err("missing object name pattern"));
         }
         patterns.push(pattern);
     }
     Ok(patterns)
+}
+
+/// Object types a filter file may name (pg_dump's); pg_dumpall takes only
+/// `exclude database`.
+const FILTER_OBJECTS: [&str; 11] = [
+    "table_and_children",
+    "table_data_and_children",
+    "table_data",
+    "table",
+    "schema",
+    "foreign_data",
+    "function",
+    "index",
+    "extension",
+    "trigger",
+    "database",
+];
+
+/// Checks that a line is `exclude database ...`; returns the rest of it,
+/// or pg_dumpall's complaint.
+fn exclude_database_command(line: &str) -> Result<&str, String> {
+    let (command, rest) = split_word(line);
+    let include = if command.eq_ignore_ascii_case("include") {
+        true
+    } else if command.eq_ignore_ascii_case("exclude") {
+        false
+    } else {
+        return Err("invalid filter command (expected \"include\" or \"exclude\")".into());
+    };
+    let rest = rest.trim_start();
+    if rest.is_empty() || rest.starts_with('#') {
+        return Err("missing filter object type".into());
+    }
+    let (object, rest) = split_word(rest);
+    let object_lc = object.to_ascii_lowercase();
+    if !FILTER_OBJECTS.contains(&object_lc.as_str()) {
+        return Err(format!("unsupported filter object type: \"{object}\""));
+    }
+    if object_lc != "database" {
+        return Err("unsupported filter object".into());
+    }
+    if include {
+        return Err("include filter for \"database\" is not allowed".into());
+    }
+    Ok(rest)
+}
+
+/// The pattern that starts `text`: it runs to the end of the line (or an
+/// unquoted '#'); a quoted part may span lines, taken from `lines` at
+/// `*index` on.
+fn read_pattern(text: &str, lines: &[&str], index: &mut usize) -> Result<String, &'static str> {
+    let mut pattern = String::new();
+    let mut text = text.to_string();
+    let mut in_quotes = false;
+    loop {
+        let mut ended = false;
+        for c in text.chars() {
+            if c == '"' {
+                in_quotes = !in_quotes;
+            } else if c == '#' && !in_quotes {
+                ended = true;
+                break;
+            }
+            pattern.push(c);
+        }
+        if ended || !in_quotes {
+            break;
+        }
+        if *index >= lines.len() {
+            return Err("unexpected end of file");
+        }
+        pattern.push('\n');
+        text = lines[*index].trim_end_matches('\r').to_string();
+        *index += 1;
+    }
+    Ok(pattern.trim_end().to_string())
 }
 
 fn split_word(s: &str) -> (&str, &str) {

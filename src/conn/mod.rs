@@ -81,9 +81,55 @@ pub enum ConnError {
         step: &'static str,
         reason: Option<String>,
     },
-    /// Invalid settings (bad conninfo, bad sslmode, unreadable cert, ...).
+    /// Invalid settings (bad conninfo, bad sslmode, bad port, ...).
+    #[error(transparent)]
+    Invalid(#[from] SettingError),
+}
+
+/// Why the connection settings are refused before any connection is
+/// tried, in libpq's words.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingError {
+    /// A keyword given a value outside its set.
+    #[error("invalid {keyword} value: \"{value}\"")]
+    Value { keyword: String, value: String },
+    /// The same, for the settings whose keyword libpq quotes.
+    #[error("invalid \"{keyword}\" value: \"{value}\"")]
+    QuotedValue { keyword: String, value: String },
+    /// An integer setting that does not hold an integer.
+    #[error("invalid integer value \"{value}\" for connection option \"{keyword}\"")]
+    Integer { keyword: String, value: String },
+    #[error("invalid port number: \"{0}\"")]
+    Port(String),
+    #[error("could not match {names} host names to {addresses} hostaddr values")]
+    HostaddrCount { names: usize, addresses: usize },
+    #[error("could not match {ports} port numbers to {hosts} hosts")]
+    PortCount { ports: usize, hosts: usize },
+    /// An sslmode weaker than another setting allows (`with` names it).
+    #[error("weak sslmode \"{mode}\" may not be used with {with} (use {allowed})")]
+    WeakSslMode {
+        mode: &'static str,
+        with: &'static str,
+        allowed: &'static str,
+    },
+    #[error("invalid SSL protocol version range")]
+    SslProtocolRange,
+    #[error("\"min_protocol_version\" is greater than \"max_protocol_version\"")]
+    ProtocolRange,
+    #[error("keepalives parameter must be an integer")]
+    Keepalives,
+    /// A `require_auth` list libpq refuses (the message says why).
     #[error("{0}")]
-    Invalid(String),
+    RequireAuth(String),
+    /// A connection string or URI that does not parse.
+    #[error("{0}")]
+    Conninfo(String),
+    /// A service name that is not found or a service file that is broken.
+    #[error("{0}")]
+    Service(String),
+    /// The operating-system user name, needed as the default user, is unknown.
+    #[error("{0}")]
+    OsUser(String),
 }
 
 impl ConnError {

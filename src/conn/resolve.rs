@@ -10,7 +10,7 @@ use super::auth::RequireAuth;
 use super::conninfo;
 use super::pgpass::DEFAULT_SOCKET_DIR;
 use super::settings::{ChannelBinding, SslMode, Target, TargetSessionAttrs, TlsSettings};
-use super::ConnError;
+use super::{ConnError, SettingError};
 
 /// The collected option values, with the lookups every step needs.
 pub(super) struct Options(pub(super) BTreeMap<String, String>);
@@ -34,13 +34,13 @@ impl Options {
     /// A non-empty value parsed as libpq's integer parameters are.
     fn int(&self, k: &str) -> Result<Option<i32>, ConnError> {
         self.nonempty(k)
-            .map(|v| parse_int(v, k).map_err(ConnError::Invalid))
+            .map(|v| parse_int(v, k).map_err(ConnError::from))
             .transpose()
     }
 }
 
 /// libpq's `pqParseIntParam`: an int with optional surrounding blanks.
-fn parse_int(value: &str, keyword: &str) -> Result<i32, String> {
+fn parse_int(value: &str, keyword: &str) -> Result<i32, SettingError> {
     let t = value.trim_matches(conninfo::is_c_space);
     let ok = !t.is_empty() && {
         let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
@@ -56,9 +56,10 @@ fn parse_int(value: &str, keyword: &str) -> Result<i32, String> {
             return Ok(v);
         }
     }
-    Err(format!(
-        "invalid integer value \"{value}\" for connection option \"{keyword}\""
-    ))
+    Err(SettingError::Integer {
+        keyword: keyword.to_string(),
+        value: value.to_string(),
+    })
 }
 
 /// A positive number of seconds as a duration; zero or less means "unset".
@@ -73,7 +74,10 @@ fn split_list(s: &str) -> Vec<String> {
 
 /// libpq's message for a keyword given a value outside its set.
 fn invalid_value(keyword: &str, value: &str) -> ConnError {
-    ConnError::Invalid(format!("invalid {keyword} value: \"{value}\""))
+    ConnError::Invalid(SettingError::Value {
+        keyword: keyword.to_string(),
+        value: value.to_string(),
+    })
 }
 
 /// The hosts to try, from the `host`, `hostaddr` and `port` lists.
@@ -105,11 +109,11 @@ fn hosts_and_hostaddrs(opts: &Options) -> Result<(Vec<String>, Vec<String>), Con
         Some(h) => {
             let v = split_list(h);
             if v.len() != n {
-                return Err(ConnError::Invalid(format!(
-                    "could not match {} host names to {} hostaddr values",
-                    v.len(),
-                    n
-                )));
+                return Err(SettingError::HostaddrCount {
+                    names: v.len(),
+                    addresses: n,
+                }
+                .into());
             }
             v
         }
@@ -127,11 +131,11 @@ fn ports(opts: &Options, n: usize) -> Result<Vec<String>, ConnError> {
     if v.len() == 1 {
         Ok(vec![v[0].clone(); n])
     } else if v.len() != n {
-        Err(ConnError::Invalid(format!(
-            "could not match {} port numbers to {} hosts",
-            v.len(),
-            n
-        )))
+        Err(SettingError::PortCount {
+            ports: v.len(),
+            hosts: n,
+        }
+        .into())
     } else {
         Ok(v)
     }
@@ -148,11 +152,9 @@ fn target(host: String, hostaddr: String, port_str: String) -> Result<Target, Co
     let port = if port_str.is_empty() {
         5432
     } else {
-        let v = parse_int(&port_str, "port").map_err(ConnError::Invalid)?;
+        let v = parse_int(&port_str, "port")?;
         if !(1..=65535).contains(&v) {
-            return Err(ConnError::Invalid(format!(
-                "invalid port number: \"{port_str}\""
-            )));
+            return Err(SettingError::Port(port_str).into());
         }
         v as u16
     };
@@ -169,7 +171,7 @@ pub(super) fn require_auth(opts: &Options) -> Result<Option<RequireAuth>, ConnEr
     opts.nonempty("require_auth")
         .map(RequireAuth::parse)
         .transpose()
-        .map_err(ConnError::Invalid)
+        .map_err(|m| SettingError::RequireAuth(m).into())
 }
 
 /// `channel_binding` (default `prefer`).
@@ -223,7 +225,7 @@ fn sslmode_and_negotiation(
     rootcert: Option<&str>,
 ) -> Result<(SslMode, bool), ConnError> {
     let sslmode = match opts.get("sslmode") {
-        Some(v) => SslMode::parse(v).map_err(ConnError::Invalid)?,
+        Some(v) => SslMode::parse(v).map_err(|_| invalid_value("sslmode", v))?,
         None if rootcert == Some("system") => SslMode::VerifyFull,
         None => SslMode::Prefer,
     };
@@ -233,16 +235,20 @@ fn sslmode_and_negotiation(
         Some(v) => return Err(invalid_value("sslnegotiation", v)),
     };
     if direct && matches!(sslmode, SslMode::Disable | SslMode::Allow | SslMode::Prefer) {
-        return Err(ConnError::Invalid(format!(
-            "weak sslmode \"{}\" may not be used with sslnegotiation=direct (use \"require\", \"verify-ca\", or \"verify-full\")",
-            sslmode.as_str()
-        )));
+        return Err(SettingError::WeakSslMode {
+            mode: sslmode.as_str(),
+            with: "sslnegotiation=direct",
+            allowed: "\"require\", \"verify-ca\", or \"verify-full\"",
+        }
+        .into());
     }
     if rootcert == Some("system") && sslmode != SslMode::VerifyFull {
-        return Err(ConnError::Invalid(format!(
-            "weak sslmode \"{}\" may not be used with sslrootcert=system (use \"verify-full\")",
-            sslmode.as_str()
-        )));
+        return Err(SettingError::WeakSslMode {
+            mode: sslmode.as_str(),
+            with: "sslrootcert=system",
+            allowed: "\"verify-full\"",
+        }
+        .into());
     }
     Ok((sslmode, direct))
 }
@@ -258,9 +264,11 @@ fn tls_version_range(opts: &Options) -> Result<(Option<u8>, Option<u8>), ConnErr
                 "tlsv1.1" => Ok(Some(1)),
                 "tlsv1.2" => Ok(Some(2)),
                 "tlsv1.3" => Ok(Some(3)),
-                _ => Err(ConnError::Invalid(format!(
-                    "invalid \"{k}\" value: \"{v}\""
-                ))),
+                _ => Err(SettingError::QuotedValue {
+                    keyword: k.to_string(),
+                    value: v.to_string(),
+                }
+                .into()),
             },
         }
     };
@@ -268,9 +276,7 @@ fn tls_version_range(opts: &Options) -> Result<(Option<u8>, Option<u8>), ConnErr
     let max_tls = tls_version("ssl_max_protocol_version")?;
     if let (Some(min), Some(max)) = (min_tls, max_tls) {
         if min > max {
-            return Err(ConnError::Invalid(
-                "invalid SSL protocol version range".to_string(),
-            ));
+            return Err(SettingError::SslProtocolRange.into());
         }
     }
     Ok((min_tls, max_tls))
@@ -323,9 +329,7 @@ pub(super) fn min_protocol_32(opts: &Options) -> Result<bool, ConnError> {
     let max_proto = protocol_version("max_protocol_version")?;
     if let (Some(min), Some(max)) = (min_proto, max_proto) {
         if min > max {
-            return Err(ConnError::Invalid(
-                "\"min_protocol_version\" is greater than \"max_protocol_version\"".to_string(),
-            ));
+            return Err(SettingError::ProtocolRange.into());
         }
     }
     Ok(min_proto == Some(2))
@@ -349,11 +353,7 @@ pub(super) fn timeouts(opts: &Options) -> Result<Timeouts, ConnError> {
         .and_then(|t| seconds(if t == 1 { 2 } else { t }));
     let keepalives = match opts.int("keepalives") {
         Ok(v) => v != Some(0),
-        Err(_) => {
-            return Err(ConnError::Invalid(
-                "keepalives parameter must be an integer".to_string(),
-            ))
-        }
+        Err(_) => return Err(SettingError::Keepalives.into()),
     };
     Ok(Timeouts {
         connect_timeout,

@@ -405,7 +405,9 @@ fn security_settings_resolve() {
         ("PGMINPROTOCOLVERSION", ""),
     ]);
     match resolve(&args(""), &empty) {
-        Err(ConnError::Invalid(m)) => assert_eq!(m, "invalid min_protocol_version value: \"\""),
+        Err(ConnError::Invalid(m)) => {
+            assert_eq!(m.to_string(), "invalid min_protocol_version value: \"\"")
+        }
         other => panic!("{other:?}"),
     }
     for (ci, msg) in [
@@ -423,7 +425,7 @@ fn security_settings_resolve() {
         ),
     ] {
         match resolve(&args(ci), &env) {
-            Err(ConnError::Invalid(m)) => assert_eq!(m, msg, "{ci}"),
+            Err(ConnError::Invalid(m)) => assert_eq!(m.to_string(), msg, "{ci}"),
             other => panic!("{ci}: {other:?}"),
         }
     }

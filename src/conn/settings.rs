@@ -22,7 +22,7 @@ use super::conninfo::{self, KEYWORDS};
 use super::pgpass::is_unix_socket_path;
 use super::resolve::{self, Options};
 use super::service;
-use super::{ConnError, ConnectArgs};
+use super::{ConnError, ConnectArgs, SettingError};
 
 /// `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +240,7 @@ pub(crate) fn collect_options(
 ) -> Result<BTreeMap<String, String>, ConnError> {
     let mut explicit: BTreeMap<String, String> = BTreeMap::new();
     if let Some(ci) = &args.conninfo {
-        for (k, v) in conninfo::parse(ci).map_err(ConnError::Invalid)? {
+        for (k, v) in conninfo::parse(ci).map_err(SettingError::Conninfo)? {
             explicit.insert(k, v);
         }
     }
@@ -263,8 +263,8 @@ pub(crate) fn collect_options(
     let service = opts.get("service").cloned().or_else(|| env("PGSERVICE"));
     if let Some(service) = service {
         let home = home_dir(env);
-        let entries =
-            service::lookup_service(&service, env, home.as_deref()).map_err(ConnError::Invalid)?;
+        let entries = service::lookup_service(&service, env, home.as_deref())
+            .map_err(SettingError::Service)?;
         for (k, v) in entries {
             opts.entry(k).or_insert(v);
         }
@@ -300,7 +300,7 @@ pub(crate) fn resolve(
     let targets = resolve::targets(&opts)?;
     let user = match opts.nonempty("user") {
         Some(u) => u.to_string(),
-        None => os_user().map_err(ConnError::Invalid)?,
+        None => os_user().map_err(SettingError::OsUser)?,
     };
     let password = opts.owned("password");
     let home = home_dir(env);

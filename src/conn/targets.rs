@@ -182,26 +182,13 @@ impl Connector {
                 Ok(client) => return Ok(client),
                 Err(e) => e,
             };
-            if kind == FailureKind::Server(CANNOT_CONNECT_NOW.to_string()) {
-                // As libpq: the next host (not another address of this
-                // one, nor another sslmode).
+            let next = after_failure(&kind, mode, last);
+            if !matches!(next, AfterFailure::RetrySilently) {
                 errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
-                return Err(Stop::NextHost);
             }
-            if !last {
-                match (&kind, mode) {
-                    // The server said no to TLS: go on without, silently.
-                    (FailureKind::TlsUnsupported, SslMode::Prefer) => continue,
-                    (FailureKind::Tls | FailureKind::Server(_), SslMode::Prefer)
-                    | (FailureKind::Server(_), SslMode::Allow) => {
-                        errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
-                        continue;
-                    }
-                    _ => {}
-                }
+            if let AfterFailure::Stop(stop) = next {
+                return Err(stop);
             }
-            errors.push(failed_attempt(&tls_host, prefix, text, Some(&kind)));
-            return Err(stop_after(kind));
         }
         Err(Stop::Next)
     }
@@ -479,4 +466,33 @@ pub(super) async fn finish(client: Client) -> Result<Connection, ConnError> {
         server_version_num: num,
         server_version: version,
     })
+}
+
+/// What a failed try of one address leads to.
+enum AfterFailure {
+    /// Try again with the other sslmode, the failure not reported.
+    RetrySilently,
+    /// Try again with the other sslmode, the failure reported.
+    Retry,
+    Stop(Stop),
+}
+
+/// libpq's rules after a failed try: "prefer" retries without TLS when
+/// the server refuses TLS (silently) or the handshake or server fails;
+/// "allow" retries with TLS when the server refuses; "the database system
+/// is starting up" and its kind move to the next host (not another address
+/// of this one, nor another sslmode).
+fn after_failure(kind: &FailureKind, mode: SslMode, last: bool) -> AfterFailure {
+    if *kind == FailureKind::Server(CANNOT_CONNECT_NOW.to_string()) {
+        return AfterFailure::Stop(Stop::NextHost);
+    }
+    if !last {
+        match (kind, mode) {
+            (FailureKind::TlsUnsupported, SslMode::Prefer) => return AfterFailure::RetrySilently,
+            (FailureKind::Tls | FailureKind::Server(_), SslMode::Prefer)
+            | (FailureKind::Server(_), SslMode::Allow) => return AfterFailure::Retry,
+            _ => {}
+        }
+    }
+    AfterFailure::Stop(stop_after(kind.clone()))
 }

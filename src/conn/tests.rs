@@ -51,7 +51,7 @@ fn args(conninfo: Option<&str>) -> ConnectArgs {
 
 fn invalid(r: Result<Settings, ConnError>) -> String {
     match r {
-        Err(ConnError::Invalid(m)) => m,
+        Err(ConnError::Invalid(m)) => m.to_string(),
         Err(e) => panic!("expected Invalid, got {e:?}"),
         Ok(s) => panic!("expected an error, got {s:?}"),
     }

@@ -76,9 +76,9 @@ impl DumpError {
                 "server version: {server}; {} version: {REFERENCE_VERSION}",
                 diag::program()
             )),
-            DumpError::Catalog(CatalogError::Query { query, .. }) => {
-                diag::detail(&format!("Query was: {query}"))
-            }
+            DumpError::Catalog(
+                CatalogError::Query { query, .. } | CatalogError::Unsendable { query, .. },
+            ) => diag::detail(&format!("Query was: {query}")),
             DumpError::Catalog(CatalogError::Row(e)) => {
                 if let Some(detail) = e.detail() {
                     diag::detail(&detail);

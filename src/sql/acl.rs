@@ -205,101 +205,117 @@ pub(crate) fn build_acl_commands(
     }
     let items = split_acl_array(acl);
     let base_items = split_acl_array(baseline);
-    let on_clause = |out: &mut String| {
-        out.push_str(" ON ");
-        out.push_str(target.object_type);
-        out.push(' ');
-        if !target.name.is_empty() {
-            out.push_str(target.name);
-            out.push(' ');
-        }
-    };
-    let grantee_text = |grantee: &str| {
-        if grantee.is_empty() {
-            "PUBLIC".to_string()
-        } else {
-            q.ident(grantee)
-        }
-    };
-
+    let w = AclWriter { q, target };
+    // The owner's own grants go first, with the REVOKEs; grants by others
+    // follow, each under its grantor's authorization.
     let mut first = String::new();
     let mut second = String::new();
-    for base in &base_items {
-        if items.contains(base) {
-            continue;
+    for base in base_items.iter().filter(|b| !items.contains(b)) {
+        if let Some(parsed) = parse_acl_item(base) {
+            w.revoke(&parsed, &mut first);
         }
-        let Some(parsed) = parse_acl_item(base) else {
-            continue;
-        };
-        let (privs, _) = privilege_lists(&parsed, target.object_type, target.column, false);
-        if privs.is_empty() {
-            continue;
-        }
-        first.push_str(target.prefix);
-        first.push_str("REVOKE ");
-        first.push_str(&privs);
-        on_clause(&mut first);
-        first.push_str("FROM ");
-        first.push_str(&grantee_text(&parsed.grantee));
-        first.push_str(";\n");
     }
-    for item in &items {
-        if base_items.contains(item) {
-            continue;
-        }
-        let Some(mut parsed) = parse_acl_item(item) else {
-            continue;
-        };
-        if parsed.grantor.is_empty() {
-            if let Some(owner) = target.owner {
-                parsed.grantor = owner.to_string();
-            }
-        }
-        let (privs, privs_go) = privilege_lists(&parsed, target.object_type, target.column, true);
-        if privs.is_empty() && privs_go.is_empty() {
-            continue;
-        }
-        let grant = |out: &mut String, list: &str, with_go: bool| {
-            out.push_str(target.prefix);
-            out.push_str("GRANT ");
-            out.push_str(list);
-            on_clause(out);
-            out.push_str("TO ");
-            out.push_str(&grantee_text(&parsed.grantee));
-            out.push_str(if with_go {
-                " WITH GRANT OPTION;\n"
-            } else {
-                ";\n"
-            });
-        };
-        let is_owner = |name: &str| target.owner == Some(name);
-        if is_owner(&parsed.grantee) && is_owner(&parsed.grantor) {
-            if !privs.is_empty() {
-                grant(&mut first, &privs, false);
-            }
-            if !privs_go.is_empty() {
-                grant(&mut first, &privs_go, true);
-            }
-        } else {
-            let switch = !parsed.grantor.is_empty() && !is_owner(&parsed.grantor);
-            if switch {
-                second.push_str("SET SESSION AUTHORIZATION ");
-                second.push_str(&q.ident(&parsed.grantor));
-                second.push_str(";\n");
-            }
-            if !privs.is_empty() {
-                grant(&mut second, &privs, false);
-            }
-            if !privs_go.is_empty() {
-                grant(&mut second, &privs_go, true);
-            }
-            if switch {
-                second.push_str("RESET SESSION AUTHORIZATION;\n");
-            }
+    for item in items.iter().filter(|i| !base_items.contains(i)) {
+        if let Some(parsed) = parse_acl_item(item) {
+            w.grant_item(parsed, &mut first, &mut second);
         }
     }
     first.push_str(&second);
     first
+}
+
+/// Writes the statements of one target's ACL difference.
+struct AclWriter<'a> {
+    q: &'a Quoting,
+    target: &'a AclTarget<'a>,
+}
+
+impl AclWriter<'_> {
+    fn is_owner(&self, name: &str) -> bool {
+        self.target.owner == Some(name)
+    }
+
+    /// `REVOKE privs ON ... FROM grantee;` for a baseline item that is gone.
+    fn revoke(&self, parsed: &AclItem, out: &mut String) {
+        let t = self.target;
+        let (privs, _) = privilege_lists(parsed, t.object_type, t.column, false);
+        if privs.is_empty() {
+            return;
+        }
+        out.push_str(t.prefix);
+        out.push_str("REVOKE ");
+        out.push_str(&privs);
+        self.on_clause(out);
+        out.push_str("FROM ");
+        out.push_str(&self.grantee(&parsed.grantee));
+        out.push_str(";\n");
+    }
+
+    /// The GRANTs for a new item: the owner's own into `first`, others'
+    /// into `second` (under SET SESSION AUTHORIZATION of a grantor that is
+    /// not the owner).
+    fn grant_item(&self, mut parsed: AclItem, first: &mut String, second: &mut String) {
+        let t = self.target;
+        if parsed.grantor.is_empty() {
+            if let Some(owner) = t.owner {
+                parsed.grantor = owner.to_string();
+            }
+        }
+        let (privs, privs_go) = privilege_lists(&parsed, t.object_type, t.column, true);
+        if privs.is_empty() && privs_go.is_empty() {
+            return;
+        }
+        let own = self.is_owner(&parsed.grantee) && self.is_owner(&parsed.grantor);
+        let switch = !own && !parsed.grantor.is_empty() && !self.is_owner(&parsed.grantor);
+        let out = if own { first } else { second };
+        if switch {
+            out.push_str("SET SESSION AUTHORIZATION ");
+            out.push_str(&self.q.ident(&parsed.grantor));
+            out.push_str(";\n");
+        }
+        if !privs.is_empty() {
+            self.grant(out, &privs, &parsed.grantee, false);
+        }
+        if !privs_go.is_empty() {
+            self.grant(out, &privs_go, &parsed.grantee, true);
+        }
+        if switch {
+            out.push_str("RESET SESSION AUTHORIZATION;\n");
+        }
+    }
+
+    fn grant(&self, out: &mut String, list: &str, grantee: &str, with_go: bool) {
+        out.push_str(self.target.prefix);
+        out.push_str("GRANT ");
+        out.push_str(list);
+        self.on_clause(out);
+        out.push_str("TO ");
+        out.push_str(&self.grantee(grantee));
+        out.push_str(if with_go {
+            " WITH GRANT OPTION;\n"
+        } else {
+            ";\n"
+        });
+    }
+
+    /// ` ON TYPE name ` (the name left out for default privileges).
+    fn on_clause(&self, out: &mut String) {
+        out.push_str(" ON ");
+        out.push_str(self.target.object_type);
+        out.push(' ');
+        if !self.target.name.is_empty() {
+            out.push_str(self.target.name);
+            out.push(' ');
+        }
+    }
+
+    fn grantee(&self, grantee: &str) -> String {
+        if grantee.is_empty() {
+            "PUBLIC".to_string()
+        } else {
+            self.q.ident(grantee)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -221,8 +221,10 @@ pub(crate) fn memberships(
     style: &GlobalsStyle,
     warnings: &mut Vec<Warning>,
 ) -> Result<String, String> {
-    let q = &style.quoting;
-    let dump_grant_options = at_least(server_version_num, 16);
+    let grants = RoleGrants {
+        q: &style.quoting,
+        dump_grant_options: at_least(server_version_num, 16),
+    };
     let mut out = String::new();
     if !rows.is_empty() {
         out.push_str("--\n-- Role memberships\n--\n\n");
@@ -245,7 +247,30 @@ pub(crate) fn memberships(
                 .iter()
                 .take_while(|r| r.role.as_deref() == Some(role))
                 .count();
-        let group = &rows[start..end];
+        grants.one_role(role, &rows[start..end], warnings, &mut out)?;
+        start = end;
+    }
+    out.push_str("\n\n");
+    Ok(out)
+}
+
+/// How one role's membership grants are written.
+struct RoleGrants<'a> {
+    q: &'a Quoting,
+    /// 16+: GRANTED BY, INHERIT and SET options.
+    dump_grant_options: bool,
+}
+
+impl RoleGrants<'_> {
+    /// The grants of `role` (its rows in `group`), in passes: a grant whose
+    /// grantor needs ADMIN OPTION waits until an earlier grant gave it.
+    fn one_role(
+        &self,
+        role: &str,
+        group: &[Membership],
+        warnings: &mut Vec<Warning>,
+        out: &mut String,
+    ) -> Result<(), String> {
         let mut done = vec![false; group.len()];
         let mut remaining = group.len();
         let mut admins: Vec<&str> = Vec::new();
@@ -274,19 +299,7 @@ pub(crate) fn memberships(
                     remaining -= 1;
                     continue;
                 };
-                let mut dump_grantor = dump_grant_options;
-                if dump_grant_options && row.grantor.is_none() {
-                    warnings.push(Warning {
-                        message: format!(
-                            "grant of role \"{}\" to \"{}\" has invalid grantor OID {}",
-                            crate::text::display(role),
-                            crate::text::display(member),
-                            row.grantor_oid
-                        ),
-                        detail: Some("This grant will be dumped without GRANTED BY.".into()),
-                    });
-                    dump_grantor = false;
-                }
+                let dump_grantor = self.dump_grantor(role, member, row, warnings);
                 if dump_grantor && row.grantor_oid != BOOTSTRAP_SUPERUSER_OID {
                     let grantor = row.grantor.as_deref().unwrap_or_default();
                     if !admins.contains(&grantor) {
@@ -298,36 +311,65 @@ pub(crate) fn memberships(
                 if row.admin_option && !admins.contains(&member) {
                     admins.push(member);
                 }
-                let mut options: Vec<String> = Vec::new();
-                if row.admin_option {
-                    options.push("ADMIN OPTION".into());
-                }
-                if dump_grant_options {
-                    let inherit = row.inherit_option.unwrap_or(true);
-                    options.push(format!(
-                        "INHERIT {}",
-                        if inherit { "TRUE" } else { "FALSE" }
-                    ));
-                    if !row.set_option.unwrap_or(true) {
-                        options.push("SET FALSE".into());
-                    }
-                }
-                out.push_str(&format!("GRANT {} TO {}", q.ident(role), q.ident(member)));
-                if !options.is_empty() {
-                    out.push_str(&format!(" WITH {}", options.join(", ")));
-                }
-                if dump_grantor {
-                    if let Some(grantor) = &row.grantor {
-                        out.push_str(&format!(" GRANTED BY {}", q.ident(grantor)));
-                    }
-                }
-                out.push_str(";\n");
+                out.push_str(&self.grant(role, member, row, dump_grantor));
             }
         }
-        start = end;
+        Ok(())
     }
-    out.push_str("\n\n");
-    Ok(out)
+
+    /// Whether the grant is written with GRANTED BY: on 16+, unless its
+    /// grantor is gone (then pg_dumpall warns and leaves it out).
+    fn dump_grantor(
+        &self,
+        role: &str,
+        member: &str,
+        row: &Membership,
+        warnings: &mut Vec<Warning>,
+    ) -> bool {
+        if self.dump_grant_options && row.grantor.is_none() {
+            warnings.push(Warning {
+                message: format!(
+                    "grant of role \"{}\" to \"{}\" has invalid grantor OID {}",
+                    crate::text::display(role),
+                    crate::text::display(member),
+                    row.grantor_oid
+                ),
+                detail: Some("This grant will be dumped without GRANTED BY.".into()),
+            });
+            return false;
+        }
+        self.dump_grant_options
+    }
+
+    /// `GRANT role TO member [WITH ...] [GRANTED BY grantor];`
+    fn grant(&self, role: &str, member: &str, row: &Membership, dump_grantor: bool) -> String {
+        let q = self.q;
+        let mut options: Vec<String> = Vec::new();
+        if row.admin_option {
+            options.push("ADMIN OPTION".into());
+        }
+        if self.dump_grant_options {
+            let inherit = row.inherit_option.unwrap_or(true);
+            options.push(format!(
+                "INHERIT {}",
+                if inherit { "TRUE" } else { "FALSE" }
+            ));
+            if !row.set_option.unwrap_or(true) {
+                options.push("SET FALSE".into());
+            }
+        }
+        let mut line = format!("GRANT {} TO {}", q.ident(role), q.ident(member));
+        if !options.is_empty() {
+            line.push_str(&format!(" WITH {}", options.join(", ")));
+        }
+        if dump_grantor {
+            if let Some(grantor) = &row.grantor {
+                line.push_str(&format!(" GRANTED BY {}", q.ident(grantor)));
+            }
+        }
+        line.push_str(";\n");
+        line
+    }
 }
 
 /// The Role privileges on configuration parameters section (15+ servers).

@@ -2,7 +2,9 @@
 //! Nothing here talks to a server, so all of it is unit-tested.
 
 pub(crate) mod acl;
+pub(crate) mod casts;
 pub(crate) mod database;
+pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod operators;
@@ -13,5 +15,6 @@ pub(crate) mod satellite;
 pub(crate) mod sequence;
 pub(crate) mod statistics;
 pub(crate) mod table;
+pub(crate) mod text_search;
 pub(crate) mod types;
 pub(crate) mod views;

@@ -118,6 +118,33 @@ pub(crate) fn create_function(
         }
     }
     s.push_str(&format!("\n    LANGUAGE {}", q.ident(&f.language)));
+    push_attributes(f, &mut s);
+    for item in &f.config {
+        set_clause(q, item, &mut s);
+    }
+    match &f.sql_body {
+        Some(body) => s.push_str(&format!("\n    {body}")),
+        None => s.push_str(&format!("\n    {}", as_part(q, f, disable_dollar_quoting))),
+    }
+    s.push_str(";\n");
+    let qualified = format!(
+        "{}.{}",
+        q.ident(&f.schema),
+        signature(q, &f.name, &f.identity_arguments)
+    );
+    for ext in &f.depends_on_extensions {
+        s.push_str(&format!(
+            "\nALTER {} {qualified} DEPENDS ON EXTENSION {};",
+            keyword(f),
+            q.ident(ext)
+        ));
+    }
+    s
+}
+
+/// The attributes between LANGUAGE and SET, each only when it differs from
+/// CREATE FUNCTION's default (as pg_dump leaves defaults out).
+fn push_attributes(f: &FunctionRow, s: &mut String) {
     if !f.transform_types.is_empty() {
         let list: Vec<String> = f
             .transform_types
@@ -164,27 +191,6 @@ pub(crate) fn create_function(
         'r' => s.push_str(" PARALLEL RESTRICTED"),
         _ => {}
     }
-    for item in &f.config {
-        set_clause(q, item, &mut s);
-    }
-    match &f.sql_body {
-        Some(body) => s.push_str(&format!("\n    {body}")),
-        None => s.push_str(&format!("\n    {}", as_part(q, f, disable_dollar_quoting))),
-    }
-    s.push_str(";\n");
-    let qualified = format!(
-        "{}.{}",
-        q.ident(&f.schema),
-        signature(q, &f.name, &f.identity_arguments)
-    );
-    for ext in &f.depends_on_extensions {
-        s.push_str(&format!(
-            "\nALTER {} {qualified} DEPENDS ON EXTENSION {};",
-            keyword(f),
-            q.ident(ext)
-        ));
-    }
-    s
 }
 
 fn modify_word(m: char) -> &'static str {

@@ -949,6 +949,12 @@ impl Cluster {
 
     fn pg_ctl_start(&self) -> Output {
         let mut cmd = server_command(&self.server_bin.join("pg_ctl"));
+        // Contrib modules that link libpq (postgres_fdw, dblink) carry the
+        // build machine's RUNPATH (/opt/postgresql/lib): without this they
+        // would load the system's older libpq and miss symbols.
+        if let Some(toolset) = self.server_bin.parent() {
+            cmd.env("LD_LIBRARY_PATH", toolset.join("lib"));
+        }
         cmd.arg("-D").arg(self.data_dir());
         cmd.arg("-l").arg(self.dir.join("log"));
         cmd.args(["-w", "-t", "60", "-o"]);

@@ -6,10 +6,12 @@
 //! This module holds what every family shares: the satellite entries
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
+pub(crate) mod casts;
 pub(crate) mod constraints;
 pub(crate) mod default_acls;
 pub(crate) mod extended_statistics;
 pub(crate) mod extensions;
+pub(crate) mod foreign_data;
 pub(crate) mod indexes;
 pub(crate) mod large_objects;
 pub(crate) mod operators;
@@ -19,6 +21,7 @@ pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod statistics;
 pub(crate) mod tables;
+pub(crate) mod text_search;
 pub(crate) mod triggers;
 pub(crate) mod types;
 pub(crate) mod views;
@@ -53,6 +56,14 @@ pub(crate) async fn collect_all(
     operators::collect_operators(cat, archive).await?;
     operators::collect_access_methods(cat, archive).await?;
     operators::collect_op_classes_and_families(cat, archive).await?;
+    // [text search]
+    text_search::collect(cat, archive).await?;
+    // [foreign data wrappers and servers]
+    foreign_data::collect(cat, archive).await?;
+    // [conversions, casts, transforms]
+    casts::collect_conversions(cat, archive).await?;
+    casts::collect_casts(cat, archive).await?;
+    casts::collect_transforms(cat, archive).await?;
     // [views]
     let views = views::collect(cat, archive).await?;
     // [per-table objects]

@@ -45,79 +45,82 @@ pub(crate) async fn collect(
 impl Render for SchemaRender {
     fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
         let s = &self.0;
-        let q = &ctx.quoting;
-        let name = q.ident(&s.name);
-        let obj = &archive.objects[id];
-        let address = (PG_NAMESPACE, s.oid, 0);
-        let mut entries = Vec::new();
-        let member = obj.extension.is_some();
+        let name = ctx.quoting.ident(&s.name);
+        let member = archive.objects[id].extension.is_some();
+        // Extension members and pg_catalog get only their ACL.
         let acl_only = member || s.name == "pg_catalog";
-        let public = s.name == "public";
-        if !acl_only {
-            if public {
-                // initdb creates it; only a changed owner is dumped.
-                if s.owner != "pg_database_owner" {
-                    entries.push(Entry {
-                        tag: s.name.clone(),
-                        desc: "SCHEMA".into(),
-                        owner: Some(s.owner.clone()),
-                        defn: "-- *not* creating schema, since initdb creates it\n".into(),
-                        owner_object: Some(format!("SCHEMA {name}")),
-                        ..Entry::default()
-                    });
-                }
-            } else {
-                entries.push(Entry {
-                    tag: s.name.clone(),
-                    desc: "SCHEMA".into(),
-                    owner: Some(s.owner.clone()),
-                    defn: format!("CREATE SCHEMA {name};\n"),
-                    owner_object: Some(format!("SCHEMA {name}")),
-                    ..Entry::default()
-                });
-            }
-        }
         let sat = Satellite {
             keyword: "SCHEMA",
             tag_name: &name,
             sql_name: &name,
             schema: None,
             owner: Some(&s.owner),
-            address,
+            address: (PG_NAMESPACE, s.oid, 0),
         };
+        let mut entries = Vec::new();
         if !acl_only {
-            if public && !ctx.opts.no_comments {
-                // The initdb comment is skipped unless changed; a removed
-                // comment is dumped as ''. (The check compares the quoted
-                // name, so --quote-all-identifiers dumps the default too.)
-                match ctx.comments.get(&address) {
-                    Some(c) if c == "standard public schema" && name == "public" => {}
-                    Some(_) => entries.extend(comment_entry(ctx, &sat)),
-                    // The same quoted-name test decides whether a removed
-                    // comment is written as ''.
-                    None if name != "public" => {}
-                    None => entries.push(Entry {
-                        tag: format!("SCHEMA {name}"),
-                        desc: "COMMENT".into(),
-                        owner: Some(s.owner.clone()),
-                        defn: format!("COMMENT ON SCHEMA {name} IS '';\n"),
-                        ..Entry::default()
-                    }),
-                }
-            } else {
-                entries.extend(comment_entry(ctx, &sat));
-            }
+            entries.extend(self.create_entry(&name));
+            entries.extend(self.comment_entries(ctx, &sat, &name));
             entries.extend(security_label_entry(ctx, &sat));
         }
-        // The public schema's ACL is compared with a fixed baseline, not
-        // with pg_init_privs.
-        let public_base = format!(
-            "{{{}=UC/{},=U/{}}}",
-            acl_name(&s.owner),
-            acl_name(&s.owner),
-            acl_name(&s.owner)
-        );
-        let (acl, baseline) = if public {
+        entries.extend(self.acl_entries(ctx, &sat));
+        entries
+    }
+}
+
+impl SchemaRender {
+    /// CREATE SCHEMA; for `public`, which initdb creates, only a note when
+    /// its owner changed.
+    fn create_entry(&self, name: &str) -> Option<Entry> {
+        let s = &self.0;
+        let defn = if s.name != "public" {
+            format!("CREATE SCHEMA {name};\n")
+        } else if s.owner != "pg_database_owner" {
+            "-- *not* creating schema, since initdb creates it\n".into()
+        } else {
+            return None;
+        };
+        Some(Entry {
+            tag: s.name.clone(),
+            desc: "SCHEMA".into(),
+            owner: Some(s.owner.clone()),
+            defn,
+            owner_object: Some(format!("SCHEMA {name}")),
+            ..Entry::default()
+        })
+    }
+
+    /// The comment; `public`'s initdb comment is skipped unless changed,
+    /// and a removed one is dumped as ''. (The check compares the quoted
+    /// name, so --quote-all-identifiers dumps the default too.)
+    fn comment_entries(&self, ctx: &RenderContext, sat: &Satellite, name: &str) -> Vec<Entry> {
+        let s = &self.0;
+        if s.name != "public" || ctx.opts.no_comments {
+            return comment_entry(ctx, sat).into_iter().collect();
+        }
+        match ctx.comments.get(&sat.address) {
+            Some(c) if c == "standard public schema" && name == "public" => Vec::new(),
+            Some(_) => comment_entry(ctx, sat).into_iter().collect(),
+            // The same quoted-name test decides whether a removed comment
+            // is written as ''.
+            None if name != "public" => Vec::new(),
+            None => vec![Entry {
+                tag: format!("SCHEMA {name}"),
+                desc: "COMMENT".into(),
+                owner: Some(s.owner.clone()),
+                defn: format!("COMMENT ON SCHEMA {name} IS '';\n"),
+                ..Entry::default()
+            }],
+        }
+    }
+
+    /// The ACL; `public`'s is compared with a fixed baseline, not with
+    /// pg_init_privs.
+    fn acl_entries(&self, ctx: &RenderContext, sat: &Satellite) -> Vec<Entry> {
+        let s = &self.0;
+        let owner = acl_name(&s.owner);
+        let public_base = format!("{{{owner}=UC/{owner},=U/{owner}}}");
+        let (acl, baseline) = if s.name == "public" {
             (
                 Some(s.acl.as_deref().unwrap_or(&s.acl_default)),
                 Baseline::Fixed(&public_base),
@@ -132,8 +135,9 @@ impl Render for SchemaRender {
             owner_name: Some(&s.owner),
             column: None,
         };
-        entries.extend(acl_entry_with(ctx, &sat, &spec, baseline));
-        entries
+        acl_entry_with(ctx, sat, &spec, baseline)
+            .into_iter()
+            .collect()
     }
 }
 

@@ -23,29 +23,11 @@ use super::{acl_entry, comment_entry, security_label_entry, AclSpec, Satellite};
 /// and composite relation) to the archive.
 pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
     let tc = Arc::new(cat.shared(SharedRead::Types, types::types(cat)).await?);
-    let server_version_num = cat.server_version_num;
-
-    // The pg_class rows of composite types are relations pg_dump sorts
-    // (the type comes after its relation) but never prints.
-    for t in &tc.types {
-        if t.typtype == 'c' && t.relkind == 'c' {
-            let mut obj = DumpObject::new(
-                Kind::Table,
-                (PG_CLASS, t.relid),
-                Some(t.schema.clone()),
-                t.name.clone(),
-            );
-            obj.role = Role::Relation { relkind: 'c' };
-            obj.dump = false;
-            archive.add(obj);
-        }
-    }
-
+    add_composite_relations(&tc, archive);
     let mut constraints_of: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, c) in tc.domain_constraints.iter().enumerate() {
         constraints_of.entry(c.domain).or_default().push(i);
     }
-
     for (idx, t) in tc.types.iter().enumerate() {
         let dummy = (t.relid != 0 && t.relkind != 'c') || t.is_array || t.typtype == 'm';
         if dummy {
@@ -69,66 +51,102 @@ pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<
         );
         obj.dump = full || t.schema == "pg_catalog";
         let tid = archive.add(obj);
-
-        let mut constraint_ids = Vec::new();
-        if full && t.typtype == 'd' {
-            for &ci in constraints_of
-                .get(&t.oid)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                let c = &tc.domain_constraints[ci];
-                let mut cobj = DumpObject::new(
-                    Kind::Constraint,
-                    (PG_CONSTRAINT, c.oid),
-                    Some(t.schema.clone()),
-                    c.name.clone(),
-                );
-                cobj.tie = TieBreak::Constraint {
-                    on_table: false,
-                    parent: t.name.clone(),
-                };
-                cobj.role = Role::DomainConstraint { domain: tid };
-                cobj.repairs.separate = !c.validated;
-                cobj.render = Some(Arc::new(DomainConstraintRender {
-                    types: tc.clone(),
-                    type_index: idx,
-                    constraint_index: ci,
-                }));
-                let cid = archive.add(cobj);
-                if c.validated {
-                    archive.add_dep(tid, cid);
-                }
-                constraint_ids.push((ci, cid));
+        let constraints = match constraints_of.get(&t.oid) {
+            Some(list) if full && t.typtype == 'd' => {
+                add_domain_constraints(archive, &tc, idx, tid, list)
             }
-        }
-
-        let mut shell = None;
-        if full && matches!(t.typtype, 'b' | 'r') {
-            let mut sobj = DumpObject::new(
-                Kind::ShellType,
-                (0, 0),
-                Some(t.schema.clone()),
-                t.name.clone(),
-            );
-            sobj.dump = false;
-            sobj.render = Some(Arc::new(ShellRender {
-                types: tc.clone(),
-                type_index: idx,
-            }));
-            shell = Some(archive.add(sobj));
-        }
+            _ => Vec::new(),
+        };
         if matches!(t.typtype, 'b' | 'r') {
+            let shell = full.then(|| add_shell_type(archive, &tc, idx));
             archive.objects[tid].role = Role::BaseType { shell };
         }
         archive.objects[tid].render = Some(Arc::new(TypeRender {
             types: tc.clone(),
             index: idx,
-            constraints: constraint_ids,
-            server_version_num,
+            constraints,
+            server_version_num: cat.server_version_num,
         }));
     }
     Ok(())
+}
+
+/// The pg_class rows of composite types: relations pg_dump sorts (the type
+/// comes after its relation) but never prints.
+fn add_composite_relations(tc: &TypeCatalog, archive: &mut Archive) {
+    for t in tc
+        .types
+        .iter()
+        .filter(|t| t.typtype == 'c' && t.relkind == 'c')
+    {
+        let mut obj = DumpObject::new(
+            Kind::Table,
+            (PG_CLASS, t.relid),
+            Some(t.schema.clone()),
+            t.name.clone(),
+        );
+        obj.role = Role::Relation { relkind: 'c' };
+        obj.dump = false;
+        archive.add(obj);
+    }
+}
+
+/// A domain's CHECK / NOT NULL constraints (indexes into the catalog's
+/// list): inside CREATE DOMAIN when validated, else separate entries.
+/// Returns each with its dump id.
+fn add_domain_constraints(
+    archive: &mut Archive,
+    tc: &Arc<TypeCatalog>,
+    type_index: usize,
+    tid: DumpId,
+    list: &[usize],
+) -> Vec<(usize, DumpId)> {
+    let t = &tc.types[type_index];
+    let mut ids = Vec::new();
+    for &ci in list {
+        let c = &tc.domain_constraints[ci];
+        let mut cobj = DumpObject::new(
+            Kind::Constraint,
+            (PG_CONSTRAINT, c.oid),
+            Some(t.schema.clone()),
+            c.name.clone(),
+        );
+        cobj.tie = TieBreak::Constraint {
+            on_table: false,
+            parent: t.name.clone(),
+        };
+        cobj.role = Role::DomainConstraint { domain: tid };
+        cobj.repairs.separate = !c.validated;
+        cobj.render = Some(Arc::new(DomainConstraintRender {
+            types: tc.clone(),
+            type_index,
+            constraint_index: ci,
+        }));
+        let cid = archive.add(cobj);
+        if c.validated {
+            archive.add_dep(tid, cid);
+        }
+        ids.push((ci, cid));
+    }
+    ids
+}
+
+/// The shell type of a base or range type (printed only when loop repair
+/// needs it).
+fn add_shell_type(archive: &mut Archive, tc: &Arc<TypeCatalog>, type_index: usize) -> DumpId {
+    let t = &tc.types[type_index];
+    let mut sobj = DumpObject::new(
+        Kind::ShellType,
+        (0, 0),
+        Some(t.schema.clone()),
+        t.name.clone(),
+    );
+    sobj.dump = false;
+    sobj.render = Some(Arc::new(ShellRender {
+        types: tc.clone(),
+        type_index,
+    }));
+    archive.add(sobj)
 }
 
 /// `schema.name` of a type, quoted.
@@ -277,32 +295,7 @@ impl Render for TypeRender {
             return entries;
         }
         if t.typtype == 'c' {
-            for a in tc
-                .composite_attrs
-                .get(&t.oid)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                if a.dropped {
-                    continue;
-                }
-                let Some(text) = ctx.comments.get(&(PG_CLASS, t.relid, i32::from(a.attnum))) else {
-                    continue;
-                };
-                let col = q.ident(&a.name);
-                entries.push(Entry {
-                    tag: format!("COLUMN {name}.{col}"),
-                    desc: "COMMENT".into(),
-                    schema: Some(t.schema.clone()),
-                    owner: Some(t.owner.clone()),
-                    defn: crate::sql::satellite::comment_on(
-                        q,
-                        &format!("COLUMN {qname}.{col}"),
-                        text,
-                    ),
-                    ..Entry::default()
-                });
-            }
+            entries.extend(composite_column_comments(ctx, tc, t));
         }
         if domain {
             // Comments on the constraints printed inside CREATE DOMAIN:
@@ -325,6 +318,35 @@ impl Render for TypeRender {
         }
         entries
     }
+}
+
+/// `COMMENT ON COLUMN type.col` for a composite type's commented
+/// attributes.
+fn composite_column_comments(ctx: &RenderContext, tc: &TypeCatalog, t: &TypeRow) -> Vec<Entry> {
+    let q = &ctx.quoting;
+    let name = q.ident(&t.name);
+    let qname = qualified(ctx, t);
+    let attrs = tc
+        .composite_attrs
+        .get(&t.oid)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut entries = Vec::new();
+    for a in attrs.iter().filter(|a| !a.dropped) {
+        let Some(text) = ctx.comments.get(&(PG_CLASS, t.relid, i32::from(a.attnum))) else {
+            continue;
+        };
+        let col = q.ident(&a.name);
+        entries.push(Entry {
+            tag: format!("COLUMN {name}.{col}"),
+            desc: "COMMENT".into(),
+            schema: Some(t.schema.clone()),
+            owner: Some(t.owner.clone()),
+            defn: crate::sql::satellite::comment_on(q, &format!("COLUMN {qname}.{col}"), text),
+            ..Entry::default()
+        });
+    }
+    entries
 }
 
 /// `COMMENT ON CONSTRAINT c ON DOMAIN d`, if the constraint has a comment.

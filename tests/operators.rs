@@ -13,6 +13,7 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-O", "-x"],
     &["--quote-all-identifiers"],
     &["--no-table-access-method"],
+    &["--use-set-session-authorization"],
 ];
 
 fn load(cluster: &Cluster) {

@@ -5,31 +5,11 @@
 //! kind (or with a feature) not implemented yet; the dump fails naming the
 //! first one. Each family removes its line here when it lands.
 
-use super::{query, Catalog, CatalogError, USER_NS};
-
-/// `NOT (object is an extension member)` for a catalog and an OID column.
-fn not_member(catalog: &str, oid: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
-         AND e.objid = {oid} AND e.deptype = 'e')"
-    )
-}
+use super::{query, Catalog, CatalogError};
 
 /// One query per unsupported kind: `(kind, name)` rows.
 fn checks(server_version_num: i32) -> Vec<String> {
-    let rel_member = not_member("pg_class", "c.oid");
     let mut v = vec![
-        format!(
-            "SELECT 'FOREIGN TABLE', n.nspname || '.' || c.relname \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'f' AND {USER_NS} AND {rel_member}"
-        ),
-        format!(
-            "SELECT 'COLLATION', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE {USER_NS} AND {}",
-            not_member("pg_collation", "c.oid")
-        ),
-        "SELECT 'PUBLICATION', p.pubname::text FROM pg_catalog.pg_publication p".to_string(),
         "SELECT 'SUBSCRIPTION', s.subname::text FROM pg_catalog.pg_subscription s \
          WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
             .to_string(),
@@ -47,8 +27,6 @@ fn checks(server_version_num: i32) -> Vec<String> {
 /// objects are neither collected nor refused.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Excluded {
-    /// `--no-publications`.
-    pub publications: bool,
     /// `--no-subscriptions`.
     pub subscriptions: bool,
 }
@@ -59,13 +37,8 @@ pub(crate) struct Excluded {
 /// object the checks would report.
 fn candidates_exist(excluded: Excluded) -> String {
     let mut tests = vec![
-        "EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relkind = 'f')".to_string(),
         "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extconfig IS NOT NULL)".to_string(),
     ];
-    tests.push("EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE oid >= 16384)".into());
-    if !excluded.publications {
-        tests.push("EXISTS (SELECT 1 FROM pg_catalog.pg_publication)".into());
-    }
     if !excluded.subscriptions {
         tests.push(
             "EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid IS NOT NULL)".into(),
@@ -88,7 +61,6 @@ pub(crate) async fn unsupported_objects(
     }
     let sql = checks(cat.server_version_num)
         .into_iter()
-        .filter(|q| !(excluded.publications && q.starts_with("SELECT 'PUBLICATION'")))
         .filter(|q| !(excluded.subscriptions && q.starts_with("SELECT 'SUBSCRIPTION'")))
         .map(|q| format!("({q})"))
         .collect::<Vec<_>>()

@@ -2,6 +2,7 @@
 //! version. Every query reads a whole kind in bulk.
 
 pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod database;
 pub(crate) mod extensions;
 pub(crate) mod foreign_data;
@@ -12,6 +13,7 @@ pub(crate) mod inventory;
 pub(crate) mod operators;
 pub(crate) mod postdata;
 pub(crate) mod relations;
+pub(crate) mod replication;
 pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;

@@ -1,7 +1,9 @@
-//! Relations: tables, partitioned tables and sequences (`pg_class`), their
+//! Relations: tables, partitioned tables, foreign tables and sequences
+//! (`pg_class`), their
 //! columns, defaults, constraints, indexes, inheritance and sequence
 //! values. Every query reads one kind for the whole database.
 
+use super::foreign_data::options_list;
 use super::{query, Catalog, CatalogError, USER_NS};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
@@ -14,8 +16,8 @@ pub(super) fn text_array(r: QueryRow<'_>, i: usize) -> Result<Vec<String>, RowEr
         .collect())
 }
 
-/// One relation of kind `r`, `p`, `S` or `m` (materialized views only for
-/// their indexes), in any schema but pg_toast.
+/// One relation of kind `r`, `p`, `f`, `S` or `m` (materialized views only
+/// for their indexes), in any schema but pg_toast.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RelationRow {
     pub oid: u32,
@@ -52,9 +54,14 @@ pub(crate) struct RelationRow {
     /// A partitioned table hash-partitioned on an enum column: its
     /// partitions' data loads through the root.
     pub unsafe_partitions: bool,
+    /// A foreign table's server.
+    pub foreign_server: Option<String>,
+    /// A foreign table's OPTIONS list (built on the server, see
+    /// [`options_list`]), empty when none.
+    pub foreign_options: String,
 }
 
-/// Every relation of kind `r`, `p` and `S` (system ones too: their ACL
+/// Every relation of kind `r`, `p`, `f` and `S` (system ones too: their ACL
 /// changes are dumped, and they take part in the sort), by OID.
 pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
     let sql = format!(
@@ -75,17 +82,21 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
            WHERE pt.partrelid = c.oid AND (SELECT oc.oid FROM pg_catalog.pg_opclass oc \
              JOIN pg_catalog.pg_am a ON oc.opcmethod = a.oid \
              WHERE oc.opcname = 'enum_ops' AND oc.opcnamespace = 'pg_catalog'::pg_catalog.regnamespace \
-             AND a.amname = 'hash') = ANY(pt.partclass)) \
+             AND a.amname = 'hash') = ANY(pt.partclass)), \
+         fs.srvname, {ftoptions} \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
+         LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid \
+         LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
          LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid AND c.reltoastrelid <> 0 \
          LEFT JOIN pg_catalog.pg_depend d ON (c.relkind = 'S' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND d.objid = c.oid AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
            AND d.deptype IN ('a', 'i')) \
-         WHERE c.relkind IN ('r', 'p', 'S', 'm') AND n.nspname <> 'pg_toast' \
-         ORDER BY c.oid"
+         WHERE c.relkind IN ('r', 'p', 'f', 'S', 'm') AND n.nspname <> 'pg_toast' \
+         ORDER BY c.oid",
+        ftoptions = options_list("ft.ftoptions")
     );
     let rows = query(cat, &sql).await?;
     Ok(rows.decode(|r| {
@@ -115,6 +126,8 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             owning: owning_tab.map(|t| (t, owning_col.unwrap_or(0))),
             identity_sequence: r.code(23)? == 'i',
             unsafe_partitions: r.col::<Option<bool>>(24)?.unwrap_or(false),
+            foreign_server: r.opt_text(25)?,
+            foreign_options: r.opt_text(26)?.unwrap_or_default(),
         })
     })?)
 }
@@ -143,6 +156,8 @@ pub(crate) struct ColumnRow {
     pub options: String,
     /// Server 18: the column's not-null constraint.
     pub nn: Option<NotNullRow>,
+    /// A foreign table column's OPTIONS list, empty when none.
+    pub fdw_options: String,
 }
 
 /// A catalogued not-null constraint (server 18).
@@ -155,7 +170,8 @@ pub(crate) struct NotNullRow {
     pub is_local: bool,
 }
 
-/// Columns of every user table and partitioned table, by table then attnum.
+/// Columns of every user table, partitioned table and foreign table, by
+/// table then attnum.
 pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, CatalogError> {
     let v18 = cat.at_least(18);
     let nn_cols = if v18 {
@@ -173,7 +189,8 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
         "SELECT a.attrelid, a.attnum::int4, a.attname, a.attisdropped, a.attislocal, a.attnotnull, \
          pg_catalog.format_type(t.oid, a.atttypmod), COALESCE(a.attstattarget::int4, -1), \
          a.attstorage, t.typstorage, a.attidentity, a.attgenerated, a.attcompression, \
-         cn.nspname, cl.collname, pg_catalog.array_to_string(a.attoptions, ', '), {nn_cols} \
+         cn.nspname, cl.collname, pg_catalog.array_to_string(a.attoptions, ', '), {nn_cols}, \
+         {fdw_options} \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -181,8 +198,9 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
          LEFT JOIN pg_catalog.pg_collation cl ON (cl.oid = a.attcollation AND a.attcollation <> t.typcollation) \
          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = cl.collnamespace \
          {nn_join}\
-         WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND {USER_NS} \
-         ORDER BY a.attrelid, a.attnum"
+         WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND {USER_NS} \
+         ORDER BY a.attrelid, a.attnum",
+        fdw_options = options_list("a.attfdwoptions")
     );
     let rows = query(cat, &sql).await?;
     Ok(rows.decode(|r| {
@@ -218,6 +236,7 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
                 }),
                 None => None,
             },
+            fdw_options: r.opt_text(21)?.unwrap_or_default(),
         })
     })?)
 }
@@ -239,7 +258,7 @@ pub(crate) async fn attrdefs(cat: &Catalog<'_>) -> Result<Vec<AttrDefRow>, Catal
          FROM pg_catalog.pg_attrdef ad \
          JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND {USER_NS} \
+         WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} \
          ORDER BY ad.adrelid, ad.adnum"
     );
     let rows = query(cat, &sql).await?;
@@ -287,7 +306,7 @@ pub(crate) async fn table_constraints(
          FROM pg_catalog.pg_constraint co \
          JOIN pg_catalog.pg_class c ON c.oid = co.conrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND {USER_NS} \
+         WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} \
          AND (co.contype = 'c' OR (co.contype = 'f' AND co.conparentid = 0){nn}) \
          ORDER BY co.conrelid, co.conname"
     );
@@ -330,7 +349,7 @@ pub(crate) async fn column_acls(
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'pg_toast' AND NOT a.attisdropped \
+         WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname <> 'pg_toast' AND NOT a.attisdropped \
          AND (a.attacl IS NOT NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_init_privs p \
            WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objoid = a.attrelid \
            AND p.objsubid = a.attnum)) \

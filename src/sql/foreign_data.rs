@@ -1,8 +1,18 @@
 //! Foreign data statements: CREATE FOREIGN DATA WRAPPER, CREATE SERVER
-//! and CREATE USER MAPPING, with OPTIONS lists the server built.
+//! and CREATE USER MAPPING, with OPTIONS lists the server built; the
+//! `FOREIGN` of foreign tables' statements.
 
 use crate::catalog::foreign_data::{ServerRow, UserMappingRow, WrapperRow};
 use crate::pg::quote::Quoting;
+
+/// `FOREIGN ` for a foreign table's statements, else nothing.
+pub(crate) fn foreign_word(foreign: bool) -> &'static str {
+    if foreign {
+        "FOREIGN "
+    } else {
+        ""
+    }
+}
 
 /// ` OPTIONS (␤    a 'x',␤    b 'y'␤)`, or nothing for an empty list.
 fn options_clause(options: &str) -> String {
@@ -61,6 +71,37 @@ pub(crate) fn user_mapping_tag(server: &str, m: &UserMappingRow) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::table::{column_settings, create_table, ColumnSettings, CreateTable};
+
+    #[test]
+    fn foreign_table_statements() {
+        let q = Quoting::default();
+        let t = CreateTable {
+            qname: "s.ft",
+            items: vec!["a integer".into()],
+            inherits: vec!["s.p".into()],
+            foreign_server: Some("\"Odd Srv\""),
+            foreign_options: "table_name 'x'",
+            ..CreateTable::default()
+        };
+        assert_eq!(
+            create_table(&t),
+            "CREATE FOREIGN TABLE s.ft (\n    a integer\n)\nINHERITS (s.p)\nSERVER \"Odd Srv\"\n\
+             OPTIONS (\n    table_name 'x'\n);\n"
+        );
+        let c = ColumnSettings {
+            name: "a",
+            stat_target: 5,
+            foreign: true,
+            fdw_options: "column_name 'A'",
+            ..ColumnSettings::default()
+        };
+        assert_eq!(
+            column_settings(&q, "s.ft", &c),
+            "ALTER FOREIGN TABLE ONLY s.ft ALTER COLUMN a SET STATISTICS 5;\n\
+             ALTER FOREIGN TABLE ONLY s.ft ALTER COLUMN a OPTIONS (\n    column_name 'A'\n);\n"
+        );
+    }
 
     #[test]
     fn wrapper_server_and_mapping() {

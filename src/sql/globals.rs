@@ -63,9 +63,17 @@ pub(crate) fn trailer(completed: Option<&str>) -> String {
     out
 }
 
-fn drop_section(title: &str, keyword: &str, names: &[String], style: &GlobalsStyle) -> String {
+/// A `-c` section: its title (when `titled`), one DROP per name, two
+/// newlines.
+fn drop_section(
+    title: &str,
+    titled: bool,
+    keyword: &str,
+    names: &[String],
+    style: &GlobalsStyle,
+) -> String {
     let mut out = String::new();
-    if !names.is_empty() {
+    if titled {
         out.push_str(&format!("--\n{}\n--\n\n", comment(title)));
     }
     for name in names {
@@ -80,8 +88,11 @@ fn drop_section(title: &str, keyword: &str, names: &[String], style: &GlobalsSty
 }
 
 /// `-c`: drops of the databases that will be recreated (all but
-/// template0, template1 and postgres).
+/// template0, template1 and postgres). The title prints whenever some
+/// database is dumpable, as pg_dumpall checks before it leaves out
+/// postgres and template1.
 pub(crate) fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
+    let titled = !names.is_empty();
     let names: Vec<String> = names
         .iter()
         .filter(|n| !matches!(n.as_str(), "template0" | "template1" | "postgres"))
@@ -89,6 +100,7 @@ pub(crate) fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
         .collect();
     drop_section(
         "Drop databases (except postgres and template1)",
+        titled,
         "DATABASE",
         &names,
         style,
@@ -97,13 +109,19 @@ pub(crate) fn drop_databases(names: &[String], style: &GlobalsStyle) -> String {
 
 /// `-c`: drops of every tablespace, by name.
 pub(crate) fn drop_tablespaces(names: &[String], style: &GlobalsStyle) -> String {
-    drop_section("Drop tablespaces", "TABLESPACE", names, style)
+    drop_section(
+        "Drop tablespaces",
+        !names.is_empty(),
+        "TABLESPACE",
+        names,
+        style,
+    )
 }
 
 /// `-c`: drops of every role, by name (the current user's drop fails on
 /// restore, as it does with pg_dumpall).
 pub(crate) fn drop_roles(names: &[String], style: &GlobalsStyle) -> String {
-    drop_section("Drop roles", "ROLE", names, style)
+    drop_section("Drop roles", !names.is_empty(), "ROLE", names, style)
 }
 
 fn push_shared_labels(
@@ -476,6 +494,16 @@ pub(crate) fn database_banner(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_drops_are_titled_even_when_only_postgres_and_template1_exist() {
+        let names = vec!["postgres".to_string(), "template1".to_string()];
+        assert_eq!(
+            drop_databases(&names, &GlobalsStyle::default()),
+            "--\n-- Drop databases (except postgres and template1)\n--\n\n\n\n"
+        );
+        assert_eq!(drop_databases(&[], &GlobalsStyle::default()), "\n\n");
+    }
 
     fn grant(role: &str, member: &str, grantor: &str, grantor_oid: u32, admin: bool) -> Membership {
         Membership {

@@ -3,6 +3,7 @@
 
 pub(crate) mod acl;
 pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod database;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;
@@ -10,6 +11,7 @@ pub(crate) mod inserts;
 pub(crate) mod operators;
 pub(crate) mod pattern;
 pub(crate) mod postdata;
+pub(crate) mod replication;
 pub(crate) mod routines;
 pub(crate) mod satellite;
 pub(crate) mod sequence;

@@ -5,6 +5,7 @@
 //! Inputs are byte strings (see [`crate::text`]); names given as `qname`
 //! are already quoted (and qualified where the statement needs it).
 
+use super::foreign_data::foreign_word;
 use crate::pg::quote::Quoting;
 
 /// `WITH (...)` list items of a reloptions array: `name=value` with the
@@ -124,13 +125,18 @@ pub(crate) struct CreateTable<'a> {
     pub partition_by: Option<&'a str>,
     /// The formatted `WITH (...)` contents, if any.
     pub with: Option<String>,
+    /// A foreign table's server (quoted): `CREATE FOREIGN TABLE`.
+    pub foreign_server: Option<&'a str>,
+    /// A foreign table's OPTIONS list, empty when none.
+    pub foreign_options: &'a str,
 }
 
 /// `CREATE TABLE ...;\n`.
 pub(crate) fn create_table(t: &CreateTable) -> String {
     let mut s = format!(
-        "CREATE {}TABLE {}",
+        "CREATE {}{}TABLE {}",
         if t.unlogged { "UNLOGGED " } else { "" },
+        foreign_word(t.foreign_server.is_some()),
         t.qname
     );
     if let Some(ty) = t.of_type {
@@ -164,6 +170,13 @@ pub(crate) fn create_table(t: &CreateTable) -> String {
         s.push_str(w);
         s.push(')');
     }
+    if let Some(server) = t.foreign_server {
+        s.push_str("\nSERVER ");
+        s.push_str(server);
+        if !t.foreign_options.is_empty() {
+            s.push_str(&format!("\nOPTIONS (\n    {}\n)", t.foreign_options));
+        }
+    }
     s.push_str(";\n");
     s
 }
@@ -180,33 +193,35 @@ pub(crate) struct ColumnSettings<'a> {
     pub compression: Option<&'a str>,
     /// attoptions joined with `, `, printed as they are.
     pub options: &'a str,
+    /// A foreign table's column: `ALTER FOREIGN TABLE`.
+    pub foreign: bool,
+    /// A foreign table column's OPTIONS list, empty when none.
+    pub fdw_options: &'a str,
 }
 
-/// The `ALTER TABLE ONLY ... ALTER COLUMN ...` lines of one column.
+/// The `ALTER [FOREIGN ]TABLE ONLY ... ALTER COLUMN ...` lines of one
+/// column.
 pub(crate) fn column_settings(q: &Quoting, qname: &str, c: &ColumnSettings) -> String {
     let col = q.ident(c.name);
+    let alter = format!(
+        "ALTER {}TABLE ONLY {qname} ALTER COLUMN {col}",
+        foreign_word(c.foreign)
+    );
     let mut s = String::new();
     if c.stat_target >= 0 {
-        s.push_str(&format!(
-            "ALTER TABLE ONLY {qname} ALTER COLUMN {col} SET STATISTICS {};\n",
-            c.stat_target
-        ));
+        s.push_str(&format!("{alter} SET STATISTICS {};\n", c.stat_target));
     }
     if let Some(st) = c.storage {
-        s.push_str(&format!(
-            "ALTER TABLE ONLY {qname} ALTER COLUMN {col} SET STORAGE {st};\n"
-        ));
+        s.push_str(&format!("{alter} SET STORAGE {st};\n"));
     }
     if let Some(cm) = c.compression {
-        s.push_str(&format!(
-            "ALTER TABLE ONLY {qname} ALTER COLUMN {col} SET COMPRESSION {cm};\n"
-        ));
+        s.push_str(&format!("{alter} SET COMPRESSION {cm};\n"));
     }
     if !c.options.is_empty() {
-        s.push_str(&format!(
-            "ALTER TABLE ONLY {qname} ALTER COLUMN {col} SET ({});\n",
-            c.options
-        ));
+        s.push_str(&format!("{alter} SET ({});\n", c.options));
+    }
+    if !c.fdw_options.is_empty() {
+        s.push_str(&format!("{alter} OPTIONS (\n    {}\n);\n", c.fdw_options));
     }
     s
 }
@@ -250,10 +265,17 @@ pub(crate) fn attach_partition(parent: &str, child: &str, bound: &str) -> String
     format!("ALTER TABLE ONLY {parent} ATTACH PARTITION {child} {bound};\n")
 }
 
-/// A column default printed on its own.
-pub(crate) fn separate_default(q: &Quoting, qname: &str, column: &str, expr: &str) -> String {
+/// A column default printed on its own (`foreign`: of a foreign table).
+pub(crate) fn separate_default(
+    q: &Quoting,
+    foreign: bool,
+    qname: &str,
+    column: &str,
+    expr: &str,
+) -> String {
     format!(
-        "ALTER TABLE ONLY {qname} ALTER COLUMN {} SET DEFAULT {expr};\n",
+        "ALTER {}TABLE ONLY {qname} ALTER COLUMN {} SET DEFAULT {expr};\n",
+        foreign_word(foreign),
         q.ident(column)
     )
 }
@@ -262,12 +284,14 @@ pub(crate) fn separate_default(q: &Quoting, qname: &str, column: &str, expr: &st
 /// reaches children).
 pub(crate) fn separate_constraint(
     q: &Quoting,
+    foreign: bool,
     qname: &str,
     name: &str,
     definition: &str,
 ) -> String {
     format!(
-        "ALTER TABLE {qname}\n    ADD CONSTRAINT {} {definition};\n",
+        "ALTER {}TABLE {qname}\n    ADD CONSTRAINT {} {definition};\n",
+        foreign_word(foreign),
         q.ident(name)
     )
 }
@@ -514,6 +538,7 @@ mod tests {
                 storage: Some("MAIN"),
                 compression: Some("lz4"),
                 options: "n_distinct=-1",
+                ..ColumnSettings::default()
             },
         );
         assert_eq!(

@@ -715,6 +715,23 @@ fn server_bin_dir(full: &'static str) -> PathBuf {
     dir
 }
 
+/// The initdb of every test cluster: superuser postgres, trust, UTF8, C.
+fn initdb_command(bin_dir: &Path, data: &Path) -> Command {
+    let mut cmd = server_command(&bin_dir.join("initdb"));
+    cmd.arg("-D").arg(data);
+    cmd.args([
+        "-U",
+        SUPERUSER,
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+    ]);
+    cmd
+}
+
 /// A freshly initdb'd, never started data directory for `full`, cached
 /// across test processes under the scratch directory.  Clusters start from
 /// a copy of it, which is much faster than running initdb each time.
@@ -736,18 +753,7 @@ fn template_data_dir(full: &'static str) -> PathBuf {
         let tmp = root.join(format!(".tmp-{}", unique_suffix()));
         mkdir_mode(&tmp, 0o755);
         chown_to_server(&tmp);
-        let mut cmd = server_command(&bin_dir.join("initdb"));
-        cmd.arg("-D").arg(tmp.join("data"));
-        cmd.args([
-            "-U",
-            SUPERUSER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        ]);
+        let cmd = initdb_command(&bin_dir, &tmp.join("data"));
         let out = run_command(cmd, None);
         if !out.status.success() {
             let _ = fs::remove_dir_all(&tmp);
@@ -890,7 +896,23 @@ impl Cluster {
         reap_stale_clusters();
         let server_bin = server_bin_dir(full);
         let template = template_data_dir(full);
+        Cluster::start_from(full, server_bin, Some(&template))
+    }
 
+    /// Starts a fresh cluster whose server programs (initdb, pg_ctl,
+    /// postgres) are those in `server_bin`, e.g. a distribution's build of
+    /// major `version` with features the toolsets lack (ICU). Its data
+    /// directory is made by that initdb (no template); clients are still
+    /// the 18.6 toolset's.
+    pub fn start_with_server_bin(version: &str, server_bin: &Path) -> Cluster {
+        let full = resolve_version(version);
+        reap_stale_clusters();
+        Cluster::start_from(full, server_bin.to_path_buf(), None)
+    }
+
+    /// Creates the cluster directory, its data directory (a copy of
+    /// `template`, else a fresh initdb) and starts the server.
+    fn start_from(full: &'static str, server_bin: PathBuf, template: Option<&Path>) -> Cluster {
         let dir = scratch_base().join(format!("pgdumpall-rs-test-{}", unique_suffix()));
         fs::create_dir(&dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
         fs::write(dir.join("owner"), std::process::id().to_string()).expect("write owner file");
@@ -914,12 +936,19 @@ impl Cluster {
             running: false,
         };
 
-        let mut cp = server_command(Path::new("cp"));
-        cp.arg("-a").arg(&template).arg(cluster.data_dir());
-        let out = run_command(cp, None);
+        let init = match template {
+            Some(template) => {
+                let mut cp = server_command(Path::new("cp"));
+                cp.arg("-a").arg(template).arg(cluster.data_dir());
+                cp
+            }
+            None => initdb_command(&cluster.server_bin, &cluster.data_dir()),
+        };
+        let out = run_command(init, None);
         assert!(
             out.status.success(),
-            "copying template data directory failed: {}",
+            "making the data directory failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
 

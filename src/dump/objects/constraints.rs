@@ -61,7 +61,13 @@ pub(crate) fn separate_entries(
             .into(),
             schema: Some(r.row.schema.clone()),
             owner: Some(r.row.owner.clone()),
-            defn: sql::separate_constraint(q, &m.qname(q, r), &con.row.name, &con.row.definition),
+            defn: sql::separate_constraint(
+                q,
+                r.row.relkind == 'f',
+                &m.qname(q, r),
+                &con.row.name,
+                &con.row.definition,
+            ),
             ..Entry::default()
         });
     }

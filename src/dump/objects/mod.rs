@@ -7,6 +7,7 @@
 //! (COMMENT, SECURITY LABEL, ACL) that follow an object.
 
 pub(crate) mod casts;
+pub(crate) mod collations;
 pub(crate) mod constraints;
 pub(crate) mod default_acls;
 pub(crate) mod extended_statistics;
@@ -16,6 +17,7 @@ pub(crate) mod indexes;
 pub(crate) mod large_objects;
 pub(crate) mod operators;
 pub(crate) mod policies;
+pub(crate) mod publications;
 pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
@@ -53,6 +55,7 @@ pub(crate) async fn collect_all(
     types::collect(cat, archive).await?;
     routines::collect_languages(cat, archive).await?;
     routines::collect_aggregates(cat, archive).await?;
+    // [operators, access methods, operator classes and families]
     operators::collect_operators(cat, archive).await?;
     operators::collect_access_methods(cat, archive).await?;
     operators::collect_op_classes_and_families(cat, archive).await?;
@@ -60,7 +63,8 @@ pub(crate) async fn collect_all(
     text_search::collect(cat, archive).await?;
     // [foreign data wrappers and servers]
     foreign_data::collect(cat, archive).await?;
-    // [conversions, casts, transforms]
+    // [collations, conversions, casts, transforms]
+    collations::collect(cat, archive).await?;
     casts::collect_conversions(cat, archive).await?;
     casts::collect_casts(cat, archive).await?;
     casts::collect_transforms(cat, archive).await?;
@@ -71,6 +75,9 @@ pub(crate) async fn collect_all(
     extended_statistics::collect(cat, archive).await?;
     // [post-data objects]
     views::collect_post_data(cat, archive, &views).await?;
+    if !opts.no_publications {
+        publications::collect(cat, archive).await?;
+    }
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.
     let copy_data = crate::dump::content::dump_data(&opts.render)

@@ -6,7 +6,7 @@ use crate::archive::{Archive, DumpId, Entry, RenderContext};
 use crate::sql::sequence as sql;
 
 use super::comment_entry;
-use super::tables::{acl_entries, satellite, security_label_entry, Model};
+use super::tables::{acl_entries, satellite, security_label_entry, Column, Model, Rel};
 
 /// The SEQUENCE entry (or identity entry), OWNED BY, comment, label, ACL.
 pub(crate) fn sequence_entries(
@@ -38,7 +38,6 @@ pub(crate) fn sequence_entries(
         .row
         .owning
         .and_then(|(tab, col)| m.rel(tab).map(|o| (o, col)));
-    let mut entries = Vec::new();
     let identity = match owning {
         Some((o, col)) if r.row.identity_sequence => o
             .columns
@@ -47,58 +46,84 @@ pub(crate) fn sequence_entries(
             .map(|c| (o, c)),
         _ => None,
     };
-    if let Some((o, c)) = identity {
-        let persistence = if r.row.persistence != o.row.persistence {
-            Some(if r.row.persistence == 'u' {
-                "UNLOGGED"
-            } else {
-                "LOGGED"
-            })
-        } else {
-            None
-        };
-        entries.push(Entry {
-            tag: r.row.name.clone(),
-            desc: "SEQUENCE".into(),
-            schema: Some(r.row.schema.clone()),
-            owner: Some(r.row.owner.clone()),
-            defn: sql::identity_sequence(
-                &m.qname(q, o),
-                &q.ident(&c.row.name),
-                c.row.identity == 'a',
-                &qname,
-                persistence,
-                &params,
-            ),
-            ..Entry::default()
-        });
-    } else {
-        entries.push(Entry {
-            tag: r.row.name.clone(),
-            desc: "SEQUENCE".into(),
-            schema: Some(r.row.schema.clone()),
-            owner: Some(r.row.owner.clone()),
-            defn: sql::create_sequence(&qname, r.row.persistence == 'u', &params),
-            owner_object: Some(format!("SEQUENCE {qname}")),
-            ..Entry::default()
-        });
-        if let Some((o, col)) = owning.filter(|(o, _)| o.dumped && !r.row.identity_sequence) {
-            if let Some(colname) = m.column_name(o, col) {
-                entries.push(Entry {
-                    tag: r.row.name.clone(),
-                    desc: "SEQUENCE OWNED BY".into(),
-                    schema: Some(r.row.schema.clone()),
-                    owner: Some(r.row.owner.clone()),
-                    defn: sql::owned_by(&qname, &m.qname(q, o), &q.ident(colname)),
-                    ..Entry::default()
-                });
-            }
-        }
-    }
+    let mut entries = match identity {
+        Some((o, c)) => vec![identity_entry(m, r, o, c, ctx, &params)],
+        None => standalone_entries(m, r, owning, ctx, &params),
+    };
     let tag = q.ident(&r.row.name);
     entries.extend(comment_entry(ctx, &satellite(r, "SEQUENCE", &tag, &qname)));
     entries.extend(security_label_entry(r, "SEQUENCE", ctx));
     entries.extend(acl_entries(m, r, ctx));
+    entries
+}
+
+/// The identity column's ALTER TABLE ... ADD GENERATED ... AS IDENTITY,
+/// which creates the sequence.
+fn identity_entry(
+    m: &Model,
+    r: &Rel,
+    owner: &Rel,
+    column: &Column,
+    ctx: &RenderContext,
+    params: &sql::SequenceParams,
+) -> Entry {
+    let q = &ctx.quoting;
+    // Written only when the sequence's persistence differs from its table's.
+    let persistence =
+        (r.row.persistence != owner.row.persistence).then_some(if r.row.persistence == 'u' {
+            "UNLOGGED"
+        } else {
+            "LOGGED"
+        });
+    Entry {
+        tag: r.row.name.clone(),
+        desc: "SEQUENCE".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        defn: sql::identity_sequence(
+            &m.qname(q, owner),
+            &q.ident(&column.row.name),
+            column.row.identity == 'a',
+            &m.qname(q, r),
+            persistence,
+            params,
+        ),
+        ..Entry::default()
+    }
+}
+
+/// CREATE SEQUENCE, then ALTER SEQUENCE ... OWNED BY when a dumped table's
+/// column owns it.
+fn standalone_entries(
+    m: &Model,
+    r: &Rel,
+    owning: Option<(&Rel, i32)>,
+    ctx: &RenderContext,
+    params: &sql::SequenceParams,
+) -> Vec<Entry> {
+    let q = &ctx.quoting;
+    let qname = m.qname(q, r);
+    let mut entries = vec![Entry {
+        tag: r.row.name.clone(),
+        desc: "SEQUENCE".into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        defn: sql::create_sequence(&qname, r.row.persistence == 'u', params),
+        owner_object: Some(format!("SEQUENCE {qname}")),
+        ..Entry::default()
+    }];
+    if let Some((o, col)) = owning.filter(|(o, _)| o.dumped && !r.row.identity_sequence) {
+        if let Some(colname) = m.column_name(o, col) {
+            entries.push(Entry {
+                tag: r.row.name.clone(),
+                desc: "SEQUENCE OWNED BY".into(),
+                schema: Some(r.row.schema.clone()),
+                owner: Some(r.row.owner.clone()),
+                defn: sql::owned_by(&qname, &m.qname(q, o), &q.ident(colname)),
+                ..Entry::default()
+            });
+        }
+    }
     entries
 }
 

@@ -160,52 +160,10 @@ impl Render for ViewRender {
         let keyword = if matview { "MATERIALIZED VIEW" } else { "VIEW" };
         let acl_only = v.system || obj.extension.is_some();
         let mut entries = Vec::new();
-        if !acl_only && schema_on(ctx) {
-            let mut defn = if matview {
-                vsql::create_matview(
-                    q,
-                    &vsql::MatviewSpec {
-                        qname: &qname,
-                        reloptions: v.reloptions.as_deref(),
-                        toast_reloptions: v.toast_reloptions.as_deref(),
-                        viewdef: v.viewdef.as_deref().unwrap_or_default(),
-                    },
-                )
-            } else if obj.repairs.dummy_view {
-                let dummy: Vec<vsql::DummyColumn> = cols
-                    .iter()
-                    .map(|c| vsql::DummyColumn {
-                        type_name: c.type_name.clone(),
-                        collation: c.collation.as_ref().map(|(s, n)| q.qualified(s, n)),
-                        name: q.ident(&c.name),
-                    })
-                    .collect();
-                vsql::create_dummy_view(&qname, &dummy)
-            } else {
-                match self.views.spec(self.index, &qname) {
-                    Some(spec) => vsql::create_view(q, &spec),
-                    None => String::new(),
-                }
-            };
-            let settings: Vec<vsql::ColumnSettings> = cols
-                .iter()
-                .map(|c| vsql::ColumnSettings {
-                    name: q.ident(&c.name),
-                    stattarget: c.stattarget,
-                    attstorage: c.attstorage,
-                    typstorage: c.typstorage,
-                    compression: c.compression,
-                    options: c.options.clone(),
-                })
-                .collect();
-            defn.push_str(&vsql::column_settings(
-                &qname,
-                &settings,
-                ctx.opts.no_toast_compression,
-            ));
-            if matview {
-                defn.push_str(&vsql::replica_identity(&qname, v.replident));
-            }
+        if !schema_on(ctx) {
+            return entries;
+        }
+        if !acl_only {
             entries.push(Entry {
                 tag: v.name.clone(),
                 desc: keyword.into(),
@@ -213,74 +171,161 @@ impl Render for ViewRender {
                 owner: Some(v.owner.clone()),
                 tablespace: matview.then(|| v.tablespace.clone()),
                 table_am: if matview { v.am.clone() } else { None },
-                defn,
+                defn: self.definition(obj.repairs.dummy_view, ctx, &qname, cols),
                 owner_object: Some(format!("{keyword} {qname}")),
                 ..Entry::default()
             });
-            let sat = Satellite {
-                keyword,
-                tag_name: &name,
-                sql_name: &qname,
-                schema: Some(&v.schema),
-                owner: Some(&v.owner),
-                address: (PG_CLASS, v.oid, 0),
-            };
-            entries.extend(comment_entry(ctx, &sat));
-            for c in cols {
-                let tag_name = format!("{name}.{}", q.ident(&c.name));
-                let sql_name = format!("{qname}.{}", q.ident(&c.name));
-                let sat = Satellite {
-                    keyword: "COLUMN",
-                    tag_name: &tag_name,
-                    sql_name: &sql_name,
-                    schema: Some(&v.schema),
-                    owner: Some(&v.owner),
-                    address: (PG_CLASS, v.oid, c.attnum as i32),
-                };
-                entries.extend(comment_entry(ctx, &sat));
-            }
+            entries.extend(comments(ctx, v, cols, keyword, &name, &qname));
             entries.extend(security_labels(ctx, v, cols, keyword, &name, &qname));
         }
-        if schema_on(ctx) {
-            let sat = Satellite {
-                keyword: "TABLE",
-                tag_name: &name,
-                sql_name: &qname,
-                schema: Some(&v.schema),
-                owner: Some(&v.owner),
-                address: (PG_CLASS, v.oid, 0),
-            };
-            let spec = AclSpec {
-                object_type: "TABLE",
-                acl: v.acl.as_deref(),
-                acl_default: &v.acl_default,
-                owner_name: Some(&v.owner),
-                column: None,
-            };
-            entries.extend(acl_entry(ctx, &sat, &spec));
-            for c in cols {
-                let col = q.ident(&c.name);
-                let tag_name = format!("{name}.{col}");
-                let sat = Satellite {
-                    keyword: "COLUMN",
-                    tag_name: &tag_name,
-                    sql_name: &qname,
-                    schema: Some(&v.schema),
-                    owner: Some(&v.owner),
-                    address: (PG_CLASS, v.oid, c.attnum as i32),
-                };
-                let spec = AclSpec {
-                    object_type: "TABLE",
-                    acl: c.acl.as_deref(),
-                    acl_default: "{}",
-                    owner_name: Some(&v.owner),
-                    column: Some(&col),
-                };
-                entries.extend(acl_entry(ctx, &sat, &spec));
-            }
-        }
+        entries.extend(acls(ctx, v, cols, &name, &qname));
         entries
     }
+}
+
+impl ViewRender {
+    /// CREATE [MATERIALIZED] VIEW (a dummy view when loop repair split off
+    /// its rule), then the column settings and a matview's replica identity.
+    fn definition(
+        &self,
+        dummy_view: bool,
+        ctx: &RenderContext,
+        qname: &str,
+        cols: &[ViewColumn],
+    ) -> String {
+        let v = &self.views.rows[self.index];
+        let q = &ctx.quoting;
+        let matview = v.relkind == 'm';
+        let mut defn = if matview {
+            vsql::create_matview(
+                q,
+                &vsql::MatviewSpec {
+                    qname,
+                    reloptions: v.reloptions.as_deref(),
+                    toast_reloptions: v.toast_reloptions.as_deref(),
+                    viewdef: v.viewdef.as_deref().unwrap_or_default(),
+                },
+            )
+        } else if dummy_view {
+            let dummy: Vec<vsql::DummyColumn> = cols
+                .iter()
+                .map(|c| vsql::DummyColumn {
+                    type_name: c.type_name.clone(),
+                    collation: c.collation.as_ref().map(|(s, n)| q.qualified(s, n)),
+                    name: q.ident(&c.name),
+                })
+                .collect();
+            vsql::create_dummy_view(qname, &dummy)
+        } else {
+            match self.views.spec(self.index, qname) {
+                Some(spec) => vsql::create_view(q, &spec),
+                None => String::new(),
+            }
+        };
+        let settings: Vec<vsql::ColumnSettings> = cols
+            .iter()
+            .map(|c| vsql::ColumnSettings {
+                name: q.ident(&c.name),
+                stattarget: c.stattarget,
+                attstorage: c.attstorage,
+                typstorage: c.typstorage,
+                compression: c.compression,
+                options: c.options.clone(),
+            })
+            .collect();
+        defn.push_str(&vsql::column_settings(
+            qname,
+            &settings,
+            ctx.opts.no_toast_compression,
+        ));
+        if matview {
+            defn.push_str(&vsql::replica_identity(qname, v.replident));
+        }
+        defn
+    }
+}
+
+/// The view's comment, then its columns'.
+fn comments(
+    ctx: &RenderContext,
+    v: &ViewRow,
+    cols: &[ViewColumn],
+    keyword: &str,
+    name: &str,
+    qname: &str,
+) -> Vec<Entry> {
+    let q = &ctx.quoting;
+    let sat = Satellite {
+        keyword,
+        tag_name: name,
+        sql_name: qname,
+        schema: Some(&v.schema),
+        owner: Some(&v.owner),
+        address: (PG_CLASS, v.oid, 0),
+    };
+    let mut entries: Vec<Entry> = comment_entry(ctx, &sat).into_iter().collect();
+    for c in cols {
+        let tag_name = format!("{name}.{}", q.ident(&c.name));
+        let sql_name = format!("{qname}.{}", q.ident(&c.name));
+        let sat = Satellite {
+            keyword: "COLUMN",
+            tag_name: &tag_name,
+            sql_name: &sql_name,
+            schema: Some(&v.schema),
+            owner: Some(&v.owner),
+            address: (PG_CLASS, v.oid, c.attnum as i32),
+        };
+        entries.extend(comment_entry(ctx, &sat));
+    }
+    entries
+}
+
+/// The view's ACL (as a TABLE), then its columns'.
+fn acls(
+    ctx: &RenderContext,
+    v: &ViewRow,
+    cols: &[ViewColumn],
+    name: &str,
+    qname: &str,
+) -> Vec<Entry> {
+    let q = &ctx.quoting;
+    let sat = Satellite {
+        keyword: "TABLE",
+        tag_name: name,
+        sql_name: qname,
+        schema: Some(&v.schema),
+        owner: Some(&v.owner),
+        address: (PG_CLASS, v.oid, 0),
+    };
+    let spec = AclSpec {
+        object_type: "TABLE",
+        acl: v.acl.as_deref(),
+        acl_default: &v.acl_default,
+        owner_name: Some(&v.owner),
+        column: None,
+    };
+    let mut entries: Vec<Entry> = acl_entry(ctx, &sat, &spec).into_iter().collect();
+    for c in cols {
+        let col = q.ident(&c.name);
+        let tag_name = format!("{name}.{col}");
+        let sat = Satellite {
+            keyword: "COLUMN",
+            tag_name: &tag_name,
+            sql_name: qname,
+            schema: Some(&v.schema),
+            owner: Some(&v.owner),
+            address: (PG_CLASS, v.oid, c.attnum as i32),
+        };
+        let spec = AclSpec {
+            object_type: "TABLE",
+            acl: c.acl.as_deref(),
+            acl_default: "{}",
+            owner_name: Some(&v.owner),
+            column: Some(&col),
+        };
+        entries.extend(acl_entry(ctx, &sat, &spec));
+    }
+    entries
 }
 
 /// One SECURITY LABEL entry for a relation and its columns.

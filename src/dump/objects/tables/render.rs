@@ -126,7 +126,7 @@ fn not_null_name<'a>(r: &Rel, c: &Column, nn: &'a NotNull, ctx: &RenderContext) 
 pub(super) fn table_entries(
     m: &Model,
     t: usize,
-    id: DumpId,
+    _id: DumpId,
     archive: &Archive,
     ctx: &RenderContext,
 ) -> Vec<Entry> {
@@ -136,12 +136,72 @@ pub(super) fn table_entries(
     }
     let q = &ctx.quoting;
     let qname = m.qname(q, r);
+    let inherits: Vec<String> = if r.row.is_partition {
+        Vec::new()
+    } else {
+        r.parents
+            .iter()
+            .filter_map(|p| m.rel(*p))
+            .map(|p| m.qname(q, p))
+            .collect()
+    };
+    let foreign_server = r.row.foreign_server.as_ref().map(|s| q.ident(s));
+    let mut defn = sql::create_table(&sql::CreateTable {
+        qname: &qname,
+        unlogged: r.row.persistence == 'u' && r.row.relkind != 'p',
+        of_type: r.row.of_type.as_deref(),
+        items: table_items(m, r, archive, ctx),
+        inherits,
+        partition_by: r.row.partkeydef.as_deref(),
+        with: with_clause(q, r),
+        foreign_server: foreign_server.as_deref(),
+        foreign_options: &r.row.foreign_options,
+    });
+    defn.push_str(&column_settings(r, ctx, &qname, foreign_server.is_some()));
+    if foreign_server.is_none() {
+        defn.push_str(&sql::replica_identity(&qname, r.row.replident));
+    }
+    if r.row.force_row_security {
+        defn.push_str(&sql::force_row_security(&qname));
+    }
+    let partitioned = r.row.relkind == 'p';
+    let after_owner = match (&r.row.am, partitioned, ctx.opts.no_table_access_method) {
+        (Some(am), true, false) => Some(format!(
+            "ALTER TABLE {qname} SET ACCESS METHOD {};\n\n",
+            q.ident(am)
+        )),
+        _ => None,
+    };
+    // Foreign tables have no storage: no tablespace or access method.
+    let (keyword, tablespace) = match foreign_server {
+        Some(_) => ("FOREIGN TABLE", None),
+        None => ("TABLE", Some(r.row.tablespace.clone())),
+    };
+    let mut entries = vec![Entry {
+        tag: r.row.name.clone(),
+        desc: keyword.into(),
+        schema: Some(r.row.schema.clone()),
+        owner: Some(r.row.owner.clone()),
+        tablespace,
+        table_am: if partitioned { None } else { r.row.am.clone() },
+        defn,
+        owner_object: Some(format!("{keyword} {qname}")),
+        after_owner,
+        ..Entry::default()
+    }];
+    entries.extend(table_comments(m, r, archive, ctx, keyword, &qname));
+    entries.extend(acl_entries(m, r, ctx));
+    entries
+}
+
+/// The items inside CREATE TABLE's parentheses: columns (with inline
+/// defaults and NOT NULL constraints), standalone NOT NULL constraints of
+/// inherited columns, and CHECK constraints not split out.
+fn table_items(m: &Model, r: &Rel, archive: &Archive, ctx: &RenderContext) -> Vec<String> {
+    let q = &ctx.quoting;
     let typed = r.row.of_type.is_some();
     let mut items = Vec::new();
-    for c in &r.columns {
-        if c.row.dropped {
-            continue;
-        }
+    for c in r.columns.iter().filter(|c| !c.row.dropped) {
         if should_print_column(r, &c.row) {
             let print_default = c
                 .def
@@ -182,6 +242,11 @@ pub(super) fn table_entries(
         }
         items.push(sql::check_item(q, &con.row.name, &con.row.definition));
     }
+    items
+}
+
+/// `WITH (...)` options: the table's, then its TOAST table's.
+fn with_clause(q: &Quoting, r: &Rel) -> Option<String> {
     let mut with = String::new();
     if !r.row.reloptions.is_empty() {
         with.push_str(&sql::reloptions(q, &r.row.reloptions, ""));
@@ -192,28 +257,15 @@ pub(super) fn table_entries(
         }
         with.push_str(&sql::reloptions(q, &r.row.toast_reloptions, "toast."));
     }
-    let inherits: Vec<String> = if r.row.is_partition {
-        Vec::new()
-    } else {
-        r.parents
-            .iter()
-            .filter_map(|p| m.rel(*p))
-            .map(|p| m.qname(q, p))
-            .collect()
-    };
-    let mut defn = sql::create_table(&sql::CreateTable {
-        qname: &qname,
-        unlogged: r.row.persistence == 'u' && r.row.relkind != 'p',
-        of_type: r.row.of_type.as_deref(),
-        items,
-        inherits,
-        partition_by: r.row.partkeydef.as_deref(),
-        with: (!with.is_empty()).then_some(with),
-    });
-    for c in &r.columns {
-        if c.row.dropped {
-            continue;
-        }
+    (!with.is_empty()).then_some(with)
+}
+
+/// The ALTER TABLE lines for per-column settings (statistics target,
+/// storage, compression, options, a foreign table's column options).
+fn column_settings(r: &Rel, ctx: &RenderContext, qname: &str, foreign: bool) -> String {
+    let q = &ctx.quoting;
+    let mut text = String::new();
+    for c in r.columns.iter().filter(|c| !c.row.dropped) {
         let storage = if c.row.storage != c.row.type_storage {
             sql::storage_keyword(c.row.storage)
         } else {
@@ -224,45 +276,39 @@ pub(super) fn table_entries(
         } else {
             sql::compression_name(c.row.compression)
         };
-        defn.push_str(&sql::column_settings(
+        text.push_str(&sql::column_settings(
             q,
-            &qname,
+            qname,
             &sql::ColumnSettings {
                 name: &c.row.name,
                 stat_target: c.row.stat_target,
                 storage,
                 compression,
                 options: &c.row.options,
+                foreign,
+                fdw_options: &c.row.fdw_options,
             },
         ));
     }
-    defn.push_str(&sql::replica_identity(&qname, r.row.replident));
-    if r.row.force_row_security {
-        defn.push_str(&sql::force_row_security(&qname));
-    }
-    let partitioned = r.row.relkind == 'p';
-    let after_owner = match (&r.row.am, partitioned, ctx.opts.no_table_access_method) {
-        (Some(am), true, false) => Some(format!(
-            "ALTER TABLE {qname} SET ACCESS METHOD {};\n\n",
-            q.ident(am)
-        )),
-        _ => None,
-    };
-    let mut entries = vec![Entry {
-        tag: r.row.name.clone(),
-        desc: "TABLE".into(),
-        schema: Some(r.row.schema.clone()),
-        owner: Some(r.row.owner.clone()),
-        tablespace: Some(r.row.tablespace.clone()),
-        table_am: if partitioned { None } else { r.row.am.clone() },
-        defn,
-        owner_object: Some(format!("TABLE {qname}")),
-        after_owner,
-        ..Entry::default()
-    }];
-    let _ = id;
+    text
+}
+
+/// The table's comment, its columns', its security label, and the
+/// comments of the NOT NULL (server 18) and CHECK constraints printed
+/// inside CREATE TABLE.
+fn table_comments(
+    m: &Model,
+    r: &Rel,
+    archive: &Archive,
+    ctx: &RenderContext,
+    keyword: &str,
+    qname: &str,
+) -> Vec<Entry> {
+    let q = &ctx.quoting;
     let tag = q.ident(&r.row.name);
-    entries.extend(comment_entry(ctx, &satellite(r, "TABLE", &tag, &qname)));
+    let mut entries: Vec<Entry> = comment_entry(ctx, &satellite(r, keyword, &tag, qname))
+        .into_iter()
+        .collect();
     for c in &r.columns {
         let col = format!("{tag}.{}", q.ident(&c.row.name));
         let sql_col = format!("{qname}.{}", q.ident(&c.row.name));
@@ -270,8 +316,7 @@ pub(super) fn table_entries(
         sat.address = (PG_CLASS, r.row.oid, c.row.attnum);
         entries.extend(comment_entry(ctx, &sat));
     }
-    entries.extend(security_label_entry(r, "TABLE", ctx));
-    // Comments of inline NOT NULL constraints (server 18).
+    entries.extend(security_label_entry(r, keyword, ctx));
     if !ctx.opts.no_comments {
         for c in &r.columns {
             let Some(nn) = &c.nn else { continue };
@@ -295,7 +340,6 @@ pub(super) fn table_entries(
             });
         }
     }
-    // Comments of inline CHECK constraints.
     for &ci in &r.checks {
         let con = &m.constraints[ci];
         if archive.objects[con.id].repairs.separate || !con.row.is_local {
@@ -303,7 +347,6 @@ pub(super) fn table_entries(
         }
         entries.extend(super::super::constraints::constraint_comment(r, con, ctx));
     }
-    entries.extend(acl_entries(m, r, ctx));
     entries
 }
 
@@ -329,7 +372,7 @@ pub(super) fn attrdef_entries(
         desc: "DEFAULT".into(),
         schema: Some(r.row.schema.clone()),
         owner: Some(r.row.owner.clone()),
-        defn: sql::separate_default(q, &qname, &c.row.name, &d.expr),
+        defn: sql::separate_default(q, r.row.relkind == 'f', &qname, &c.row.name, &d.expr),
         ..Entry::default()
     }]
 }

@@ -225,8 +225,6 @@ pub(crate) enum Section {
 /// Kind-specific tie-breakers (rule S5), compared only between objects of
 /// the same kind that tie on priority, schema and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
-// The operator tie-break waits for the operator family.
-#[allow(dead_code)]
 pub(crate) enum TieBreak {
     #[default]
     None,

@@ -59,6 +59,11 @@ pub(crate) struct Prepared {
 }
 
 /// Connects, opens the snapshot, reads every catalog, sorts and renders.
+///
+/// (Longer than most: one pipeline whose steps overlap on purpose, the
+/// helper session serving reads while the catalogs are read, the COPY
+/// statements being prepared while the archive is sorted and rendered;
+/// split up, those local futures would have to travel between functions.)
 pub(crate) async fn prepare_database(
     connector: &Connector,
     opts: &DumpOptions,

@@ -20,6 +20,7 @@ const OPTION_SETS: &[&[&str]] = &[
     &["--quote-all-identifiers"],
     &["--no-comments"],
     &["--inserts"],
+    &["--use-set-session-authorization"],
 ];
 
 /// The publisher the subscriptions connect to: wal_level logical, the

@@ -49,42 +49,7 @@ impl RelationState {
                 continue;
             };
             match r.row.relkind {
-                'r' => {
-                    let mut obj = DumpObject::new(
-                        Kind::TableData,
-                        (0, r.row.oid),
-                        Some(r.row.schema.clone()),
-                        r.row.name.clone(),
-                    );
-                    obj.deps.push(tid);
-                    let id = archive.add(obj);
-                    self.objects.push((id, What::TableData(t)));
-                    let cols: Vec<String> = copy_columns(r)
-                        .into_iter()
-                        .map(|c| sendable.ident(c))
-                        .collect();
-                    let qname = sendable.qualified(&r.row.schema, &r.row.name);
-                    let filter = r.row.config_filter.as_deref().unwrap_or_default();
-                    let server = cat_rel::server_text(&copy_out(&qname, &cols, filter))?;
-                    if empty.contains(&r.row.oid) {
-                        self.model.empty.insert(t);
-                    } else {
-                        archive.copy_statements.push(server.clone());
-                    }
-                    self.model.copy.insert(t, server);
-                    // Aliased: a result column name need not be UTF-8.
-                    let aliased: Vec<String> = cols
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| format!("{c} AS c{}", i + 1))
-                        .collect();
-                    let mut select = format!("SELECT {} FROM ONLY {qname}", aliased.join(", "));
-                    if !filter.is_empty() {
-                        select.push_str(&format!(" {filter}"));
-                    }
-                    let select = cat_rel::server_text(&select)?;
-                    self.model.select.insert(t, select);
-                }
+                'r' => self.add_table_data(archive, t, tid, &sendable, &empty)?,
                 'S' => {
                     let mut obj = DumpObject::new(
                         Kind::SequenceSet,
@@ -113,6 +78,56 @@ impl RelationState {
                 what,
             }));
         }
+        Ok(())
+    }
+}
+
+impl RelationState {
+    /// A table's TABLE DATA object, with its COPY statement (none for a
+    /// table known empty) and the SELECT that --inserts reads through.
+    fn add_table_data(
+        &mut self,
+        archive: &mut Archive,
+        t: usize,
+        tid: DumpId,
+        sendable: &cat_rel::Sendable,
+        empty: &std::collections::HashSet<u32>,
+    ) -> Result<(), CatalogError> {
+        let r = &self.model.rels[t];
+        let mut obj = DumpObject::new(
+            Kind::TableData,
+            (0, r.row.oid),
+            Some(r.row.schema.clone()),
+            r.row.name.clone(),
+        );
+        obj.deps.push(tid);
+        let id = archive.add(obj);
+        self.objects.push((id, What::TableData(t)));
+        let cols: Vec<String> = copy_columns(r)
+            .into_iter()
+            .map(|c| sendable.ident(c))
+            .collect();
+        let qname = sendable.qualified(&r.row.schema, &r.row.name);
+        let filter = r.row.config_filter.as_deref().unwrap_or_default();
+        let server = cat_rel::server_text(&copy_out(&qname, &cols, filter))?;
+        // Aliased: a result column name need not be UTF-8.
+        let aliased: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{}", i + 1))
+            .collect();
+        let mut select = format!("SELECT {} FROM ONLY {qname}", aliased.join(", "));
+        if !filter.is_empty() {
+            select.push_str(&format!(" {filter}"));
+        }
+        let select = cat_rel::server_text(&select)?;
+        if empty.contains(&r.row.oid) {
+            self.model.empty.insert(t);
+        } else {
+            archive.copy_statements.push(server.clone());
+        }
+        self.model.copy.insert(t, server);
+        self.model.select.insert(t, select);
         Ok(())
     }
 }

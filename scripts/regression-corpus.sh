@@ -48,6 +48,26 @@ mkdir -p "$CACHE"
 
 say() { echo "regression-corpus: $*" >&2; }
 
+# Programs the build needs: the C toolchain for regress.so, bzip2 and xz
+# for Debian's tarballs, apt for the download.
+need_apt=()
+command -v make >/dev/null || need_apt+=(make)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v bzip2 >/dev/null || need_apt+=(bzip2)
+command -v xz >/dev/null || need_apt+=(xz-utils)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
+command -v apt-get >/dev/null || { say "needs apt-get (Debian) to fetch the sources"; exit 1; }
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    say "installing ${need_apt[*]} (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2 ||
+      { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2; }
+  else
+    say "missing ${need_apt[*]}; install them (as root: apt-get install ${need_apt[*]})"
+    exit 1
+  fi
+fi
+
 full_version() {
   case "$1" in
     14) echo 14.23 ;; 15) echo 15.19 ;; 16) echo 16.15 ;; 17) echo 17.11 ;; 18) echo 18.6 ;;
@@ -77,9 +97,10 @@ apt_opts=(
   -o "Dir::State::Lists=$APT_DIR/lists" -o "Dir::Cache=$APT_DIR/cache"
   -o Dir::State::status=/dev/null -o Debug::NoLocking=1 -o "APT::Sandbox::User=$(id -un)"
 )
-apt_updated=
+# (Once per run: fetch_source runs in a subshell, hence a marker file.)
 apt_update() {
-  [ -z "$apt_updated" ] || return 0
+  [ ! -f "$APT_DIR/updated-by-$$" ] || return 0
+  rm -f "$APT_DIR"/updated-by-*
   mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg suite
   : >"$APT_DIR/sources.list"
@@ -88,7 +109,7 @@ apt_update() {
   done
   say "reading Debian's source indexes (bookworm, trixie, sid)"
   apt-get "${apt_opts[@]}" -qq update >&2
-  apt_updated=1
+  touch "$APT_DIR/updated-by-$$"
 }
 
 # Prints the directory holding src/test/regress of postgresql-<major>'s

@@ -13,6 +13,8 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-c", "--if-exists"],
     &["-O", "-x"],
     &["--quote-all-identifiers"],
+    &["--use-set-session-authorization"],
+    &["--statistics"],
 ];
 
 fn load(cluster: &Cluster) {
@@ -28,4 +30,16 @@ cluster_test!(text_search_fdw_match_reference, |version| {
     }
     let (ours, reference) = assert_restores_like_reference(&cluster, &[]);
     assert_same_dump(&ours.stdout, &reference.stdout, version);
+});
+
+// A non-superuser's dump: user mapping options pg_user_mappings hides from
+// the dumping role are left out, as the reference leaves them out.
+cluster_test!(foreign_data_as_non_superuser_match_reference, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql_file("postgres", &fixture("foreign_data_nonsuper.sql"));
+    let (ours, _) = assert_matches_reference(&cluster, &["-U", "fdns_user", "--no-role-passwords"]);
+    let dump = String::from_utf8_lossy(&ours.stdout);
+    // Another role's options are hidden from the server owner.
+    assert!(dump.contains("CREATE USER MAPPING FOR \"fdns Other\" SERVER ns_srv;\n"));
+    assert!(dump.contains("CREATE USER MAPPING FOR fdns_user SERVER ns_srv OPTIONS ("));
 });

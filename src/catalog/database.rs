@@ -89,6 +89,16 @@ pub(crate) async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, C
         settings: Vec::new(),
         role_settings: Vec::new(),
     };
+    db.security_labels = security_labels(cat, oid).await?;
+    (db.settings, db.role_settings) = settings(cat, oid).await?;
+    Ok(db)
+}
+
+/// The database's security labels, `(provider, label)`.
+async fn security_labels(
+    cat: &Catalog<'_>,
+    oid: u32,
+) -> Result<Vec<(String, String)>, CatalogError> {
     let labels = query(
         cat,
         &format!(
@@ -98,8 +108,16 @@ pub(crate) async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, C
         ),
     )
     .await?;
-    db.security_labels = labels.decode(|r| Ok((r.text(0)?, r.text(1)?)))?;
-    let settings = query(
+    Ok(labels.decode(|r| Ok((r.text(0)?, r.text(1)?)))?)
+}
+
+/// `ALTER DATABASE ... SET` items, and `(role, item)` for the
+/// `ALTER ROLE ... IN DATABASE ... SET` ones.
+async fn settings(
+    cat: &Catalog<'_>,
+    oid: u32,
+) -> Result<(Vec<String>, Vec<(String, String)>), CatalogError> {
+    let rows = query(
         cat,
         &format!(
             "SELECT s.setrole, pg_catalog.pg_get_userbyid(s.setrole), c.cfg \
@@ -110,16 +128,17 @@ pub(crate) async fn current_database(cat: &Catalog<'_>) -> Result<DatabaseRow, C
         ),
     )
     .await?;
-    for row in &settings {
+    let (mut own, mut per_role) = (Vec::new(), Vec::new());
+    for row in &rows {
         let role: u32 = row.col(0)?;
         let item = row.text(2)?;
         if role == 0 {
-            db.settings.push(item);
+            own.push(item);
         } else {
-            db.role_settings.push((row.text(1)?, item));
+            per_role.push((row.text(1)?, item));
         }
     }
-    Ok(db)
+    Ok((own, per_role))
 }
 
 /// Comments, security labels and initial privileges of every object.

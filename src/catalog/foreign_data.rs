@@ -10,12 +10,15 @@
 
 use super::{query, Catalog, CatalogError};
 
-/// The OPTIONS list of an options array column, as pg_dump reads it.
+/// The OPTIONS list of an options array column, as pg_dump reads it;
+/// NULL when the column is (most columns of most tables: the subquery is
+/// skipped for them).
 pub(crate) fn options_list(column: &str) -> String {
     format!(
-        "pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || \
+        "CASE WHEN {column} IS NOT NULL THEN pg_catalog.array_to_string(ARRAY(\
+         SELECT pg_catalog.quote_ident(option_name) || ' ' || \
          pg_catalog.quote_literal(option_value) FROM pg_catalog.pg_options_to_table({column}) \
-         ORDER BY option_name), E',\\n    ')"
+         ORDER BY option_name), E',\\n    ') END"
     )
 }
 
@@ -80,7 +83,7 @@ pub(crate) async fn wrappers(cat: &Catalog<'_>) -> Result<Vec<WrapperRow>, Catal
             validator: r.text(4)?,
             acl: r.opt_text(5)?,
             acl_default: r.text(6)?,
-            options: r.text(7)?,
+            options: r.opt_text(7)?.unwrap_or_default(),
         })
     })?)
 }
@@ -106,7 +109,7 @@ pub(crate) async fn servers(cat: &Catalog<'_>) -> Result<Vec<ServerRow>, Catalog
             version: r.opt_text(5)?,
             acl: r.opt_text(6)?,
             acl_default: r.text(7)?,
-            options: r.text(8)?,
+            options: r.opt_text(8)?.unwrap_or_default(),
             user_mappings: Vec::new(),
         })
     })?;

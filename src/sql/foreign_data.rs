@@ -1,8 +1,18 @@
 //! Foreign data statements: CREATE FOREIGN DATA WRAPPER, CREATE SERVER
-//! and CREATE USER MAPPING, with OPTIONS lists the server built.
+//! and CREATE USER MAPPING, with OPTIONS lists the server built; the
+//! `FOREIGN` of foreign tables' statements.
 
 use crate::catalog::foreign_data::{ServerRow, UserMappingRow, WrapperRow};
 use crate::pg::quote::Quoting;
+
+/// `FOREIGN ` for a foreign table's statements, else nothing.
+pub(crate) fn foreign_word(foreign: bool) -> &'static str {
+    if foreign {
+        "FOREIGN "
+    } else {
+        ""
+    }
+}
 
 /// ` OPTIONS (␤    a 'x',␤    b 'y'␤)`, or nothing for an empty list.
 fn options_clause(options: &str) -> String {

@@ -5,6 +5,7 @@
 //! Inputs are byte strings (see [`crate::text`]); names given as `qname`
 //! are already quoted (and qualified where the statement needs it).
 
+use super::foreign_data::foreign_word;
 use crate::pg::quote::Quoting;
 
 /// `WITH (...)` list items of a reloptions array: `name=value` with the
@@ -128,15 +129,6 @@ pub(crate) struct CreateTable<'a> {
     pub foreign_server: Option<&'a str>,
     /// A foreign table's OPTIONS list, empty when none.
     pub foreign_options: &'a str,
-}
-
-/// `FOREIGN ` for a foreign table's statements, else nothing.
-pub(crate) fn foreign_word(foreign: bool) -> &'static str {
-    if foreign {
-        "FOREIGN "
-    } else {
-        ""
-    }
 }
 
 /// `CREATE TABLE ...;\n`.

@@ -67,7 +67,13 @@ export PGDUMPALL_RS_SKIP_LOG="$skip_log"
 
 start=$(date +%s)
 status=0
-cargo test --locked --no-fail-fast "$@" -- --test-threads="${PGDUMPALL_RS_TEST_THREADS:-4}" || status=$?
+# The thread count goes to the test binaries: after the caller's own `--`
+# if there is one (a second `--` would turn it into a name filter).
+threads=(-- --test-threads="${PGDUMPALL_RS_TEST_THREADS:-4}")
+for arg in "$@"; do
+  if [ "$arg" = -- ]; then threads=("${threads[@]:1}"); break; fi
+done
+cargo test --locked --no-fail-fast "$@" "${threads[@]}" || status=$?
 echo "test.sh: cargo test finished in $(( $(date +%s) - start ))s with status $status"
 skipped=$(wc -l < "$skip_log")
 if [ "$skipped" -gt 0 ]; then

@@ -86,3 +86,63 @@ fn icu_collations_match_reference() {
         assert_same_dump(&ours_redump, &ref_redump, "ICU round trip");
     });
 }
+
+/// Statements other than COPY that the server logged for database `db`
+/// (log_line_prefix '%d|').
+fn statements_for(log: &str, db: &str) -> usize {
+    let prefix = format!("{db}|LOG:  ");
+    log.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter(|rest| rest.starts_with("statement: ") || rest.starts_with("execute "))
+        .filter(|rest| !rest.contains("COPY "))
+        .count()
+}
+
+cluster_test!(
+    statements_do_not_grow_with_the_number_of_casts_and_collations,
+    |version| {
+        let mut cluster = Cluster::start(version);
+        let make = |db: &str, n: usize| {
+            cluster.psql(
+                "postgres",
+                &format!(
+                    "CREATE DATABASE {db};\n\\connect {db}\n\
+                     DO $$ BEGIN FOR i IN 1..{n} LOOP \
+                       EXECUTE format('CREATE TYPE %I AS ENUM (''a'')', 'é' || i); \
+                       EXECUTE format('CREATE CAST (%I AS text) WITH INOUT', 'é' || i); \
+                       EXECUTE format('COMMENT ON CAST (%I AS text) IS %L', 'é' || i, 'c' || i); \
+                       EXECUTE format('CREATE COLLATION %I (locale = ''C'')', 'ç' || i); \
+                       EXECUTE format('CREATE CONVERSION %I FOR ''LATIN1'' TO ''UTF8'' \
+                         FROM iso8859_1_to_utf8', 'v' || i); \
+                       EXECUTE format('CREATE FUNCTION %I(internal) RETURNS %I LANGUAGE internal \
+                         IMMUTABLE STRICT AS ''int4recv''', 'f' || i, 'é' || i); \
+                       EXECUTE format('CREATE TRANSFORM FOR %I LANGUAGE sql \
+                         (TO SQL WITH FUNCTION %I(internal))', 'é' || i, 'f' || i); \
+                     END LOOP; END $$;"
+                ),
+            );
+        };
+        make("few", 3);
+        make("many", 300);
+        let args = ["--restrict-key", RESTRICT_KEY];
+        let reference = run_reference(&cluster, &args);
+        assert_success(&reference, "reference");
+        cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
+        cluster.restart();
+        let before = cluster.server_log().len();
+        let ours = run_ours(&cluster, &args);
+        assert_success(&ours, "ours");
+        assert_same_dump(&ours.stdout, &reference.stdout, &format!("bulk {version}"));
+        let log = cluster.server_log();
+        let (few, many) = (
+            statements_for(&log[before..], "few"),
+            statements_for(&log[before..], "many"),
+        );
+        eprintln!("statements: {few} for 3 objects of each kind, {many} for 300");
+        assert!(few > 0, "no statements logged for database few");
+        assert_eq!(
+            few, many,
+            "statements for 3 and for 300 objects of each kind"
+        );
+    }
+);

@@ -225,8 +225,6 @@ pub(crate) enum Section {
 /// Kind-specific tie-breakers (rule S5), compared only between objects of
 /// the same kind that tie on priority, schema and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
-// The operator tie-break waits for the operator family.
-#[allow(dead_code)]
 pub(crate) enum TieBreak {
     #[default]
     None,
@@ -475,6 +473,9 @@ pub(crate) struct Archive {
     /// The `COPY ... TO stdout` statements the data entries will run,
     /// known at collection time so that they can be prepared early.
     pub copy_statements: Vec<String>,
+    /// Warnings pg_dump prints while it reads the catalogs (reported
+    /// before the sort's, when the database is written).
+    pub warnings: Vec<String>,
 }
 
 impl Archive {

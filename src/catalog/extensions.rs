@@ -27,3 +27,20 @@ pub(crate) async fn extensions(cat: &Catalog<'_>) -> Result<Vec<ExtensionRow>, C
         })
     })?)
 }
+
+/// `(referencing table, referenced table)` of every foreign key to an
+/// extension member table: pg_dump orders configuration tables' data by
+/// them.
+pub(crate) async fn member_foreign_keys(
+    cat: &Catalog<'_>,
+) -> Result<Vec<(u32, u32)>, CatalogError> {
+    let rows = query(
+        cat,
+        "SELECT c.conrelid, c.confrelid FROM pg_catalog.pg_constraint c \
+         JOIN pg_catalog.pg_depend d ON d.objid = c.confrelid \
+         WHERE c.contype = 'f' AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass \
+         AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+    )
+    .await?;
+    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?)))?)
+}

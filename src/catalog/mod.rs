@@ -9,7 +9,6 @@ pub(crate) mod foreign_data;
 pub(crate) mod globals;
 pub(crate) mod helper;
 pub(crate) mod indexes;
-pub(crate) mod inventory;
 pub(crate) mod operators;
 pub(crate) mod postdata;
 pub(crate) mod relations;

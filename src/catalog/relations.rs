@@ -59,6 +59,10 @@ pub(crate) struct RelationRow {
     /// A foreign table's OPTIONS list (built on the server, see
     /// [`options_list`]), empty when none.
     pub foreign_options: String,
+    /// A configuration table or sequence of an extension
+    /// (`pg_extension_config_dump`): the filter its data is read with
+    /// (`WHERE ...`, or empty for all rows). None for other relations.
+    pub config_filter: Option<String>,
 }
 
 /// Every relation of kind `r`, `p`, `f` and `S` (system ones too: their ACL
@@ -83,7 +87,9 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
              JOIN pg_catalog.pg_am a ON oc.opcmethod = a.oid \
              WHERE oc.opcname = 'enum_ops' AND oc.opcnamespace = 'pg_catalog'::pg_catalog.regnamespace \
              AND a.amname = 'hash') = ANY(pt.partclass)), \
-         fs.srvname, {ftoptions} \
+         fs.srvname, {ftoptions}, \
+         (SELECT x.extcondition[pg_catalog.array_position(x.extconfig, c.oid)] \
+           FROM pg_catalog.pg_extension x WHERE c.oid = ANY (x.extconfig) LIMIT 1) \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
@@ -128,6 +134,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             unsafe_partitions: r.col::<Option<bool>>(24)?.unwrap_or(false),
             foreign_server: r.opt_text(25)?,
             foreign_options: r.opt_text(26)?.unwrap_or_default(),
+            config_filter: r.opt_text(27)?,
         })
     })?)
 }

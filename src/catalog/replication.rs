@@ -124,3 +124,100 @@ pub(crate) async fn publication_schemas(
         })
     })?)
 }
+
+/// One subscription of the current database, with the options each server
+/// version has (older servers' rows carry what pg_dump assumes for them).
+#[derive(Debug, Clone)]
+pub(crate) struct SubscriptionRow {
+    pub oid: u32,
+    pub name: String,
+    pub owner: String,
+    pub conninfo: String,
+    pub slot_name: Option<String>,
+    pub synchronous_commit: String,
+    pub publications: Vec<String>,
+    pub binary: bool,
+    /// `f` off, `t` on, `p` parallel (16+).
+    pub streaming: char,
+    /// `d` disabled (and before 15), `p` pending, `e` enabled.
+    pub two_phase: char,
+    pub disable_on_error: bool,
+    /// true before 16.
+    pub password_required: bool,
+    /// true before 16: pg_dump assumes it for older servers.
+    pub run_as_owner: bool,
+    pub failover: bool,
+    /// `any` before 16.
+    pub origin: String,
+}
+
+/// What the dumping role may see of the database's subscriptions: pg_dump
+/// reads them only as a superuser, else counts them for its warning.
+#[derive(Debug, Clone)]
+pub(crate) enum Subscriptions {
+    Rows(Vec<SubscriptionRow>),
+    NotSuperuser { count: i64 },
+}
+
+/// The current database's subscriptions, in OID order.
+pub(crate) async fn subscriptions(cat: &Catalog<'_>) -> Result<Subscriptions, CatalogError> {
+    const HERE: &str = "s.subdbid = (SELECT oid FROM pg_catalog.pg_database \
+                        WHERE datname = pg_catalog.current_database())";
+    let check = format!(
+        "SELECT pg_catalog.current_setting('is_superuser') = 'on', \
+         (SELECT pg_catalog.count(*) FROM pg_catalog.pg_subscription s WHERE {HERE})"
+    );
+    let rows = query(cat, &check).await?;
+    let row = rows.one()?;
+    if !row.col::<bool>(0)? {
+        return Ok(Subscriptions::NotSuperuser { count: row.col(1)? });
+    }
+    let v15 = cat.at_least(15);
+    let v16 = cat.at_least(16);
+    let streaming = if v16 {
+        "s.substream"
+    } else {
+        "CASE WHEN s.substream THEN 't' ELSE 'f' END::pg_catalog.\"char\""
+    };
+    let (two_phase, disable_on_error) = if v15 {
+        ("s.subtwophasestate", "s.subdisableonerr")
+    } else {
+        ("'d'::pg_catalog.\"char\"", "false")
+    };
+    let (password_required, run_as_owner, origin) = if v16 {
+        ("s.subpasswordrequired", "s.subrunasowner", "s.suborigin")
+    } else {
+        ("true", "true", "'any'::text")
+    };
+    let failover = if cat.at_least(17) {
+        "s.subfailover"
+    } else {
+        "false"
+    };
+    let sql = format!(
+        "SELECT s.oid, s.subname, pg_catalog.pg_get_userbyid(s.subowner), s.subconninfo, \
+         s.subslotname, s.subsynccommit, s.subpublications, s.subbinary, {streaming}, \
+         {two_phase}, {disable_on_error}, {password_required}, {run_as_owner}, {failover}, {origin} \
+         FROM pg_catalog.pg_subscription s WHERE {HERE} ORDER BY s.oid"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(Subscriptions::Rows(rows.decode(|r| {
+        Ok(SubscriptionRow {
+            oid: r.col(0)?,
+            name: r.text(1)?,
+            owner: r.text(2)?,
+            conninfo: r.text(3)?,
+            slot_name: r.opt_text(4)?,
+            synchronous_commit: r.text(5)?,
+            publications: text_array(r, 6)?,
+            binary: r.col(7)?,
+            streaming: r.code(8)?,
+            two_phase: r.code(9)?,
+            disable_on_error: r.col(10)?,
+            password_required: r.col(11)?,
+            run_as_owner: r.col(12)?,
+            failover: r.col(13)?,
+            origin: r.text(14)?,
+        })
+    })?))
+}

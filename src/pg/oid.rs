@@ -33,6 +33,7 @@ pub(crate) const PG_TS_DICT: u32 = 3600;
 pub(crate) const PG_TS_PARSER: u32 = 3601;
 pub(crate) const PG_TS_CONFIG: u32 = 3602;
 pub(crate) const PG_TS_TEMPLATE: u32 = 3764;
+pub(crate) const PG_SUBSCRIPTION: u32 = 6100;
 pub(crate) const PG_PUBLICATION: u32 = 6104;
 pub(crate) const PG_PUBLICATION_REL: u32 = 6106;
 pub(crate) const PG_PUBLICATION_NAMESPACE: u32 = 6237;

@@ -203,4 +203,74 @@ mod tests {
              NEGATOR = OPERATOR(\"s 1\".!=!)\n);\n"
         );
     }
+
+    #[test]
+    fn classes_list_storage_then_members_and_never_end_at_as() {
+        let q = Quoting::default();
+        let class = OpClassRow {
+            name: "c".into(),
+            schema: "s".into(),
+            access_method: "Idx AM".into(),
+            input_type: "integer".into(),
+            storage_type: "-".into(),
+            family: Some(("s".into(), "F".into())),
+            ..OpClassRow::default()
+        };
+        assert_eq!(
+            create_op_class(&q, &class, &[], &[]),
+            "CREATE OPERATOR CLASS s.c\n    FOR TYPE integer USING \"Idx AM\" FAMILY s.\"F\" AS\n    \
+             STORAGE integer;\n"
+        );
+        let ops = [OpMember {
+            strategy: 15,
+            operator: "s.<->(s.t,s.t)".into(),
+            sort_family: Some(("pg_catalog".into(), "float_ops".into())),
+            ..OpMember::default()
+        }];
+        let procs = [ProcMember {
+            number: 1,
+            function: "s.f(internal)".into(),
+            left: "s.t".into(),
+            right: "s.t".into(),
+            ..ProcMember::default()
+        }];
+        let gist = OpClassRow {
+            is_default: true,
+            storage_type: "box".into(),
+            ..class
+        };
+        assert_eq!(
+            create_op_class(&q, &gist, &ops, &procs),
+            "CREATE OPERATOR CLASS s.c\n    DEFAULT FOR TYPE integer USING \"Idx AM\" FAMILY s.\"F\" AS\n    \
+             STORAGE box ,\n    OPERATOR 15 s.<->(s.t,s.t) FOR ORDER BY pg_catalog.float_ops ,\n    \
+             FUNCTION 1 (s.t, s.t) s.f(internal);\n"
+        );
+    }
+
+    #[test]
+    fn families_add_loose_members_only_when_they_have_some() {
+        let q = Quoting::default();
+        let family = OpFamilyRow {
+            name: "f".into(),
+            schema: "s".into(),
+            access_method: "btree".into(),
+            ..OpFamilyRow::default()
+        };
+        assert_eq!(
+            create_op_family(&q, &family, &[], &[]),
+            "CREATE OPERATOR FAMILY s.f USING btree;\n"
+        );
+        let procs = [ProcMember {
+            number: 1,
+            function: "btint48cmp(integer,bigint)".into(),
+            left: "integer".into(),
+            right: "bigint".into(),
+            ..ProcMember::default()
+        }];
+        assert_eq!(
+            create_op_family(&q, &family, &[], &procs),
+            "CREATE OPERATOR FAMILY s.f USING btree;\nALTER OPERATOR FAMILY s.f USING btree ADD\n    \
+             FUNCTION 1 (integer, bigint) btint48cmp(integer,bigint);\n"
+        );
+    }
 }

@@ -78,6 +78,86 @@ pub(crate) fn add_publication_schema(q: &Quoting, publication: &str, schema: &st
     )
 }
 
+/// What `CREATE SUBSCRIPTION` says besides its name, connection and
+/// publications (the `WITH` options pg_dump writes).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SubscriptionSpec<'a> {
+    pub slot_name: Option<&'a str>,
+    pub binary: bool,
+    /// `f`, `t` or `p`.
+    pub streaming: char,
+    /// Two-phase state other than disabled.
+    pub two_phase: bool,
+    pub disable_on_error: bool,
+    pub password_required: bool,
+    pub run_as_owner: bool,
+    pub failover: bool,
+    pub synchronous_commit: &'a str,
+    pub origin: &'a str,
+}
+
+/// `CREATE SUBSCRIPTION name CONNECTION '...' PUBLICATION p1, p2 WITH
+/// (connect = false, slot_name = ...);`: never connected at restore.
+pub(crate) fn create_subscription(
+    q: &Quoting,
+    name_quoted: &str,
+    conninfo: &str,
+    publications: &[String],
+    s: &SubscriptionSpec,
+) -> String {
+    let publications: Vec<String> = publications.iter().map(|p| q.ident(p)).collect();
+    let mut out = format!(
+        "CREATE SUBSCRIPTION {name_quoted} CONNECTION {} PUBLICATION {} WITH (connect = false, slot_name = ",
+        q.literal(conninfo),
+        publications.join(", ")
+    );
+    match s.slot_name {
+        Some(slot) => out.push_str(&q.literal(slot)),
+        None => out.push_str("NONE"),
+    }
+    if s.binary {
+        out.push_str(", binary = true");
+    }
+    out.push_str(match s.streaming {
+        'p' => ", streaming = parallel",
+        't' => ", streaming = on",
+        _ => ", streaming = off",
+    });
+    if s.two_phase {
+        out.push_str(", two_phase = on");
+    }
+    if s.disable_on_error {
+        out.push_str(", disable_on_error = true");
+    }
+    if !s.password_required {
+        out.push_str(", password_required = false");
+    }
+    if s.run_as_owner {
+        out.push_str(", run_as_owner = true");
+    }
+    if s.failover {
+        out.push_str(", failover = true");
+    }
+    if s.synchronous_commit != "off" {
+        out.push_str(&format!(
+            ", synchronous_commit = {}",
+            q.ident(s.synchronous_commit)
+        ));
+    }
+    if s.origin != "any" {
+        // Written bare, as pg_dump does: the server accepts only `none`
+        // and `any`; anything else (a forged catalog) goes as a literal.
+        let origin = if !s.origin.is_empty() && s.origin.bytes().all(|b| b.is_ascii_lowercase()) {
+            s.origin.to_string()
+        } else {
+            q.literal(s.origin)
+        };
+        out.push_str(&format!(", origin = {origin}"));
+    }
+    out.push_str(");\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +189,40 @@ mod tests {
         assert_eq!(
             add_publication_schema(&q, "p", "Sch"),
             "ALTER PUBLICATION p ADD TABLES IN SCHEMA \"Sch\";\n"
+        );
+    }
+
+    #[test]
+    fn subscription_statement() {
+        let q = Quoting::new(false, true, "UTF8");
+        let spec = SubscriptionSpec {
+            slot_name: None,
+            streaming: 'p',
+            two_phase: true,
+            password_required: false,
+            run_as_owner: true,
+            synchronous_commit: "remote_apply",
+            origin: "none",
+            ..SubscriptionSpec::default()
+        };
+        assert_eq!(
+            create_subscription(&q, "s", "dbname='x y'", &["P 1".into(), "p2".into()], &spec),
+            "CREATE SUBSCRIPTION s CONNECTION 'dbname=''x y''' PUBLICATION \"P 1\", p2 \
+             WITH (connect = false, slot_name = NONE, streaming = parallel, two_phase = on, \
+             password_required = false, run_as_owner = true, synchronous_commit = remote_apply, \
+             origin = none);\n"
+        );
+        let forged = SubscriptionSpec {
+            slot_name: Some("it's"),
+            password_required: true,
+            synchronous_commit: "off",
+            origin: "x'); DROP",
+            ..SubscriptionSpec::default()
+        };
+        assert_eq!(
+            create_subscription(&q, "s", "", &[], &forged),
+            "CREATE SUBSCRIPTION s CONNECTION '' PUBLICATION  WITH (connect = false, \
+             slot_name = 'it''s', streaming = off, origin = 'x''); DROP');\n"
         );
     }
 }

@@ -715,6 +715,79 @@ fn server_bin_dir(full: &'static str) -> PathBuf {
     dir
 }
 
+/// A directory of extension files (`.control`, `.sql`) that every server
+/// this test process starts finds in its `share/extension`: see
+/// [`install_test_extensions`].
+static TEST_EXTENSIONS: OnceLock<PathBuf> = OnceLock::new();
+
+/// Makes every cluster this test process starts from now on (restore
+/// targets included) run from a copy of its toolset whose
+/// `share/extension` also holds the files of `dir`. The copy is a
+/// hard-linked mirror under the scratch directory, keyed by the toolset and
+/// the files' contents; the toolset cache itself is never written. Call it
+/// with the same directory from every test of a binary.
+pub fn install_test_extensions(dir: &Path) {
+    let installed = TEST_EXTENSIONS.get_or_init(|| dir.to_path_buf());
+    assert_eq!(installed, dir, "one extension directory per test binary");
+}
+
+/// The bin directory of `full`'s toolset with the files of `extensions`
+/// added to its share/extension (cached, see [`install_test_extensions`]).
+fn toolset_with_extensions(full: &'static str, extensions: &Path) -> PathBuf {
+    static DIRS: Mutex<BTreeMap<&'static str, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut dirs = DIRS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(d) = dirs.get(full) {
+        return d.clone();
+    }
+    let mut files: Vec<(std::ffi::OsString, Vec<u8>)> = fs::read_dir(extensions)
+        .unwrap_or_else(|e| panic!("{}: {e}", extensions.display()))
+        .map(|e| {
+            let e = e.expect("extension directory entry");
+            let data =
+                fs::read(e.path()).unwrap_or_else(|err| panic!("{}: {err}", e.path().display()));
+            (e.file_name(), data)
+        })
+        .collect();
+    files.sort();
+    // FNV-1a over the names and contents: a new copy when they change.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, data) in &files {
+        for b in name
+            .as_encoded_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(data)
+        {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let root = cache_dir("toolsets-ext");
+    mkdir_mode(&root, 0o755);
+    let dest = root.join(format!("{}-x{hash:016x}", toolset_key(full)));
+    if !dest.join("bin").join("postgres").is_file() {
+        let original = toolset(full).unwrap_or_else(|| panic!("{}", missing_message(full)));
+        let tmp = root.join(format!(".tmp-{}", unique_suffix()));
+        mirror_tree(original.parent().unwrap(), &tmp)
+            .unwrap_or_else(|e| panic!("mirroring toolset {full} to {}: {e}", tmp.display()));
+        let ext_dir = tmp.join("share").join("extension");
+        for (name, data) in &files {
+            let to = ext_dir.join(name);
+            // Never write through a hard link into the toolset cache.
+            let _ = fs::remove_file(&to);
+            fs::write(&to, data).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+            fs::set_permissions(&to, fs::Permissions::from_mode(0o644))
+                .unwrap_or_else(|e| panic!("chmod {}: {e}", to.display()));
+        }
+        if fs::rename(&tmp, &dest).is_err() {
+            // Somebody else won the race.
+            let _ = fs::remove_dir_all(&tmp);
+        }
+    }
+    let bin = dest.join("bin");
+    dirs.insert(full, bin.clone());
+    bin
+}
+
 /// The initdb of every test cluster: superuser postgres, trust, UTF8, C.
 fn initdb_command(bin_dir: &Path, data: &Path) -> Command {
     let mut cmd = server_command(&bin_dir.join("initdb"));
@@ -894,7 +967,10 @@ impl Cluster {
             panic!("{}", missing_message(full));
         }
         reap_stale_clusters();
-        let server_bin = server_bin_dir(full);
+        let server_bin = match TEST_EXTENSIONS.get() {
+            Some(extensions) => toolset_with_extensions(full, extensions),
+            None => server_bin_dir(full),
+        };
         let template = template_data_dir(full);
         Cluster::start_from(full, server_bin, Some(&template))
     }
@@ -908,6 +984,48 @@ impl Cluster {
         let full = resolve_version(version);
         reap_stale_clusters();
         Cluster::start_from(full, server_bin.to_path_buf(), None)
+    }
+
+    /// Starts a cluster of `version` on a copy of the stopped data
+    /// directory `data` (e.g. the regression corpus that
+    /// scripts/regression-corpus.sh caches), which this process may read
+    /// but the server's OS user maybe not (root's home): it is first
+    /// staged, once per `data` and mtime of its PG_VERSION, in the scratch
+    /// directory and given to the server's user.
+    pub fn start_from_data_dir(version: &str, data: &Path) -> Cluster {
+        let full = resolve_version(version);
+        reap_stale_clusters();
+        let server_bin = server_bin_dir(full);
+        let md = fs::metadata(data.join("PG_VERSION"))
+            .unwrap_or_else(|e| panic!("{}: not a data directory: {e}", data.display()));
+        let root = cache_dir("data-copies");
+        mkdir_mode(&root, 0o755);
+        let staged = root.join(format!(
+            "{full}-{:x}-{:x}-{:x}-u{}",
+            md.dev(),
+            md.ino(),
+            md.mtime(),
+            server_user().uid
+        ));
+        if !staged.join("data").join("PG_VERSION").is_file() {
+            let tmp = root.join(format!(".tmp-{}", unique_suffix()));
+            mkdir_mode(&tmp, 0o755);
+            let mut cp = Command::new("cp");
+            cp.arg("-a").arg(data).arg(tmp.join("data"));
+            assert_success(&run_command(cp, None), "copying the data directory");
+            if server_user().switch {
+                let mut chown = Command::new("chown");
+                chown
+                    .arg("-R")
+                    .arg(format!("{}:{}", server_user().uid, server_user().gid));
+                chown.arg(&tmp);
+                assert_success(&run_command(chown, None), "chown of the data directory");
+            }
+            if fs::rename(&tmp, &staged).is_err() {
+                let _ = fs::remove_dir_all(&tmp);
+            }
+        }
+        Cluster::start_from(full, server_bin, Some(&staged.join("data")))
     }
 
     /// Creates the cluster directory, its data directory (a copy of

@@ -20,7 +20,7 @@ use crate::archive::print::{pass_order, PrintOptions, Printer};
 use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
 use crate::catalog::database::{current_database, metadata, DatabaseRow, Metadata};
 use crate::catalog::helper::{dependencies, Helper, SharedRead};
-use crate::catalog::{inventory, server_message, Catalog, CatalogError};
+use crate::catalog::{server_message, Catalog, CatalogError};
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
@@ -90,7 +90,7 @@ pub(crate) async fn prepare_database(
         async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
     let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
-    let read_all = read_catalogs(&cat, opts, name, &mut archive);
+    let read_all = read_catalogs(&cat, opts, &mut archive);
     let (db, meta) = {
         futures_util::pin_mut!(read_all, serve);
         match futures_util::future::select(read_all, serve).await {
@@ -114,7 +114,16 @@ pub(crate) async fn prepare_database(
         copy_sqls.iter().map(|sql| client.prepare(sql)),
     ));
     let copies_prepared = poll_once(prepare_copies.as_mut()).await;
-    let (order, warnings) = sort::sort(&mut archive);
+    let (order, sort_warnings) = sort::sort(&mut archive);
+    let warnings: Vec<sort::SortWarning> = std::mem::take(&mut archive.warnings)
+        .into_iter()
+        .map(|message| sort::SortWarning {
+            message,
+            details: Vec::new(),
+            hints: Vec::new(),
+        })
+        .chain(sort_warnings)
+        .collect();
     tracing::debug!(target: "pgdumpall_rs::phase", "sorted");
     let ctx = RenderContext {
         quoting,
@@ -243,30 +252,14 @@ async fn open_helper_session(
     Some((helper_conn.client, helper_conn.server_version_num))
 }
 
-/// Reads the database row, refuses unsupported objects, and collects every
+/// Reads the database row and collects every
 /// object and its dependencies into `archive`.
 async fn read_catalogs(
     cat: &Catalog<'_>,
     opts: &DumpOptions,
-    name: &str,
     archive: &mut Archive,
 ) -> Result<(DatabaseRow, Metadata), DumpError> {
     let db = current_database(cat).await?;
-    // Refuse databases holding objects this version cannot dump yet,
-    // rather than leaving them out silently.
-    let excluded = inventory::Excluded {
-        subscriptions: opts.no_subscriptions,
-    };
-    let unsupported = inventory::unsupported_objects(cat, excluded).await?;
-    if let Some(first) = unsupported.first() {
-        return Err(DumpError::Other(format!(
-            "database \"{}\" contains objects pgdumpall-rs cannot dump yet ({} in all), first: {} {}",
-            text::display(name),
-            unsupported.len(),
-            first.0,
-            text::display(&first.1)
-        )));
-    }
     let meta = metadata(cat).await?;
     objects::collect_all(cat, archive, opts).await?;
     add_catalog_dependencies(cat, archive).await?;

@@ -22,6 +22,7 @@ pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod statistics;
+pub(crate) mod subscriptions;
 pub(crate) mod tables;
 pub(crate) mod text_search;
 pub(crate) mod triggers;
@@ -77,6 +78,9 @@ pub(crate) async fn collect_all(
     views::collect_post_data(cat, archive, &views).await?;
     if !opts.no_publications {
         publications::collect(cat, archive).await?;
+    }
+    if !opts.no_subscriptions {
+        subscriptions::collect(cat, archive).await?;
     }
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.

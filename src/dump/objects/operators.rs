@@ -14,10 +14,11 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::pg::oid::{PG_AM, PG_OPCLASS, PG_OPERATOR, PG_OPFAMILY};
 use crate::sql::operators as sql;
 
+use super::schemas::is_system_schema;
 use super::{comment_entry, Satellite};
 
-/// Whether an object prints its definition: not an extension member (the
-/// collected rows are all outside pg_catalog).
+/// Whether an object prints its definition: not an extension member, nor
+/// in a system schema (objects there are collected only to sort).
 fn defined_here(archive: &Archive, id: DumpId) -> bool {
     let obj = &archive.objects[id];
     obj.dump && obj.extension.is_none()
@@ -35,6 +36,7 @@ pub(crate) async fn collect_operators(
             Some(op.schema.clone()),
             op.name.clone(),
         );
+        obj.dump = !is_system_schema(&op.schema);
         obj.tie = TieBreak::Operator {
             kind_desc: std::cmp::Reverse(op.kind),
             left: op.left_key.clone().unwrap_or_default(),
@@ -169,11 +171,14 @@ pub(crate) async fn collect_op_classes_and_families(
     let classes = operators::op_classes(cat).await?;
     let families = operators::op_families(cat).await?;
     let mut members = Members::default();
-    for m in operators::op_members(cat).await? {
-        members.ops.entry(m.owner_object).or_default().push(m);
-    }
-    for m in operators::proc_members(cat).await? {
-        members.procs.entry(m.owner_object).or_default().push(m);
+    // (Most databases have neither: spare them two round trips.)
+    if !classes.is_empty() || !families.is_empty() {
+        for m in operators::op_members(cat).await? {
+            members.ops.entry(m.owner_object).or_default().push(m);
+        }
+        for m in operators::proc_members(cat).await? {
+            members.procs.entry(m.owner_object).or_default().push(m);
+        }
     }
     for c in classes {
         let mut obj = DumpObject::new(
@@ -183,8 +188,14 @@ pub(crate) async fn collect_op_classes_and_families(
             c.name.clone(),
         );
         obj.tie = TieBreak::Text(c.access_method.clone());
+        obj.dump = !is_system_schema(&c.schema);
         let (ops, procs) = members
-            .take(cat, (PG_OPCLASS, c.oid), c.family_oid, !c.is_member)
+            .take(
+                cat,
+                (PG_OPCLASS, c.oid),
+                c.family_oid,
+                obj.dump && !c.is_member,
+            )
             .await?;
         obj.render = Some(Arc::new(OpClassRender { row: c, ops, procs }));
         archive.add(obj);
@@ -197,8 +208,9 @@ pub(crate) async fn collect_op_classes_and_families(
             f.name.clone(),
         );
         obj.tie = TieBreak::Text(f.access_method.clone());
+        obj.dump = !is_system_schema(&f.schema);
         let (ops, procs) = members
-            .take(cat, (PG_OPFAMILY, f.oid), f.oid, !f.is_member)
+            .take(cat, (PG_OPFAMILY, f.oid), f.oid, obj.dump && !f.is_member)
             .await?;
         obj.render = Some(Arc::new(OpFamilyRender { row: f, ops, procs }));
         archive.add(obj);

@@ -21,7 +21,7 @@ impl RelationState {
                 .model
                 .rels
                 .iter()
-                .filter(|r| r.id.is_some() && r.dumped && r.row.relkind == 'r');
+                .filter(|r| r.id.is_some() && has_data(r) && r.row.relkind == 'r');
             let names: Vec<&str> = copied
                 .flat_map(|r| {
                     let mut v = vec![r.row.schema.as_str(), r.row.name.as_str()];
@@ -36,58 +36,20 @@ impl RelationState {
                 .model
                 .rels
                 .iter()
-                .filter(|r| r.id.is_some() && r.dumped && r.row.relkind == 'r')
+                .filter(|r| r.id.is_some() && has_data(r) && r.row.relkind == 'r')
                 .map(|r| r.row.oid)
                 .collect();
             cat_rel::empty_heap_tables(cat, &oids).await?
         } else {
             Default::default()
         };
-        for t in 0..self.model.rels.len() {
+        for t in data_order(&self.model.rels) {
             let r = &self.model.rels[t];
-            let (Some(tid), true) = (r.id, r.dumped) else {
+            let Some(tid) = r.id else {
                 continue;
             };
             match r.row.relkind {
-                'r' => {
-                    let mut obj = DumpObject::new(
-                        Kind::TableData,
-                        (0, r.row.oid),
-                        Some(r.row.schema.clone()),
-                        r.row.name.clone(),
-                    );
-                    obj.deps.push(tid);
-                    let id = archive.add(obj);
-                    self.objects.push((id, What::TableData(t)));
-                    let cols: Vec<String> = copy_columns(r)
-                        .into_iter()
-                        .map(|c| sendable.ident(c))
-                        .collect();
-                    let list = if cols.is_empty() {
-                        String::new()
-                    } else {
-                        format!("({})", cols.join(", "))
-                    };
-                    let qname = sendable.qualified(&r.row.schema, &r.row.name);
-                    let server = cat_rel::server_text(&format!("COPY {qname} {list} TO stdout;"))?;
-                    if empty.contains(&r.row.oid) {
-                        self.model.empty.insert(t);
-                    } else {
-                        archive.copy_statements.push(server.clone());
-                    }
-                    self.model.copy.insert(t, server);
-                    // Aliased: a result column name need not be UTF-8.
-                    let aliased: Vec<String> = cols
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| format!("{c} AS c{}", i + 1))
-                        .collect();
-                    let select = cat_rel::server_text(&format!(
-                        "SELECT {} FROM ONLY {qname}",
-                        aliased.join(", ")
-                    ))?;
-                    self.model.select.insert(t, select);
-                }
+                'r' => self.add_table_data(archive, t, tid, &sendable, &empty)?,
                 'S' => {
                     let mut obj = DumpObject::new(
                         Kind::SequenceSet,
@@ -103,6 +65,7 @@ impl RelationState {
                 _ => {}
             }
         }
+        self.order_config_data(cat, archive).await?;
         for (oid, last, called) in cat_rel::sequence_values(cat, &seq_names).await? {
             if let (Some(last), Some(called)) = (last, called) {
                 self.model.seq_values.insert(oid, (last, called));
@@ -117,6 +80,123 @@ impl RelationState {
         }
         Ok(())
     }
+}
+
+impl RelationState {
+    /// A table's TABLE DATA object, with its COPY statement (none for a
+    /// table known empty) and the SELECT that --inserts reads through.
+    fn add_table_data(
+        &mut self,
+        archive: &mut Archive,
+        t: usize,
+        tid: DumpId,
+        sendable: &cat_rel::Sendable,
+        empty: &std::collections::HashSet<u32>,
+    ) -> Result<(), CatalogError> {
+        let r = &self.model.rels[t];
+        let mut obj = DumpObject::new(
+            Kind::TableData,
+            (0, r.row.oid),
+            Some(r.row.schema.clone()),
+            r.row.name.clone(),
+        );
+        obj.deps.push(tid);
+        let id = archive.add(obj);
+        self.objects.push((id, What::TableData(t)));
+        let cols: Vec<String> = copy_columns(r)
+            .into_iter()
+            .map(|c| sendable.ident(c))
+            .collect();
+        let qname = sendable.qualified(&r.row.schema, &r.row.name);
+        let filter = r.row.config_filter.as_deref().unwrap_or_default();
+        let server = cat_rel::server_text(&copy_out(&qname, &cols, filter))?;
+        // Aliased: a result column name need not be UTF-8.
+        let aliased: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{}", i + 1))
+            .collect();
+        let mut select = format!("SELECT {} FROM ONLY {qname}", aliased.join(", "));
+        if !filter.is_empty() {
+            select.push_str(&format!(" {filter}"));
+        }
+        let select = cat_rel::server_text(&select)?;
+        if empty.contains(&r.row.oid) {
+            self.model.empty.insert(t);
+        } else {
+            archive.copy_statements.push(server.clone());
+        }
+        self.model.copy.insert(t, server);
+        self.model.select.insert(t, select);
+        Ok(())
+    }
+}
+
+impl RelationState {
+    /// Makes a configuration table's data come after the data of the
+    /// configuration tables its foreign keys refer to (pg_dump does this
+    /// for extension tables only; other tables' data is ordered by name).
+    async fn order_config_data(
+        &self,
+        cat: &Catalog<'_>,
+        archive: &mut Archive,
+    ) -> Result<(), CatalogError> {
+        let config_data: HashMap<u32, DumpId> = self
+            .objects
+            .iter()
+            .filter_map(|&(id, ref what)| match *what {
+                What::TableData(t) if !self.model.rels[t].dumped => {
+                    Some((self.model.rels[t].row.oid, id))
+                }
+                _ => None,
+            })
+            .collect();
+        if config_data.is_empty() {
+            return Ok(());
+        }
+        for (rel, frel) in crate::catalog::extensions::member_foreign_keys(cat).await? {
+            if let (Some(&from), Some(&to)) = (config_data.get(&rel), config_data.get(&frel)) {
+                archive.add_dep(from, to);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a relation's data (or sequence value) is dumped: its
+/// definition is, or it is an extension's configuration relation.
+fn has_data(r: &Rel) -> bool {
+    r.dumped || r.row.config_filter.is_some()
+}
+
+/// The relations whose data is dumped, in pg_dump's collection order:
+/// extensions' configuration relations first (pg_dump makes their data
+/// objects while it reads extensions), then the others.
+fn data_order(rels: &[Rel]) -> Vec<usize> {
+    let config =
+        (0..rels.len()).filter(|&t| !rels[t].dumped && rels[t].row.config_filter.is_some());
+    let plain = (0..rels.len()).filter(|&t| rels[t].dumped);
+    config.chain(plain).collect()
+}
+
+/// The statement that reads a table's rows: a plain `COPY t (cols)`, or
+/// for a configuration table with a filter, `COPY (SELECT cols FROM t
+/// <filter>)` as pg_dump sends it (without ONLY).
+fn copy_out(qname: &str, cols: &[String], filter: &str) -> String {
+    if filter.is_empty() {
+        let list = if cols.is_empty() {
+            String::new()
+        } else {
+            format!("({})", cols.join(", "))
+        };
+        return format!("COPY {qname} {list} TO stdout;");
+    }
+    let select = if cols.is_empty() {
+        "*".to_string()
+    } else {
+        cols.join(", ")
+    };
+    format!("COPY (SELECT {select} FROM {qname} {filter}) TO stdout;")
 }
 
 /// The columns COPY reads and writes: not dropped, not generated.

@@ -249,7 +249,7 @@ pub(crate) async fn collect(
             ));
             Some(id)
         };
-        if dumped && matches!(row.relkind, 'r' | 'p') {
+        if (dumped || row.config_filter.is_some()) && matches!(row.relkind, 'r' | 'p') {
             lock.push(idx);
         }
         state.model.by_oid.insert(row.oid, idx);

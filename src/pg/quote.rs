@@ -226,16 +226,20 @@ pub(crate) fn session_literal(value: &str) -> String {
 }
 
 /// GUCs whose values are lists: pg_dump splits them and quotes each element.
+/// The names are pg_dump 18.6's own list (its binary holds them), matched
+/// case-insensitively, whatever the server version: output_plugin_libraries
+/// is no server setting, yet a value stored under that name is split too.
 pub(crate) fn is_list_guc(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
         "local_preload_libraries"
+            | "oauth_validator_libraries"
+            | "output_plugin_libraries"
             | "search_path"
             | "session_preload_libraries"
             | "shared_preload_libraries"
             | "temp_tablespaces"
             | "unix_socket_directories"
-            | "oauth_validator_libraries"
     )
 }
 
@@ -314,19 +318,16 @@ pub(crate) fn guc_assignment(q: &Quoting, config_item: &str) -> String {
     };
     let mut out = format!("{} TO ", q.ident(name));
     if is_list_guc(name) {
-        // An unparsable list is written as one literal, like the server would.
-        match split_guc_list(value) {
-            Some(items) if !items.is_empty() => {
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    q.append_literal_conn(&mut out, item);
-                }
-                return out;
+        // pg_dumpall writes nothing after `TO` for an empty list or one the
+        // split rejects (`search_path=a,,b`): the statement fails on restore,
+        // as the reference's does.
+        for (i, item) in split_guc_list(value).unwrap_or_default().iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
             }
-            _ => {}
+            q.append_literal_conn(&mut out, item);
         }
+        return out;
     }
     q.append_literal_conn(&mut out, value);
     out
@@ -455,6 +456,16 @@ mod tests {
         assert_eq!(
             guc_assignment(&q, "application_name=q\\r"),
             "application_name TO E'q\\\\r'"
+        );
+        assert_eq!(
+            guc_assignment(&q, "output_plugin_libraries=a, \"B c\""),
+            "output_plugin_libraries TO 'a', 'B c'"
+        );
+        assert_eq!(guc_assignment(&q, "search_path=\"\""), "search_path TO ''");
+        assert_eq!(guc_assignment(&q, "search_path="), "search_path TO ");
+        assert_eq!(
+            guc_assignment(&q, "temp_tablespaces=a,,b"),
+            "temp_tablespaces TO "
         );
     }
 }

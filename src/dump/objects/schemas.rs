@@ -119,7 +119,11 @@ impl SchemaRender {
     fn acl_entries(&self, ctx: &RenderContext, sat: &Satellite) -> Vec<Entry> {
         let s = &self.0;
         let owner = acl_name(&s.owner);
-        let public_base = format!("{{{owner}=UC/{owner},=U/{owner}}}");
+        let public_base = format!(
+            "{{{},{}}}",
+            array_element(&format!("{owner}=UC/{owner}")),
+            array_element(&format!("=U/{owner}"))
+        );
         let (acl, baseline) = if s.name == "public" {
             (
                 Some(s.acl.as_deref().unwrap_or(&s.acl_default)),
@@ -139,6 +143,22 @@ impl SchemaRender {
             .into_iter()
             .collect()
     }
+}
+
+/// An aclitem as an element of an aclitem[] text: always in double quotes,
+/// with `"` and `\\` escaped, so a quoted role name (`"has space"=UC/...`)
+/// reads back as one element, as in the server's own arrays.
+fn array_element(item: &str) -> String {
+    let mut out = String::with_capacity(item.len() + 2);
+    out.push('"');
+    for c in item.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 /// A role name as it appears inside an aclitem (quoted when needed).

@@ -116,6 +116,9 @@ cluster_test!(acls_under_quoted_role_names_match_reference, |version| {
         &["-c", "--if-exists"],
         &["--use-set-session-authorization"],
         &["-O"],
+        // Quoted names compared in another client encoding.
+        &["-E", "LATIN1"],
+        &["-d", "client_encoding=LATIN1"],
     ] {
         assert_matches_reference(&cluster, args);
     }

@@ -8,6 +8,7 @@
 
 mod attempt;
 mod resolve;
+mod startup_encoding;
 mod targets;
 mod uri;
 
@@ -151,6 +152,9 @@ pub(crate) struct Connection {
     pub server_version_num: i32,
     /// `server_version` as the server reports it, e.g. "18.6".
     pub server_version: String,
+    /// The client encoding libpq would have started the session in (see
+    /// `startup_encoding`); None when the server picks it.
+    pub requested_client_encoding: Option<String>,
 }
 
 /// Where the password of an attempt came from.
@@ -227,8 +231,8 @@ impl Connector {
         self.settings.user.clone()
     }
 
-    /// The client encoding asked for with `client_encoding` or
-    /// `PGCLIENTENCODING` (None when unset or `auto`). tokio-postgres always
+    /// The client encoding asked for with `client_encoding`,
+    /// `PGCLIENTENCODING` or `options` (None when unset). tokio-postgres always
     /// starts sessions in UTF8; the caller may `SET client_encoding`.
     #[cfg(test)]
     pub(crate) fn requested_client_encoding(&self) -> Option<String> {
@@ -254,7 +258,11 @@ impl Connector {
                 (st.prompted, st.prompted_password.clone())
             };
             match self.try_targets(dbname, prompted.as_deref()).await {
-                Ok(client) => return finish(client).await,
+                Ok(client) => {
+                    let mut conn = finish(client).await?;
+                    conn.requested_client_encoding = self.settings.client_encoding.clone();
+                    return Ok(conn);
+                }
                 Err(f) => {
                     if f.password_missing && self.prompt != PasswordPrompt::Never {
                         self.prompt_once().await;

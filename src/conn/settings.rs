@@ -197,8 +197,9 @@ pub(crate) struct Settings {
     /// message of pg_dumpall 18.6's libpq (built with GSSAPI) when it has
     /// no Kerberos credentials (we have no GSSAPI).
     pub gssenc_required: bool,
-    /// `client_encoding` / `PGCLIENTENCODING` (None when unset, empty or
-    /// `auto`).
+    /// The encoding a libpq session would start in: `client_encoding` /
+    /// `PGCLIENTENCODING` (`auto`: the locale's), else `-c client_encoding`
+    /// in `options`; None when the server picks it.
     pub client_encoding: Option<String>,
     /// `require_auth`, `requirepeer`, `min_protocol_version`.
     pub security: SecuritySettings,
@@ -316,10 +317,10 @@ pub(crate) fn resolve(
     let load_balance_random = resolve::load_balance_random(&opts)?;
     let min_protocol_32 = resolve::min_protocol_32(&opts)?;
     let timeouts = resolve::timeouts(&opts)?;
-    let client_encoding = opts
-        .nonempty("client_encoding")
-        .filter(|v| !v.eq_ignore_ascii_case("auto"))
-        .map(str::to_string);
+    let client_encoding = super::startup_encoding::requested(
+        opts.nonempty("client_encoding"),
+        opts.nonempty("options"),
+    );
 
     Ok(Settings {
         targets,

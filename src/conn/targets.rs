@@ -465,6 +465,7 @@ pub(super) async fn finish(client: Client) -> Result<Connection, ConnError> {
         client,
         server_version_num: num,
         server_version: version,
+        requested_client_encoding: None,
     })
 }
 

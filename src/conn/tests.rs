@@ -408,7 +408,8 @@ fn other_validations() {
     assert!(s.load_balance_random);
     assert!(!s.keepalives);
     assert_eq!(s.connect_timeout, None);
-    assert_eq!(s.client_encoding, None);
+    // auto: the encoding of the process's locale, never the word itself.
+    assert_ne!(s.client_encoding.as_deref(), Some("auto"));
     assert!(!s.tls.sni);
     assert_eq!(s.channel_binding, ChannelBinding::Require);
 }

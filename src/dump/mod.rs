@@ -374,21 +374,40 @@ async fn write_prepared(
         sink.write_text(&emit::database_banner(name))?;
         return Err(e);
     }
-    let prepared = result.map_err(|e| pg_dump_failed(name, e))?;
+    let prepared = match result {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            // pg_dumpall writes the banner (and \connect) before it runs
+            // pg_dump, so a database pg_dump cannot dump leaves them behind.
+            write_database_preamble(opts, name, sink)?;
+            return Err(pg_dump_failed(name, e));
+        }
+    };
     if opts.verbose {
         diag::info(&format!("dumping database \"{}\"", text::display(name)));
     }
-    sink.write_text(&emit::database_banner(name))?;
-    let mode = mode_of(opts, name);
-    if !mode.create {
-        sink.write_text(&format!("\\connect {name}\n\n"))?;
-    }
+    let mode = write_database_preamble(opts, name, sink)?;
     let key = restrict_key(opts.restrict_key.as_deref());
     database::write_database(prepared, opts, &key, mode, sink)
         .await
         .map_err(|e| pg_dump_failed(name, e))?;
     sink.flush()?;
     Ok(())
+}
+
+/// The database's banner, and `\connect` to it when pg_dump does not
+/// create it; returns how pg_dump runs for it.
+fn write_database_preamble(
+    opts: &DumpOptions,
+    name: &str,
+    sink: &mut Sink,
+) -> Result<database::DatabaseMode, DumpError> {
+    sink.write_text(&emit::database_banner(name))?;
+    let mode = mode_of(opts, name);
+    if !mode.create {
+        sink.write_text(&format!("\\connect {name}\n\n"))?;
+    }
+    Ok(mode)
 }
 
 /// The refusal of a database name holding a line break.

@@ -25,11 +25,12 @@ impl Session {
             helper: None,
         };
         // pg_dumpall's session uses the encoding libpq negotiated: -E, else
-        // PGCLIENTENCODING, else what the server picks for this role and
-        // database (a client_encoding setting, or the database's encoding).
+        // what the connection parameters ask for, else what the server picks
+        // for this role and database (a client_encoding setting, or the
+        // database's encoding).
         let wanted = match &opts.encoding {
             Some(e) => e.clone(),
-            None => default_client_encoding(&cat).await?,
+            None => default_client_encoding(&cat, &conn).await?,
         };
         let set = format!("SET client_encoding TO {}", quote::session_literal(&wanted));
         if conn.client.batch_execute(&set).await.is_err() {
@@ -81,14 +82,17 @@ async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
         .map_err(|e| CatalogError::query(e, sql).into())
 }
 
-/// The encoding the server would give a libpq session that asked for none.
-pub(crate) async fn default_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
-    if let Ok(env) = std::env::var("PGCLIENTENCODING") {
-        if !env.is_empty() && !env.eq_ignore_ascii_case("auto") {
-            return Ok(env);
-        }
+/// The encoding a libpq session with the same connection parameters would
+/// start in (`client_encoding`, PGCLIENTENCODING, `options`), else the one
+/// the server gives a session that asks for none.
+pub(crate) async fn default_client_encoding(
+    cat: &Catalog<'_>,
+    conn: &Connection,
+) -> Result<String, CatalogError> {
+    match &conn.requested_client_encoding {
+        Some(requested) => Ok(requested.clone()),
+        None => crate::catalog::session::server_client_encoding(cat).await,
     }
-    crate::catalog::session::server_client_encoding(cat).await
 }
 
 /// Local time as pg_dumpall prints it in `-- Started on` lines:

@@ -989,43 +989,36 @@ impl Cluster {
     /// Starts a cluster of `version` on a copy of the stopped data
     /// directory `data` (e.g. the regression corpus that
     /// scripts/regression-corpus.sh caches), which this process may read
-    /// but the server's OS user maybe not (root's home): it is first
-    /// staged, once per `data` and mtime of its PG_VERSION, in the scratch
-    /// directory and given to the server's user.
+    /// but the server's OS user maybe not (root's home): it is first copied
+    /// by us into a staging directory given to the server's user, which
+    /// is removed once the cluster has its own copy (a staging directory
+    /// of a process that died is reaped like a cluster's).
     pub fn start_from_data_dir(version: &str, data: &Path) -> Cluster {
         let full = resolve_version(version);
         reap_stale_clusters();
         let server_bin = server_bin_dir(full);
-        let md = fs::metadata(data.join("PG_VERSION"))
-            .unwrap_or_else(|e| panic!("{}: not a data directory: {e}", data.display()));
-        let root = cache_dir("data-copies");
-        mkdir_mode(&root, 0o755);
-        let staged = root.join(format!(
-            "{full}-{:x}-{:x}-{:x}-u{}",
-            md.dev(),
-            md.ino(),
-            md.mtime(),
-            server_user().uid
-        ));
-        if !staged.join("data").join("PG_VERSION").is_file() {
-            let tmp = root.join(format!(".tmp-{}", unique_suffix()));
-            mkdir_mode(&tmp, 0o755);
-            let mut cp = Command::new("cp");
-            cp.arg("-a").arg(data).arg(tmp.join("data"));
-            assert_success(&run_command(cp, None), "copying the data directory");
-            if server_user().switch {
-                let mut chown = Command::new("chown");
-                chown
-                    .arg("-R")
-                    .arg(format!("{}:{}", server_user().uid, server_user().gid));
-                chown.arg(&tmp);
-                assert_success(&run_command(chown, None), "chown of the data directory");
-            }
-            if fs::rename(&tmp, &staged).is_err() {
-                let _ = fs::remove_dir_all(&tmp);
-            }
+        assert!(
+            data.join("PG_VERSION").is_file(),
+            "{}: not a data directory",
+            data.display()
+        );
+        let staging = scratch_base().join(format!("pgdumpall-rs-test-{}", unique_suffix()));
+        mkdir_mode(&staging, 0o755);
+        fs::write(staging.join("owner"), std::process::id().to_string()).expect("write owner file");
+        let mut cp = Command::new("cp");
+        cp.arg("-a").arg(data).arg(staging.join("data"));
+        assert_success(&run_command(cp, None), "copying the data directory");
+        if server_user().switch {
+            let mut chown = Command::new("chown");
+            chown
+                .arg("-R")
+                .arg(format!("{}:{}", server_user().uid, server_user().gid));
+            chown.arg(&staging);
+            assert_success(&run_command(chown, None), "chown of the data directory");
         }
-        Cluster::start_from(full, server_bin, Some(&staged.join("data")))
+        let cluster = Cluster::start_from(full, server_bin, Some(&staging.join("data")));
+        let _ = fs::remove_dir_all(&staging);
+        cluster
     }
 
     /// Creates the cluster directory, its data directory (a copy of

@@ -82,7 +82,7 @@ pub(crate) async fn prepare_database(
         lock_wait_timeout: opts.lock_wait_timeout.clone(),
         helper: Some(&helper),
     };
-    let (setup, client_encoding, std_strings) = open_snapshot(&cat, opts).await?;
+    let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     start_helper_if_worth_it(&cat, &helper).await?;
     // The helper session, if the database is big enough for one.
@@ -200,11 +200,12 @@ fn session_setup_sql(opts: &DumpOptions, version: i32, encoding: &str) -> String
 /// client encoding and standard_conforming_strings.
 async fn open_snapshot(
     cat: &Catalog<'_>,
+    conn: &crate::conn::Connection,
     opts: &DumpOptions,
 ) -> Result<(String, String, bool), DumpError> {
     let encoding = match &opts.encoding {
         Some(e) => e.clone(),
-        None => super::session::default_client_encoding(cat).await?,
+        None => super::session::default_client_encoding(cat, conn).await?,
     };
     let setup = session_setup_sql(opts, cat.server_version_num, &encoding);
     cat.client

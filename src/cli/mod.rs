@@ -4,6 +4,8 @@
 pub(crate) mod args;
 pub mod command;
 pub(crate) mod filter;
+#[cfg(test)]
+mod filter_fuzz_tests;
 pub mod generate;
 mod getopt;
 pub(crate) mod help;

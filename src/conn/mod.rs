@@ -360,6 +360,8 @@ fn read_password() -> String {
 #[cfg(test)]
 mod failover_tests;
 #[cfg(test)]
+pub(crate) mod fuzz_tests;
+#[cfg(test)]
 mod security_tests;
 #[cfg(test)]
 mod tests;

@@ -191,3 +191,116 @@ cluster_test!(
         println!("LOAD {version}: {moved} transactions in the dump, invariants hold");
     }
 );
+
+/// One round of schema churn: a table created, filled, indexed
+/// concurrently and altered, the previous round's table dropped, a
+/// database created and the previous one dropped.  Statements may fail
+/// (a database a dump is connected to cannot be dropped); returns how
+/// many of the two scripts succeeded.
+fn churn_round(cluster: &Cluster, i: usize) -> usize {
+    let prev = i.wrapping_sub(1);
+    let tables = format!(
+        "BEGIN;\n\
+         CREATE TABLE churn_{i} (id int PRIMARY KEY, v text);\n\
+         INSERT INTO churn_{i} SELECT g, md5(g::text) FROM generate_series(1, 2000) g;\n\
+         COMMIT;\n\
+         CREATE INDEX CONCURRENTLY churn_{i}_v ON churn_{i} (v);\n\
+         ALTER TABLE churn_{i} ADD COLUMN w int DEFAULT 7;\n\
+         DROP TABLE IF EXISTS churn_{prev};\n"
+    );
+    let databases =
+        format!("CREATE DATABASE churn_db_{i};\nDROP DATABASE IF EXISTS churn_db_{prev};\n");
+    [("ddl_churn", tables), ("postgres", databases)]
+        .iter()
+        .filter(|(db, sql)| cluster.try_psql(db, sql).status.success())
+        .count()
+}
+
+/// Each churn table is created and filled in one transaction: a dump from
+/// one snapshot holds each of them with all its 2,000 rows or not at all.
+fn assert_churn_tables_whole(target: &Cluster, n: usize) {
+    let tables = target.query(
+        "ddl_churn",
+        "SELECT relname FROM pg_class WHERE relname ~ '^churn_[0-9]+$' AND relkind = 'r'",
+    );
+    for table in tables.lines() {
+        let rows = target.query("ddl_churn", &format!("SELECT count(*) FROM {table}"));
+        assert_eq!(rows, "2000", "dump {n}: {table} restored with {rows} rows");
+    }
+}
+
+cluster_test!(concurrent_ddl_gives_a_dump_or_a_clean_error, |version| {
+    let cluster = Cluster::start(version);
+    cluster.psql("postgres", "CREATE DATABASE ddl_churn;");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let file = cluster.dir().join("churn.sql");
+    let file_arg = file.to_str().expect("UTF-8 path").to_owned();
+    let (outcomes, churned) = thread::scope(|scope| {
+        let churn = scope.spawn(|| {
+            let mut done = 0;
+            // Bounded: stops by itself even if the dumps hang.
+            for i in 1..=400 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                done += churn_round(&cluster, i);
+            }
+            done
+        });
+        thread::sleep(Duration::from_millis(500));
+        let mut outcomes = Vec::new();
+        for _ in 0..3 {
+            let out = run_ours(&cluster, &["-f", &file_arg, "--restrict-key", RESTRICT_KEY]);
+            let dump = std::fs::read(&file).ok();
+            let _ = std::fs::remove_file(&file);
+            outcomes.push((out, dump));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (outcomes, churn.join().expect("churn thread"))
+    });
+    assert!(churned > 0, "no churn statement succeeded");
+
+    let mut dumped = 0;
+    for (n, (out, dump)) in outcomes.iter().enumerate() {
+        let stderr = lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "dump {n} panicked: {stderr}");
+        match out.status.code() {
+            Some(0) => {
+                let dump = dump.as_ref().expect("a successful dump leaves its file");
+                std::fs::write(&file, dump).expect("write dump");
+                let target = Cluster::start(restore_target(version));
+                let restore = target.restore_file("postgres", &file);
+                let errors: Vec<String> = error_lines(&restore.stderr, &target)
+                    .into_iter()
+                    .filter(|e| {
+                        !e.contains("role \"postgres\" already exists")
+                            && !e.contains("parameter \"transaction_timeout\"")
+                    })
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "dump {n} restores with errors: {errors:#?}"
+                );
+                dumped += 1;
+            }
+            Some(1) => {
+                assert!(dump.is_none(), "failed dump {n} left its file");
+                assert!(
+                    stderr
+                        .lines()
+                        .any(|l| l.starts_with("pgdumpall-rs: error: ")),
+                    "dump {n} failed without pg_dump's kind of error: {stderr}"
+                );
+                println!(
+                    "DDL {version}: dump {n} failed cleanly: {}",
+                    stderr.trim_end()
+                );
+            }
+            other => panic!("dump {n} exited with {other:?}: {stderr}"),
+        }
+    }
+    println!(
+        "DDL {version}: {dumped} of {} dumps succeeded during {churned} churn scripts",
+        outcomes.len()
+    );
+});

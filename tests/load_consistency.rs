@@ -281,6 +281,7 @@ cluster_test!(concurrent_ddl_gives_a_dump_or_a_clean_error, |version| {
                     errors.is_empty(),
                     "dump {n} restores with errors: {errors:#?}"
                 );
+                assert_churn_tables_whole(&target, n);
                 dumped += 1;
             }
             Some(1) => {

@@ -87,17 +87,6 @@ fn icu_collations_match_reference() {
     });
 }
 
-/// Statements other than COPY that the server logged for database `db`
-/// (log_line_prefix '%d|').
-fn statements_for(log: &str, db: &str) -> usize {
-    let prefix = format!("{db}|LOG:  ");
-    log.lines()
-        .filter_map(|l| l.strip_prefix(&prefix))
-        .filter(|rest| rest.starts_with("statement: ") || rest.starts_with("execute "))
-        .filter(|rest| !rest.contains("COPY "))
-        .count()
-}
-
 cluster_test!(
     statements_do_not_grow_with_the_number_of_casts_and_collations,
     |version| {
@@ -124,19 +113,10 @@ cluster_test!(
         };
         make("few", 3);
         make("many", 300);
-        let args = ["--restrict-key", RESTRICT_KEY];
-        let reference = run_reference(&cluster, &args);
-        assert_success(&reference, "reference");
-        cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
-        cluster.restart();
-        let before = cluster.server_log().len();
-        let ours = run_ours(&cluster, &args);
-        assert_success(&ours, "ours");
-        assert_same_dump(&ours.stdout, &reference.stdout, &format!("bulk {version}"));
-        let log = cluster.server_log();
+        let log = our_logged_statements(&mut cluster, &[], &format!("bulk {version}"));
         let (few, many) = (
-            statements_for(&log[before..], "few"),
-            statements_for(&log[before..], "many"),
+            statement_counts(&log, "few").0,
+            statement_counts(&log, "many").0,
         );
         eprintln!("statements: {few} for 3 objects of each kind, {many} for 300");
         assert!(few > 0, "no statements logged for database few");

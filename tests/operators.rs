@@ -39,22 +39,6 @@ cluster_test!(operators_restore_like_the_reference, |version| {
     assert_same_dump(&ours.stdout, &reference.stdout, version);
 });
 
-/// Statements (other than COPY) that database `db` ran, from a server log
-/// written with `log_statement = 'all'` and `log_line_prefix = '%d|'`.
-fn statements_in(log: &str, db: &str) -> usize {
-    let prefix = format!("{db}|LOG:  ");
-    log.lines()
-        .filter_map(|line| line.strip_prefix(&prefix))
-        .filter_map(|rest| {
-            rest.strip_prefix("statement: ").or_else(|| {
-                rest.strip_prefix("execute ")
-                    .and_then(|s| Some(s.split_once(": ")?.1))
-            })
-        })
-        .filter(|stmt| !stmt.starts_with("COPY "))
-        .count()
-}
-
 /// `count` operators (named `@` and their number's digits spelt in
 /// operator characters), operator classes (each with its family) and
 /// table access methods.
@@ -79,18 +63,12 @@ cluster_test!(operators_are_read_in_bulk, |version| {
     cluster.psql("postgres", "CREATE DATABASE few; CREATE DATABASE many;");
     cluster.psql("few", &many_objects(10));
     cluster.psql("many", &many_objects(100));
-    let args = ["--restrict-key", RESTRICT_KEY];
-    let reference = run_reference(&cluster, &args);
-    assert_success(&reference, "reference");
-    cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
-    cluster.restart();
-    let before = cluster.server_log().len();
-    let ours = run_ours(&cluster, &args);
-    assert_success(&ours, "ours");
-    assert_same_dump(&ours.stdout, &reference.stdout, version);
-    let log = cluster.server_log();
-    let log = &log[before..];
-    let few = statements_in(log, "few");
+    let log = our_logged_statements(&mut cluster, &[], version);
+    let few = statement_counts(&log, "few").0;
     assert!(few > 0, "no statement of database few in the server log");
-    assert_eq!(few, statements_in(log, "many"), "statements per database");
+    assert_eq!(
+        few,
+        statement_counts(&log, "many").0,
+        "statements per database"
+    );
 });

@@ -482,35 +482,6 @@ cluster_test!(names_that_cannot_be_sent_fail_cleanly, |version| {
     );
 });
 
-/// `(statements other than COPY, COPY statements)` logged for database
-/// `db` in `log` (log_line_prefix '%d|').
-fn statement_counts(log: &str, db: &str) -> (usize, usize) {
-    let prefix = format!("{db}|LOG:  ");
-    let mut other = 0;
-    let mut copies = 0;
-    for line in log.lines() {
-        let Some(rest) = line.strip_prefix(&prefix) else {
-            continue;
-        };
-        let stmt = if let Some(s) = rest.strip_prefix("statement: ") {
-            s
-        } else if let Some(s) = rest.strip_prefix("execute ") {
-            match s.split_once(": ") {
-                Some((_, s)) => s,
-                None => continue,
-            }
-        } else {
-            continue;
-        };
-        if stmt.starts_with("COPY ") {
-            copies += 1;
-        } else {
-            other += 1;
-        }
-    }
-    (other, copies)
-}
-
 /// Statements a helper session adds: pg_export_snapshot, and on the
 /// helper the server-version query every connection makes, the session
 /// settings, and BEGIN with SET TRANSACTION SNAPSHOT.
@@ -542,18 +513,8 @@ cluster_test!(
         };
         make("bulk100", 100);
         make("bulk1000", 1000);
-        let args = ["--restrict-key", RESTRICT_KEY];
-        let reference = run_reference(&cluster, &args);
-        assert_success(&reference, "reference");
-
-        cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
-        cluster.restart();
-        let before = cluster.server_log().len();
-        let ours = run_ours(&cluster, &args);
-        assert_success(&ours, "ours");
-        assert_same_dump(&ours.stdout, &reference.stdout, &format!("bulk {version}"));
-        let log = cluster.server_log();
-        let log = &log[before..];
+        let log = our_logged_statements(&mut cluster, &[], &format!("bulk {version}"));
+        let log = log.as_str();
         let small = statement_counts(log, "bulk100");
         let large = statement_counts(log, "bulk1000");
         eprintln!("statements (other, COPY): 100 tables {small:?}, 1000 tables {large:?}");

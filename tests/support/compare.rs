@@ -332,3 +332,35 @@ pub fn assert_matches_reference(cluster: &Cluster, args: &[&str]) -> (Output, Ou
     assert_same_dump(&ours.stdout, &reference.stdout, &context);
     (ours, reference)
 }
+
+/// Dumps with the reference and with ours (`args` plus the restrict key),
+/// checks that the outputs agree, and returns the part of the server log
+/// our run wrote: every statement, its database's name first
+/// (`log_statement = 'all'`, `log_line_prefix = '%d|'`; the cluster is
+/// restarted for it). For the tests that count catalog reads.
+pub fn our_logged_statements(cluster: &mut Cluster, args: &[&str], context: &str) -> String {
+    let args = with_restrict_key(args);
+    let reference = run_reference(cluster, &args);
+    assert_success(&reference, "reference");
+    cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
+    cluster.restart();
+    let before = cluster.server_log().len();
+    let ours = run_ours(cluster, &args);
+    assert_success(&ours, "ours");
+    assert_same_dump(&ours.stdout, &reference.stdout, context);
+    cluster.server_log()[before..].to_string()
+}
+
+/// `(other statements, COPY statements)` database `db` received, in a log
+/// from [`our_logged_statements`] (simple-protocol statements and executed
+/// extended-protocol ones alike).
+pub fn statement_counts(log: &str, db: &str) -> (usize, usize) {
+    let prefix = format!("{db}|LOG:  ");
+    let statements = log.lines().filter_map(|line| {
+        let rest = line.strip_prefix(&prefix)?;
+        rest.strip_prefix("statement: ")
+            .or_else(|| Some(rest.strip_prefix("execute ")?.split_once(": ")?.1))
+    });
+    let (copies, other): (Vec<&str>, Vec<&str>) = statements.partition(|s| s.starts_with("COPY "));
+    (other.len(), copies.len())
+}

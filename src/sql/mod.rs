@@ -10,6 +10,8 @@ pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod operators;
 pub(crate) mod pattern;
+#[cfg(test)]
+mod pattern_fuzz_tests;
 pub(crate) mod postdata;
 pub(crate) mod replication;
 pub(crate) mod routines;

@@ -100,3 +100,42 @@ proptest! {
         let _ = service::parse_service_text("fuzz.conf", &text, &service);
     }
 }
+
+/// Raw file bytes: mostly the grammar's characters, sometimes any byte
+/// (invalid UTF-8 included), as a file on disk may hold.
+fn file_bytes(alphabet: &'static str) -> BoxedStrategy<Vec<u8>> {
+    prop_oneof![
+        3 => hostile_text(alphabet, 200).prop_map(String::into_bytes),
+        1 => proptest::collection::vec(any::<u8>(), 0..200),
+    ]
+    .boxed()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The real readers, from a file (`PGSERVICEFILE`, a 0600 `.pgpass`).
+    #[test]
+    fn service_and_pgpass_files_never_panic(
+        service_bytes in file_bytes("[]=#\n\r \tsvcehostdbname"),
+        pgpass_bytes in file_bytes(":\\*\n\r#localhost5432dbuser"),
+    ) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let service_file = dir.path().join("pg_service.conf");
+        std::fs::write(&service_file, &service_bytes).expect("write service file");
+        let env = |name: &str| {
+            (name == "PGSERVICEFILE").then(|| service_file.display().to_string())
+        };
+        let _ = service::lookup_service("svc", &env, None);
+        let pgpass_file = dir.path().join("pgpass");
+        std::fs::write(&pgpass_file, &pgpass_bytes).expect("write .pgpass");
+        std::fs::set_permissions(&pgpass_file, std::fs::Permissions::from_mode(0o600))
+            .expect("chmod .pgpass");
+        let mut warnings = Vec::new();
+        let _ = pgpass::lookup(&pgpass_file, "localhost", "5432", "db", "user", &mut |w| {
+            warnings.push(w.to_string())
+        });
+        prop_assert!(warnings.is_empty(), "{:?}", warnings);
+    }
+}

@@ -84,6 +84,19 @@ fn invariants(cluster: &Cluster, db: &str) -> (Vec<String>, i64) {
     (fields, count)
 }
 
+/// The restore's errors, less those the reference's dumps raise as well:
+/// the bootstrap superuser exists in every cluster (its CREATE ROLE fails),
+/// and servers before 17 lack the transaction_timeout pg_dump 18 sets.
+fn unexpected_restore_errors(restore: &std::process::Output, target: &Cluster) -> Vec<String> {
+    error_lines(&restore.stderr, target)
+        .into_iter()
+        .filter(|e| {
+            !e.contains("role \"postgres\" already exists")
+                && !e.contains("parameter \"transaction_timeout\"")
+        })
+        .collect()
+}
+
 fn create_database(cluster: &Cluster, db: &str) {
     let quoted = format!("\"{}\"", db.replace('"', "\"\""));
     cluster.psql("postgres", &format!("CREATE DATABASE {quoted};"));
@@ -161,16 +174,7 @@ cluster_test!(
 
         let target = Cluster::start(restore_target(version));
         let restore = target.restore_file("postgres", &file);
-        // As with the reference's dumps: the bootstrap superuser exists in
-        // every cluster (its CREATE ROLE fails), and servers before 17 lack
-        // the transaction_timeout that pg_dump 18's header sets.
-        let errors: Vec<String> = error_lines(&restore.stderr, &target)
-            .into_iter()
-            .filter(|e| {
-                !e.contains("role \"postgres\" already exists")
-                    && !e.contains("parameter \"transaction_timeout\"")
-            })
-            .collect();
+        let errors = unexpected_restore_errors(&restore, &target);
         assert!(errors.is_empty(), "restore errors: {errors:#?}");
         let mut moved = 0;
         for db in DATABASES {
@@ -270,13 +274,7 @@ cluster_test!(concurrent_ddl_gives_a_dump_or_a_clean_error, |version| {
                 std::fs::write(&file, dump).expect("write dump");
                 let target = Cluster::start(restore_target(version));
                 let restore = target.restore_file("postgres", &file);
-                let errors: Vec<String> = error_lines(&restore.stderr, &target)
-                    .into_iter()
-                    .filter(|e| {
-                        !e.contains("role \"postgres\" already exists")
-                            && !e.contains("parameter \"transaction_timeout\"")
-                    })
-                    .collect();
+                let errors = unexpected_restore_errors(&restore, &target);
                 assert!(
                     errors.is_empty(),
                     "dump {n} restores with errors: {errors:#?}"

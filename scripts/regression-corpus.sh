@@ -9,6 +9,8 @@
 #   (e.g. 16:15, for a major whose own source package cannot be had; 18's
 #   regress.c does not build against 17: use 15's for 14, 16 and 17; many
 #   of its tests then fail, but the database left behind is still a corpus)
+# Also builds the test security label provider src/test/modules/dummy_seclabel
+# (tests/security_labels.rs) into <cache>/<major>/seclabel.
 # Prints the cache directory on stdout's last line.
 #
 # Per major, on a fresh Debian 12 machine:
@@ -38,6 +40,8 @@
 #   PGDUMPALL_RS_PG_CACHE          toolset cache (as fetch-postgres.sh)
 #   PGDUMPALL_RS_REGRESSION_CACHE  this script's cache (default
 #       ${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/regression)
+#   PGDUMPALL_RS_REGRESSION_SECLABEL_ONLY  when set, only the source and
+#       dummy_seclabel.so (<cache>/<major>/seclabel) are made, no cluster
 #   TMPDIR                         scratch space for the build (default /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -278,6 +282,10 @@ for entry in "${MAJORS[@]}"; do
   seclabel_stamp="toolset $full, source $(cat "$src/version")"
   if [ "$(cat "$CACHE/$major/seclabel/stamp" 2>/dev/null)" != "$seclabel_stamp" ]; then
     build_seclabel "$toolset" "$CACHE/$major/seclabel" "$src/dummy_seclabel" "$seclabel_stamp"
+  fi
+  if [ -n "${PGDUMPALL_RS_REGRESSION_SECLABEL_ONLY:-}" ]; then
+    say "$major: dummy_seclabel.so in $CACHE/$major/seclabel (no cluster asked for)"
+    continue
   fi
   [ "$suite" = "$major" ] || stamp="$stamp (the suite of $suite, not $major's own)"
   if [ -f "$dest/data/PG_VERSION" ] && [ "$(cat "$dest/stamp" 2>/dev/null)" = "$stamp" ]; then

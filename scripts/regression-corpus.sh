@@ -9,6 +9,8 @@
 #   (e.g. 16:15, for a major whose own source package cannot be had; 18's
 #   regress.c does not build against 17: use 15's for 14, 16 and 17; many
 #   of its tests then fail, but the database left behind is still a corpus)
+# Also builds the test security label provider src/test/modules/dummy_seclabel
+# (tests/security_labels.rs) into <cache>/<major>/seclabel.
 # Prints the cache directory on stdout's last line.
 #
 # Per major, on a fresh Debian 12 machine:
@@ -38,6 +40,8 @@
 #   PGDUMPALL_RS_PG_CACHE          toolset cache (as fetch-postgres.sh)
 #   PGDUMPALL_RS_REGRESSION_CACHE  this script's cache (default
 #       ${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/regression)
+#   PGDUMPALL_RS_REGRESSION_SECLABEL_ONLY  when set, only the source and
+#       dummy_seclabel.so (<cache>/<major>/seclabel) are made, no cluster
 #   TMPDIR                         scratch space for the build (default /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -121,7 +125,8 @@ apt_update() {
 fetch_source() {
   local major=$1
   local dir="$CACHE/$major/source" version orig
-  if [ -f "$dir/ok" ]; then echo "$dir"; return; fi
+  # (A cache from before dummy_seclabel was kept is fetched again.)
+  if [ -f "$dir/ok" ] && [ -f "$dir/dummy_seclabel/dummy_seclabel.c" ]; then echo "$dir"; return; fi
   apt_update
   version=$(apt-cache "${apt_opts[@]}" showsrc "postgresql-$major" 2>/dev/null |
     sed -n 's/^Version: //p' | head -n 1)
@@ -138,9 +143,10 @@ fetch_source() {
   fi
   orig=$(find "$dir" -maxdepth 1 -name "postgresql-${major}_*.orig.tar.*" | head -n 1)
   [ -n "$orig" ] || { say "postgresql-$major: no upstream tarball in the source package"; return 1; }
-  say "unpacking src/test/regress from $(basename "$orig")"
-  tar -xaf "$orig" -C "$dir" --wildcards '*/src/test/regress/*'
+  say "unpacking src/test/regress and src/test/modules/dummy_seclabel from $(basename "$orig")"
+  tar -xaf "$orig" -C "$dir" --wildcards '*/src/test/regress/*' '*/src/test/modules/dummy_seclabel/*'
   mv "$dir"/postgresql-*/src/test/regress "$dir/regress"
+  mv "$dir"/postgresql-*/src/test/modules/dummy_seclabel "$dir/dummy_seclabel"
   rm -rf "$dir"/postgresql-*/ "$dir"/*.orig.tar.* "$dir"/*.debian.tar.*
   echo "$version" >"$dir/version"
   touch "$dir/ok"
@@ -163,6 +169,19 @@ include $(PGXS)
 EOF
   say "building regress.so against $toolset"
   make -s -C "$out" PG_CONFIG="$toolset/bin/pg_config" >&2
+}
+
+# Builds src/test/modules/dummy_seclabel (the test security label provider
+# tests/security_labels.rs preloads) with the toolset's PGXS into $2.
+build_seclabel() {
+  local toolset=$1 out=$2 src=$3 stamp=$4
+  rm -rf "$out"
+  mkdir -p "$out"
+  cp "$src/dummy_seclabel.c" "$out/"
+  printf '%s\n' 'MODULES = dummy_seclabel' 'PGXS := $(shell $(PG_CONFIG) --pgxs)' 'include $(PGXS)' >"$out/Makefile"
+  say "building dummy_seclabel.so against $toolset"
+  make -s -C "$out" PG_CONFIG="$toolset/bin/pg_config" >&2
+  echo "$stamp" >"$out/stamp"
 }
 
 # Runs the schedule into a fresh cluster in a scratch directory; moves the
@@ -259,6 +278,15 @@ for entry in "${MAJORS[@]}"; do
     continue
   fi
   stamp="format $FORMAT, toolset $full, source $(cat "$src/version")"
+  # dummy_seclabel.so (tests/security_labels.rs), rebuilt when its stamp differs.
+  seclabel_stamp="toolset $full, source $(cat "$src/version")"
+  if [ "$(cat "$CACHE/$major/seclabel/stamp" 2>/dev/null)" != "$seclabel_stamp" ]; then
+    build_seclabel "$toolset" "$CACHE/$major/seclabel" "$src/dummy_seclabel" "$seclabel_stamp"
+  fi
+  if [ -n "${PGDUMPALL_RS_REGRESSION_SECLABEL_ONLY:-}" ]; then
+    say "$major: dummy_seclabel.so in $CACHE/$major/seclabel (no cluster asked for)"
+    continue
+  fi
   [ "$suite" = "$major" ] || stamp="$stamp (the suite of $suite, not $major's own)"
   if [ -f "$dest/data/PG_VERSION" ] && [ "$(cat "$dest/stamp" 2>/dev/null)" = "$stamp" ]; then
     say "$major: cached ($stamp) in $dest"

@@ -160,10 +160,14 @@ pub(crate) async fn metadata(cat: &Catalog<'_>) -> Result<Metadata, CatalogError
         meta.comments
             .insert((r.col(0)?, r.col(1)?, r.col(2)?), r.text(3)?);
     }
+    // (A subscription is a shared object: its label lives in pg_shseclabel,
+    // and pg_dump writes it with the database's other objects.)
     for r in &query(
         cat,
         "SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabel \
-         ORDER BY classoid, objoid, objsubid, provider",
+         UNION ALL SELECT classoid, objoid, 0, provider, label FROM pg_catalog.pg_shseclabel \
+         WHERE classoid = 'pg_catalog.pg_subscription'::pg_catalog.regclass \
+         ORDER BY 1, 2, 3, 4",
     )
     .await?
     {

@@ -45,19 +45,7 @@ fn load(cluster: &Cluster) {
 /// Ours and the reference with `args` and `env`: same exit code, and on
 /// success the same bytes.
 fn compare(cluster: &Cluster, args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let args = with_restrict_key(args);
-    let context = format!("{} {} {env:?}", cluster.version(), args.join(" "));
-    let reference = run_with_env(&reference_bin("pg_dumpall"), cluster, &args, env);
-    let ours = run_with_env(&ours_bin(), cluster, &args, env);
-    assert_eq!(
-        ours.status.code(),
-        reference.status.code(),
-        "{context}: exit codes differ\nours: {}\nreference: {}",
-        lossy(&ours.stderr),
-        lossy(&reference.stderr)
-    );
-    assert_same_dump(&ours.stdout, &reference.stdout, &context);
-    reference.stdout
+    assert_agrees_with_reference_env(cluster, args, env).stdout
 }
 
 /// The client encodings the dump's sections are written in.

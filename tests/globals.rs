@@ -31,26 +31,8 @@ const OPTION_SETS: &[&[&str]] = &[
     &["-g", "--binary-upgrade"],
 ];
 
-fn with_key<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut v = args.to_vec();
-    v.push("--restrict-key");
-    v.push(RESTRICT_KEY);
-    v
-}
-
 fn compare(cluster: &Cluster, args: &[&str], env: &[(&str, &str)]) {
-    let args = with_key(args);
-    let context = format!("{} {}", cluster.version(), args.join(" "));
-    let reference = run_with_env(&reference_bin("pg_dumpall"), cluster, &args, env);
-    let ours = run_with_env(&ours_bin(), cluster, &args, env);
-    assert_eq!(
-        ours.status.code(),
-        reference.status.code(),
-        "{context}: exit codes differ\nours: {}\nreference: {}",
-        lossy(&ours.stderr),
-        lossy(&reference.stderr)
-    );
-    assert_same_dump(&ours.stdout, &reference.stdout, &context);
+    assert_agrees_with_reference_env(cluster, args, env);
 }
 
 cluster_test!(globals_match_reference_for_every_option_set, |version| {
@@ -69,7 +51,7 @@ cluster_test!(no_role_passwords_works_for_a_non_superuser, |version| {
     let args = ["-U", "plain_dumper", "--no-role-passwords", "-g"];
     compare(&cluster, &args, &[]);
     // Without --no-role-passwords both fail the same way.
-    let args = with_key(&["-U", "plain_dumper", "-g"]);
+    let args = with_restrict_key(&["-U", "plain_dumper", "-g"]);
     let reference = run_reference(&cluster, &args);
     let ours = run_ours(&cluster, &args);
     assert_eq!(reference.status.code(), Some(1));
@@ -101,7 +83,7 @@ cluster_test!(globals_in_the_initial_database_encoding, |version| {
 cluster_test!(globals_restore_to_the_same_cluster, |version| {
     let cluster = Cluster::start(version);
     load_globals_fixture(&cluster);
-    let args = with_key(&["-g"]);
+    let args = with_restrict_key(&["-g"]);
     let reference = run_reference(&cluster, &args);
     let ours = run_ours(&cluster, &args);
     assert_success(&ours, "our pg_dumpall -g");
@@ -116,9 +98,9 @@ cluster_test!(output_file_is_complete_private_and_atomic, |version| {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("globals.sql");
     let file_arg = file.to_str().unwrap().to_owned();
-    let to_file = run_ours(&cluster, &with_key(&["-g", "-f", &file_arg]));
+    let to_file = run_ours(&cluster, &with_restrict_key(&["-g", "-f", &file_arg]));
     assert_success(&to_file, "ours -f");
-    let to_stdout = run_ours(&cluster, &with_key(&["-g"]));
+    let to_stdout = run_ours(&cluster, &with_restrict_key(&["-g"]));
     assert_eq!(std::fs::read(&file).unwrap(), to_stdout.stdout);
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "dump files hold password hashes");
@@ -133,7 +115,7 @@ cluster_test!(output_file_is_complete_private_and_atomic, |version| {
     let failed_arg = failed.to_str().unwrap().to_owned();
     let out = run_ours(
         &cluster,
-        &with_key(&["-g", "-U", "no_such_role", "-f", &failed_arg]),
+        &with_restrict_key(&["-g", "-U", "no_such_role", "-f", &failed_arg]),
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(!failed.exists());

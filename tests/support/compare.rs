@@ -364,3 +364,27 @@ pub fn statement_counts(log: &str, db: &str) -> (usize, usize) {
     let (copies, other): (Vec<&str>, Vec<&str>) = statements.partition(|s| s.starts_with("COPY "));
     (other.len(), copies.len())
 }
+
+/// Runs the reference and ours with `args` (plus the restrict key) and the
+/// extra environment `env`: both must end with the same exit code and
+/// write the same dump (but for the "-- Dumped by" lines), failed runs
+/// included. Returns the reference's output.
+pub fn assert_agrees_with_reference_env(
+    cluster: &Cluster,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let args = with_restrict_key(args);
+    let context = format!("{} {} {env:?}", cluster.version(), args.join(" "));
+    let reference = run_with_env(&reference_bin("pg_dumpall"), cluster, &args, env);
+    let ours = run_with_env(&ours_bin(), cluster, &args, env);
+    assert_eq!(
+        ours.status.code(),
+        reference.status.code(),
+        "{context}: exit codes differ\nours: {}\nreference: {}",
+        lossy(&ours.stderr),
+        lossy(&reference.stderr)
+    );
+    assert_same_dump(&ours.stdout, &reference.stdout, &context);
+    reference
+}

@@ -30,16 +30,7 @@ const OPTION_SETS: &[&[&str]] = &[
 /// The cached data directory of `major`'s corpus, as in the script:
 /// `${PGDUMPALL_RS_REGRESSION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/regression}/<major>/cluster/data`.
 fn corpus_data_dir(major: u32) -> PathBuf {
-    let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    let cache = match nonempty("PGDUMPALL_RS_REGRESSION_CACHE") {
-        Some(dir) => PathBuf::from(dir),
-        None => match nonempty("XDG_CACHE_HOME") {
-            Some(x) => PathBuf::from(x),
-            None => PathBuf::from(nonempty("HOME").unwrap_or_else(|| "/".into())).join(".cache"),
-        }
-        .join("pgdumpall-rs")
-        .join("regression"),
-    };
+    let cache = regression_cache();
     let data = cache.join(major.to_string()).join("cluster").join("data");
     assert!(
         data.join("PG_VERSION").is_file(),

@@ -44,16 +44,7 @@ fn lost_on_restore(major: u32) -> Vec<String> {
 /// The provider built for `major`, as the script places it:
 /// `${PGDUMPALL_RS_REGRESSION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/regression}/<major>/seclabel/dummy_seclabel.so`.
 fn provider_library(major: u32) -> PathBuf {
-    let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    let cache = match nonempty("PGDUMPALL_RS_REGRESSION_CACHE") {
-        Some(dir) => PathBuf::from(dir),
-        None => match nonempty("XDG_CACHE_HOME") {
-            Some(x) => PathBuf::from(x),
-            None => PathBuf::from(nonempty("HOME").unwrap_or_else(|| "/".into())).join(".cache"),
-        }
-        .join("pgdumpall-rs")
-        .join("regression"),
-    };
+    let cache = regression_cache();
     let so = cache
         .join(major.to_string())
         .join("seclabel")

@@ -483,3 +483,19 @@ pub(crate) fn release_port(port: u16) {
         .unwrap_or_else(|e| e.into_inner())
         .remove(&port);
 }
+
+/// scripts/regression-corpus.sh's cache (the regression clusters and the
+/// test modules built from the same sources):
+/// `${PGDUMPALL_RS_REGRESSION_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pgdumpall-rs/regression}`.
+pub fn regression_cache() -> PathBuf {
+    let nonempty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    match nonempty("PGDUMPALL_RS_REGRESSION_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => match nonempty("XDG_CACHE_HOME") {
+            Some(x) => PathBuf::from(x),
+            None => PathBuf::from(nonempty("HOME").unwrap_or_else(|| "/".into())).join(".cache"),
+        }
+        .join("pgdumpall-rs")
+        .join("regression"),
+    }
+}

@@ -291,6 +291,7 @@ async fn dump_databases(
                     ahead.push_back(read(&selected[next]));
                     next += 1;
                 }
+                crate::interrupt::set_current_database(Some(name));
                 let task = ahead.pop_front().expect("a database is being read");
                 let mut result = match task.await {
                     Ok(result) => result,
@@ -316,6 +317,7 @@ async fn dump_databases(
                 }
                 write_prepared(result, opts, name, sink).await?;
             }
+            crate::interrupt::set_current_database(None);
             Ok(())
         })
         .await

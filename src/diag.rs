@@ -62,6 +62,15 @@ pub(crate) fn warning(msg: &str) {
     emit(Some("warning"), msg);
 }
 
+/// A warning libpq itself prints (`WARNING: ...`, no program name), such
+/// as a password file that others may read.
+pub(crate) fn libpq_warning(msg: &str) {
+    if silenced() {
+        return;
+    }
+    let _ = writeln!(std::io::stderr().lock(), "WARNING: {msg}");
+}
+
 pub(crate) fn detail(msg: &str) {
     emit(Some("detail"), msg);
 }

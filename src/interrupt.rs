@@ -73,6 +73,17 @@ pub fn install() {
     }
 }
 
+/// Called by the main thread when the dump has ended (well or not): if a
+/// signal is being handled, waits for its handling to end the process
+/// (with the status and messages the signal calls for).
+pub fn wait_if_interrupted() {
+    if diag::silenced() || RECEIVED.load(Ordering::SeqCst) != 0 {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 /// Names the database being dumped (None between databases).
 pub(crate) fn set_current_database(name: Option<&str>) {
     let mut current = CURRENT_DATABASE.lock().unwrap_or_else(|p| p.into_inner());
@@ -127,6 +138,8 @@ fn wait_and_act(read_end: libc::c_int) {
         return;
     }
     let sig = RECEIVED.load(Ordering::SeqCst);
+    // The cancel requests make the dump's queries fail: that is not news.
+    diag::silence();
     let sent = conn::cancel::cancel_all(CANCEL_LIMIT);
     tracing::debug!("signal {sig}: {sent} cancel request(s) delivered");
     let database = CURRENT_DATABASE

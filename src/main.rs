@@ -14,7 +14,9 @@ fn main() {
     let code = match cli::parse_command_line(&argv) {
         Ok(opts) => {
             interrupt::install();
-            run(&plan::plan(&opts))
+            let code = run(&plan::plan(&opts));
+            interrupt::wait_if_interrupted();
+            code
         }
         Err(code) => code,
     };

@@ -384,12 +384,12 @@ cluster_test!(connection_killed_mid_copy, |version| {
             .stderr(Stdio::piped());
         let child = cmd.spawn().expect("spawn dump");
         let copying = "SELECT count(*) FROM pg_stat_activity \
-                       WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()";
+                       WHERE query LIKE 'COPY public.big %' AND state = 'active' AND pid <> pg_backend_pid()";
         wait_for(&cluster, "postgres", copying, "1");
         cluster.query(
             "postgres",
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()",
+             WHERE query LIKE 'COPY public.big %' AND state = 'active' AND pid <> pg_backend_pid()",
         );
         let out = child.wait_with_output().expect("wait for dump");
         assert_eq!(out.status.code(), Some(1), "{}", lossy(&out.stderr));

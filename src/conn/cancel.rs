@@ -12,8 +12,12 @@
 //! among the last [`KEPT`] opened.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Mutex;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{CancelToken, Client, NoTls};
@@ -98,13 +102,67 @@ async fn send_one(target: &CancelTarget) -> bool {
     let Ok(sock) = sock else {
         return false;
     };
+    let sock = UntilClosed {
+        inner: sock,
+        write_closed: false,
+    };
     match &target.tls {
         None => target.token.cancel_query_raw(sock, NoTls).await.is_ok(),
         Some((connector, host)) => {
             let mut connector = connector.clone();
-            match MakeTlsConnect::<Socket>::make_tls_connect(&mut connector, host) {
+            match MakeTlsConnect::<UntilClosed>::make_tls_connect(&mut connector, host) {
                 Ok(tls) => target.token.cancel_query_raw(sock, tls).await.is_ok(),
                 Err(_) => false,
+            }
+        }
+    }
+}
+
+/// A cancel request's transport whose shutdown (after the request is
+/// written) waits for the server to close the connection, as PQcancel
+/// waits: the server has then read the request, so the process may exit
+/// (which closes the sessions) without the request arriving after the
+/// sessions are gone.
+struct UntilClosed {
+    inner: Socket,
+    write_closed: bool,
+}
+
+impl AsyncRead for UntilClosed {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for UntilClosed {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if !self.write_closed {
+            ready!(Pin::new(&mut self.inner).poll_shutdown(cx))?;
+            self.write_closed = true;
+        }
+        let mut scratch = [0u8; 64];
+        loop {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match ready!(Pin::new(&mut self.inner).poll_read(cx, &mut buf)) {
+                Ok(()) if !buf.filled().is_empty() => continue,
+                // End of stream, or the server reset it: either way done.
+                _ => return Poll::Ready(Ok(())),
             }
         }
     }

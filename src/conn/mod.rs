@@ -322,7 +322,7 @@ impl Connector {
                 &target.port_str,
                 dbname,
                 &self.settings.user,
-                &mut |w| crate::diag::warning(w),
+                &mut |w| crate::diag::libpq_warning(w),
             ) {
                 if !p.is_empty() {
                     return Some((p, PasswordSource::File));

@@ -14,6 +14,7 @@ mod uri;
 
 use targets::finish;
 pub(crate) mod auth;
+pub(crate) mod cancel;
 pub(crate) mod conninfo;
 pub(crate) mod message;
 pub(crate) mod observe;

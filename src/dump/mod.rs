@@ -296,6 +296,7 @@ async fn dump_databases(
                     ahead.push_back(read(&selected[next]));
                     next += 1;
                 }
+                crate::interrupt::set_current_database(Some(name));
                 let task = ahead.pop_front().expect("a database is being read");
                 let mut result = match task.await {
                     Ok(result) => result,
@@ -321,6 +322,7 @@ async fn dump_databases(
                 }
                 write_prepared(result, opts, name, sink).await?;
             }
+            crate::interrupt::set_current_database(None);
             Ok(())
         })
         .await
@@ -465,9 +467,12 @@ fn restrict_key(given: Option<&str>) -> String {
     if let Some(k) = given {
         return k.to_string();
     }
-    use rand::Rng;
+    use rand::{Rng, TryRngCore};
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
+    // Straight from the operating system, as pg_dump's pg_strong_random:
+    // the key is what keeps a hostile dump's text from ending the
+    // restrict mode early, so it must not be guessable.
+    let mut rng = rand::rngs::OsRng.unwrap_err();
     (0..63)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
         .collect()

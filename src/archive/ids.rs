@@ -93,26 +93,36 @@ fn step_matches(step: i32, kind: Kind) -> bool {
 fn per_table_step(obj: &super::DumpObject) -> Option<u8> {
     Some(match (obj.kind, &obj.role) {
         (Kind::TableAttach, _) => 0,
+        // Defaults pg_dump makes up for inherited columns (no catalog
+        // row) come after the CHECK constraints.
+        (Kind::AttrDef, _) if obj.catalog_id == (0, 0) => 3,
         (Kind::AttrDef, _) => 1,
         (Kind::Constraint, Role::TableCheck { .. }) => 2,
-        (Kind::Index, _) | (Kind::Constraint, Role::OtherConstraint) => 3,
-        (Kind::IndexAttach, _) => 4,
-        (Kind::StatsExt, _) => 5,
-        (Kind::FkConstraint, _) => 6,
-        (Kind::Trigger, _) => 7,
-        // 8: rules.
-        (Kind::Policy, _) => 9,
-        (Kind::Publication, _) => 10,
-        (Kind::PublicationRel, _) => 11,
-        (Kind::PublicationTableInSchema, _) => 12,
-        (Kind::Subscription, _) => 13,
-        (Kind::SubscriptionRel, _) => 14,
-        (Kind::TableData | Kind::SequenceSet | Kind::RefreshMatview, _) => 15,
-        (Kind::LargeObject | Kind::LargeObjectData, _) => 16,
-        (Kind::PreDataBoundary | Kind::PostDataBoundary, _) => 17,
+        (Kind::Index, _) | (Kind::Constraint, Role::OtherConstraint) => 4,
+        (Kind::IndexAttach, _) => 5,
+        (Kind::StatsExt, _) => 6,
+        (Kind::FkConstraint, _) => 7,
+        (Kind::Trigger, _) => 8,
+        // RULES_SLOT: rules.
+        (Kind::Policy, _) => 10,
+        (Kind::Publication, _) => 11,
+        (Kind::PublicationRel, _) => 12,
+        (Kind::PublicationTableInSchema, _) => 13,
+        (Kind::Subscription, _) => 14,
+        (Kind::SubscriptionRel, _) => 15,
+        (Kind::TableData | Kind::SequenceSet | Kind::RefreshMatview, _) => DATA_SLOT,
+        (Kind::LargeObject | Kind::LargeObjectData, _) => 17,
+        (Kind::PreDataBoundary | Kind::PostDataBoundary, _) => 18,
         _ => return None,
     })
 }
+
+/// Where the rules (read from the catalogs) come among the per-table steps.
+const RULES_SLOT: usize = 9;
+/// The table data objects' step.
+const DATA_SLOT: u8 = 16;
+/// How many per-table steps there are.
+const PER_TABLE_SLOTS: usize = 19;
 
 /// Takes the next id, for `id` if pg_dump's object is in the archive.
 fn next(ids: &mut DumpIds, id: Option<DumpId>) {
@@ -129,7 +139,7 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected]) -> DumpIds {
     let objects = &archive.objects;
     let mut by_catalog: HashMap<(u32, u32), Vec<DumpId>> = HashMap::new();
     let mut domain_constraints: HashMap<DumpId, Vec<DumpId>> = HashMap::new();
-    let mut per_table: Vec<Vec<DumpId>> = vec![Vec::new(); 18];
+    let mut per_table: Vec<Vec<DumpId>> = vec![Vec::new(); PER_TABLE_SLOTS];
     for (id, obj) in objects.iter().enumerate() {
         if obj.catalog_id != (0, 0) {
             by_catalog.entry(obj.catalog_id).or_default().push(id);
@@ -141,7 +151,7 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected]) -> DumpIds {
         }
     }
     // Table data objects are made table by table, in OID order.
-    per_table[15].sort_by_key(|&id| objects[id].catalog_id.1);
+    per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);
     let mut ids = DumpIds {
         object: vec![None; objects.len()],
         collected: 0,
@@ -176,7 +186,7 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected]) -> DumpIds {
     };
     walk_rows(&mut ids, step::PER_TABLE);
     for (s, list) in per_table.iter().enumerate() {
-        if s == 8 {
+        if s == RULES_SLOT {
             walk_rows(&mut ids, i32::MAX);
         }
         for &id in list {
@@ -242,9 +252,10 @@ pub(crate) fn entry_ids(
     }
     // The object's ACL entry, for its columns' ACL entries.
     let mut table_acl: Option<(DumpId, u32)> = None;
-    for e in &entries[database_entries..] {
+    out.resize(entries.len(), TocId::default());
+    for i in creation_order(entries, database_entries) {
+        let e = &entries[i];
         let Some(obj) = e.object else {
-            out.push(TocId::default());
             continue;
         };
         let o = &archive.objects[obj];
@@ -269,16 +280,17 @@ pub(crate) fn entry_ids(
                 Kind::ShellType => ((0, 0), Vec::new()),
                 _ => (o.catalog_id, Vec::new()),
             };
-            out.push(TocId {
+            out[i] = TocId {
                 dump_id: own,
                 catalog_id,
                 deps,
-            });
+            };
             continue;
         }
         let dump_id = take();
         let deps = match e.desc.as_str() {
             "SEQUENCE SET" => relation(o.catalog_id.1).into_iter().collect(),
+            "USER MAPPING" => Vec::new(),
             "ACL" if e.tag.starts_with("COLUMN ") => {
                 let mut deps = vec![own];
                 if let Some((_, acl)) = table_acl.filter(|(t, _)| *t == obj) {
@@ -298,13 +310,30 @@ pub(crate) fn entry_ids(
             }
             _ => vec![own],
         };
-        out.push(TocId {
+        out[i] = TocId {
             dump_id,
             catalog_id: (0, 0),
             deps,
-        });
+        };
     }
     out
+}
+
+/// The order pg_dump creates the objects' entries in: ours, except that
+/// a foreign server's user mappings come after its ACL.
+fn creation_order(entries: &[Entry], database_entries: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (database_entries..entries.len()).collect();
+    // A stable sort within each object's run of entries.
+    order.sort_by_key(|&i| {
+        let e = &entries[i];
+        let run_start = (database_entries..=i)
+            .rev()
+            .take_while(|&j| entries[j].object == e.object)
+            .last()
+            .unwrap_or(i);
+        (run_start, e.desc == "USER MAPPING")
+    });
+    order
 }
 
 /// The dump ids of an object's dependencies that pg_dump collects, in

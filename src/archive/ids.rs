@@ -111,7 +111,7 @@ fn per_table_step(obj: &super::DumpObject) -> Option<u8> {
         (Kind::Subscription, _) => 14,
         (Kind::SubscriptionRel, _) => 15,
         (Kind::TableData | Kind::SequenceSet | Kind::RefreshMatview, _) => DATA_SLOT,
-        (Kind::LargeObject | Kind::LargeObjectData, _) => 17,
+        (Kind::LargeObject | Kind::LargeObjectData, _) => LARGE_OBJECTS_SLOT,
         (Kind::PreDataBoundary | Kind::PostDataBoundary, _) => 18,
         _ => return None,
     })
@@ -121,8 +121,20 @@ fn per_table_step(obj: &super::DumpObject) -> Option<u8> {
 const RULES_SLOT: usize = 9;
 /// The table data objects' step.
 const DATA_SLOT: u8 = 16;
+/// The large objects' step.
+const LARGE_OBJECTS_SLOT: u8 = 17;
 /// How many per-table steps there are.
 const PER_TABLE_SLOTS: usize = 19;
+
+/// What pg_dump reads beyond the catalogs' objects, by the command line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reading {
+    /// Definitions are dumped: column defaults and CHECK constraints are
+    /// read (not under `-a`).
+    pub definitions: bool,
+    /// Data is dumped: table data objects are made (not under `-s`).
+    pub data: bool,
+}
 
 /// Takes the next id, for `id` if pg_dump's object is in the archive.
 fn next(ids: &mut DumpIds, id: Option<DumpId>) {
@@ -135,7 +147,7 @@ fn next(ids: &mut DumpIds, id: Option<DumpId>) {
 /// Gives each archive object pg_dump's dump id, walking pg_dump's
 /// collection: `rows` (in order) for the steps read from the catalogs,
 /// the archive's own objects for the per-table steps.
-pub(crate) fn assign(archive: &Archive, rows: &[Collected]) -> DumpIds {
+pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) -> DumpIds {
     let objects = &archive.objects;
     let mut by_catalog: HashMap<(u32, u32), Vec<DumpId>> = HashMap::new();
     let mut domain_constraints: HashMap<DumpId, Vec<DumpId>> = HashMap::new();
@@ -147,7 +159,14 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected]) -> DumpIds {
         if let Role::DomainConstraint { domain } = obj.role {
             domain_constraints.entry(domain).or_default().push(id);
         } else if let Some(s) = per_table_step(obj) {
-            per_table[usize::from(s)].push(id);
+            let read = match s {
+                1..=3 => reading.definitions,
+                DATA_SLOT | LARGE_OBJECTS_SLOT => reading.data,
+                _ => true,
+            };
+            if read {
+                per_table[usize::from(s)].push(id);
+            }
         }
     }
     // Table data objects are made table by table, in OID order.
@@ -196,6 +215,21 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected]) -> DumpIds {
     ids
 }
 
+/// The next fresh id.
+fn take(fresh: &mut u32) -> u32 {
+    *fresh += 1;
+    *fresh
+}
+
+/// The database's own entries, for numbering them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DatabaseIds {
+    pub oid: u32,
+    /// Entries of the database made after its DATABASE entry but not
+    /// printed (its COMMENT, SECURITY LABEL and ACL under `-a`).
+    pub unprinted: u32,
+}
+
 /// Entry types that take a fresh id when created rather than their
 /// object's.
 fn takes_fresh_id(desc: &str) -> bool {
@@ -221,23 +255,21 @@ pub(crate) fn entry_ids(
     ids: &DumpIds,
     entries: &[Entry],
     database_entries: usize,
-    database_oid: u32,
+    database: DatabaseIds,
 ) -> Vec<TocId> {
     // ENCODING, STDSTRINGS and SEARCHPATH take the first three.
     let mut fresh = ids.collected + 3;
-    let mut take = || {
-        fresh += 1;
-        fresh
-    };
     let mut out = Vec::with_capacity(entries.len());
     let mut database_id = None;
     for e in &entries[..database_entries] {
-        let dump_id = take();
+        let dump_id = take(&mut fresh);
         let mut catalog_id = (0, 0);
         let deps = match (e.desc.as_str(), database_id) {
             ("DATABASE", _) => {
                 database_id = Some(dump_id);
-                catalog_id = (crate::pg::oid::PG_DATABASE, database_oid);
+                catalog_id = (crate::pg::oid::PG_DATABASE, database.oid);
+                // Entries pg_dump makes but does not print take their ids.
+                fresh += database.unprinted;
                 Vec::new()
             }
             ("DATABASE PROPERTIES", _) => Vec::new(),
@@ -287,7 +319,7 @@ pub(crate) fn entry_ids(
             };
             continue;
         }
-        let dump_id = take();
+        let dump_id = take(&mut fresh);
         let deps = match e.desc.as_str() {
             "SEQUENCE SET" => relation(o.catalog_id.1).into_iter().collect(),
             "USER MAPPING" => Vec::new(),

@@ -142,7 +142,8 @@ pub(crate) async fn prepare_database(
             collection,
             &mut entries,
             database_entry_count,
-            db.oid,
+            toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
+            &opts.render,
         );
     }
     let prepared = match copies_prepared {

@@ -2,8 +2,9 @@
 //! header): the collection read from the catalogs, the archive's objects
 //! numbered from it, then the entries.
 
-use crate::archive::ids::{self, Collected, DumpIds};
+use crate::archive::ids::{self, Collected, DatabaseIds, DumpIds, Reading};
 use crate::archive::{Archive, Entry};
+use crate::catalog::database::DatabaseRow;
 use crate::catalog::{dump_ids, Catalog, CatalogError};
 
 /// pg_dump's collection rows of the database (one query).
@@ -28,18 +29,38 @@ pub(super) fn number_entries(
     collection: &[Collected],
     entries: &mut [Entry],
     database_entries: usize,
-    database_oid: u32,
+    database: DatabaseIds,
+    opts: &crate::archive::RenderOptions,
 ) -> DumpIds {
-    let object_ids = ids::assign(archive, collection);
-    let tocs = ids::entry_ids(
-        archive,
-        &object_ids,
-        entries,
-        database_entries,
-        database_oid,
-    );
+    let reading = Reading {
+        definitions: crate::dump::content::dump_schema(opts),
+        data: crate::dump::content::dump_data(opts),
+    };
+    let object_ids = ids::assign(archive, collection, reading);
+    let tocs = ids::entry_ids(archive, &object_ids, entries, database_entries, database);
     for (e, toc) in entries.iter_mut().zip(tocs) {
         e.toc = Some(toc);
     }
     object_ids
+}
+
+/// The database's entries pg_dump makes after its DATABASE entry but
+/// does not print: without definitions (`-a`), its COMMENT, SECURITY
+/// LABEL and ACL (each when it would have one).
+pub(super) fn database_ids(
+    db: &DatabaseRow,
+    opts: &crate::archive::RenderOptions,
+    acl_commands: bool,
+) -> DatabaseIds {
+    let mut unprinted = 0;
+    if !crate::dump::content::dump_schema(opts) {
+        let comment = db.comment.as_ref().is_some_and(|c| !c.is_empty()) && !opts.no_comments;
+        let labels = !db.security_labels.is_empty() && !opts.no_security_labels;
+        let acl = acl_commands && !opts.no_privileges;
+        unprinted = u32::from(comment) + u32::from(labels) + u32::from(acl);
+    }
+    DatabaseIds {
+        oid: db.oid,
+        unprinted,
+    }
 }

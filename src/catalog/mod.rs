@@ -4,6 +4,7 @@
 pub(crate) mod casts;
 pub(crate) mod collations;
 pub(crate) mod database;
+pub(crate) mod dump_ids;
 pub(crate) mod extensions;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;

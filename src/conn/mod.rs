@@ -15,6 +15,7 @@ mod wire_text;
 
 use targets::finish;
 pub(crate) mod auth;
+pub(crate) mod cancel;
 pub(crate) mod conninfo;
 pub(crate) mod message;
 pub(crate) mod observe;
@@ -327,7 +328,7 @@ impl Connector {
                 &target.port_str,
                 &crate::text::display(dbname),
                 &self.settings.user,
-                &mut |w| crate::diag::warning(w),
+                &mut |w| crate::diag::libpq_warning(w),
             ) {
                 if !p.is_empty() {
                     return Some((p, PasswordSource::File));

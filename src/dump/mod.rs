@@ -58,6 +58,10 @@ pub enum DumpError {
     /// built. Reported bare, as pg_dumpall does.
     #[error("shell command argument contains a newline or carriage return: \"{0}\"")]
     ShellArgument(String),
+    /// pg_dumpall's last word when a database failed (the database's name,
+    /// a byte string, printed as its bytes).
+    #[error("pg_dump failed on database \"{}\", exiting", text::display(.0))]
+    PgDumpFailed(String),
     #[error("{0}")]
     Other(String),
 }
@@ -65,11 +69,18 @@ pub enum DumpError {
 impl DumpError {
     /// Prints the error the way pg_dumpall does (error, then detail lines).
     pub fn report(&self) {
-        if let DumpError::ShellArgument(_) = self {
-            use std::io::Write;
-            let line = text::to_bytes(&format!("{self}\n"));
-            let _ = std::io::stderr().lock().write_all(&line);
-            return;
+        match self {
+            DumpError::ShellArgument(_) => {
+                use std::io::Write;
+                let line = text::to_bytes(&format!("{self}\n"));
+                let _ = std::io::stderr().lock().write_all(&line);
+                return;
+            }
+            DumpError::PgDumpFailed(name) => {
+                diag::error_text(&format!("pg_dump failed on database \"{name}\", exiting"));
+                return;
+            }
+            _ => {}
         }
         diag::error(&self.to_string());
         match self {
@@ -77,9 +88,9 @@ impl DumpError {
                 "server version: {server}; {} version: {REFERENCE_VERSION}",
                 diag::program()
             )),
-            DumpError::Catalog(
-                CatalogError::Query { query, .. } | CatalogError::Unsendable { query, .. },
-            ) => diag::detail(&format!("Query was: {query}")),
+            DumpError::Catalog(CatalogError::Query { query, .. }) => {
+                diag::detail(&format!("Query was: {query}"))
+            }
             DumpError::Catalog(CatalogError::Row(e)) => {
                 if let Some(detail) = e.detail() {
                     diag::detail(&detail);
@@ -180,7 +191,7 @@ async fn connect_first(
 ) -> Result<crate::conn::Connection, DumpError> {
     Ok(match &opts.database {
         Some(db) => connector
-            .connect(&utf8(db)?)
+            .connect(db)
             .await
             .map_err(|_| DumpError::ConnectDatabase(text::display(db)))?,
         None => match connector.connect("postgres").await {
@@ -220,10 +231,7 @@ async fn check_pg_dump_options(
             .find(|n| n.as_str() != "template0" && !excluded.contains(n))
         {
             diag::error(message);
-            return Err(DumpError::Other(format!(
-                "pg_dump failed on database \"{}\", exiting",
-                text::display(first)
-            )));
+            return Err(DumpError::PgDumpFailed(first.clone()));
         }
     }
     Ok(())
@@ -243,7 +251,7 @@ async fn selected_databases(
         }
         if excluded.contains(&name) {
             if opts.verbose {
-                diag::info(&format!("excluding database \"{}\"", text::display(&name)));
+                diag::info_text(&format!("excluding database \"{name}\""));
             }
             continue;
         }
@@ -342,10 +350,7 @@ fn mode_of(opts: &DumpOptions, name: &str) -> database::DatabaseMode {
 /// Reports `e` and returns pg_dumpall's error for a failed database.
 fn pg_dump_failed(name: &str, e: DumpError) -> DumpError {
     e.report();
-    DumpError::Other(format!(
-        "pg_dump failed on database \"{}\", exiting",
-        text::display(name)
-    ))
+    DumpError::PgDumpFailed(name.to_string())
 }
 
 /// Prepares `name` again, waiting a little longer each time while no
@@ -391,7 +396,7 @@ async fn write_prepared(
         }
     };
     if opts.verbose {
-        diag::info(&format!("dumping database \"{}\"", text::display(name)));
+        diag::info_text(&format!("dumping database \"{name}\""));
     }
     let mode = write_database_preamble(opts, name, sink)?;
     let key = restrict_key(opts.restrict_key.as_deref());

@@ -71,9 +71,9 @@ pub(crate) async fn prepare_database(
     name: &str,
     mode: DatabaseMode,
 ) -> Result<Prepared, DumpError> {
-    let dbname = utf8_database_name(name)?;
-    let conn = connector.connect(&dbname).await?;
-    tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
+    let dbname = name;
+    let conn = connector.connect(dbname).await?;
+    tracing::debug!(target: "pgdumpall_rs::phase", database = %text::display(dbname), "connected");
     let client = &conn.client;
     let version = conn.server_version_num;
     let helper = Helper::default();
@@ -89,7 +89,7 @@ pub(crate) async fn prepare_database(
     start_helper_if_worth_it(&cat, &helper, opts.jobs <= 1).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
-        async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
+        async |snapshot: String| open_helper_session(connector, dbname, &setup, &snapshot).await;
     let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
     let read_all = read_catalogs(&cat, opts, &mut archive);
@@ -168,16 +168,6 @@ pub(crate) async fn prepare_database(
         std_strings,
         quoting,
         conn,
-    })
-}
-
-/// The database name as UTF-8, the form a connection string needs.
-fn utf8_database_name(name: &str) -> Result<String, DumpError> {
-    String::from_utf8(text::to_bytes(name)).map_err(|_| {
-        DumpError::Other(format!(
-            "database name \"{}\" is not valid UTF-8",
-            text::display(name)
-        ))
     })
 }
 

@@ -393,14 +393,22 @@ cluster_test!(hostile_names_and_data_round_trip, |version| {
         ..Config::default()
     });
     let started = std::time::Instant::now();
+    let counts = std::cell::Cell::new((0usize, 0usize));
     let result = runner.run(&batch(), |cases| {
+        let (columns, rows) = counts.get();
+        counts.set((
+            columns + cases.iter().map(|c| c.columns.len()).sum::<usize>(),
+            rows + cases.iter().map(|c| c.rows.len()).sum::<usize>(),
+        ));
         check_batch(&cluster, version, &cases).map_err(TestCaseError::fail)
     });
     if let Err(e) = result {
         panic!("{e}");
     }
+    let (columns, rows) = counts.get();
     println!(
-        "HOSTILE {version}: {} cases in {batches} batches, {:.1} s, 0 failures",
+        "HOSTILE {version}: {} cases ({columns} columns, {rows} rows) in {batches} batches, \
+         {:.1} s, 0 failures",
         batches * BATCH,
         started.elapsed().as_secs_f64()
     );

@@ -7,6 +7,7 @@ pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
 pub mod options;
+mod parallel;
 pub(crate) mod session;
 pub(crate) mod shell_arg;
 
@@ -147,7 +148,11 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         if !selected.is_empty() {
             sink.write_text(emit::databases_banner())?;
         }
-        dump_databases(connector, opts, &selected, &mut sink).await?;
+        if opts.jobs > 1 {
+            sink = parallel::dump_databases(connector, opts, &selected, sink).await?;
+        } else {
+            dump_databases(connector, opts, &selected, &mut sink).await?;
+        }
     }
 
     let completed = opts.verbose.then(session::timestamp);

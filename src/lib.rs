@@ -18,5 +18,6 @@ pub mod dump;
 pub(crate) mod output;
 pub mod pg;
 pub mod plan;
+pub mod run;
 pub(crate) mod sql;
 pub(crate) mod text;

@@ -18,6 +18,8 @@ use crate::text;
 pub(crate) const GENERAL: &str = "General options";
 pub(crate) const CONTENT: &str = "Options controlling the output content";
 pub(crate) const CONNECTION: &str = "Connection options";
+/// pgdumpall-rs's own options, after pg_dumpall's (see README "Operating").
+pub(crate) const OWN: &str = "Options of pgdumpall-rs (not in pg_dumpall)";
 
 /// What the program does (after its name, in `--help` and the man page).
 pub(crate) const ABOUT: &str = "exports a PostgreSQL database cluster as an SQL script.";
@@ -224,6 +226,25 @@ pub struct Options {
     #[arg(value_name = "ROLENAME", value_parser = ByteString)]
     #[arg(help = "do SET ROLE before dump")]
     pub role: Option<String>,
+
+    // pgdumpall-rs's own options (README "Operating"); long names only
+    // match in full (see getopt's OWN_LONG_OPTIONS).
+    #[arg(short = 'P', long, help_heading = OWN)]
+    #[arg(help = "show progress on standard error")]
+    pub progress: bool,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "PROGRAM", value_hint = ValueHint::ExecutablePath)]
+    #[arg(help = "run PROGRAM before (prepare), after each database\n\
+                  (database) and at the end (finalize)")]
+    pub hook: Option<PathBuf>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(help = "kill a hook after SECONDS (default: 300)")]
+    pub hook_timeout: Option<u64>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "FILENAME", value_hint = ValueHint::FilePath)]
+    #[arg(help = "write a JSON report of the run to FILENAME")]
+    pub report: Option<PathBuf>,
 
     /// Positional arguments (pg_dumpall takes none; reported as an error).
     #[arg(hide = true)]

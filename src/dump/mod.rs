@@ -6,6 +6,7 @@ pub(crate) mod database;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
+pub(crate) mod observe;
 pub mod options;
 pub(crate) mod session;
 pub(crate) mod shell_arg;
@@ -115,11 +116,13 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
 
     let excluded = excluded_databases(&session, exclude_patterns).await?;
     check_pg_dump_options(&session, opts, &excluded).await?;
+    observe::announce_run(&session, opts, &excluded).await?;
 
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,
         None => Sink::stdout(),
     };
+    observe::attach(opts, &mut sink);
     let key = restrict_key(opts.restrict_key.as_deref());
     let started = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::header(
@@ -314,7 +317,10 @@ async fn dump_databases(
                     next = index + 1;
                     result = prepare_until_slot_free(&connector, opts, name).await;
                 }
-                write_prepared(result, opts, name, sink).await?;
+                opts.observer.database_started(name);
+                let before = sink.written();
+                let outcome = write_prepared(result, opts, name, sink).await;
+                observe::database_done(opts, name, sink.written() - before, outcome)?;
             }
             Ok(())
         })

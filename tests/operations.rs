@@ -83,6 +83,7 @@ cluster_test!(operations, |version| {
     failures(&cluster, dir.path());
     progress(&cluster, dir.path());
     logging(&cluster);
+    config(&cluster, &plain.stdout);
 });
 
 /// A successful run with a hook and a report: same output as without them;
@@ -333,4 +334,83 @@ fn logging(cluster: &Cluster) {
         stderr.contains("COPY done") && stderr.contains("bytes=10"),
         "{stderr}"
     );
+}
+
+/// `--include-config`: the configuration as comments before the closing
+/// comment, the rest of the output unchanged; a role that may not read
+/// the files' views gets one warning and its dump.
+fn config(cluster: &Cluster, plain: &[u8]) {
+    cluster.psql("postgres", "ALTER SYSTEM SET work_mem = '7MB'");
+    cluster.psql(
+        "postgres",
+        "ALTER SYSTEM SET application_name = 'x''; DROP TABLE p; --'",
+    );
+    cluster.psql("postgres", "SELECT pg_reload_conf()");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let o = run_ours(cluster, &["--restrict-key=opskey", "--include-config"]);
+    assert_success(&o, "--include-config");
+    assert!(o.stderr.is_empty(), "{}", lossy(&o.stderr));
+    let out = lossy(&o.stdout);
+    let start = out.find("--\n-- Server configuration").expect("the block");
+    let end = out
+        .find("--\n-- PostgreSQL database cluster dump complete")
+        .unwrap();
+    assert_eq!(
+        format!("{}{}", &out[..start], &out[end..]).as_bytes(),
+        plain,
+        "only the block is added"
+    );
+    let block = &out[start..end];
+    assert!(
+        block.lines().all(|l| l.is_empty() || l.starts_with("--")),
+        "{block}"
+    );
+    assert!(
+        block.contains("-- ALTER SYSTEM SET work_mem = '7MB';\n"),
+        "{block}"
+    );
+    assert!(
+        block.contains("-- ALTER SYSTEM SET application_name = 'x''; DROP TABLE p; --';\n"),
+        "{block}"
+    );
+    assert!(
+        block.contains("-- Settings from source: command line\n"),
+        "{block}"
+    );
+    assert!(
+        block.contains(&format!("-- port = '{}'\n", cluster.port())),
+        "{block}"
+    );
+    assert!(
+        block.contains("-- pg_hba.conf as the server reads it:\n--   local "),
+        "{block}"
+    );
+    assert_eq!(
+        block.contains("-- pg_ident.conf"),
+        cluster.major() >= 15,
+        "{block}"
+    );
+
+    // A role that may not read pg_hba_file_rules.
+    let o = run_ours(
+        cluster,
+        &[
+            "-g",
+            "--no-role-passwords",
+            "-U",
+            "ops user",
+            "--include-config",
+        ],
+    );
+    assert_success(&o, "--include-config as a plain role");
+    let stderr = lossy(&o.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("warning: --include-config: permission denied to read pg_file_settings and pg_hba_file_rules")
+    );
+    let out = lossy(&o.stdout);
+    assert!(out.contains("-- Server configuration"));
+    assert!(!out.contains("pg_hba.conf as the server reads it"));
+    cluster.psql("postgres", "ALTER SYSTEM RESET ALL");
+    cluster.psql("postgres", "SELECT pg_reload_conf()");
 }

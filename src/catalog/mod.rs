@@ -3,6 +3,7 @@
 
 pub(crate) mod casts;
 pub(crate) mod collations;
+pub(crate) mod config;
 pub(crate) mod database;
 pub(crate) mod extensions;
 pub(crate) mod foreign_data;

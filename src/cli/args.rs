@@ -299,8 +299,9 @@ mod tests {
             }
             parsed.push((found.long.clone(), o));
         }
-        // pg_dumpall's 55, then -P, --hook, --hook-timeout, --report.
-        assert_eq!(parsed.len(), 59);
+        // pg_dumpall's 55, then -P, --hook, --hook-timeout, --report,
+        // --include-config.
+        assert_eq!(parsed.len(), 60);
     }
 
     #[test]

@@ -77,7 +77,13 @@ const LONG_OPTIONS: &[&str] = &[
 /// match only when written in full: a prefix pg_dumpall reads as one of
 /// its options (`--h` for `--host`, `--re` for `--restrict-key`) keeps
 /// meaning that option.
-const OWN_LONG_OPTIONS: &[&str] = &["progress", "hook", "hook-timeout", "report"];
+const OWN_LONG_OPTIONS: &[&str] = &[
+    "progress",
+    "hook",
+    "hook-timeout",
+    "report",
+    "include-config",
+];
 
 /// One name getopt knows: a long name (or alias), or a short letter.
 #[derive(Debug, Clone)]

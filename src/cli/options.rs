@@ -245,6 +245,10 @@ pub struct Options {
     #[arg(value_name = "FILENAME", value_hint = ValueHint::FilePath)]
     #[arg(help = "write a JSON report of the run to FILENAME")]
     pub report: Option<PathBuf>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(help = "add the server's settings and pg_hba.conf rules\n\
+                  as comments")]
+    pub include_config: bool,
 
     /// Positional arguments (pg_dumpall takes none; reported as an error).
     #[arg(hide = true)]

@@ -1,6 +1,7 @@
 //! The dump driver: connects, sets the session up as pg_dumpall does,
 //! writes the header, the global objects and the per-database parts.
 
+pub(crate) mod config;
 pub(crate) mod content;
 pub(crate) mod database;
 pub(crate) mod globals;
@@ -153,6 +154,9 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         dump_databases(connector, opts, &selected, &mut sink).await?;
     }
 
+    if opts.include_config {
+        config::write_config(&session, &mut sink).await?;
+    }
     let completed = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::trailer(completed.as_deref()))?;
     sink.finish()?;

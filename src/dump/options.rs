@@ -59,6 +59,8 @@ pub struct DumpOptions {
     pub(crate) unsupported: Option<&'static str>,
     pub(crate) print: PrintFlags,
     pub(crate) render: RenderOptions,
+    /// `--include-config`: the server's configuration as comments.
+    pub(crate) include_config: bool,
     /// `-P`, `--hook`, `--report`: told what the run does (src/run).
     pub(crate) observer: crate::run::RunObserver,
 }

@@ -99,6 +99,7 @@ impl From<&Options> for DumpOptions {
             hook,
             hook_timeout,
             report,
+            include_config,
             // Refused by the front end.
             extra_args: _,
         } = o.clone();
@@ -183,6 +184,7 @@ impl From<&Options> for DumpOptions {
                 rows_per_insert: validate::rows_per_insert(o),
                 on_conflict_do_nothing,
             },
+            include_config,
             observer,
         }
     }

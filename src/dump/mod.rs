@@ -1,11 +1,13 @@
 //! The dump driver: connects, sets the session up as pg_dumpall does,
 //! writes the header, the global objects and the per-database parts.
 
+pub(crate) mod config;
 pub(crate) mod content;
 pub(crate) mod database;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
+pub(crate) mod observe;
 pub mod options;
 mod parallel;
 pub(crate) mod session;
@@ -127,11 +129,13 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
 
     let excluded = excluded_databases(&session, exclude_patterns).await?;
     check_pg_dump_options(&session, opts, &excluded).await?;
+    observe::announce_run(&session, opts, &excluded).await?;
 
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,
         None => Sink::stdout(),
     };
+    observe::attach(opts, &mut sink);
     let key = restrict_key(opts.restrict_key.as_deref());
     let started = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::header(
@@ -166,6 +170,9 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         }
     }
 
+    if opts.include_config {
+        config::write_config(&session, &mut sink).await?;
+    }
     let completed = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::trailer(completed.as_deref()))?;
     sink.finish()?;
@@ -332,7 +339,10 @@ async fn dump_databases(
                     next = index + 1;
                     result = prepare_until_slot_free(&connector, opts, name).await;
                 }
-                write_prepared(result, opts, name, sink).await?;
+                opts.observer.database_started(name);
+                let before = sink.written();
+                let outcome = write_prepared(result, opts, name, sink).await;
+                observe::database_done(opts, name, sink.written() - before, outcome)?;
             }
             crate::interrupt::set_current_database(None);
             Ok(())

@@ -7,7 +7,9 @@
 //! - `sql`: SQL emission as pure functions (quoting, ACLs, statements);
 //! - [`dump`]: the driver (globals, databases);
 //! - `output`: where the bytes go (stdout, atomic file);
-//! - [`pg`]: PostgreSQL facts every layer shares (checked row reading).
+//! - [`pg`]: PostgreSQL facts every layer shares (checked row reading);
+//! - [`verify`]: `pgdumpall-rs verify DIR`, a dump directory checked
+//!   without a server.
 
 pub(crate) mod archive;
 pub(crate) mod catalog;
@@ -20,3 +22,4 @@ pub mod pg;
 pub mod plan;
 pub(crate) mod sql;
 pub(crate) mod text;
+pub mod verify;

@@ -3,10 +3,13 @@
 //! 0600, since dumps hold password hashes), so that a failed run never
 //! leaves a complete-looking file behind.
 
-// Its users (the directory writer, plain -Z, verify) land in the next
-// slices of issue 17; until then parts of it are used by tests only.
+// The encoders and manifest::write are called by the directory writer
+// and plain -Z (issue 17), which land in other slices; until then they
+// are used by tests and verify only.
 #[allow(dead_code, unused_imports)]
 pub(crate) mod compress;
+#[allow(dead_code)]
+pub(crate) mod manifest;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

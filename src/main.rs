@@ -1,6 +1,6 @@
 //! The composition root: parse the command line, plan, run, report, exit.
 
-use pgdumpall_rs::{cli, diag, dump, plan, verify};
+use pgdumpall_rs::{cli, diag, dump, interrupt, plan, verify};
 
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
@@ -19,7 +19,12 @@ fn main() {
         std::process::exit(verify::main(&argv[2..]));
     }
     let code = match cli::parse_command_line(&argv) {
-        Ok(opts) => run(&plan::plan(&opts)),
+        Ok(opts) => {
+            interrupt::install();
+            let code = run(&plan::plan(&opts));
+            interrupt::wait_if_interrupted();
+            code
+        }
         Err(code) => code,
     };
     std::process::exit(code);

@@ -71,6 +71,8 @@ const LONG_OPTIONS: &[&str] = &[
     "filter",
     "sequence-data",
     "restrict-key",
+    // Ours (src/cli/jobs.rs), after pg_dumpall's own.
+    "jobs",
 ];
 
 /// One name getopt knows: a long name (or alias), or a short letter.

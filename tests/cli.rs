@@ -150,8 +150,13 @@ fn help_and_version() {
         jobs_paragraph.starts_with("\nWith -j/--jobs"),
         "{jobs_paragraph}"
     );
+    // And -Z/--compress, after -V as pg_dump lists it.
+    let version_line = "  -V, --version                output version information, then exit\n";
+    let compress_lines =
+        "  -Z, --compress=METHOD[:DETAIL]\n                               compress as specified\n";
     let expected_body = body
         .replacen(file_line, &format!("{file_line}{jobs_line}"), 1)
+        .replacen(version_line, &format!("{version_line}{compress_lines}"), 1)
         .replacen(
             last_paragraph,
             &format!("{last_paragraph}{jobs_paragraph}"),
@@ -230,6 +235,58 @@ fn jobs_values_are_refused_as_pg_dump_refuses_them() {
     }
 }
 
+/// Our own option -Z/--compress reads its value as pg_dump 18 does, and
+/// refuses what pg_dump refuses with pg_dump's words (before connecting).
+#[test]
+fn compress_values_are_refused_as_pg_dump_refuses_them() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "compress_values_are_refused_as_pg_dump_refuses_them",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let (_dir, ours) = ours_as_pg_dumpall();
+    let pg_dump = reference_bin("pg_dump");
+    let values = [
+        "foo",
+        "10",
+        "gzip:10",
+        "gzip:0",
+        "zstd:level=23",
+        "lz4:13",
+        "lz4:long",
+        "none:1",
+        "gzip:",
+        "gzip:foo",
+        "gzip:level=x",
+        "gzip:level",
+        "gzip:workers=1",
+        "zstd:long=2",
+        ":3",
+        "5x",
+        "GZIP",
+        "zstd:level=3,",
+        "none:long",
+    ];
+    for value in values {
+        let long = format!("--compress={value}");
+        for args in [vec!["-Z", value], vec![long.as_str()]] {
+            let r = run_program(&pg_dump, &args, &[]);
+            let o = run_program(&ours, &args, &[]);
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            assert_eq!(r.status.code(), Some(1), "{args:?}");
+            assert_eq!(
+                lossy(&o.stderr).replacen("pg_dumpall: ", "", 1),
+                lossy(&r.stderr).replacen("pg_dump: ", "", 1),
+                "{args:?}"
+            );
+            assert!(o.stdout.is_empty());
+        }
+    }
+}
+
 /// Every long name and alias of the flag table.
 fn long_names() -> Vec<String> {
     let cmd = pgdumpall_rs::cli::command::command();
@@ -250,8 +307,9 @@ fn distinct_long_prefixes() -> Vec<String> {
     let names = long_names();
     let mut seen = std::collections::BTreeSet::new();
     let mut prefixes = vec![String::new()];
-    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them).
-    for name in names.iter().filter(|n| *n != "jobs") {
+    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them);
+    // so is -Z/--compress (compress_values_are_refused_as_pg_dump_refuses_them).
+    for name in names.iter().filter(|n| *n != "jobs" && *n != "compress") {
         for end in 1..=name.len() {
             let prefix = &name[..end];
             let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
@@ -298,7 +356,11 @@ fn every_short_option_letter_reads_as_in_the_reference() {
     }
     let mut cases = Vec::new();
     // -j is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them).
-    for c in (b'!'..=b'~').map(char::from).filter(|&c| c != 'j') {
+    // -Z too (compress_values_are_refused_as_pg_dump_refuses_them).
+    for c in (b'!'..=b'~')
+        .map(char::from)
+        .filter(|&c| c != 'j' && c != 'Z')
+    {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![
             "-w".into(),

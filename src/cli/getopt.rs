@@ -73,7 +73,14 @@ const LONG_OPTIONS: &[&str] = &[
     "restrict-key",
     // Ours (src/cli/jobs.rs), after pg_dumpall's own.
     "jobs",
+    "compress",
 ];
+
+/// Our long options (in [`LONG_OPTIONS`] after pg_dumpall's). A prefix
+/// that fits one of pg_dumpall's options keeps meaning that option (`--co`
+/// stays `--column-inserts`, not ambiguous with `--compress`); ours answer
+/// to the prefixes left over.
+const OURS: &[&str] = &["jobs", "compress"];
 
 /// One name getopt knows: a long name (or alias), or a short letter.
 #[derive(Debug, Clone)]
@@ -134,7 +141,15 @@ impl Table {
         if let Some(exact) = self.longs.iter().find(|n| n.name == name) {
             return Ok(Some(exact));
         }
-        let mut candidates = self.longs.iter().filter(|n| n.name.starts_with(name));
+        let theirs = |n: &Name| !OURS.contains(&n.name.as_str());
+        let any_theirs = self
+            .longs
+            .iter()
+            .any(|n| n.name.starts_with(name) && theirs(n));
+        let mut candidates = self
+            .longs
+            .iter()
+            .filter(|n| n.name.starts_with(name) && (!any_theirs || theirs(n)));
         let Some(first) = candidates.next() else {
             return Ok(None);
         };

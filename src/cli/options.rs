@@ -61,6 +61,11 @@ pub struct Options {
     #[arg(short, long, help_heading = GENERAL)]
     #[arg(help = "verbose mode")]
     pub verbose: bool,
+    // Not a pg_dumpall option: pg_dump's spelling (src/output/compress).
+    #[arg(short = 'Z', long, help_heading = GENERAL)]
+    #[arg(value_name = "METHOD[:DETAIL]", value_parser = ByteString)]
+    #[arg(help = "compress as specified")]
+    pub compress: Option<String>,
     #[arg(long, help_heading = GENERAL)]
     #[arg(value_name = "TIMEOUT", value_parser = ByteString)]
     #[arg(help = "fail after waiting TIMEOUT for a table lock")]

@@ -117,10 +117,14 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
     let excluded = excluded_databases(&session, exclude_patterns).await?;
     check_pg_dump_options(&session, opts, &excluded).await?;
 
-    let mut sink = match &opts.file {
+    for warning in opts.compress.warnings() {
+        crate::diag::warning(&warning);
+    }
+    let sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,
         None => Sink::stdout(),
     };
+    let mut sink = sink.compressed(&opts.compress)?;
     let key = restrict_key(opts.restrict_key.as_deref());
     let started = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::header(

@@ -3,11 +3,9 @@
 //! 0600, since dumps hold password hashes), so that a failed run never
 //! leaves a complete-looking file behind.
 
-// The encoders and manifest::write are called by the directory writer
-// and plain -Z (issue 17), which land in other slices; until then they
-// are used by tests and verify only.
-#[allow(dead_code, unused_imports)]
 pub(crate) mod compress;
+// manifest::write is called by the directory writer (issue 17), which
+// lands in another slice; until then by tests only.
 #[allow(dead_code)]
 pub(crate) mod manifest;
 
@@ -150,6 +148,10 @@ fn open_in_place(path: &Path) -> io::Result<Option<File>> {
 pub(crate) struct Sink {
     target: Target,
     sync: bool,
+    /// `-Z`: the stream is compressed into this buffer, which is handed
+    /// to the target after every write (so it holds at most what one
+    /// write made the encoder emit).
+    encoder: Option<Box<compress::Encoder<Vec<u8>>>>,
 }
 
 const BUFFER: usize = 256 * 1024;
@@ -160,6 +162,7 @@ impl Sink {
         Sink {
             target: Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())),
             sync: false,
+            encoder: None,
         }
     }
 
@@ -196,7 +199,11 @@ impl Sink {
                 }
             }
         };
-        Ok(Sink { target, sync })
+        Ok(Sink {
+            target,
+            sync,
+            encoder: None,
+        })
     }
 
     /// A sink writing into `writer` (which buffers as it sees fit).
@@ -204,7 +211,33 @@ impl Sink {
         Sink {
             target: Target::Writer(writer),
             sync: false,
+            encoder: None,
         }
+    }
+
+    /// The same sink, compressing everything written to it from now on
+    /// (nothing for `none`).
+    pub(crate) fn compressed(mut self, how: &compress::Compression) -> Result<Sink, OutputError> {
+        if how.method != compress::Method::None {
+            let encoder = compress::Encoder::new(Vec::new(), how).map_err(OutputError::Write)?;
+            self.encoder = Some(Box::new(encoder));
+        }
+        Ok(self)
+    }
+
+    /// Hands what the encoder has emitted to the target.
+    fn drain_encoder(&mut self) -> Result<(), OutputError> {
+        let Some(encoder) = self.encoder.as_mut() else {
+            return Ok(());
+        };
+        let emitted = std::mem::take(encoder.get_mut());
+        let result = self.out().write_all(&emitted);
+        if let Some(encoder) = self.encoder.as_mut() {
+            // Keep the allocation for the next write.
+            *encoder.get_mut() = emitted;
+            encoder.get_mut().clear();
+        }
+        result.map_err(OutputError::Write)
     }
 
     fn out(&mut self) -> &mut dyn Write {
@@ -218,7 +251,13 @@ impl Sink {
 
     /// Writes raw bytes (COPY data, already in the section's encoding).
     pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.out().write_all(bytes).map_err(OutputError::Write)
+        match self.encoder.as_mut() {
+            None => self.out().write_all(bytes).map_err(OutputError::Write),
+            Some(encoder) => {
+                encoder.write_all(bytes).map_err(OutputError::Write)?;
+                self.drain_encoder()
+            }
+        }
     }
 
     /// Writes a byte string (see [`crate::text`]).
@@ -232,13 +271,21 @@ impl Sink {
     /// Flushes what is buffered (before a long pause, so readers of a pipe
     /// see progress).
     pub(crate) fn flush(&mut self) -> Result<(), OutputError> {
+        if let Some(encoder) = self.encoder.as_mut() {
+            encoder.flush().map_err(OutputError::Write)?;
+            self.drain_encoder()?;
+        }
         self.out().flush().map_err(OutputError::Write)
     }
 
     /// Completes the output: flushes, fsyncs a file (unless `--no-sync`)
     /// and renames it into place. Dropping a sink without finishing it
     /// removes the temporary file.
-    pub(crate) fn finish(self) -> Result<(), OutputError> {
+    pub(crate) fn finish(mut self) -> Result<(), OutputError> {
+        if let Some(encoder) = self.encoder.take() {
+            let trailer = encoder.finish().map_err(OutputError::Write)?;
+            self.out().write_all(&trailer).map_err(OutputError::Write)?;
+        }
         let sync = self.sync;
         match self.target {
             Target::Stdout(mut w) => w.flush().map_err(OutputError::Write),
@@ -292,6 +339,7 @@ impl Sink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -306,6 +354,32 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn compressed_sinks_decode_to_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..50_000).map(|i| format!("row {i}\n")).collect();
+        for spec in ["gzip", "lz4", "zstd:long", "none"] {
+            let how = compress::parse(spec).unwrap();
+            let path = dir.path().join("dump.sql");
+            let mut sink = Sink::file(&path, false).unwrap().compressed(&how).unwrap();
+            sink.write_text(&text[..1000]).unwrap();
+            sink.flush().unwrap();
+            sink.write_text(&text[1000..]).unwrap();
+            sink.finish().unwrap();
+            let written = std::fs::read(&path).unwrap();
+            let mut decoded = Vec::new();
+            compress::decoder(how.method, &written[..])
+                .unwrap()
+                .read_to_end(&mut decoded)
+                .unwrap();
+            assert_eq!(decoded, text.as_bytes(), "{spec}");
+            assert_eq!(
+                how.method == compress::Method::None,
+                written == text.as_bytes()
+            );
+        }
     }
 
     #[test]

@@ -224,6 +224,13 @@ fn check_archive(dir: &Path, r: &mut Report) {
         }
     };
     r.archives += 1;
+    if let Some(code) = toc.header.algorithm {
+        if Method::from_header_code(code).is_none() {
+            r.problem(format!(
+                "{shown}/toc.dat: unknown compression algorithm {code} in the header"
+            ));
+        }
+    }
     for entry in &toc.entries {
         let Some(file) = &entry.file else { continue };
         let name = String::from_utf8_lossy(file).into_owned();

@@ -15,7 +15,7 @@
 mod lz4_frames;
 mod spec;
 
-pub(crate) use spec::{parse, Compression, Method, SpecError};
+pub(crate) use spec::{parse, Compression, Method};
 
 use std::io::{self, BufRead, Read, Write};
 

@@ -9,7 +9,9 @@
 //! - `output`: where the bytes go (stdout, atomic file);
 //! - [`pg`]: PostgreSQL facts every layer shares (checked row reading);
 //! - [`verify`]: `pgdumpall-rs verify DIR`, a dump directory checked
-//!   without a server.
+//!   without a server;
+//! - [`restore`]: `pgdumpall-rs restore DIR`, a directory dump restored
+//!   with the stock psql and pg_restore.
 
 pub(crate) mod archive;
 pub(crate) mod catalog;
@@ -21,6 +23,7 @@ pub mod interrupt;
 pub(crate) mod output;
 pub mod pg;
 pub mod plan;
+pub mod restore;
 pub(crate) mod sql;
 pub(crate) mod text;
 pub mod verify;

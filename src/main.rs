@@ -1,6 +1,6 @@
 //! The composition root: parse the command line, plan, run, report, exit.
 
-use pgdumpall_rs::{cli, diag, dump, interrupt, plan, verify};
+use pgdumpall_rs::{cli, diag, dump, interrupt, plan, restore, verify};
 
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
@@ -17,6 +17,9 @@ fn main() {
     // its meaning.
     if argv.get(1).is_some_and(|a| a == "verify") {
         std::process::exit(verify::main(&argv[2..]));
+    }
+    if argv.get(1).is_some_and(|a| a == "restore") {
+        std::process::exit(restore::main(&argv[2..]));
     }
     let code = match cli::parse_command_line(&argv) {
         Ok(opts) => {

@@ -14,6 +14,8 @@
 
 mod toc;
 
+pub(crate) use toc::parse as read_toc;
+
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 

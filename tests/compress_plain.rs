@@ -76,4 +76,13 @@ cluster_test!(compressed_plain_output, |version| {
             "-Z {spec} stdout"
         );
     }
+    // With -j (spooled databases written through the same compressor).
+    let mut args = base.to_vec();
+    args.extend(["-Z", "zstd", "-j", "2"]);
+    let parallel = run_ours(&cluster, &args);
+    assert_success(&parallel, "-Z zstd -j 2");
+    assert!(
+        decompress("zstd", &parallel.stdout) == plain.stdout,
+        "-j 2 on {version}"
+    );
 });

@@ -71,6 +71,11 @@ pub(crate) fn libpq_warning(msg: &str) {
     let _ = writeln!(std::io::stderr().lock(), "WARNING: {msg}");
 }
 
+/// An info line (`-v`, no level word) for a message that is plain UTF-8.
+pub(crate) fn info(msg: &str) {
+    emit(None, msg);
+}
+
 pub(crate) fn detail(msg: &str) {
     emit(Some("detail"), msg);
 }

@@ -7,7 +7,11 @@
 //! - `sql`: SQL emission as pure functions (quoting, ACLs, statements);
 //! - [`dump`]: the driver (globals, databases);
 //! - `output`: where the bytes go (stdout, atomic file);
-//! - [`pg`]: PostgreSQL facts every layer shares (checked row reading).
+//! - [`pg`]: PostgreSQL facts every layer shares (checked row reading);
+//! - [`verify`]: `pgdumpall-rs verify DIR`, a dump directory checked
+//!   without a server;
+//! - [`restore`]: `pgdumpall-rs restore DIR`, a directory dump restored
+//!   with the stock psql and pg_restore.
 
 pub(crate) mod archive;
 pub(crate) mod catalog;
@@ -19,6 +23,8 @@ pub mod interrupt;
 pub(crate) mod output;
 pub mod pg;
 pub mod plan;
+pub mod restore;
 pub mod run;
 pub(crate) mod sql;
 pub(crate) mod text;
+pub mod verify;

@@ -1,6 +1,6 @@
 //! The composition root: parse the command line, plan, run, report, exit.
 
-use pgdumpall_rs::{cli, diag, dump, interrupt, plan};
+use pgdumpall_rs::{cli, diag, dump, interrupt, plan, restore, verify};
 
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
@@ -11,6 +11,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     cli::init(&argv);
+    // Subcommands: pg_dumpall rejects any non-option argument ("too many
+    // command-line arguments"), so a first argument that is one of these
+    // words means nothing to it, and every argument list it accepts keeps
+    // its meaning.
+    if argv.get(1).is_some_and(|a| a == "verify") {
+        std::process::exit(verify::main(&argv[2..]));
+    }
+    if argv.get(1).is_some_and(|a| a == "restore") {
+        std::process::exit(restore::main(&argv[2..]));
+    }
     let code = match cli::parse_command_line(&argv) {
         Ok(opts) => {
             interrupt::install();

@@ -130,6 +130,7 @@ fn help_and_version() {
     let own_section = &ours_full_help[start..end];
     for option in [
         "-j, --jobs=NUM",
+        "-Z, --compress=METHOD[:DETAIL]",
         "-P, --progress",
         "--hook=PROGRAM",
         "--hook-timeout=SECONDS",
@@ -243,6 +244,58 @@ fn jobs_values_are_refused_as_pg_dump_refuses_them() {
     }
 }
 
+/// Our own option -Z/--compress reads its value as pg_dump 18 does, and
+/// refuses what pg_dump refuses with pg_dump's words (before connecting).
+#[test]
+fn compress_values_are_refused_as_pg_dump_refuses_them() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "compress_values_are_refused_as_pg_dump_refuses_them",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let (_dir, ours) = ours_as_pg_dumpall();
+    let pg_dump = reference_bin("pg_dump");
+    let values = [
+        "foo",
+        "10",
+        "gzip:10",
+        "gzip:0",
+        "zstd:level=23",
+        "lz4:13",
+        "lz4:long",
+        "none:1",
+        "gzip:",
+        "gzip:foo",
+        "gzip:level=x",
+        "gzip:level",
+        "gzip:workers=1",
+        "zstd:long=2",
+        ":3",
+        "5x",
+        "GZIP",
+        "zstd:level=3,",
+        "none:long",
+    ];
+    for value in values {
+        let long = format!("--compress={value}");
+        for args in [vec!["-Z", value], vec![long.as_str()]] {
+            let r = run_program(&pg_dump, &args, &[]);
+            let o = run_program(&ours, &args, &[]);
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            assert_eq!(r.status.code(), Some(1), "{args:?}");
+            assert_eq!(
+                lossy(&o.stderr).replacen("pg_dumpall: ", "", 1),
+                lossy(&r.stderr).replacen("pg_dump: ", "", 1),
+                "{args:?}"
+            );
+            assert!(o.stdout.is_empty());
+        }
+    }
+}
+
 /// Whether `arg` is one of pgdumpall-rs's own options (README
 /// "Operating"), which the reference does not have.
 fn is_own(arg: &clap::Arg) -> bool {
@@ -278,8 +331,9 @@ fn distinct_long_prefixes() -> Vec<String> {
     let names = long_names();
     let mut seen = std::collections::BTreeSet::new();
     let mut prefixes = vec![String::new()];
-    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them).
-    for name in names.iter().filter(|n| *n != "jobs") {
+    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them);
+    // so is -Z/--compress (compress_values_are_refused_as_pg_dump_refuses_them).
+    for name in names.iter().filter(|n| *n != "jobs" && *n != "compress") {
         for end in 1..=name.len() {
             let prefix = &name[..end];
             let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
@@ -325,9 +379,10 @@ fn every_short_option_letter_reads_as_in_the_reference() {
         return;
     }
     let mut cases = Vec::new();
-    // Ours are not pg_dumpall's (-j: jobs_values_are_refused_as_pg_dump_refuses_them).
+    // Ours are not pg_dumpall's (-j, -Z: jobs_values_are_refused_as_pg_dump_refuses_them,
+    // compress_values_are_refused_as_pg_dump_refuses_them).
     let own = own_short_letters();
-    assert_eq!(own, ['j', 'P']);
+    assert_eq!(own, ['j', 'Z', 'P']);
     for c in (b'!'..=b'~').map(char::from).filter(|c| !own.contains(c)) {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![

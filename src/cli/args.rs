@@ -115,6 +115,10 @@ pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
             true,
         ));
     }
+    // pg_dump reads its -Z value after its other checks.
+    if let Some(value) = &o.compress {
+        crate::output::compress::parse(value).map_err(|e| err(e.to_string(), false))?;
+    }
     if let Some(key) = &o.restrict_key {
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(err("invalid restrict key".into(), false));
@@ -303,9 +307,9 @@ mod tests {
             }
             parsed.push((found.long.clone(), o));
         }
-        // pg_dumpall's 55, then -j, -P, --hook, --hook-timeout, --report,
-        // --include-config.
-        assert_eq!(parsed.len(), 61);
+        // pg_dumpall's 55, then -j, -Z, -P, --hook, --hook-timeout,
+        // --report, --include-config.
+        assert_eq!(parsed.len(), 62);
     }
 
     #[test]
@@ -318,6 +322,21 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "a long name is defined twice");
         assert_eq!(getopt::long_options_order(), names);
+    }
+
+    #[test]
+    fn compress_is_checked_and_leaves_pg_dumpall_prefixes_alone() {
+        let o = run(&["-Z", "zstd:long", "--compress=gzip:9"]);
+        assert_eq!(o.compress.as_deref(), Some("gzip:9"));
+        assert!(check_conflicts(&o).is_ok());
+        let e = check_conflicts(&run(&["-Zfoo"])).unwrap_err();
+        assert!(e
+            .line
+            .ends_with(": error: unrecognized compression algorithm: \"foo\""));
+        assert!(!e.with_hint);
+        // --co was --column-inserts before --compress existed, and stays so.
+        assert!(run(&["--co"]).column_inserts);
+        assert_eq!(run(&["--compress=lz4"]).compress.as_deref(), Some("lz4"));
     }
 
     #[test]

@@ -79,6 +79,7 @@ const LONG_OPTIONS: &[&str] = &[
 /// meaning that option.
 const OWN_LONG_OPTIONS: &[&str] = &[
     "jobs",
+    "compress",
     "progress",
     "hook",
     "hook-timeout",

@@ -239,6 +239,11 @@ pub struct Options {
     #[arg(value_name = "NUM", value_parser = ByteString)]
     #[arg(help = "use this many parallel jobs to dump")]
     pub jobs: Option<String>,
+    // pg_dump's spelling (src/output/compress).
+    #[arg(short = 'Z', long, help_heading = OWN)]
+    #[arg(value_name = "METHOD[:DETAIL]", value_parser = ByteString)]
+    #[arg(help = "compress as specified")]
+    pub compress: Option<String>,
     #[arg(short = 'P', long, help_heading = OWN)]
     #[arg(help = "show progress on standard error")]
     pub progress: bool,

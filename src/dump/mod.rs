@@ -131,10 +131,14 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
     check_pg_dump_options(&session, opts, &excluded).await?;
     observe::announce_run(&session, opts, &excluded).await?;
 
-    let mut sink = match &opts.file {
+    for warning in opts.compress.warnings() {
+        crate::diag::warning(&warning);
+    }
+    let sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,
         None => Sink::stdout(),
     };
+    let mut sink = sink.compressed(&opts.compress)?;
     observe::attach(opts, &mut sink);
     let key = restrict_key(opts.restrict_key.as_deref());
     let started = opts.verbose.then(session::timestamp);

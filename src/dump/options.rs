@@ -31,6 +31,9 @@ pub struct DumpOptions {
     pub(crate) jobs: usize,
     /// Not `--no-sync`.
     pub(crate) sync: bool,
+    /// `-Z`: plain output is compressed whole, to `-f` or standard
+    /// output, as `pg_dump -Fp -Z` does (no suffix is added to the name).
+    pub(crate) compress: crate::output::compress::Compression,
     pub(crate) verbose: bool,
     /// `-l`: the database the cluster session connects to.
     pub(crate) database: Option<String>,

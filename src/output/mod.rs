@@ -3,10 +3,11 @@
 //! 0600, since dumps hold password hashes), so that a failed run never
 //! leaves a complete-looking file behind.
 
-// Its users (the directory writer, plain -Z, verify) land in the next
-// slices of issue 17; until then parts of it are used by tests only.
-#[allow(dead_code, unused_imports)]
 pub(crate) mod compress;
+// manifest::write is called by the directory writer (issue 17), which
+// lands in another slice; until then by tests only.
+#[allow(dead_code)]
+pub(crate) mod manifest;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -151,6 +152,10 @@ pub(crate) struct Sink {
     written: u64,
     /// Where written bytes are also counted for another thread (progress).
     counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// `-Z`: the stream is compressed into this buffer, which is handed
+    /// to the target after every write (so it holds at most what one
+    /// write made the encoder emit).
+    encoder: Option<Box<compress::Encoder<Vec<u8>>>>,
 }
 
 const BUFFER: usize = 256 * 1024;
@@ -163,6 +168,7 @@ impl Sink {
             sync: false,
             written: 0,
             counter: None,
+            encoder: None,
         }
     }
 
@@ -204,6 +210,7 @@ impl Sink {
             sync,
             written: 0,
             counter: None,
+            encoder: None,
         })
     }
 
@@ -214,7 +221,33 @@ impl Sink {
             sync: false,
             written: 0,
             counter: None,
+            encoder: None,
         }
+    }
+
+    /// The same sink, compressing everything written to it from now on
+    /// (nothing for `none`).
+    pub(crate) fn compressed(mut self, how: &compress::Compression) -> Result<Sink, OutputError> {
+        if how.method != compress::Method::None {
+            let encoder = compress::Encoder::new(Vec::new(), how).map_err(OutputError::Write)?;
+            self.encoder = Some(Box::new(encoder));
+        }
+        Ok(self)
+    }
+
+    /// Hands what the encoder has emitted to the target.
+    fn drain_encoder(&mut self) -> Result<(), OutputError> {
+        let Some(encoder) = self.encoder.as_mut() else {
+            return Ok(());
+        };
+        let emitted = std::mem::take(encoder.get_mut());
+        let result = self.out().write_all(&emitted);
+        if let Some(encoder) = self.encoder.as_mut() {
+            // Keep the allocation for the next write.
+            *encoder.get_mut() = emitted;
+            encoder.get_mut().clear();
+        }
+        result.map_err(OutputError::Write)
     }
 
     fn out(&mut self) -> &mut dyn Write {
@@ -242,7 +275,13 @@ impl Sink {
         if let Some(counter) = &self.counter {
             counter.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
-        self.out().write_all(bytes).map_err(OutputError::Write)
+        match self.encoder.as_mut() {
+            None => self.out().write_all(bytes).map_err(OutputError::Write),
+            Some(encoder) => {
+                encoder.write_all(bytes).map_err(OutputError::Write)?;
+                self.drain_encoder()
+            }
+        }
     }
 
     /// Writes a byte string (see [`crate::text`]).
@@ -256,13 +295,21 @@ impl Sink {
     /// Flushes what is buffered (before a long pause, so readers of a pipe
     /// see progress).
     pub(crate) fn flush(&mut self) -> Result<(), OutputError> {
+        if let Some(encoder) = self.encoder.as_mut() {
+            encoder.flush().map_err(OutputError::Write)?;
+            self.drain_encoder()?;
+        }
         self.out().flush().map_err(OutputError::Write)
     }
 
     /// Completes the output: flushes, fsyncs a file (unless `--no-sync`)
     /// and renames it into place. Dropping a sink without finishing it
     /// removes the temporary file.
-    pub(crate) fn finish(self) -> Result<(), OutputError> {
+    pub(crate) fn finish(mut self) -> Result<(), OutputError> {
+        if let Some(encoder) = self.encoder.take() {
+            let trailer = encoder.finish().map_err(OutputError::Write)?;
+            self.out().write_all(&trailer).map_err(OutputError::Write)?;
+        }
         let sync = self.sync;
         match self.target {
             Target::Stdout(mut w) => w.flush().map_err(OutputError::Write),
@@ -316,6 +363,7 @@ impl Sink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -330,6 +378,32 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn compressed_sinks_decode_to_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..50_000).map(|i| format!("row {i}\n")).collect();
+        for spec in ["gzip", "lz4", "zstd:long", "none"] {
+            let how = compress::parse(spec).unwrap();
+            let path = dir.path().join("dump.sql");
+            let mut sink = Sink::file(&path, false).unwrap().compressed(&how).unwrap();
+            sink.write_text(&text[..1000]).unwrap();
+            sink.flush().unwrap();
+            sink.write_text(&text[1000..]).unwrap();
+            sink.finish().unwrap();
+            let written = std::fs::read(&path).unwrap();
+            let mut decoded = Vec::new();
+            compress::decoder(how.method, &written[..])
+                .unwrap()
+                .read_to_end(&mut decoded)
+                .unwrap();
+            assert_eq!(decoded, text.as_bytes(), "{spec}");
+            assert_eq!(
+                how.method == compress::Method::None,
+                written == text.as_bytes()
+            );
+        }
     }
 
     #[test]

@@ -43,6 +43,7 @@ impl From<&Options> for DumpOptions {
         let Options {
             file,
             jobs,
+            compress,
             verbose,
             lock_wait_timeout,
             data_only,
@@ -142,6 +143,11 @@ impl From<&Options> for DumpOptions {
                 .and_then(|v| crate::cli::jobs::parse_jobs(v).ok())
                 .unwrap_or(1),
             sync: !no_sync,
+            // Checked by the front end.
+            compress: compress
+                .as_deref()
+                .and_then(|v| crate::output::compress::parse(v).ok())
+                .unwrap_or(crate::output::compress::Compression::NONE),
             verbose,
             database,
             exclude_database,

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# W7, compressed plain output: the W1 data (pgbench databases plus a bytea
+# and a jsonb table) dumped compressed by ours (-Z gzip / zstd / lz4, -f
+# FILE) side by side with `pg_dumpall | gzip` and `pg_dumpall | zstd`.
+# Reports wall time (best of RUNS), output size and peak RSS (for a pipe:
+# its largest process), and checks every output decompresses to the same
+# script as the reference's.
+# Usage: bench/w7_compress.sh [RUNS]   env: SCALE=15 EXTRA_MB=100
+source "$(dirname "$0")/common.sh"
+RUNS=${1:-3}
+SCALE=${SCALE:-15}
+EXTRA_MB=${EXTRA_MB:-100}
+for tool in gzip zstd lz4; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
+start_cluster
+for i in 1 2 3 4; do
+  psql_run -c "CREATE DATABASE bench$i"
+  "$REFBIN/pgbench" -q -i -s "$SCALE" "${CONN[@]}" "bench$i" >/dev/null 2>&1
+done
+psql_run -d bench1 <<SQL
+CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 64), 'hex') FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
+CREATE TABLE docs (id int PRIMARY KEY, j jsonb);
+INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'name', md5(g::text), 'tags', jsonb_build_array(md5((g+1)::text), md5((g+2)::text)), 'pad', repeat('x', 900)) FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
+ANALYZE;
+SQL
+OUT=$BENCH_DIR/out
+REF="$REFBIN/pg_dumpall ${CONN[*]} --restrict-key=K"
+MINE="$OURS ${CONN[*]} --restrict-key=K"
+"$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/plain.sql"
+echo "plain script: $(stat -c %s "$BENCH_DIR/plain.sql") bytes"
+printf '%-34s %9s %12s %10s\n' "command" "time (s)" "size (B)" "RSS (KiB)"
+# row LABEL DECOMPRESSOR SHELL-COMMAND (writes $OUT)
+row() {
+  local label=$1 unpack=$2 cmd=$3
+  time_best "$label" "$RUNS" bash -c "$cmd" >/dev/null
+  local t=$LAST_TIME
+  local rss
+  rss=$(/usr/bin/time -f '%M' bash -c "$cmd" 2>&1 >/dev/null | tail -n 1)
+  if ! cmp -s <($unpack < "$OUT" | grep -av '^-- Dumped by') <(grep -av '^-- Dumped by' "$BENCH_DIR/plain.sql"); then
+    echo "$label: output differs from the reference's script" >&2; exit 1
+  fi
+  printf '%-34s %9.3f %12s %10s\n' "$label" "$t" "$(stat -c %s "$OUT")" "$rss"
+}
+row "pg_dumpall | gzip" "gzip -dc" "$REF | gzip > $OUT"
+row "pg_dumpall | zstd" "zstd -dc" "$REF | zstd -q > $OUT"
+row "pgdumpall-rs | gzip" "gzip -dc" "$MINE | gzip > $OUT"
+row "pgdumpall-rs -Z gzip -f" "gzip -dc" "$MINE -Z gzip -f $OUT"
+row "pgdumpall-rs -Z zstd -f" "zstd -dc" "$MINE -Z zstd -f $OUT"
+row "pgdumpall-rs -Z lz4 -f" "lz4 -dc" "$MINE -Z lz4 -f $OUT"
+row "pgdumpall-rs -Z zstd -j2 -f" "zstd -dc" "$MINE -Z zstd -j 2 -f $OUT"

@@ -121,6 +121,12 @@ fn help_and_version() {
     assert_eq!(r.status.code(), Some(0));
     let ours_help = lossy(&o.stdout);
     let reference_help = lossy(&r.stdout);
+    // Our own options are a section of their own after pg_dumpall's;
+    // the rest is pg_dumpall's help.
+    let ours_section = "\nArchive options (pgdumpall-rs):\n";
+    let at = ours_help.find(ours_section).expect("our options' section");
+    let end = at + 1 + ours_help[at + 1..].find("\n\n").expect("its end");
+    let ours_help = format!("{}{}", &ours_help[..at], &ours_help[end + 1..]);
     // Byte for byte the reference's, but for the last two lines: where to
     // report bugs, and the home page, which are ours.
     let (body, footer) = reference_help.split_at(
@@ -140,13 +146,14 @@ fn help_and_version() {
              pgdumpall-rs home page: <https://github.com/pgdumpall-rs/pgdumpall-rs>\n"
         )
     );
+    let full_help = lossy(&o.stdout);
     let (_, o) = both(&["-?"]);
-    assert_eq!(lossy(&o.stdout), ours_help);
+    assert_eq!(lossy(&o.stdout), full_help);
     // Under its own name, it names itself.
     let own = run_program(&ours_bin(), &["--help"], &[]);
     assert_eq!(
         lossy(&own.stdout),
-        ours_help
+        full_help
             .replace("pg_dumpall exports", "pgdumpall-rs exports")
             .replace("  pg_dumpall [OPTION]", "  pgdumpall-rs [OPTION]")
     );
@@ -188,8 +195,14 @@ fn long_names() -> Vec<String> {
         .collect()
 }
 
+/// Our own options, which pg_dumpall does not have: their letters and the
+/// prefixes only they answer to are ours to give a meaning.
+const OUR_LONG_NAMES: &[&str] = &["format", "archive-version"];
+const OUR_SHORT_LETTERS: &[char] = &['F'];
+
 /// One prefix for each distinct way getopt_long can read a `--prefix`:
-/// its set of candidate names, and whether it is a whole name.
+/// its set of candidate names, and whether it is a whole name (prefixes
+/// that only our own options answer to left out).
 fn distinct_long_prefixes() -> Vec<String> {
     let names = long_names();
     let mut seen = std::collections::BTreeSet::new();
@@ -198,6 +211,12 @@ fn distinct_long_prefixes() -> Vec<String> {
         for end in 1..=name.len() {
             let prefix = &name[..end];
             let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
+            if candidates
+                .iter()
+                .all(|n| OUR_LONG_NAMES.contains(&n.as_str()))
+            {
+                continue;
+            }
             if seen.insert((candidates, end == name.len())) {
                 prefixes.push(prefix.to_owned());
             }
@@ -240,7 +259,10 @@ fn every_short_option_letter_reads_as_in_the_reference() {
         return;
     }
     let mut cases = Vec::new();
-    for c in (b'!'..=b'~').map(char::from) {
+    for c in (b'!'..=b'~')
+        .map(char::from)
+        .filter(|c| !OUR_SHORT_LETTERS.contains(c))
+    {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![
             "-w".into(),

@@ -10,6 +10,7 @@
 
 pub(crate) mod print;
 pub(crate) mod sort;
+pub(crate) mod toc;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -116,7 +116,7 @@ pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
             return Err(err("invalid restrict key".into(), false));
         }
     }
-    Ok(())
+    super::format::check(o).map_err(|msg| err(msg, false))
 }
 
 #[cfg(test)]
@@ -297,7 +297,8 @@ mod tests {
             }
             parsed.push((found.long.clone(), o));
         }
-        assert_eq!(parsed.len(), 55);
+        // pg_dumpall's 55, and ours (--format, --archive-version).
+        assert_eq!(parsed.len(), 57);
     }
 
     #[test]

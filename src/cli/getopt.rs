@@ -73,6 +73,12 @@ const LONG_OPTIONS: &[&str] = &[
     "restrict-key",
 ];
 
+/// Our own long options (pg_dumpall has none of them), after pg_dumpall's
+/// in the table. A prefix that fits one of pg_dumpall's options keeps
+/// meaning what it means to pg_dumpall (`--a` stays
+/// `--attribute-inserts`); ours answer to the prefixes left over.
+const OUR_LONG_OPTIONS: &[&str] = &["format", "archive-version"];
+
 /// One name getopt knows: a long name (or alias), or a short letter.
 #[derive(Debug, Clone)]
 pub(crate) struct Name {
@@ -132,7 +138,15 @@ impl Table {
         if let Some(exact) = self.longs.iter().find(|n| n.name == name) {
             return Ok(Some(exact));
         }
-        let mut candidates = self.longs.iter().filter(|n| n.name.starts_with(name));
+        let theirs = |n: &&Name| rank(&n.name) < LONG_OPTIONS.len();
+        let any_theirs = self
+            .longs
+            .iter()
+            .any(|n| n.name.starts_with(name) && theirs(&n));
+        let mut candidates = self
+            .longs
+            .iter()
+            .filter(|n| n.name.starts_with(name) && (!any_theirs || theirs(n)));
         let Some(first) = candidates.next() else {
             return Ok(None);
         };
@@ -151,8 +165,9 @@ fn all_aliases(arg: &Arg) -> Vec<&str> {
 fn rank(name: &str) -> usize {
     LONG_OPTIONS
         .iter()
+        .chain(OUR_LONG_OPTIONS)
         .position(|n| *n == name)
-        .unwrap_or(LONG_OPTIONS.len())
+        .unwrap_or(LONG_OPTIONS.len() + OUR_LONG_OPTIONS.len())
 }
 
 /// Reads `args` (argv without `argv[0]`) the way getopt_long does, and
@@ -272,8 +287,13 @@ fn short_options<'a>(
     Ok(vec![OsString::from_vec(rebuilt)])
 }
 
-/// [`LONG_OPTIONS`], for the test that it matches the flag table.
+/// [`LONG_OPTIONS`] then [`OUR_LONG_OPTIONS`], for the test that they
+/// match the flag table.
 #[cfg(test)]
-pub(crate) fn long_options_order() -> &'static [&'static str] {
+pub(crate) fn long_options_order() -> Vec<&'static str> {
     LONG_OPTIONS
+        .iter()
+        .chain(OUR_LONG_OPTIONS)
+        .copied()
+        .collect()
 }

@@ -16,6 +16,10 @@ use crate::text;
 
 /// The help sections, in pg_dumpall's order.
 pub(crate) const GENERAL: &str = "General options";
+/// Our options that pg_dumpall does not have, in a section of their own
+/// after pg_dumpall's (installed as pg_dumpall, the help stays
+/// pg_dumpall's but for this section).
+pub(crate) const ARCHIVE: &str = "Archive options (pgdumpall-rs)";
 pub(crate) const CONTENT: &str = "Options controlling the output content";
 pub(crate) const CONNECTION: &str = "Connection options";
 
@@ -224,6 +228,19 @@ pub struct Options {
     #[arg(value_name = "ROLENAME", value_parser = ByteString)]
     #[arg(help = "do SET ROLE before dump")]
     pub role: Option<String>,
+
+    // Archive options (ours).
+    #[arg(short = 'F', long, help_heading = ARCHIVE)]
+    #[arg(value_name = "p|d", value_parser = ByteString)]
+    #[arg(help = "output format: plain text (default), or\n\
+                  directory (-f DIR: globals.sql, map.dat,\n\
+                  databases/OID archives)")]
+    pub format: Option<String>,
+    #[arg(long, help_heading = ARCHIVE)]
+    #[arg(value_name = "VERSION", value_parser = ByteString)]
+    #[arg(help = "directory archives' version: 1.16 (default,\n\
+                  pg_restore 17+) or 1.14 (pg_restore 14+)")]
+    pub archive_version: Option<String>,
 
     /// Positional arguments (pg_dumpall takes none; reported as an error).
     #[arg(hide = true)]

@@ -3,6 +3,7 @@
 
 pub(crate) mod content;
 pub(crate) mod database;
+pub(crate) mod directory;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
@@ -108,6 +109,11 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         }
     }
 
+    // The directory format's output directory is checked before connecting.
+    let out_dir = match (&opts.directory, &opts.file) {
+        (Some(version), Some(path)) => Some((*version, directory::OutputDir::check(path)?)),
+        _ => None,
+    };
     let connector = connector_for(opts)?;
     let conn = connect_first(&connector, opts).await?;
     check_server_version(conn.server_version_num, &conn.server_version)?;
@@ -115,6 +121,14 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
 
     let excluded = excluded_databases(&session, exclude_patterns).await?;
     check_pg_dump_options(&session, opts, &excluded).await?;
+    if let Some((version, dir)) = out_dir {
+        let selected = if parts.databases {
+            selected_databases(&session, opts, &excluded).await?
+        } else {
+            Vec::new()
+        };
+        return directory::dump(&session, connector, opts, &selected, dir, version).await;
+    }
 
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,

@@ -3,7 +3,9 @@
 //! in bulk, pg_dump's order, and table data streamed as it arrives.
 
 mod copy;
+pub(crate) mod directory;
 mod entries;
+mod origin;
 mod write;
 
 use crate::pg::version::at_least;
@@ -51,6 +53,9 @@ pub(crate) struct Prepared {
     copy_statements: HashMap<String, tokio_postgres::Statement>,
     db: DatabaseRow,
     entries: Vec<Entry>,
+    /// Per entry, the object it came from (directory format only; empty
+    /// for plain output).
+    origins: Vec<origin::Origin>,
     database_entry_count: usize,
     warnings: Vec<sort::SortWarning>,
     client_encoding: String,
@@ -133,7 +138,8 @@ pub(crate) async fn prepare_database(
         security_labels: meta.security_labels,
         init_privs: meta.init_privs,
     };
-    let (entries, database_entry_count) = render_entries(&db, &ctx, mode, order, &archive, opts);
+    let (entries, origins, database_entry_count) =
+        render_entries(&db, &ctx, mode, order, &archive, opts);
     let prepared = match copies_prepared {
         Some(done) => done,
         None => prepare_copies.as_mut().await,
@@ -149,6 +155,7 @@ pub(crate) async fn prepare_database(
         copy_statements,
         db,
         entries,
+        origins,
         database_entry_count,
         warnings,
         client_encoding,
@@ -270,7 +277,8 @@ async fn read_catalogs(
 }
 
 /// The database's own entries, then the printed objects' entries in sorted
-/// order; also returns how many of them are the database's own.
+/// order; also returns, for the directory format, each entry's origin,
+/// and how many of them are the database's own.
 fn render_entries(
     db: &DatabaseRow,
     ctx: &RenderContext,
@@ -278,7 +286,7 @@ fn render_entries(
     order: Vec<DumpId>,
     archive: &Archive,
     opts: &DumpOptions,
-) -> (Vec<Entry>, usize) {
+) -> (Vec<Entry>, Vec<origin::Origin>, usize) {
     let mut entries: Vec<Entry> = database_entries(db, ctx, mode);
     let database_entry_count = entries.len();
     let printed: Vec<DumpId> = order
@@ -289,9 +297,15 @@ fn render_entries(
             (obj.dump || obj.extension.is_some()) && obj.render.is_some()
         })
         .collect();
-    entries.extend(render_all(&printed, archive, ctx, opts));
+    let rendered = render_all(&printed, archive, ctx, opts);
+    let origins = if opts.directory.is_some() {
+        origin::origins(database_entry_count, &rendered, archive)
+    } else {
+        Vec::new()
+    };
+    entries.extend(rendered.into_iter().map(|(_, e)| e));
     tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
-    (entries, database_entry_count)
+    (entries, origins, database_entry_count)
 }
 
 /// The COPY statements that prepared, by text (a failed one is prepared
@@ -312,23 +326,24 @@ fn prepared_copies_by_text(
 /// Objects above this count are rendered on two threads.
 const PARALLEL_RENDER_MIN: usize = 2000;
 
-/// The entries of `ids`, in that order. Rendering is pure, so big
-/// databases render on two threads (the server has nothing to do for us
-/// meanwhile).
+/// The entries of `ids`, in that order, each with the object it came
+/// from. Rendering is pure, so big databases render on two threads (the
+/// server has nothing to do for us meanwhile).
 fn render_all(
     ids: &[DumpId],
     archive: &Archive,
     ctx: &RenderContext,
     opts: &DumpOptions,
-) -> Vec<Entry> {
-    let render = |ids: &[DumpId]| -> Vec<Entry> {
+) -> Vec<(DumpId, Entry)> {
+    let render = |ids: &[DumpId]| -> Vec<(DumpId, Entry)> {
         let mut out = Vec::new();
         for &id in ids {
             if let Some(r) = &archive.objects[id].render {
                 out.extend(
                     r.entries(id, archive, ctx)
                         .into_iter()
-                        .filter(|e| super::content::keep(e, &opts.render)),
+                        .filter(|e| super::content::keep(e, &opts.render))
+                        .map(|e| (id, e)),
                 );
             }
         }

@@ -78,3 +78,22 @@ time_best() {
 peak_rss_kb() {
   /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1
 }
+
+# time_jobs REF_TIME RUNS JOBS...: for each -j value, checks that ours with
+# it writes the same bytes as the reference, then times it (best of RUNS)
+# and reports its ratio to REF_TIME and its peak RSS.
+time_jobs() {
+  local ref_time=$1 runs=$2; shift 2
+  "$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/ref-j.sql"
+  local j
+  for j in "$@"; do
+    "$OURS" "${CONN[@]}" --restrict-key=K -j "$j" > "$BENCH_DIR/ours-j.sql"
+    if ! cmp -s <(grep -av '^-- Dumped by' "$BENCH_DIR/ref-j.sql") <(grep -av '^-- Dumped by' "$BENCH_DIR/ours-j.sql"); then
+      echo "outputs with -j$j: DIFFER" >&2; exit 1
+    fi
+    rm -f "$BENCH_DIR/ours-j.sql"
+    time_best "pgdumpall-rs -j$j" "$runs" "$OURS" "${CONN[@]}" -j "$j"
+    echo "ratio -j$j (ours / reference): $(echo "scale=3; $LAST_TIME / $ref_time" | bc), peak RSS $(peak_rss_kb "$OURS" "${CONN[@]}" -j "$j") KiB"
+  done
+  rm -f "$BENCH_DIR/ref-j.sql"
+}

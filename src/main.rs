@@ -1,6 +1,6 @@
 //! The composition root: parse the command line, plan, run, report, exit.
 
-use pgdumpall_rs::{cli, diag, dump, plan};
+use pgdumpall_rs::{cli, diag, dump, interrupt, plan};
 
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
@@ -12,7 +12,12 @@ fn main() {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     cli::init(&argv);
     let code = match cli::parse_command_line(&argv) {
-        Ok(opts) => run(&plan::plan(&opts)),
+        Ok(opts) => {
+            interrupt::install();
+            let code = run(&plan::plan(&opts));
+            interrupt::wait_if_interrupted();
+            code
+        }
         Err(code) => code,
     };
     std::process::exit(code);

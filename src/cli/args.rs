@@ -71,6 +71,10 @@ pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
         line: format!("{}: error: {msg}", crate::diag::program()),
         with_hint,
     };
+    // pg_dump checks -j while it reads the options, before anything else.
+    if let Some(value) = &o.jobs {
+        super::jobs::parse_jobs(value).map_err(|msg| err(msg, false))?;
+    }
     if let Some(first) = o.extra_args.first() {
         return Err(err(
             format!(
@@ -297,8 +301,8 @@ mod tests {
             }
             parsed.push((found.long.clone(), o));
         }
-        // pg_dumpall's 55, and ours (--format, --archive-version).
-        assert_eq!(parsed.len(), 57);
+        // pg_dumpall's 55, -j/--jobs, and --format, --archive-version.
+        assert_eq!(parsed.len(), 58);
     }
 
     #[test]

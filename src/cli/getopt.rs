@@ -71,6 +71,8 @@ const LONG_OPTIONS: &[&str] = &[
     "filter",
     "sequence-data",
     "restrict-key",
+    // Ours (src/cli/jobs.rs), after pg_dumpall's own.
+    "jobs",
 ];
 
 /// Our own long options (pg_dumpall has none of them), after pg_dumpall's

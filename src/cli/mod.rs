@@ -10,6 +10,7 @@ pub(crate) mod format;
 pub mod generate;
 mod getopt;
 pub(crate) mod help;
+pub(crate) mod jobs;
 pub(crate) mod options;
 
 pub(crate) use args::{Invocation, UsageError};

@@ -8,6 +8,7 @@ pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
 pub mod options;
+mod parallel;
 pub(crate) mod session;
 pub(crate) mod shell_arg;
 
@@ -161,7 +162,11 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         if !selected.is_empty() {
             sink.write_text(emit::databases_banner())?;
         }
-        dump_databases(connector, opts, &selected, &mut sink).await?;
+        if opts.jobs > 1 {
+            sink = parallel::dump_databases(connector, opts, &selected, sink).await?;
+        } else {
+            dump_databases(connector, opts, &selected, &mut sink).await?;
+        }
     }
 
     let completed = opts.verbose.then(session::timestamp);
@@ -305,6 +310,7 @@ async fn dump_databases(
                     ahead.push_back(read(&selected[next]));
                     next += 1;
                 }
+                crate::interrupt::set_current_database(Some(name));
                 let task = ahead.pop_front().expect("a database is being read");
                 let mut result = match task.await {
                     Ok(result) => result,
@@ -330,6 +336,7 @@ async fn dump_databases(
                 }
                 write_prepared(result, opts, name, sink).await?;
             }
+            crate::interrupt::set_current_database(None);
             Ok(())
         })
         .await
@@ -474,9 +481,12 @@ fn restrict_key(given: Option<&str>) -> String {
     if let Some(k) = given {
         return k.to_string();
     }
-    use rand::Rng;
+    use rand::{Rng, TryRngCore};
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
+    // Straight from the operating system, as pg_dump's pg_strong_random:
+    // the key is what keeps a hostile dump's text from ending the
+    // restrict mode early, so it must not be guessable.
+    let mut rng = rand::rngs::OsRng.unwrap_err();
     (0..63)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
         .collect()

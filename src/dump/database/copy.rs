@@ -92,15 +92,25 @@ impl<'a> CopyPipeline<'a> {
 /// table gone, the connection lost or killed mid-stream) is reported the
 /// way pg_dump reports it: the table's name, the server's message, the
 /// command.
+///
+/// pg_dump names the libpq call that saw the failure: PQexec ("query
+/// failed") when the server refused the COPY before any data, PQgetResult
+/// when the server ended the stream with an error message (a row that
+/// cannot be converted, a terminated backend's FATAL), PQgetCopyData when
+/// the connection itself broke mid-stream with no message.
 pub(super) async fn drain_copy(
     start: CopyStart,
     table: &str,
     sql: &str,
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
-    let failed = |e: tokio_postgres::Error, step: &str| {
+    let failed = |e: tokio_postgres::Error| {
         let message = server_message(&e);
         let program = diag::program();
+        let step = match e.as_db_error() {
+            Some(_) => "PQgetResult()",
+            None => "PQgetCopyData()",
+        };
         DumpError::Other(format!(
             "Dumping the contents of table \"{}\" failed: {step} failed.\n\
              {program}: detail: Error message from server: {message}\n\
@@ -109,9 +119,9 @@ pub(super) async fn drain_copy(
             text::display(sql)
         ))
     };
-    let mut stream = start.map_err(|e| failed(e, "PQgetResult()"))?;
+    let mut stream = start.map_err(|e| CatalogError::query(e, sql))?;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| failed(e, "PQgetCopyData()"))?;
+        let chunk = chunk.map_err(failed)?;
         sink.write_bytes(&chunk)?;
     }
     Ok(())

@@ -46,12 +46,15 @@ pub(super) fn origins(
         .collect();
     for ((id, e), main) in rendered.iter().zip(mains) {
         let obj = &archive.objects[*id];
-        let deps = if main || !is_satellite(e) {
+        // A comment, label or ACL depends on its object's entry; one
+        // hanging off an object without an entry (an index printed as its
+        // constraint) on what that object stands for.
+        let deps = if is_satellite(e) && with_main.contains(id) {
+            vec![*id]
+        } else {
             let mut deps = Vec::new();
             dumped_dependencies(archive, *id, &with_main, &mut HashSet::new(), &mut deps);
             deps
-        } else {
-            vec![*id]
         };
         let relkind = match obj.role {
             Role::Relation { relkind } => Some(relkind),

@@ -220,6 +220,43 @@ cluster_test!(directory_archives_match_pg_dump, |version| {
         }
     }
 
+    // A run that fails (a table locked past --lock-wait-timeout) leaves
+    // nothing behind: neither the directory it made, nor anything in the
+    // empty directory it was given.
+    let mut locker = std::process::Command::new(cluster.bin("psql"))
+        .args(["-X", "-q", "-d", &cluster.connstr("zoo"), "-c"])
+        .arg("BEGIN; LOCK TABLE \"Zoo Schema\".keeper IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30);")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the locking session");
+    let wait = std::time::Instant::now();
+    while cluster
+        .query("postgres", "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND locktype = 'relation'")
+        .trim()
+        == "0"
+    {
+        assert!(wait.elapsed().as_secs() < 30, "the lock was never taken");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let fresh = cluster.dir().join("dir-failed");
+    let given = cluster.dir().join("dir-given");
+    std::fs::create_dir(&given).expect("mkdir");
+    for dir in [&fresh, &given] {
+        let args = [
+            "-Fd",
+            "-f",
+            dir.to_str().unwrap(),
+            "--lock-wait-timeout=100ms",
+        ];
+        let out = run_ours(&cluster, &args);
+        assert_eq!(out.status.code(), Some(1), "{}", lossy(&out.stderr));
+        assert!(lossy(&out.stderr).contains("pg_dump failed on database \"zoo\""));
+    }
+    assert!(!fresh.exists(), "a failed run left its directory");
+    assert_eq!(std::fs::read_dir(&given).expect("still there").count(), 0);
+    let _ = locker.kill();
+    let _ = locker.wait();
+
     // Archive version 1.14: pg_restore 14 reads every archive.
     let old = cluster.dir().join("dir-1.14");
     dump_directory(&cluster, &old, &["--archive-version=1.14"]);

@@ -4,6 +4,7 @@
 pub(crate) mod casts;
 pub(crate) mod collations;
 pub(crate) mod database;
+pub(crate) mod dump_ids;
 pub(crate) mod extensions;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;
@@ -69,14 +70,6 @@ pub enum CatalogError {
         /// (None for a lost connection or a client-side failure).
         code: Option<tokio_postgres::error::SqlState>,
     },
-    /// A statement that cannot be sent: it holds a name whose bytes are
-    /// not valid UTF-8, which tokio-postgres requires of statement text.
-    #[error("query failed: {}", unsendable_text(name.as_deref()))]
-    Unsendable {
-        /// The name (for a human), when known.
-        name: Option<String>,
-        query: String,
-    },
     /// A result row that could not be read (a NULL from a deparsing
     /// function for an object dropped meanwhile, a type mismatch).
     #[error(transparent)]
@@ -90,17 +83,6 @@ impl CatalogError {
             query: sql.to_string(),
             code: err.code().cloned(),
         }
-    }
-}
-
-fn unsendable_text(name: Option<&str>) -> String {
-    match name {
-        Some(name) => {
-            format!(
-                "pgdumpall-rs cannot dump objects whose names are not valid UTF-8 (\"{name}\") yet"
-            )
-        }
-        None => "pgdumpall-rs cannot send names that are not valid UTF-8 to the server yet".into(),
     }
 }
 

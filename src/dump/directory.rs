@@ -202,7 +202,7 @@ async fn dump_one(
     };
     let prepared = database::prepare_database(connector, opts, name, mode).await?;
     if opts.verbose {
-        diag::info(&format!("dumping database \"{}\"", text::display(name)));
+        diag::info_text(&format!("dumping database \"{name}\""));
     }
     let oid = prepared.database_oid();
     let target = dir.join("databases").join(oid.to_string());

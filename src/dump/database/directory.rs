@@ -39,11 +39,12 @@ pub(crate) async fn write_archive(
         std_strings,
         quoting,
         database_entry_count: _,
+        fixed_ids_after,
     } = prepared;
     write::report_sort_warnings(&warnings);
     let client = &conn.client;
     let session = session_entries(&client_encoding, std_strings, &quoting);
-    let toc = archive_entries(session, &entries, &origins, &db, version);
+    let toc = archive_entries(session, &entries, &origins, &db, version, fixed_ids_after);
     let files = DataFiles {
         client,
         dir,
@@ -148,10 +149,17 @@ fn archive_entries(
     origins: &[Origin],
     db: &DatabaseRow,
     version: ArchiveVersion,
+    fixed_ids_after: Option<u32>,
 ) -> Vec<(TocEntry, Option<Data>)> {
     let highest = origins.iter().filter_map(|o| o.object).max().unwrap_or(0);
+    // pg_dump's ids when they were computed (`archive::ids`): the fixed
+    // entries follow collection's, and every entry has its own. Else
+    // made-up ones (see [`Ids`]).
     let mut ids = Ids {
-        next: object_id(highest) + 1,
+        next: match fixed_ids_after {
+            Some(n) => i32::try_from(n).unwrap_or(i32::MAX),
+            None => object_id(highest) + 1,
+        },
     };
     let mut out: Vec<(TocEntry, Option<Data>)> = session
         .into_iter()
@@ -160,8 +168,47 @@ fn archive_entries(
             (TocEntry { dump_id, ..te }, data)
         })
         .collect();
+    if fixed_ids_after.is_some() {
+        let last = entries
+            .iter()
+            .filter_map(|e| e.toc.as_ref())
+            .map(|t| t.dump_id)
+            .max();
+        ids.next = ids
+            .next
+            .max(last.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)));
+    }
+    let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    // Each object's own entry's pg_dump id.
+    let pg_ids: HashMap<DumpId, i32> = entries
+        .iter()
+        .zip(origins)
+        .filter_map(|(e, o)| {
+            Some((
+                o.object.filter(|_| o.main)?,
+                to_i32(e.toc.as_ref()?.dump_id),
+            ))
+        })
+        .collect();
     let mut main_ids: HashMap<DumpId, i32> = HashMap::new();
     for (e, origin) in entries.iter().zip(origins) {
+        if let Some(toc) = &e.toc {
+            // An object's own entry depends on the objects it depends on
+            // (the explicit lists are those of the entries made for it).
+            let deps = if toc.deps.is_empty() {
+                origin
+                    .deps
+                    .iter()
+                    .filter_map(|d| pg_ids.get(d).copied())
+                    .collect()
+            } else {
+                toc.deps.iter().map(|&d| to_i32(d)).collect()
+            };
+            let (mut te, data) = toc_entry(e, origin, to_i32(toc.dump_id), deps, db);
+            (te.table_oid, te.oid) = toc.catalog_id;
+            out.push((te, data));
+            continue;
+        }
         let id = match origin.object {
             Some(obj) if origin.main => object_id(obj),
             _ => ids.fresh(),

@@ -6,6 +6,7 @@ mod copy;
 pub(crate) mod directory;
 mod entries;
 mod origin;
+mod toc;
 mod write;
 
 use crate::pg::version::at_least;
@@ -56,6 +57,9 @@ pub(crate) struct Prepared {
     /// Per entry, the object it came from (directory format only; empty
     /// for plain output).
     origins: Vec<origin::Origin>,
+    /// When pg_dump's ids were computed: the last id collection used (the
+    /// ENCODING, STDSTRINGS and SEARCHPATH entries take the next ones).
+    fixed_ids_after: Option<u32>,
     database_entry_count: usize,
     warnings: Vec<sort::SortWarning>,
     client_encoding: String,
@@ -75,9 +79,9 @@ pub(crate) async fn prepare_database(
     name: &str,
     mode: DatabaseMode,
 ) -> Result<Prepared, DumpError> {
-    let dbname = utf8_database_name(name)?;
-    let conn = connector.connect(&dbname).await?;
-    tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
+    let dbname = name;
+    let conn = connector.connect(dbname).await?;
+    tracing::debug!(target: "pgdumpall_rs::phase", database = %text::display(dbname), "connected");
     let client = &conn.client;
     let version = conn.server_version_num;
     let helper = Helper::default();
@@ -93,11 +97,11 @@ pub(crate) async fn prepare_database(
     start_helper_if_worth_it(&cat, &helper, opts.jobs <= 1).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
-        async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
+        async |snapshot: String| open_helper_session(connector, dbname, &setup, &snapshot).await;
     let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
     let read_all = read_catalogs(&cat, opts, &mut archive);
-    let (db, meta) = {
+    let (db, meta, collection) = {
         futures_util::pin_mut!(read_all, serve);
         match futures_util::future::select(read_all, serve).await {
             futures_util::future::Either::Left((read, _)) => read?,
@@ -139,8 +143,24 @@ pub(crate) async fn prepare_database(
         security_labels: meta.security_labels,
         init_privs: meta.init_privs,
     };
-    let (entries, origins, database_entry_count) =
+    let (mut entries, database_entry_count) =
         render_entries(&db, &ctx, mode, order, &archive, opts);
+    let mut fixed_ids_after = None;
+    if let Some(collection) = &collection {
+        let ids = toc::number_entries(
+            &archive,
+            collection,
+            &mut entries,
+            database_entry_count,
+            toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
+            &opts.render,
+        );
+        fixed_ids_after = Some(ids.collected);
+    }
+    let origins = match opts.directory {
+        Some(_) => origin::origins(&entries, &archive),
+        None => Vec::new(),
+    };
     let prepared = match copies_prepared {
         Some(done) => done,
         None => prepare_copies.as_mut().await,
@@ -157,22 +177,13 @@ pub(crate) async fn prepare_database(
         db,
         entries,
         origins,
+        fixed_ids_after,
         database_entry_count,
         warnings,
         client_encoding,
         std_strings,
         quoting,
         conn,
-    })
-}
-
-/// The database name as UTF-8, the form a connection string needs.
-fn utf8_database_name(name: &str) -> Result<String, DumpError> {
-    String::from_utf8(text::to_bytes(name)).map_err(|_| {
-        DumpError::Other(format!(
-            "database name \"{}\" is not valid UTF-8",
-            text::display(name)
-        ))
     })
 }
 
@@ -265,25 +276,37 @@ async fn open_helper_session(
 }
 
 /// Reads the database row and collects every
-/// object and its dependencies into `archive`.
+/// object and its dependencies into `archive`; under `-v` also pg_dump's
+/// collection, for the dump ids.
 async fn read_catalogs(
     cat: &Catalog<'_>,
     opts: &DumpOptions,
     archive: &mut Archive,
-) -> Result<(DatabaseRow, Metadata), DumpError> {
+) -> Result<
+    (
+        DatabaseRow,
+        Metadata,
+        Option<Vec<crate::archive::ids::Collected>>,
+    ),
+    DumpError,
+> {
     let db = current_database(cat).await?;
     let meta = metadata(cat).await?;
+    // (The directory format's archives number their entries by them.)
+    let collection = match opts.verbose || opts.directory.is_some() {
+        true => Some(toc::read_collection(cat).await?),
+        false => None,
+    };
     objects::collect_all(cat, archive, opts).await?;
     add_catalog_dependencies(cat, archive).await?;
     if super::content::dump_data(&opts.render) && !super::content::dump_schema(&opts.render) {
         super::content::add_data_fk_dependencies(cat, archive).await?;
     }
-    Ok((db, meta))
+    Ok((db, meta, collection))
 }
 
 /// The database's own entries, then the printed objects' entries in sorted
-/// order; also returns, for the directory format, each entry's origin,
-/// and how many of them are the database's own.
+/// order; also returns how many of them are the database's own.
 fn render_entries(
     db: &DatabaseRow,
     ctx: &RenderContext,
@@ -291,7 +314,7 @@ fn render_entries(
     order: Vec<DumpId>,
     archive: &Archive,
     opts: &DumpOptions,
-) -> (Vec<Entry>, Vec<origin::Origin>, usize) {
+) -> (Vec<Entry>, usize) {
     let mut entries: Vec<Entry> = database_entries(db, ctx, mode);
     let database_entry_count = entries.len();
     let printed: Vec<DumpId> = order
@@ -302,15 +325,9 @@ fn render_entries(
             (obj.dump || obj.extension.is_some()) && obj.render.is_some()
         })
         .collect();
-    let rendered = render_all(&printed, archive, ctx, opts);
-    let origins = if opts.directory.is_some() {
-        origin::origins(database_entry_count, &rendered, archive)
-    } else {
-        Vec::new()
-    };
-    entries.extend(rendered.into_iter().map(|(_, e)| e));
+    entries.extend(render_all(&printed, archive, ctx, opts));
     tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
-    (entries, origins, database_entry_count)
+    (entries, database_entry_count)
 }
 
 /// The COPY statements that prepared, by text (a failed one is prepared
@@ -339,8 +356,8 @@ fn render_all(
     archive: &Archive,
     ctx: &RenderContext,
     opts: &DumpOptions,
-) -> Vec<(DumpId, Entry)> {
-    let render = |ids: &[DumpId]| -> Vec<(DumpId, Entry)> {
+) -> Vec<Entry> {
+    let render = |ids: &[DumpId]| -> Vec<Entry> {
         let mut out = Vec::new();
         for &id in ids {
             if let Some(r) = &archive.objects[id].render {
@@ -348,7 +365,10 @@ fn render_all(
                     r.entries(id, archive, ctx)
                         .into_iter()
                         .filter(|e| super::content::keep(e, &opts.render))
-                        .map(|e| (id, e)),
+                        .map(|e| Entry {
+                            object: Some(id),
+                            ..e
+                        }),
                 );
             }
         }

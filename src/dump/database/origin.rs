@@ -31,20 +31,22 @@ pub(crate) fn is_satellite(e: &Entry) -> bool {
     matches!(e.desc.as_str(), "COMMENT" | "SECURITY LABEL" | "ACL")
 }
 
-/// The origins of `database_entries` database entries followed by the
-/// `rendered` ones.
-pub(super) fn origins(
-    database_entries: usize,
-    rendered: &[(DumpId, Entry)],
-    archive: &Archive,
-) -> Vec<Origin> {
-    let mut out = vec![Origin::default(); database_entries];
+/// The origins of `entries` (the database's own have no object).
+pub(super) fn origins(entries: &[Entry], archive: &Archive) -> Vec<Origin> {
+    let mut out = Vec::with_capacity(entries.len());
     let mut with_main: HashSet<DumpId> = HashSet::new();
-    let mains: Vec<bool> = rendered
+    let mains: Vec<bool> = entries
         .iter()
-        .map(|(id, e)| !is_satellite(e) && with_main.insert(*id))
+        .map(|e| {
+            e.object
+                .is_some_and(|id| !is_satellite(e) && with_main.insert(id))
+        })
         .collect();
-    for ((id, e), main) in rendered.iter().zip(mains) {
+    for (e, main) in entries.iter().zip(mains) {
+        let Some(id) = &e.object else {
+            out.push(Origin::default());
+            continue;
+        };
         let obj = &archive.objects[*id];
         // A comment, label or ACL depends on its object's entry; one
         // hanging off an object without an entry (an index printed as its

@@ -19,6 +19,7 @@ pub(crate) async fn write_database(
         db,
         entries,
         origins: _,
+        fixed_ids_after: _,
         database_entry_count,
         warnings,
         client_encoding,
@@ -35,6 +36,7 @@ pub(crate) async fn write_database(
         no_tablespaces: opts.print.no_tablespaces,
         no_table_access_method: opts.print.no_table_access_method,
         quoting,
+        verbose: opts.verbose,
     });
     let set_block = sql::fixed_settings(&client_encoding, std_strings, opts.role.as_deref());
     let header = script_header(

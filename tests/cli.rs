@@ -135,6 +135,8 @@ fn help_and_version() {
         "--hook=PROGRAM",
         "--hook-timeout=SECONDS",
         "--report=FILENAME",
+        "-F, --format=p|d",
+        "--archive-version=VERSION",
     ] {
         assert!(own_section.contains(option), "{option} in --help");
     }
@@ -326,14 +328,13 @@ fn long_names() -> Vec<String> {
 }
 
 /// One prefix for each distinct way getopt_long can read a `--prefix`:
-/// its set of candidate names, and whether it is a whole name.
+/// its set of candidate names, and whether it is a whole name (our own
+/// options answer to their full names only, so no prefix is theirs).
 fn distinct_long_prefixes() -> Vec<String> {
     let names = long_names();
     let mut seen = std::collections::BTreeSet::new();
     let mut prefixes = vec![String::new()];
-    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them);
-    // so is -Z/--compress (compress_values_are_refused_as_pg_dump_refuses_them).
-    for name in names.iter().filter(|n| *n != "jobs" && *n != "compress") {
+    for name in &names {
         for end in 1..=name.len() {
             let prefix = &name[..end];
             let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
@@ -379,10 +380,10 @@ fn every_short_option_letter_reads_as_in_the_reference() {
         return;
     }
     let mut cases = Vec::new();
-    // Ours are not pg_dumpall's (-j, -Z: jobs_values_are_refused_as_pg_dump_refuses_them,
+    // Ours are not pg_dumpall's (-j, -Z, -F: jobs_values_are_refused_as_pg_dump_refuses_them,
     // compress_values_are_refused_as_pg_dump_refuses_them).
     let own = own_short_letters();
-    assert_eq!(own, ['j', 'Z', 'P']);
+    assert_eq!(own, ['j', 'Z', 'P', 'F']);
     for c in (b'!'..=b'~').map(char::from).filter(|c| !own.contains(c)) {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![

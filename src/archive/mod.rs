@@ -11,6 +11,7 @@
 pub(crate) mod ids;
 pub(crate) mod print;
 pub(crate) mod sort;
+pub(crate) mod toc;
 
 use std::collections::HashMap;
 use std::sync::Arc;

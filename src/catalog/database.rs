@@ -10,6 +10,7 @@ use crate::pg::oid::ObjectAddress;
 
 #[derive(Debug, Clone)]
 pub(crate) struct DatabaseRow {
+    /// The directory format names each database's archive by it.
     pub oid: u32,
     pub name: String,
     pub owner: String,

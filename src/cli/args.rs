@@ -124,7 +124,7 @@ pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
             return Err(err("invalid restrict key".into(), false));
         }
     }
-    Ok(())
+    super::format::check(o).map_err(|msg| err(msg, false))
 }
 
 #[cfg(test)]
@@ -308,8 +308,8 @@ mod tests {
             parsed.push((found.long.clone(), o));
         }
         // pg_dumpall's 55, then -j, -Z, -P, --hook, --hook-timeout,
-        // --report, --include-config.
-        assert_eq!(parsed.len(), 62);
+        // --report, --include-config, -F, --archive-version.
+        assert_eq!(parsed.len(), 64);
     }
 
     #[test]

@@ -85,6 +85,8 @@ const OWN_LONG_OPTIONS: &[&str] = &[
     "hook-timeout",
     "report",
     "include-config",
+    "format",
+    "archive-version",
 ];
 
 /// One name getopt knows: a long name (or alias), or a short letter.

@@ -6,6 +6,7 @@ pub mod command;
 pub(crate) mod filter;
 #[cfg(test)]
 mod filter_fuzz_tests;
+pub(crate) mod format;
 pub mod generate;
 mod getopt;
 pub(crate) mod help;

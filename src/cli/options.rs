@@ -264,6 +264,17 @@ pub struct Options {
     #[arg(help = "add the server's settings and pg_hba.conf rules\n\
                   as comments")]
     pub include_config: bool,
+    #[arg(short = 'F', long, help_heading = OWN)]
+    #[arg(value_name = "p|d", value_parser = ByteString)]
+    #[arg(help = "output format: plain text (default), or\n\
+                  directory (-f DIR: globals.sql, map.dat,\n\
+                  databases/OID archives)")]
+    pub format: Option<String>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "VERSION", value_parser = ByteString)]
+    #[arg(help = "directory archives' version: 1.16 (default,\n\
+                  pg_restore 17+) or 1.14 (pg_restore 14+)")]
+    pub archive_version: Option<String>,
 
     /// Positional arguments (pg_dumpall takes none; reported as an error).
     #[arg(hide = true)]

@@ -4,6 +4,7 @@
 pub(crate) mod config;
 pub(crate) mod content;
 pub(crate) mod database;
+pub(crate) mod directory;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
@@ -122,6 +123,11 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         }
     }
 
+    // The directory format's output directory is checked before connecting.
+    let out_dir = match (&opts.directory, &opts.file) {
+        (Some(version), Some(path)) => Some((*version, directory::OutputDir::check(path)?)),
+        _ => None,
+    };
     let connector = connector_for(opts)?;
     let conn = connect_first(&connector, opts).await?;
     check_server_version(conn.server_version_num, &conn.server_version)?;
@@ -130,6 +136,14 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
     let excluded = excluded_databases(&session, exclude_patterns).await?;
     check_pg_dump_options(&session, opts, &excluded).await?;
     observe::announce_run(&session, opts, &excluded).await?;
+    if let Some((version, dir)) = out_dir {
+        let selected = if parts.databases {
+            selected_databases(&session, opts, &excluded).await?
+        } else {
+            Vec::new()
+        };
+        return directory::dump(&session, connector, opts, &selected, dir, version).await;
+    }
 
     for warning in opts.compress.warnings() {
         crate::diag::warning(&warning);

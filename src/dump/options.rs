@@ -62,6 +62,8 @@ pub struct DumpOptions {
     pub(crate) pg_dump_error: Option<String>,
     /// A per-database option not honoured yet.
     pub(crate) unsupported: Option<&'static str>,
+    /// `--format=directory`: each database an archive (None: plain).
+    pub(crate) directory: Option<crate::archive::toc::ArchiveVersion>,
     pub(crate) print: PrintFlags,
     pub(crate) render: RenderOptions,
     /// `--include-config`: the server's configuration as comments.

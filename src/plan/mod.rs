@@ -35,6 +35,19 @@ fn unsupported_database_option(o: &Options) -> Option<&'static str> {
     o.binary_upgrade.then_some("--binary-upgrade")
 }
 
+/// The directory format's archive version, or None for plain output.
+fn directory(o: &Options) -> Option<crate::archive::toc::ArchiveVersion> {
+    use crate::archive::toc::ArchiveVersion;
+    use crate::cli::format::{archive_version, format, Format, Version};
+    if format(o) != Ok(Format::Directory) {
+        return None;
+    }
+    Some(match archive_version(o) {
+        Ok(Version::V1_14) => ArchiveVersion::V1_14,
+        _ => ArchiveVersion::V1_16,
+    })
+}
+
 impl From<&Options> for DumpOptions {
     // Long on purpose: one exhaustive destructuring, so that a flag no
     // layer takes is a compile error, and one struct literal per layer.
@@ -102,6 +115,9 @@ impl From<&Options> for DumpOptions {
             hook_timeout,
             report,
             include_config,
+            // Read by `directory` below (checked by the front end).
+            format: _,
+            archive_version: _,
             // Refused by the front end.
             extra_args: _,
         } = o.clone();
@@ -167,6 +183,7 @@ impl From<&Options> for DumpOptions {
             extra_float_digits: validate::extra_float_digits(o),
             pg_dump_error: validate::validate(o),
             unsupported: unsupported_database_option(o),
+            directory: directory(o),
             print: PrintFlags {
                 no_owner,
                 use_set_session_authorization,

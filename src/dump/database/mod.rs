@@ -3,7 +3,9 @@
 //! in bulk, pg_dump's order, and table data streamed as it arrives.
 
 mod copy;
+pub(crate) mod directory;
 mod entries;
+mod origin;
 mod toc;
 mod write;
 
@@ -52,6 +54,12 @@ pub(crate) struct Prepared {
     copy_statements: HashMap<String, tokio_postgres::Statement>,
     db: DatabaseRow,
     entries: Vec<Entry>,
+    /// Per entry, the object it came from (directory format only; empty
+    /// for plain output).
+    origins: Vec<origin::Origin>,
+    /// When pg_dump's ids were computed: the last id collection used (the
+    /// ENCODING, STDSTRINGS and SEARCHPATH entries take the next ones).
+    fixed_ids_after: Option<u32>,
     database_entry_count: usize,
     warnings: Vec<sort::SortWarning>,
     client_encoding: String,
@@ -137,8 +145,9 @@ pub(crate) async fn prepare_database(
     };
     let (mut entries, database_entry_count) =
         render_entries(&db, &ctx, mode, order, &archive, opts);
+    let mut fixed_ids_after = None;
     if let Some(collection) = &collection {
-        toc::number_entries(
+        let ids = toc::number_entries(
             &archive,
             collection,
             &mut entries,
@@ -146,7 +155,12 @@ pub(crate) async fn prepare_database(
             toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
             &opts.render,
         );
+        fixed_ids_after = Some(ids.collected);
     }
+    let origins = match opts.directory {
+        Some(_) => origin::origins(&entries, &archive),
+        None => Vec::new(),
+    };
     let prepared = match copies_prepared {
         Some(done) => done,
         None => prepare_copies.as_mut().await,
@@ -162,6 +176,8 @@ pub(crate) async fn prepare_database(
         copy_statements,
         db,
         entries,
+        origins,
+        fixed_ids_after,
         database_entry_count,
         warnings,
         client_encoding,
@@ -276,7 +292,8 @@ async fn read_catalogs(
 > {
     let db = current_database(cat).await?;
     let meta = metadata(cat).await?;
-    let collection = match opts.verbose {
+    // (The directory format's archives number their entries by them.)
+    let collection = match opts.verbose || opts.directory.is_some() {
         true => Some(toc::read_collection(cat).await?),
         false => None,
     };
@@ -331,9 +348,9 @@ fn prepared_copies_by_text(
 /// Objects above this count are rendered on two threads.
 const PARALLEL_RENDER_MIN: usize = 2000;
 
-/// The entries of `ids`, in that order. Rendering is pure, so big
-/// databases render on two threads (the server has nothing to do for us
-/// meanwhile).
+/// The entries of `ids`, in that order, each with the object it came
+/// from. Rendering is pure, so big databases render on two threads (the
+/// server has nothing to do for us meanwhile).
 fn render_all(
     ids: &[DumpId],
     archive: &Archive,

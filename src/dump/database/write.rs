@@ -18,6 +18,8 @@ pub(crate) async fn write_database(
         conn,
         db,
         entries,
+        origins: _,
+        fixed_ids_after: _,
         database_entry_count,
         warnings,
         client_encoding,
@@ -85,7 +87,7 @@ pub(crate) async fn write_database(
 }
 
 /// Reports the sort's warnings (dependency loops) with their details and hints.
-fn report_sort_warnings(warnings: &[sort::SortWarning]) {
+pub(super) fn report_sort_warnings(warnings: &[sort::SortWarning]) {
     for w in warnings {
         diag::warning(&text::display(&w.message));
         for d in &w.details {

@@ -1,0 +1,629 @@
+//! One database as a pg_dump directory-format archive: `toc.dat`, one
+//! data file per table (`<id>.dat`) and the large objects' files, written
+//! from the same entries the plain script prints. pg_restore regenerates
+//! the script from them: the header comments, owner lines and session
+//! switches come from the entry fields, so the definitions hold only the
+//! statements themselves (as [`Entry::defn`] does).
+
+use std::path::{Path, PathBuf};
+
+use super::origin::{is_satellite, Origin};
+use super::*;
+use crate::archive::toc::{
+    self, ArchiveVersion, HeaderCompression, TocEntry, TocHeader, TocSection,
+};
+use crate::archive::{Kind, Section};
+use crate::output::OutputError;
+use copy::{drain_copy, start_copy};
+
+/// pg_database's OID, the DATABASE entry's tableoid.
+const PG_DATABASE: u32 = 1262;
+
+/// Writes a prepared database as a directory archive in `dir` (which
+/// must exist and be empty). Files are written as temporary siblings
+/// renamed into place, `toc.dat` last.
+pub(crate) async fn write_archive(
+    prepared: Prepared,
+    opts: &DumpOptions,
+    dir: &Path,
+    version: ArchiveVersion,
+) -> Result<(), DumpError> {
+    let Prepared {
+        copy_statements,
+        conn,
+        db,
+        entries,
+        origins,
+        warnings,
+        client_encoding,
+        std_strings,
+        quoting,
+        database_entry_count: _,
+        fixed_ids_after,
+    } = prepared;
+    write::report_sort_warnings(&warnings);
+    let client = &conn.client;
+    let session = session_entries(&client_encoding, std_strings, &quoting);
+    let toc = archive_entries(session, &entries, &origins, &db, version, fixed_ids_after);
+    let files = DataFiles {
+        client,
+        dir,
+        sync: opts.sync,
+        copy_statements: &copy_statements,
+        quoting,
+    };
+    for (te, source) in &toc {
+        if let Some(source) = source {
+            files.write(te, source).await?;
+        }
+    }
+    let header = TocHeader {
+        version,
+        compression: HeaderCompression::None,
+        created: created_now(),
+        dbname: db.name.clone(),
+        server_version: conn.server_version.clone(),
+        dumper_version: format!(
+            "{} (pgdumpall-rs {})",
+            crate::dump::REFERENCE_VERSION,
+            env!("CARGO_PKG_VERSION")
+        ),
+    };
+    let toc: Vec<TocEntry> = toc.into_iter().map(|(te, _)| te).collect();
+    write_file(&dir.join("toc.dat"), &toc::encode(&header, &toc), opts.sync)?;
+    let _ = client.batch_execute("COMMIT").await;
+    Ok(())
+}
+
+impl Prepared {
+    /// The database's OID (its archive's directory name).
+    pub(crate) fn database_oid(&self) -> u32 {
+        self.db.oid
+    }
+}
+
+/// Where an entry's data comes from.
+#[derive(Debug)]
+enum Data {
+    Table(DataSource),
+    LargeObjects(Vec<u32>),
+}
+
+/// The ENCODING, STDSTRINGS and SEARCHPATH entries every archive starts
+/// with (pg_restore sets its session up from them).
+fn session_entries(
+    encoding: &str,
+    std_strings: bool,
+    quoting: &Quoting,
+) -> Vec<(TocEntry, Option<Data>)> {
+    let setting = |tag: &str, defn: String| TocEntry {
+        tag: tag.into(),
+        desc: tag.into(),
+        section: TocSection::PreData,
+        defn: Some(defn),
+        ..TocEntry::default()
+    };
+    [
+        setting(
+            "ENCODING",
+            format!("SET client_encoding = {};\n", quoting.literal(encoding)),
+        ),
+        setting(
+            "STDSTRINGS",
+            format!(
+                "SET standard_conforming_strings = '{}';\n",
+                if std_strings { "on" } else { "off" }
+            ),
+        ),
+        setting(
+            "SEARCHPATH",
+            "SELECT pg_catalog.set_config('search_path', '', false);\n".into(),
+        ),
+    ]
+    .into_iter()
+    .map(|te| (te, None))
+    .collect()
+}
+
+/// Dump ids until pg_dump's own are computed: an object's entry takes the
+/// object's (its position + 1), every other entry the next free one.
+struct Ids {
+    next: i32,
+}
+
+impl Ids {
+    fn fresh(&mut self) -> i32 {
+        self.next += 1;
+        self.next
+    }
+}
+
+fn object_id(id: DumpId) -> i32 {
+    i32::try_from(id + 1).unwrap_or(i32::MAX)
+}
+
+/// The TOC entries: the session's, then the rendered entries in their order.
+fn archive_entries(
+    session: Vec<(TocEntry, Option<Data>)>,
+    entries: &[Entry],
+    origins: &[Origin],
+    db: &DatabaseRow,
+    version: ArchiveVersion,
+    fixed_ids_after: Option<u32>,
+) -> Vec<(TocEntry, Option<Data>)> {
+    let highest = origins.iter().filter_map(|o| o.object).max().unwrap_or(0);
+    // pg_dump's ids when they were computed (`archive::ids`): the fixed
+    // entries follow collection's, and every entry has its own. Else
+    // made-up ones (see [`Ids`]).
+    let mut ids = Ids {
+        next: match fixed_ids_after {
+            Some(n) => i32::try_from(n).unwrap_or(i32::MAX),
+            None => object_id(highest) + 1,
+        },
+    };
+    let mut out: Vec<(TocEntry, Option<Data>)> = session
+        .into_iter()
+        .map(|(te, data)| {
+            let dump_id = ids.fresh();
+            (TocEntry { dump_id, ..te }, data)
+        })
+        .collect();
+    if fixed_ids_after.is_some() {
+        let last = entries
+            .iter()
+            .filter_map(|e| e.toc.as_ref())
+            .map(|t| t.dump_id)
+            .max();
+        ids.next = ids
+            .next
+            .max(last.map_or(0, |n| i32::try_from(n).unwrap_or(i32::MAX)));
+    }
+    let to_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    // Each object's own entry's pg_dump id.
+    let pg_ids: HashMap<DumpId, i32> = entries
+        .iter()
+        .zip(origins)
+        .filter_map(|(e, o)| {
+            Some((
+                o.object.filter(|_| o.main)?,
+                to_i32(e.toc.as_ref()?.dump_id),
+            ))
+        })
+        .collect();
+    let mut main_ids: HashMap<DumpId, i32> = HashMap::new();
+    for (e, origin) in entries.iter().zip(origins) {
+        if let Some(toc) = &e.toc {
+            // An object's own entry depends on the objects it depends on
+            // (the explicit lists are those of the entries made for it).
+            let deps = if toc.deps.is_empty() {
+                origin
+                    .deps
+                    .iter()
+                    .filter_map(|d| pg_ids.get(d).copied())
+                    .collect()
+            } else {
+                toc.deps.iter().map(|&d| to_i32(d)).collect()
+            };
+            let (mut te, data) = toc_entry(e, origin, to_i32(toc.dump_id), deps, db);
+            (te.table_oid, te.oid) = toc.catalog_id;
+            out.push((te, data));
+            continue;
+        }
+        let id = match origin.object {
+            Some(obj) if origin.main => object_id(obj),
+            _ => ids.fresh(),
+        };
+        if let (Some(obj), true) = (origin.object, origin.main) {
+            main_ids.insert(obj, id);
+        }
+        let deps: Vec<i32> = origin
+            .deps
+            .iter()
+            .map(|d| main_ids.get(d).copied().unwrap_or_else(|| object_id(*d)))
+            .collect();
+        let (te, data) = toc_entry(e, origin, id, deps, db);
+        out.push((te, data));
+    }
+    if !version.blob_metadata() {
+        out = large_objects_1_14(out, &mut ids);
+    }
+    // Data files are named by the entry's final id.
+    for (te, data) in &mut out {
+        match data {
+            Some(Data::Table(_)) => te.file = format!("{}.dat", te.dump_id),
+            Some(Data::LargeObjects(_)) => {
+                te.file = if version.blob_metadata() {
+                    format!("blobs_{}.toc", te.dump_id)
+                } else {
+                    "blobs.toc".into()
+                }
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// One entry's TOC fields.
+fn toc_entry(
+    e: &Entry,
+    origin: &Origin,
+    dump_id: i32,
+    deps: Vec<i32>,
+    db: &DatabaseRow,
+) -> (TocEntry, Option<Data>) {
+    let data = match &e.data {
+        Some(DataSource::LargeObjects { oids }) => Some(Data::LargeObjects(oids.clone())),
+        Some(source) => Some(Data::Table(source.clone())),
+        None => None,
+    };
+    let (table_oid, oid) = catalog_row(e, origin, db);
+    let mut te = TocEntry {
+        dump_id,
+        has_data: data.is_some(),
+        table_oid,
+        oid,
+        tag: e.tag.clone(),
+        desc: e.desc.clone(),
+        section: section_of(e, origin),
+        defn: (data.is_none() || !e.defn.is_empty()).then(|| e.defn.clone()),
+        drop_stmt: drop_statement(e),
+        copy_stmt: (!e.data_header.is_empty()).then(|| e.data_header.clone()),
+        namespace: e.schema.clone(),
+        tablespace: e.tablespace.clone(),
+        table_am: e.table_am.clone(),
+        relkind: origin
+            .relkind
+            .filter(|_| origin.main && e.desc != "SEQUENCE" && e.desc != "TYPE"),
+        owner: e.owner.clone(),
+        deps,
+        file: String::new(),
+    };
+    if e.desc == "ACL" && e.tag.starts_with("LARGE OBJECTS ") {
+        // pg_restore repeats a group's ACL for each of its objects itself.
+        te.defn = Some(group_acl_of_first(&e.defn));
+    }
+    if e.desc == "BLOB METADATA" {
+        // pg_restore makes the lo_create calls and owner lines itself
+        // from the list of large objects.
+        let oids = blob_oids(&e.tag, &e.defn);
+        te.defn = Some(oids.iter().map(|o| format!("{o}\n")).collect());
+        te.drop_stmt = Some("-- dummy".into());
+    }
+    (te, data)
+}
+
+/// `(tableoid, oid)` as pg_dump records them: the catalog row for an
+/// object's own entry, `(0, relation)` for its data, `(0, 0)` for the rest.
+fn catalog_row(e: &Entry, origin: &Origin, db: &DatabaseRow) -> (u32, u32) {
+    match e.desc.as_str() {
+        "DATABASE" => (PG_DATABASE, db.oid),
+        "TABLE DATA" | "MATERIALIZED VIEW DATA" => (0, origin.catalog_id.1),
+        _ if origin.main && !matches!(e.desc.as_str(), "SEQUENCE SET" | "BLOBS") => {
+            origin.catalog_id
+        }
+        _ => (0, 0),
+    }
+}
+
+/// The entry's section: what its renderer said, else its kind's.
+fn section_of(e: &Entry, origin: &Origin) -> TocSection {
+    if let Some(s) = e.section {
+        return s.into();
+    }
+    if is_satellite(e) {
+        return TocSection::None;
+    }
+    if origin.main && origin.postponed {
+        return TocSection::PostData;
+    }
+    match e.desc.as_str() {
+        "DATABASE" | "DATABASE PROPERTIES" => TocSection::PreData,
+        "TABLE DATA" | "SEQUENCE SET" | "BLOBS" | "BLOB METADATA" => TocSection::Data,
+        "MATERIALIZED VIEW DATA" => TocSection::PostData,
+        _ => match origin.object {
+            Some(_) if e.desc.contains("CONSTRAINT") || e.desc == "INDEX" => TocSection::PostData,
+            _ => kind_section(e),
+        },
+    }
+}
+
+/// Sections of the remaining kinds, by the entry's type.
+fn kind_section(e: &Entry) -> TocSection {
+    let kind = match e.desc.as_str() {
+        "TRIGGER" => Kind::Trigger,
+        "RULE" => Kind::Rule,
+        "POLICY" | "ROW SECURITY" => Kind::Policy,
+        "PUBLICATION" => Kind::Publication,
+        "PUBLICATION TABLE" => Kind::PublicationRel,
+        "PUBLICATION TABLES IN SCHEMA" => Kind::PublicationTableInSchema,
+        "SUBSCRIPTION" => Kind::Subscription,
+        "SUBSCRIPTION TABLE" => Kind::SubscriptionRel,
+        "DEFAULT ACL" => Kind::DefaultAcl,
+        "EVENT TRIGGER" => Kind::EventTrigger,
+        "INDEX ATTACH" => Kind::IndexAttach,
+        "STATISTICS" => Kind::StatsExt,
+        _ => return TocSection::PreData,
+    };
+    match kind.section() {
+        Section::PostData => TocSection::PostData,
+        Section::Data => TocSection::Data,
+        _ => TocSection::PreData,
+    }
+}
+
+/// The drop statement pg_restore's `--clean` prints and from which it
+/// derives `ALTER ... OWNER TO` for functions, aggregates and operators:
+/// `DROP <object>;` for entries that set an owner.
+fn drop_statement(e: &Entry) -> Option<String> {
+    let object = e.owner_object.as_ref()?;
+    if e.desc == "SCHEMA" && e.tag == "public" && e.defn.starts_with("-- *not*") {
+        return Some("-- *not* dropping schema, since initdb creates it\n".into());
+    }
+    Some(format!("DROP {object};\n"))
+}
+
+/// The large objects of a BLOB METADATA entry, from its `lo_create` calls.
+fn blob_oids(_tag: &str, defn: &str) -> Vec<u32> {
+    defn.lines()
+        .filter_map(|l| {
+            l.strip_prefix("SELECT pg_catalog.lo_create('")
+                .and_then(|rest| rest.split('\'').next())
+                .and_then(|n| n.parse().ok())
+        })
+        .collect()
+}
+
+/// A group's ACL entry text as pg_dump stores it: the first object's
+/// commands, which pg_restore repeats for every object of the group (the
+/// entry as rendered holds them repeated, one block per command; a
+/// command naming no object ends in `<oid>(null);` there).
+fn group_acl_of_first(expanded: &str) -> String {
+    let mut out = String::new();
+    for block in expanded.split("\n\n") {
+        let Some(first) = block.lines().next() else {
+            continue;
+        };
+        let line = match first.rfind("(null);") {
+            Some(at) if first.ends_with("(null);") => {
+                let head = &first[..at];
+                let digits = head.len() - head.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+                format!("{};", &head[..head.len() - digits])
+            }
+            _ => first.to_owned(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Archive version 1.14 has no BLOB METADATA: each large object is a BLOB
+/// entry of its own (pre-data), a group's ACL an entry per object, and one
+/// BLOBS entry (`blobs.toc`) holds every object's data.
+fn large_objects_1_14(
+    entries: Vec<(TocEntry, Option<Data>)>,
+    ids: &mut Ids,
+) -> Vec<(TocEntry, Option<Data>)> {
+    let mut out = Vec::with_capacity(entries.len());
+    let mut blobs: Option<usize> = None;
+    // The objects of the last group seen (a group's ACL follows its
+    // metadata).
+    let mut group: Vec<u32> = Vec::new();
+    for (te, data) in entries {
+        match (te.desc.as_str(), data) {
+            ("BLOB METADATA", _) => {
+                group = blob_list(te.defn.as_deref().unwrap_or(""));
+                for &oid in &group {
+                    out.push((blob_entry(&te, oid, ids.fresh()), None));
+                }
+            }
+            ("ACL", None) if te.tag.starts_with("LARGE OBJECTS ") => {
+                for &oid in &group {
+                    out.push((acl_of_one(&te, group[0], oid, ids.fresh()), None));
+                }
+            }
+            ("BLOBS", Some(Data::LargeObjects(oids))) => match blobs {
+                Some(at) => {
+                    if let Some(Data::LargeObjects(all)) = &mut out[at].1 {
+                        all.extend(oids);
+                    }
+                }
+                None => {
+                    blobs = Some(out.len());
+                    let te = TocEntry {
+                        tag: "BLOBS".into(),
+                        owner: None,
+                        deps: Vec::new(),
+                        ..te
+                    };
+                    out.push((te, Some(Data::LargeObjects(oids))));
+                }
+            },
+            (_, data) => out.push((te, data)),
+        }
+    }
+    out
+}
+
+/// The OIDs of a BLOB METADATA entry's definition (one per line).
+fn blob_list(defn: &str) -> Vec<u32> {
+    defn.lines().filter_map(|l| l.parse().ok()).collect()
+}
+
+/// One large object's BLOB entry, as pg_dump 16 and older wrote it.
+fn blob_entry(metadata: &TocEntry, oid: u32, dump_id: i32) -> TocEntry {
+    TocEntry {
+        dump_id,
+        table_oid: crate::pg::oid::PG_LARGEOBJECT,
+        oid,
+        tag: oid.to_string(),
+        desc: "BLOB".into(),
+        section: TocSection::PreData,
+        defn: Some(format!("SELECT pg_catalog.lo_create('{oid}');\n")),
+        drop_stmt: Some(format!("SELECT pg_catalog.lo_unlink('{oid}');\n")),
+        owner: metadata.owner.clone(),
+        ..TocEntry::default()
+    }
+}
+
+/// A group's ACL entry made one object's: the first object's commands
+/// naming `oid` instead.
+fn acl_of_one(group_acl: &TocEntry, first: u32, oid: u32, dump_id: i32) -> TocEntry {
+    let from = format!("LARGE OBJECT {first} ");
+    let to = format!("LARGE OBJECT {oid} ");
+    TocEntry {
+        dump_id,
+        tag: format!("LARGE OBJECT {oid}"),
+        defn: group_acl.defn.as_ref().map(|d| d.replace(&from, &to)),
+        deps: Vec::new(),
+        ..group_acl.clone()
+    }
+}
+
+/// The creation time as `struct tm` fields, in local time as pg_dump
+/// records it.
+fn created_now() -> [i32; 7] {
+    // SAFETY: time and localtime_r only write into the locals given.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&now, &mut tm);
+        [
+            tm.tm_sec,
+            tm.tm_min,
+            tm.tm_hour,
+            tm.tm_mday,
+            tm.tm_mon,
+            tm.tm_year,
+            tm.tm_isdst,
+        ]
+    }
+}
+
+/// Writes a whole small file into place.
+fn write_file(path: &Path, bytes: &[u8], sync: bool) -> Result<(), OutputError> {
+    let mut sink = Sink::file(path, sync)?;
+    sink.write_bytes(bytes)?;
+    sink.finish()
+}
+
+/// Writes the data files of one archive.
+struct DataFiles<'a> {
+    client: &'a tokio_postgres::Client,
+    dir: &'a Path,
+    sync: bool,
+    copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
+    quoting: Quoting,
+}
+
+impl DataFiles<'_> {
+    async fn write(&self, te: &TocEntry, data: &Data) -> Result<(), DumpError> {
+        let path: PathBuf = self.dir.join(&te.file);
+        match data {
+            Data::Table(source) => {
+                let mut sink = Sink::file(&path, self.sync)?;
+                self.table_rows(te, source, &mut sink).await?;
+                sink.finish()?;
+            }
+            Data::LargeObjects(oids) => {
+                let mut list = String::new();
+                for &oid in oids {
+                    let name = format!("blob_{oid}.dat");
+                    let mut sink = Sink::file(&self.dir.join(&name), self.sync)?;
+                    large_object_bytes(self.client, oid, &mut sink).await?;
+                    sink.finish()?;
+                    list.push_str(&format!("{oid} {name}\n"));
+                }
+                write_file(&path, list.as_bytes(), self.sync)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A table's rows as its data file holds them: COPY text ended by
+    /// `\.`, or the INSERT statements.
+    async fn table_rows(
+        &self,
+        te: &TocEntry,
+        source: &DataSource,
+        sink: &mut Sink,
+    ) -> Result<(), DumpError> {
+        match source {
+            DataSource::Copy { server_copy } => {
+                let statement = self.copy_statements.get(server_copy);
+                let start = start_copy(self.client, server_copy, statement).await;
+                drain_copy(start, &te.tag, server_copy, sink, false).await?;
+                sink.write_text("\\.\n\n\n")?;
+            }
+            DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
+            DataSource::Inserts(spec) => {
+                crate::dump::inserts::rows_out(self.client, spec, &self.quoting, sink).await?;
+            }
+            DataSource::LargeObjects { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+/// One large object's contents, read in chunks.
+async fn large_object_bytes(
+    client: &tokio_postgres::Client,
+    oid: u32,
+    sink: &mut Sink,
+) -> Result<(), DumpError> {
+    const CHUNK: i32 = 16384;
+    let sql = "SELECT pg_catalog.lo_get($1, $2, $3)";
+    let stmt = client
+        .prepare_typed(
+            sql,
+            &[
+                tokio_postgres::types::Type::OID,
+                tokio_postgres::types::Type::INT8,
+                tokio_postgres::types::Type::INT4,
+            ],
+        )
+        .await
+        .map_err(|e| CatalogError::query(e, sql))?;
+    let mut offset: i64 = 0;
+    loop {
+        let row = client
+            .query_one(&stmt, &[&oid, &offset, &CHUNK])
+            .await
+            .map_err(|e| {
+                DumpError::Other(format!(
+                    "error reading large object {oid}: {}",
+                    server_message(&e)
+                ))
+            })?;
+        let chunk: Vec<u8> = row.in_query(sql).col(0)?;
+        sink.write_bytes(&chunk)?;
+        if chunk.len() < CHUNK as usize {
+            return Ok(());
+        }
+        offset += chunk.len() as i64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_acl_is_stored_as_its_first_objects() {
+        let expanded = crate::sql::postdata::lo_group_acl(
+            "SET SESSION AUTHORIZATION alice;\nGRANT SELECT ON LARGE OBJECT 555 TO bob;\nRESET SESSION AUTHORIZATION;\n",
+            &[555, 556],
+        );
+        assert_eq!(
+            group_acl_of_first(&expanded),
+            "SET SESSION AUTHORIZATION alice;\nGRANT SELECT ON LARGE OBJECT 555 TO bob;\nRESET SESSION AUTHORIZATION;\n"
+        );
+    }
+
+    #[test]
+    fn large_object_oids_from_lo_create_calls() {
+        let defn = crate::sql::postdata::lo_metadata(&[5000, 5001]);
+        assert_eq!(blob_oids("5000..5001", &defn), [5000, 5001]);
+    }
+}

@@ -1,0 +1,257 @@
+//! `--format=directory`: the cluster as a directory. `DIR/globals.sql`
+//! holds what `-g` writes (psql restores roles, memberships, tablespaces
+//! and settings from it), `DIR/map.dat` one `OID name` line per database,
+//! and `DIR/databases/<oid>/` each database as a pg_dump directory-format
+//! archive that stock pg_restore reads.
+//!
+//! Each database's archive is written on its own (its own connection and
+//! snapshot, its own files), so several can be written at once.
+
+use std::path::{Path, PathBuf};
+
+use super::options::DumpOptions;
+use super::{database, globals, pg_dump_failed, restrict_key, session, DumpError};
+use crate::archive::toc::ArchiveVersion;
+use crate::conn::Connector;
+use crate::diag;
+use crate::output::{OutputError, Sink};
+use crate::sql::globals as emit;
+use crate::text;
+
+/// The output directory: checked before anything connects, created (or
+/// emptied again) by [`OutputDir::create`].
+#[derive(Debug)]
+pub(crate) struct OutputDir {
+    path: PathBuf,
+    /// Whether we made the directory (else it existed, empty).
+    made: bool,
+}
+
+impl OutputDir {
+    /// pg_dump's rule: the directory must not exist, or be empty.
+    pub(crate) fn check(path: &Path) -> Result<OutputDir, DumpError> {
+        let shown = path.display();
+        match std::fs::read_dir(path) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return Err(DumpError::Other(format!(
+                        "directory \"{shown}\" is not empty"
+                    )));
+                }
+                Ok(OutputDir {
+                    path: path.to_path_buf(),
+                    made: false,
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(OutputDir {
+                path: path.to_path_buf(),
+                made: true,
+            }),
+            Err(e) => Err(DumpError::Other(format!(
+                "could not open directory \"{shown}\": {}",
+                crate::output::strerror(&e)
+            ))),
+        }
+    }
+
+    fn create(&self) -> Result<(), DumpError> {
+        if self.made {
+            make_dir(&self.path)?;
+        }
+        make_dir(&self.path.join("databases"))
+    }
+
+    /// Removes what a failed run wrote: the directory if we made it, else
+    /// its contents (pg_dump leaves a failed directory archive behind).
+    fn remove_partial(&self) {
+        if self.made {
+            let _ = std::fs::remove_dir_all(&self.path);
+        } else if let Ok(entries) = std::fs::read_dir(&self.path) {
+            for entry in entries.flatten() {
+                let p = entry.path();
+                let _ = if p.is_dir() && !p.is_symlink() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+            }
+        }
+    }
+}
+
+/// Creates a directory with mode 0700, as pg_dump does.
+fn make_dir(path: &Path) -> Result<(), DumpError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| {
+            DumpError::Other(format!(
+                "could not create directory \"{}\": {}",
+                path.display(),
+                crate::output::strerror(&e)
+            ))
+        })
+}
+
+/// Writes the whole directory; on failure removes what it wrote.
+pub(crate) async fn dump(
+    session: &session::Session,
+    connector: Connector,
+    opts: &DumpOptions,
+    selected: &[String],
+    dir: OutputDir,
+    version: ArchiveVersion,
+) -> Result<(), DumpError> {
+    dir.create()?;
+    let result = write_all(session, connector, opts, selected, &dir.path, version).await;
+    if result.is_err() {
+        dir.remove_partial();
+    }
+    result
+}
+
+async fn write_all(
+    session: &session::Session,
+    connector: Connector,
+    opts: &DumpOptions,
+    selected: &[String],
+    dir: &Path,
+    version: ArchiveVersion,
+) -> Result<(), DumpError> {
+    write_globals(session, opts, &dir.join("globals.sql")).await?;
+    let mut map = Vec::new();
+    for name in selected {
+        let oid = dump_one(&connector, opts, name, dir, version)
+            .await
+            .map_err(|e| pg_dump_failed(name, e))?;
+        map.extend(text::to_bytes(&map_line(oid, name)));
+    }
+    let mut sink = Sink::file(&dir.join("map.dat"), opts.sync)?;
+    sink.write_bytes(&map)?;
+    sink.finish()?;
+    complete(dir, opts)
+}
+
+/// The end of a directory dump: every file is in place. (The manifest,
+/// which marks the directory complete, is written here, last.)
+fn complete(dir: &Path, opts: &DumpOptions) -> Result<(), DumpError> {
+    if opts.sync {
+        sync_dir(dir)?;
+        sync_dir(&dir.join("databases"))?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| OutputError::Sync {
+            path: dir.display().to_string(),
+            source,
+        })
+}
+
+/// `globals.sql`: exactly what `-g` writes with the same options.
+async fn write_globals(
+    session: &session::Session,
+    opts: &DumpOptions,
+    path: &Path,
+) -> Result<(), DumpError> {
+    let mut sink = Sink::file(path, opts.sync)?;
+    let key = restrict_key(opts.restrict_key.as_deref());
+    let started = opts.verbose.then(session::timestamp);
+    sink.write_text(&emit::header(
+        &key,
+        &session.client_encoding,
+        session.standard_conforming_strings,
+        started.as_deref(),
+    ))?;
+    let parts = opts.parts;
+    if parts.globals {
+        globals::dump(
+            session,
+            opts,
+            parts.roles,
+            parts.tablespaces,
+            false,
+            &mut sink,
+        )
+        .await?;
+    }
+    sink.write_text(&format!("\\unrestrict {key}\n\n"))?;
+    let completed = opts.verbose.then(session::timestamp);
+    sink.write_text(&emit::trailer(completed.as_deref()))?;
+    sink.finish()?;
+    Ok(())
+}
+
+/// Writes one database's archive under `databases/<oid>`; returns the OID.
+async fn dump_one(
+    connector: &Connector,
+    opts: &DumpOptions,
+    name: &str,
+    dir: &Path,
+    version: ArchiveVersion,
+) -> Result<u32, DumpError> {
+    // An archive always holds the database's own entries; pg_restore
+    // prints them with -C.
+    let mode = database::DatabaseMode {
+        create: true,
+        clean: false,
+    };
+    let prepared = database::prepare_database(connector, opts, name, mode).await?;
+    if opts.verbose {
+        diag::info_text(&format!("dumping database \"{name}\""));
+    }
+    let oid = prepared.database_oid();
+    let target = dir.join("databases").join(oid.to_string());
+    make_dir(&target)?;
+    database::directory::write_archive(prepared, opts, &target, version).await?;
+    Ok(oid)
+}
+
+/// One `map.dat` line: the OID, a space, the name with every backslash,
+/// control byte and DEL written as `\xHH`, so that any name reads back
+/// from its line.
+pub(crate) fn map_line(oid: u32, name: &str) -> String {
+    let mut line = format!("{oid} ");
+    for c in name.chars() {
+        if c == '\\' || c < ' ' || c == '\u{7f}' {
+            line.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            line.push(c);
+        }
+    }
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_lines_escape_what_would_break_a_line() {
+        assert_eq!(map_line(5, "postgres"), "5 postgres\n");
+        assert_eq!(
+            map_line(16384, "a b\n\\c\r\u{e9}"),
+            "16384 a b\\x0a\\x5cc\\x0d\u{e9}\n"
+        );
+    }
+
+    #[test]
+    fn an_existing_non_empty_directory_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = OutputDir::check(tmp.path()).expect("empty is fine");
+        assert!(!dir.made);
+        std::fs::write(tmp.path().join("x"), b"").expect("write");
+        let err = OutputDir::check(tmp.path()).expect_err("not empty");
+        assert!(err.to_string().ends_with("\" is not empty"));
+        let missing = OutputDir::check(&tmp.path().join("new")).expect("missing is fine");
+        assert!(missing.made);
+        let file = OutputDir::check(&tmp.path().join("x")).expect_err("a file");
+        assert!(err.to_string().contains("directory"));
+        assert!(file.to_string().contains("Not a directory"));
+    }
+}

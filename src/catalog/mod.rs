@@ -3,7 +3,9 @@
 
 pub(crate) mod casts;
 pub(crate) mod collations;
+pub(crate) mod config;
 pub(crate) mod database;
+pub(crate) mod dump_ids;
 pub(crate) mod extensions;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;
@@ -17,6 +19,7 @@ pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod session;
+pub(crate) mod sizes;
 pub(crate) mod statistics;
 pub(crate) mod text_search;
 pub(crate) mod types;
@@ -118,11 +121,17 @@ pub(crate) fn server_message(err: &tokio_postgres::Error) -> String {
 /// bind, describe and execute sent together on the unnamed statement,
 /// rather than a prepare round trip first: catalog queries run once).
 pub(crate) async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
-    tracing::debug!(target: "pgdumpall_rs::sql", "executing {sql}");
+    let started = std::time::Instant::now();
     let rows = cat
         .client
         .query_typed(sql, &[])
         .await
         .map_err(|e| CatalogError::query(e, sql))?;
+    tracing::debug!(
+        target: "pgdumpall_rs::sql",
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        rows = rows.len(),
+        "catalog query: {sql}"
+    );
     Ok(Rows::new(sql, rows))
 }

@@ -79,9 +79,28 @@ pub(crate) fn hint(msg: &str) {
     emit(Some("hint"), msg);
 }
 
-/// An info line (`-v`): no level word.
-pub(crate) fn info(msg: &str) {
-    emit(None, msg);
+/// Like [`emit`] for a message that is a byte string (`crate::text`: it
+/// holds names from the catalogs), written as its bytes, as pg_dumpall
+/// prints names in the database's own encoding.
+fn emit_text(level: Option<&str>, msg: &str) {
+    let msg = msg.trim_end_matches('\n');
+    let line = match level {
+        Some(l) => format!("{}: {}: {}\n", program(), l, msg),
+        None => format!("{}: {}\n", program(), msg),
+    };
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(&crate::text::to_bytes(&line));
+}
+
+/// An info line (`-v`, no level word) for a byte-string message.
+pub(crate) fn info_text(msg: &str) {
+    emit_text(None, msg);
+}
+
+/// [`error`] for a byte-string message.
+pub(crate) fn error_text(msg: &str) {
+    emit_text(Some("error"), msg);
 }
 
 /// The standard "Try ... --help" hint.

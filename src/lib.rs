@@ -19,5 +19,6 @@ pub mod interrupt;
 pub(crate) mod output;
 pub mod pg;
 pub mod plan;
+pub mod run;
 pub(crate) mod sql;
 pub(crate) mod text;

@@ -14,7 +14,9 @@ fn main() {
     let code = match cli::parse_command_line(&argv) {
         Ok(opts) => {
             interrupt::install();
-            let code = run(&plan::plan(&opts));
+            let plan = plan::plan(&opts);
+            plan.observer().record_options(cli::options_used(&argv));
+            let code = run(&plan);
             interrupt::wait_if_interrupted();
             code
         }
@@ -26,17 +28,22 @@ fn main() {
 /// Runs the planned dump; returns the exit code. A dump error is reported
 /// in pg_dumpall's words (error, detail, hint lines); anything else that
 /// stops the run, in one error line with its causes.
+///
+/// The run's observer (`-P`, `--hook`, `--report`) is closed here, after
+/// the error is reported: the `finalize` hook and the report see the exit
+/// status, and may turn it into a failure.
 fn run(plan: &dump::options::DumpOptions) -> i32 {
-    match run_dump(plan) {
-        Ok(()) => 0,
+    let (code, error) = match run_dump(plan) {
+        Ok(()) => (0, None),
         Err(e) => {
             match e.downcast_ref::<dump::DumpError>() {
                 Some(dump_error) => dump_error.report(),
                 None => diag::error(&format!("{e:#}")),
             }
-            1
+            (1, Some(format!("{e:#}")))
         }
-    }
+    };
+    plan.observer().run_finished(code, error)
 }
 
 fn run_dump(plan: &dump::options::DumpOptions) -> anyhow::Result<()> {

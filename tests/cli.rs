@@ -119,7 +119,25 @@ fn help_and_version() {
     let (r, o) = both(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(r.status.code(), Some(0));
-    let ours_help = lossy(&o.stdout);
+    let ours_full_help = lossy(&o.stdout);
+    // Our own options come in a section of their own after pg_dumpall's
+    // (README "Operating"); the rest is the reference's.
+    let own = "\nOptions of pgdumpall-rs (not in pg_dumpall):\n";
+    let start = ours_full_help.find(own).expect("our own options' section");
+    let end = ours_full_help
+        .find("\nIf -f/--file")
+        .expect("the closing paragraph");
+    let own_section = &ours_full_help[start..end];
+    for option in [
+        "-j, --jobs=NUM",
+        "-P, --progress",
+        "--hook=PROGRAM",
+        "--hook-timeout=SECONDS",
+        "--report=FILENAME",
+    ] {
+        assert!(own_section.contains(option), "{option} in --help");
+    }
+    let ours_help = format!("{}{}", &ours_full_help[..start], &ours_full_help[end..]);
     let reference_help = lossy(&r.stdout);
     // Byte for byte the reference's, but for the last two lines: where to
     // report bugs, and the home page, which are ours.
@@ -133,10 +151,7 @@ fn help_and_version() {
         "Report bugs to <pgsql-bugs@lists.postgresql.org>.\n\
          PostgreSQL home page: <https://www.postgresql.org/>\n"
     );
-    // But for our own option, -j/--jobs (after -f, where pg_dump lists
-    // it), and the paragraph about it after the reference's last one.
-    let jobs_line = "  -j, --jobs=NUM               use this many parallel jobs to dump\n";
-    let file_line = "  -f, --file=FILENAME          output file name\n";
+    // And for the paragraph about -j/--jobs after the reference's last one.
     let last_paragraph = "written to the standard\noutput.\n";
     let jobs_paragraph = ours_help
         .find(last_paragraph)
@@ -150,13 +165,11 @@ fn help_and_version() {
         jobs_paragraph.starts_with("\nWith -j/--jobs"),
         "{jobs_paragraph}"
     );
-    let expected_body = body
-        .replacen(file_line, &format!("{file_line}{jobs_line}"), 1)
-        .replacen(
-            last_paragraph,
-            &format!("{last_paragraph}{jobs_paragraph}"),
-            1,
-        );
+    let expected_body = body.replacen(
+        last_paragraph,
+        &format!("{last_paragraph}{jobs_paragraph}"),
+        1,
+    );
     assert_eq!(
         ours_help,
         format!(
@@ -165,12 +178,12 @@ fn help_and_version() {
         )
     );
     let (_, o) = both(&["-?"]);
-    assert_eq!(lossy(&o.stdout), ours_help);
+    assert_eq!(lossy(&o.stdout), ours_full_help);
     // Under its own name, it names itself.
     let own = run_program(&ours_bin(), &["--help"], &[]);
     assert_eq!(
         lossy(&own.stdout),
-        ours_help
+        ours_full_help
             .replace("pg_dumpall exports", "pgdumpall-rs exports")
             .replace("  pg_dumpall [OPTION]", "  pgdumpall-rs [OPTION]")
     );
@@ -230,11 +243,26 @@ fn jobs_values_are_refused_as_pg_dump_refuses_them() {
     }
 }
 
-/// Every long name and alias of the flag table.
+/// Whether `arg` is one of pgdumpall-rs's own options (README
+/// "Operating"), which the reference does not have.
+fn is_own(arg: &clap::Arg) -> bool {
+    arg.get_help_heading() == Some("Options of pgdumpall-rs (not in pg_dumpall)")
+}
+
+/// The short letters of our own options.
+fn own_short_letters() -> Vec<char> {
+    let cmd = pgdumpall_rs::cli::command::command();
+    cmd.get_arguments()
+        .filter(|a| is_own(a))
+        .filter_map(clap::Arg::get_short)
+        .collect()
+}
+
+/// Every long name and alias of pg_dumpall's options in the flag table.
 fn long_names() -> Vec<String> {
     let cmd = pgdumpall_rs::cli::command::command();
     cmd.get_arguments()
-        .filter(|a| !pgdumpall_rs::cli::command::is_meta(a))
+        .filter(|a| !pgdumpall_rs::cli::command::is_meta(a) && !is_own(a))
         .filter_map(|a| {
             let long = a.get_long()?;
             let aliases = a.get_all_aliases().unwrap_or_default();
@@ -297,8 +325,10 @@ fn every_short_option_letter_reads_as_in_the_reference() {
         return;
     }
     let mut cases = Vec::new();
-    // -j is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them).
-    for c in (b'!'..=b'~').map(char::from).filter(|&c| c != 'j') {
+    // Ours are not pg_dumpall's (-j: jobs_values_are_refused_as_pg_dump_refuses_them).
+    let own = own_short_letters();
+    assert_eq!(own, ['j', 'P']);
+    for c in (b'!'..=b'~').map(char::from).filter(|c| !own.contains(c)) {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![
             "-w".into(),

@@ -282,3 +282,35 @@ cluster_test!(refused_connections_mean_fewer_jobs, |version| {
     );
     assert!(stderr.contains("; going on with "), "{stderr}");
 });
+
+cluster_test!(a_full_lock_table_means_fewer_jobs, |version| {
+    // Every database being dumped holds ACCESS SHARE locks on all its
+    // tables, and the server's lock table is shared: with the smallest
+    // max_locks_per_transaction, one database of 250 tables fits, six at
+    // once do not ("out of shared memory"). -j6 backs off to fewer jobs;
+    // -j1 stops reading the next databases ahead.
+    let mut cluster = Cluster::start(version);
+    cluster.append_conf("max_locks_per_transaction = 10\nmax_connections = 10\n");
+    cluster.restart();
+    for i in 1..=6 {
+        let db = format!("locks{i}");
+        cluster.psql("postgres", &format!("CREATE DATABASE {db};"));
+        cluster.psql(
+            &db,
+            "SELECT format('CREATE TABLE t%s (x int)', g) FROM generate_series(1, 250) g \\gexec",
+        );
+    }
+    let (one, _) = assert_matches_reference(&cluster, &[]);
+    let spill = spill_dir(&cluster);
+    let out = run_jobs(&cluster, &["-j6"], &spill);
+    assert_success(&out, "-j6 with a small lock table");
+    assert_same_dump(&out.stdout, &one.stdout, "-j6 with a small lock table");
+    let stderr = lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "pgdumpall-rs: warning: the server ran out of shared memory for locks; going on with "
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("warning:").count(), 1, "{stderr}");
+});

@@ -30,6 +30,9 @@ cluster_test!(operators_match_reference, |version| {
     for args in OPTION_SETS {
         assert_matches_reference(&cluster, args);
     }
+    // -v: dump ids count every operator, class and family, system ones
+    // included.
+    assert_verbose_matches_reference(&cluster, &[]);
 });
 
 cluster_test!(operators_restore_like_the_reference, |version| {

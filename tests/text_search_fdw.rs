@@ -28,6 +28,11 @@ cluster_test!(text_search_fdw_match_reference, |version| {
     for args in OPTION_SETS {
         assert_matches_reference(&cluster, args);
     }
+    // -v: user mappings number after their server's ACL; defaults made up
+    // for inherited columns after the CHECK constraints.
+    for args in [&[][..], &["-a"]] {
+        assert_verbose_matches_reference(&cluster, args);
+    }
     let (ours, reference) = assert_restores_like_reference(&cluster, &[]);
     assert_same_dump(&ours.stdout, &reference.stdout, version);
 });

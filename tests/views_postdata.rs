@@ -30,6 +30,11 @@ cluster_test!(views_postdata_match_reference, |version| {
     for args in OPTION_SETS {
         assert_matches_reference(&cluster, args);
     }
+    // -v: the TOC entry lines' dump ids and dependencies (matview data,
+    // large objects, row security, rules, default ACLs).
+    for args in [&[][..], &["-a"], &["-s"]] {
+        assert_verbose_matches_reference(&cluster, args);
+    }
     // The fixture's objects really are in the dump.
     let dump = lossy(&run_ours(&cluster, &with_restrict_key(&[])).stdout);
     for needle in [

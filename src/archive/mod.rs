@@ -8,6 +8,7 @@
 //! pg_depend and from pg_dump's own rules; [`sort::sort`] orders them;
 //! each object then renders its [`Entry`]s, and [`print`](mod@print) frames them.
 
+pub(crate) mod ids;
 pub(crate) mod print;
 pub(crate) mod sort;
 
@@ -461,6 +462,12 @@ pub(crate) struct Entry {
     // pg_dump's TOC section of the entry; read by the archive formats.
     #[allow(dead_code)]
     pub section: Option<Section>,
+    /// The archive object that rendered the entry (set by the driver; none
+    /// for the database's own entries).
+    pub object: Option<DumpId>,
+    /// pg_dump's id, catalog identity and dependencies of the entry (see
+    /// [`ids`]), once numbered.
+    pub toc: Option<ids::TocId>,
 }
 
 /// All objects of one database.

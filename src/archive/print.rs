@@ -26,6 +26,9 @@ pub(crate) struct PrintOptions {
     pub no_tablespaces: bool,
     pub no_table_access_method: bool,
     pub quoting: Quoting,
+    /// `-v`: each header names the entry's dump id, catalog identity and
+    /// dependencies (see [`super::ids`]).
+    pub verbose: bool,
 }
 
 /// The archiver's tracked session state.
@@ -159,6 +162,9 @@ impl Printer {
             }
         }
         out.push_str("--\n");
+        if let (true, Some(toc)) = (self.opts.verbose, &e.toc) {
+            out.push_str(&toc_lines(toc));
+        }
         out.push_str(&comment(&header));
         out.push_str("\n--\n\n");
         // F4: the body.
@@ -199,6 +205,21 @@ impl Printer {
         }
         out
     }
+}
+
+/// The `-- TOC entry` line and, when the entry names any, the
+/// `-- Dependencies:` line of a verbose header.
+fn toc_lines(toc: &super::ids::TocId) -> String {
+    let (class, oid) = toc.catalog_id;
+    let mut out = format!("-- TOC entry {} (class {class} OID {oid})\n", toc.dump_id);
+    if !toc.deps.is_empty() {
+        out.push_str("-- Dependencies:");
+        for d in &toc.deps {
+            out.push_str(&format!(" {d}"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]

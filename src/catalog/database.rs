@@ -10,8 +10,6 @@ use crate::pg::oid::ObjectAddress;
 
 #[derive(Debug, Clone)]
 pub(crate) struct DatabaseRow {
-    // The directory format names each database's archive by it.
-    #[allow(dead_code)]
     pub oid: u32,
     pub name: String,
     pub owner: String,

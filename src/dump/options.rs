@@ -61,6 +61,17 @@ pub struct DumpOptions {
     pub(crate) unsupported: Option<&'static str>,
     pub(crate) print: PrintFlags,
     pub(crate) render: RenderOptions,
+    /// `--include-config`: the server's configuration as comments.
+    pub(crate) include_config: bool,
+    /// `-P`, `--hook`, `--report`: told what the run does (src/run).
+    pub(crate) observer: crate::run::RunObserver,
+}
+
+impl DumpOptions {
+    /// The run's observer (the binary closes it with the exit status).
+    pub fn observer(&self) -> &crate::run::RunObserver {
+        &self.observer
+    }
 }
 
 /// `-d`, `-h`, `-p`, `-U` as given.

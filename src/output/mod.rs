@@ -147,6 +147,10 @@ fn open_in_place(path: &Path) -> io::Result<Option<File>> {
 pub(crate) struct Sink {
     target: Target,
     sync: bool,
+    /// Bytes written so far.
+    written: u64,
+    /// Where written bytes are also counted for another thread (progress).
+    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 const BUFFER: usize = 256 * 1024;
@@ -157,6 +161,8 @@ impl Sink {
         Sink {
             target: Target::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())),
             sync: false,
+            written: 0,
+            counter: None,
         }
     }
 
@@ -193,7 +199,12 @@ impl Sink {
                 }
             }
         };
-        Ok(Sink { target, sync })
+        Ok(Sink {
+            target,
+            sync,
+            written: 0,
+            counter: None,
+        })
     }
 
     /// A sink writing into `writer` (which buffers as it sees fit).
@@ -201,6 +212,8 @@ impl Sink {
         Sink {
             target: Target::Writer(writer),
             sync: false,
+            written: 0,
+            counter: None,
         }
     }
 
@@ -213,8 +226,22 @@ impl Sink {
         }
     }
 
+    /// Also counts every byte written from now on into `counter`.
+    pub(crate) fn count_into(&mut self, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        self.counter = Some(counter);
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+
     /// Writes raw bytes (COPY data, already in the section's encoding).
     pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.written += bytes.len() as u64;
+        if let Some(counter) = &self.counter {
+            counter.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
         self.out().write_all(bytes).map_err(OutputError::Write)
     }
 

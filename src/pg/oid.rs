@@ -6,6 +6,7 @@ pub(crate) type ObjectAddress = (u32, u32, i32);
 
 pub(crate) const PG_DEFAULT_ACL: u32 = 826;
 pub(crate) const PG_TYPE: u32 = 1247;
+pub(crate) const PG_DATABASE: u32 = 1262;
 pub(crate) const PG_PROC: u32 = 1255;
 pub(crate) const PG_CLASS: u32 = 1259;
 pub(crate) const PG_FOREIGN_SERVER: u32 = 1417;

@@ -14,6 +14,9 @@ pub struct Cluster {
     port: u16,
     server_bin: PathBuf,
     running: bool,
+    /// The server encoding, which psql sessions speak (PGCLIENTENCODING):
+    /// UTF8 unless made by [`Cluster::start_with_encoding`].
+    encoding: String,
 }
 
 impl Cluster {
@@ -30,6 +33,21 @@ impl Cluster {
         };
         let template = template_data_dir(full);
         Cluster::start_from(full, server_bin, Some(&template))
+    }
+
+    /// Starts a fresh cluster of `version` whose server encoding (that of
+    /// template1 and postgres) is `encoding` instead of UTF8, locale C: an
+    /// old `SQL_ASCII` cluster, say.
+    pub fn start_with_encoding(version: &str, encoding: &str) -> Cluster {
+        let full = resolve_version(version);
+        if toolset(full).is_none() {
+            panic!("{}", missing_message(full));
+        }
+        reap_stale_clusters();
+        let template = encoded_template_data_dir(full, encoding);
+        let mut cluster = Cluster::start_from(full, server_bin_dir(full), Some(&template));
+        cluster.encoding = encoding.to_string();
+        cluster
     }
 
     /// Starts a fresh cluster whose server programs (initdb, pg_ctl,
@@ -102,6 +120,7 @@ impl Cluster {
             port: 0,
             server_bin,
             running: false,
+            encoding: "UTF8".to_string(),
         };
 
         let init = match template {
@@ -256,7 +275,7 @@ impl Cluster {
         cmd.args(self.conn_args());
         cmd.args(["-X", "-q", "-d", db]);
         cmd.args(extra);
-        clean_env(&mut cmd, &[("PGCLIENTENCODING", "UTF8")]);
+        clean_env(&mut cmd, &[("PGCLIENTENCODING", &self.encoding)]);
         cmd
     }
 

@@ -98,12 +98,15 @@ impl<'a> CopyPipeline<'a> {
 /// when the server ended the stream with an error message (a row that
 /// cannot be converted, a terminated backend's FATAL), PQgetCopyData when
 /// the connection itself broke mid-stream with no message.
+///
+/// Returns the number of rows (lines of COPY text) when `count_rows`, else 0.
 pub(super) async fn drain_copy(
     start: CopyStart,
     table: &str,
     sql: &str,
     sink: &mut Sink,
-) -> Result<(), DumpError> {
+    count_rows: bool,
+) -> Result<u64, DumpError> {
     let failed = |e: tokio_postgres::Error| {
         let message = server_message(&e);
         let program = diag::program();
@@ -120,11 +123,24 @@ pub(super) async fn drain_copy(
         ))
     };
     let mut stream = start.map_err(|e| CatalogError::query(e, sql))?;
+    let (started, mut rows, mut bytes) = (std::time::Instant::now(), 0, 0);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(failed)?;
+        if count_rows {
+            // COPY text escapes newlines in values: one line per row.
+            rows += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        bytes += chunk.len();
         sink.write_bytes(&chunk)?;
     }
-    Ok(())
+    tracing::debug!(
+        target: "pgdumpall_rs::copy",
+        bytes,
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "COPY done: {}",
+        text::display(sql)
+    );
+    Ok(rows)
 }
 
 /// Streams a BLOBS entry's contents: each large object read in chunks of

@@ -120,13 +120,11 @@ fn push_comment_and_labels(
     }
 }
 
-/// The database's ACL entry, unless --no-privileges or it grants nothing.
-fn push_acl(entries: &mut Vec<Entry>, db: &DatabaseRow, ctx: &RenderContext, name: &str) {
-    if ctx.opts.no_privileges {
-        return;
-    }
+/// The GRANT and REVOKE statements of the database's ACL entry (empty
+/// when it has none).
+fn acl_commands(db: &DatabaseRow, ctx: &RenderContext, name: &str) -> String {
     let Some(acl) = &db.acl else {
-        return;
+        return String::new();
     };
     let target = AclTarget {
         object_type: "DATABASE",
@@ -135,7 +133,20 @@ fn push_acl(entries: &mut Vec<Entry>, db: &DatabaseRow, ctx: &RenderContext, nam
         owner: Some(&db.owner),
         prefix: "",
     };
-    let defn = build_acl_commands(&ctx.quoting, &target, acl, &db.acl_default);
+    build_acl_commands(&ctx.quoting, &target, acl, &db.acl_default)
+}
+
+/// Whether the database has an ACL entry to make (printed or not).
+pub(super) fn database_acl_commands(db: &DatabaseRow, ctx: &RenderContext) -> bool {
+    !acl_commands(db, ctx, &ctx.quoting.ident(&db.name)).is_empty()
+}
+
+/// The database's ACL entry, unless --no-privileges or it grants nothing.
+fn push_acl(entries: &mut Vec<Entry>, db: &DatabaseRow, ctx: &RenderContext, name: &str) {
+    if ctx.opts.no_privileges {
+        return;
+    }
+    let defn = acl_commands(db, ctx, name);
     if !defn.is_empty() {
         entries.push(Entry {
             tag: format!("DATABASE {name}"),

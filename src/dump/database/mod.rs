@@ -4,6 +4,7 @@
 
 mod copy;
 mod entries;
+mod toc;
 mod write;
 
 use crate::pg::version::at_least;
@@ -70,9 +71,9 @@ pub(crate) async fn prepare_database(
     name: &str,
     mode: DatabaseMode,
 ) -> Result<Prepared, DumpError> {
-    let dbname = utf8_database_name(name)?;
-    let conn = connector.connect(&dbname).await?;
-    tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
+    let dbname = name;
+    let conn = connector.connect(dbname).await?;
+    tracing::debug!(target: "pgdumpall_rs::phase", database = %text::display(dbname), "connected");
     let client = &conn.client;
     let version = conn.server_version_num;
     let helper = Helper::default();
@@ -88,11 +89,11 @@ pub(crate) async fn prepare_database(
     start_helper_if_worth_it(&cat, &helper, opts.jobs <= 1).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
-        async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
+        async |snapshot: String| open_helper_session(connector, dbname, &setup, &snapshot).await;
     let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
     let read_all = read_catalogs(&cat, opts, &mut archive);
-    let (db, meta) = {
+    let (db, meta, collection) = {
         futures_util::pin_mut!(read_all, serve);
         match futures_util::future::select(read_all, serve).await {
             futures_util::future::Either::Left((read, _)) => read?,
@@ -134,7 +135,18 @@ pub(crate) async fn prepare_database(
         security_labels: meta.security_labels,
         init_privs: meta.init_privs,
     };
-    let (entries, database_entry_count) = render_entries(&db, &ctx, mode, order, &archive, opts);
+    let (mut entries, database_entry_count) =
+        render_entries(&db, &ctx, mode, order, &archive, opts);
+    if let Some(collection) = &collection {
+        toc::number_entries(
+            &archive,
+            collection,
+            &mut entries,
+            database_entry_count,
+            toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
+            &opts.render,
+        );
+    }
     let prepared = match copies_prepared {
         Some(done) => done,
         None => prepare_copies.as_mut().await,
@@ -156,16 +168,6 @@ pub(crate) async fn prepare_database(
         std_strings,
         quoting,
         conn,
-    })
-}
-
-/// The database name as UTF-8, the form a connection string needs.
-fn utf8_database_name(name: &str) -> Result<String, DumpError> {
-    String::from_utf8(text::to_bytes(name)).map_err(|_| {
-        DumpError::Other(format!(
-            "database name \"{}\" is not valid UTF-8",
-            text::display(name)
-        ))
     })
 }
 
@@ -258,20 +260,32 @@ async fn open_helper_session(
 }
 
 /// Reads the database row and collects every
-/// object and its dependencies into `archive`.
+/// object and its dependencies into `archive`; under `-v` also pg_dump's
+/// collection, for the dump ids.
 async fn read_catalogs(
     cat: &Catalog<'_>,
     opts: &DumpOptions,
     archive: &mut Archive,
-) -> Result<(DatabaseRow, Metadata), DumpError> {
+) -> Result<
+    (
+        DatabaseRow,
+        Metadata,
+        Option<Vec<crate::archive::ids::Collected>>,
+    ),
+    DumpError,
+> {
     let db = current_database(cat).await?;
     let meta = metadata(cat).await?;
+    let collection = match opts.verbose {
+        true => Some(toc::read_collection(cat).await?),
+        false => None,
+    };
     objects::collect_all(cat, archive, opts).await?;
     add_catalog_dependencies(cat, archive).await?;
     if super::content::dump_data(&opts.render) && !super::content::dump_schema(&opts.render) {
         super::content::add_data_fk_dependencies(cat, archive).await?;
     }
-    Ok((db, meta))
+    Ok((db, meta, collection))
 }
 
 /// The database's own entries, then the printed objects' entries in sorted
@@ -333,7 +347,11 @@ fn render_all(
                 out.extend(
                     r.entries(id, archive, ctx)
                         .into_iter()
-                        .filter(|e| super::content::keep(e, &opts.render)),
+                        .filter(|e| super::content::keep(e, &opts.render))
+                        .map(|e| Entry {
+                            object: Some(id),
+                            ..e
+                        }),
                 );
             }
         }

@@ -21,7 +21,7 @@
 mod task;
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -80,9 +80,9 @@ struct Scheduler<'a> {
     limit: usize,
     /// The first database not yet written.
     head: usize,
-    /// Databases to start, in order (a database started again after a
-    /// refused connection goes back to the front).
-    to_start: VecDeque<usize>,
+    /// Databases to start, first the first (a database started again after
+    /// a refused connection goes back among them, in its place).
+    to_start: BTreeSet<usize>,
     running: usize,
     /// Whether fewer jobs than asked for has been reported.
     reduced: bool,
@@ -113,6 +113,7 @@ impl<'a> Scheduler<'a> {
     /// Runs the databases until all are written or one fails.
     async fn run(&mut self, connector: &Connector) -> Result<(), DumpError> {
         let mut tasks = FuturesUnordered::new();
+        self.name_head();
         loop {
             while let Some(index) = self.next_to_start() {
                 // Alone, a refused connection is waited out and then
@@ -148,19 +149,19 @@ impl<'a> Scheduler<'a> {
 
     /// The next database to start, if a job is free and the window allows.
     fn next_to_start(&mut self) -> Option<usize> {
-        let &index = self.to_start.front()?;
+        let &index = self.to_start.first()?;
         let window = self.limit.saturating_mul(WINDOW_PER_JOB);
         if self.running >= self.limit || index >= self.head + window {
             return None;
         }
-        self.to_start.pop_front()
+        self.to_start.pop_first()
     }
 
     /// A database could not start for want of a connection slot or of
     /// lock table: it waits for its turn again, and fewer jobs run.
     fn back_off(&mut self, index: usize, e: &DumpError) {
         self.slots[index].state = SlotState::Waiting;
-        self.to_start.push_front(index);
+        self.to_start.insert(index);
         let fewer = self.running.max(1);
         if fewer < self.limit {
             self.limit = fewer;
@@ -179,6 +180,13 @@ impl<'a> Scheduler<'a> {
                 if self.limit == 1 { "" } else { "s" }
             ));
         }
+    }
+
+    /// Tells the signal handler which database is being written (the one
+    /// a signal's messages name, as pg_dumpall names the running pg_dump's).
+    fn name_head(&self) {
+        let head = self.slots.get(self.head).map(|slot| slot.name.as_str());
+        crate::interrupt::set_current_database(head);
     }
 
     /// Writes out the databases that are complete at the head, in order,
@@ -202,6 +210,7 @@ impl<'a> Scheduler<'a> {
                 .map_err(|_| DumpError::Other("the output is in use".into()))?
                 .flush()?;
             self.head += 1;
+            self.name_head();
             if let Some(next) = self.slots.get(self.head) {
                 if matches!(next.state, SlotState::Running | SlotState::Finished(_)) {
                     next.spool.hand_over(&self.out)?;

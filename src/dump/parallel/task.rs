@@ -2,18 +2,14 @@
 //! with the errors kept for its turn (pg_dumpall reports a database's
 //! failure after the databases before it are complete).
 
-use tokio_postgres::error::SqlState;
-
 use super::super::options::DumpOptions;
 use super::super::{
-    database, mode_of, no_free_slot, prepare_until_slot_free, restrict_key, shell_arg,
+    database, for_want_of_room, mode_of, prepare_until_slot_free, restrict_key, shell_arg,
     shell_argument_error, write_database_preamble, DumpError,
 };
-use crate::catalog::CatalogError;
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
-use crate::text;
 
 /// Why a database's dump stopped, as reported at its turn.
 pub(super) enum TaskError {
@@ -69,7 +65,7 @@ pub(super) async fn dump_one(
         }
     };
     if opts.verbose {
-        diag::info(&format!("dumping database \"{}\"", text::display(name)));
+        diag::info_text(&format!("dumping database \"{name}\""));
     }
     let written = async {
         let mode = write_database_preamble(opts, name, &mut sink)?;
@@ -93,17 +89,4 @@ impl From<crate::output::OutputError> for TaskError {
     fn from(e: crate::output::OutputError) -> TaskError {
         TaskError::Bare(e.into())
     }
-}
-
-/// Whether the server could not take this database on now but may later:
-/// no free connection slot (53300), or no room left in the shared lock
-/// table (53200, "out of shared memory", hinting at
-/// max_locks_per_transaction) while the other databases hold their locks.
-fn for_want_of_room(e: &DumpError) -> bool {
-    no_free_slot(e)
-        || matches!(
-            e,
-            DumpError::Catalog(CatalogError::Query { code: Some(code), .. })
-                if *code == SqlState::OUT_OF_MEMORY
-        )
 }

@@ -1,0 +1,66 @@
+//! pg_dump's dump ids for one database (`-v` prints them in each entry's
+//! header): the collection read from the catalogs, the archive's objects
+//! numbered from it, then the entries.
+
+use crate::archive::ids::{self, Collected, DatabaseIds, DumpIds, Reading};
+use crate::archive::{Archive, Entry};
+use crate::catalog::database::DatabaseRow;
+use crate::catalog::{dump_ids, Catalog, CatalogError};
+
+/// pg_dump's collection rows of the database (one query).
+pub(super) async fn read_collection(cat: &Catalog<'_>) -> Result<Vec<Collected>, CatalogError> {
+    Ok(dump_ids::collected_rows(cat)
+        .await?
+        .into_iter()
+        .map(|r| Collected {
+            step: r.step,
+            classoid: r.classoid,
+            oid: r.oid,
+            shell: r.shell,
+        })
+        .collect())
+}
+
+/// Numbers the archive's objects, then `entries` (creation order, the
+/// database's own `database_entries` first), storing each entry's
+/// [`ids::TocId`] in it.
+pub(super) fn number_entries(
+    archive: &Archive,
+    collection: &[Collected],
+    entries: &mut [Entry],
+    database_entries: usize,
+    database: DatabaseIds,
+    opts: &crate::archive::RenderOptions,
+) -> DumpIds {
+    let reading = Reading {
+        definitions: crate::dump::content::dump_schema(opts),
+        data: crate::dump::content::dump_data(opts),
+    };
+    let object_ids = ids::assign(archive, collection, reading);
+    let tocs = ids::entry_ids(archive, &object_ids, entries, database_entries, database);
+    for (e, toc) in entries.iter_mut().zip(tocs) {
+        e.toc = Some(toc);
+    }
+    object_ids
+}
+
+/// The database's entries pg_dump makes after its DATABASE entry but
+/// does not print: without definitions (`-a`), its COMMENT, SECURITY
+/// LABEL and ACL (each when it would have one).
+pub(super) fn database_ids(
+    db: &DatabaseRow,
+    opts: &crate::archive::RenderOptions,
+    acl_commands: bool,
+) -> DatabaseIds {
+    let mut unprinted = 0;
+    if !crate::dump::content::dump_schema(opts) {
+        let comment = db.comment.as_ref().is_some_and(|c| !c.is_empty()) && !opts.no_comments;
+        let labels = !db.security_labels.is_empty() && !opts.no_security_labels;
+        let acl = acl_commands && !opts.no_privileges;
+        unprinted = u32::from(comment) + u32::from(labels) + u32::from(acl);
+    }
+    DatabaseIds {
+        oid: db.oid,
+        unprinted,
+    }
+}

@@ -25,7 +25,25 @@ pub(crate) fn program() -> &'static str {
     PROGRAM.get().map(String::as_str).unwrap_or("pgdumpall-rs")
 }
 
+/// Set once a fatal signal is being handled: the dump's own errors (a
+/// query cancelled by that signal's cancel request) are then not reported;
+/// the signal's handling reports what pg_dump and pg_dumpall say.
+static SILENCED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Stops every later message of this module.
+pub fn silence() {
+    SILENCED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether [`silence`] was called.
+pub fn silenced() -> bool {
+    SILENCED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 fn emit(level: Option<&str>, msg: &str) {
+    if silenced() {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     // A multi-line message (libpq's "\n\tIs the server running...") keeps its
     // continuation lines as they are, like pg_log_* does.
@@ -42,6 +60,15 @@ pub fn error(msg: &str) {
 
 pub(crate) fn warning(msg: &str) {
     emit(Some("warning"), msg);
+}
+
+/// A warning libpq itself prints (`WARNING: ...`, no program name), such
+/// as a password file that others may read.
+pub(crate) fn libpq_warning(msg: &str) {
+    if silenced() {
+        return;
+    }
+    let _ = writeln!(std::io::stderr().lock(), "WARNING: {msg}");
 }
 
 pub(crate) fn detail(msg: &str) {

@@ -15,6 +15,7 @@ pub mod cli;
 pub(crate) mod conn;
 pub mod diag;
 pub mod dump;
+pub mod interrupt;
 pub(crate) mod output;
 pub mod pg;
 pub mod plan;

@@ -1,6 +1,6 @@
 //! The composition root: parse the command line, plan, run, report, exit.
 
-use pgdumpall_rs::{cli, diag, dump, plan};
+use pgdumpall_rs::{cli, diag, dump, interrupt, plan};
 
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
@@ -13,9 +13,12 @@ fn main() {
     cli::init(&argv);
     let code = match cli::parse_command_line(&argv) {
         Ok(opts) => {
+            interrupt::install();
             let plan = plan::plan(&opts);
             plan.observer().record_options(cli::options_used(&argv));
-            run(&plan)
+            let code = run(&plan);
+            interrupt::wait_if_interrupted();
+            code
         }
         Err(code) => code,
     };

@@ -150,10 +150,34 @@ fn help_and_version() {
         "Report bugs to <pgsql-bugs@lists.postgresql.org>.\n\
          PostgreSQL home page: <https://www.postgresql.org/>\n"
     );
+    // But for our own option, -j/--jobs (after -f, where pg_dump lists
+    // it), and the paragraph about it after the reference's last one.
+    let jobs_line = "  -j, --jobs=NUM               use this many parallel jobs to dump\n";
+    let file_line = "  -f, --file=FILENAME          output file name\n";
+    let last_paragraph = "written to the standard\noutput.\n";
+    let jobs_paragraph = ours_help
+        .find(last_paragraph)
+        .map(|i| i + last_paragraph.len())
+        .and_then(|start| {
+            let rest = &ours_help[start..];
+            rest.find("\nReport bugs").map(|end| &rest[..end])
+        })
+        .expect("the paragraph after the options");
+    assert!(
+        jobs_paragraph.starts_with("\nWith -j/--jobs"),
+        "{jobs_paragraph}"
+    );
+    let expected_body = body
+        .replacen(file_line, &format!("{file_line}{jobs_line}"), 1)
+        .replacen(
+            last_paragraph,
+            &format!("{last_paragraph}{jobs_paragraph}"),
+            1,
+        );
     assert_eq!(
         ours_help,
         format!(
-            "{body}Report bugs to <https://github.com/pgdumpall-rs/pgdumpall-rs/issues>.\n\
+            "{expected_body}Report bugs to <https://github.com/pgdumpall-rs/pgdumpall-rs/issues>.\n\
              pgdumpall-rs home page: <https://github.com/pgdumpall-rs/pgdumpall-rs>\n"
         )
     );
@@ -183,11 +207,43 @@ fn assert_same_failures(cases: &[Vec<String>]) {
         let r = run_program(&reference, &args, &[]);
         let o = run_program(&ours, &args, &[]);
         assert_eq!(o.status.code(), r.status.code(), "exit code for {args:?}");
+        // Our own -j/--jobs is one more candidate of an ambiguous prefix.
         assert_eq!(
-            stderr_with_argv0_normalized(&o, &ours),
+            stderr_with_argv0_normalized(&o, &ours).replacen(" '--jobs'", "", 1),
             stderr_with_argv0_normalized(&r, &reference),
             "stderr for {args:?}"
         );
+    }
+}
+
+/// Our own option, -j/--jobs, is read as pg_dump reads its -j, with its
+/// messages (checked against pg_dump 18.6's).
+#[test]
+fn jobs_values_are_refused_as_pg_dump_refuses_them() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "jobs_values_are_refused_as_pg_dump_refuses_them",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let (_dir, ours) = ours_as_pg_dumpall();
+    let pg_dump = reference_bin("pg_dump");
+    for value in ["0", "-1", "abc", "2x", "", "2147483648", "-"] {
+        let long = format!("--jobs={value}");
+        for args in [vec!["-j", value], vec![long.as_str()]] {
+            let r = run_program(&pg_dump, &args, &[]);
+            let o = run_program(&ours, &args, &[]);
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            assert_eq!(r.status.code(), Some(1), "{args:?}");
+            assert_eq!(
+                lossy(&o.stderr).replacen("pg_dumpall: ", "", 1),
+                lossy(&r.stderr).replacen("pg_dump: ", "", 1),
+                "{args:?}"
+            );
+            assert!(o.stdout.is_empty());
+        }
     }
 }
 
@@ -226,7 +282,8 @@ fn distinct_long_prefixes() -> Vec<String> {
     let names = long_names();
     let mut seen = std::collections::BTreeSet::new();
     let mut prefixes = vec![String::new()];
-    for name in &names {
+    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them).
+    for name in names.iter().filter(|n| *n != "jobs") {
         for end in 1..=name.len() {
             let prefix = &name[..end];
             let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
@@ -274,7 +331,11 @@ fn every_short_option_letter_reads_as_in_the_reference() {
     let mut cases = Vec::new();
     let own = own_short_letters();
     assert_eq!(own, ['P']);
-    for c in (b'!'..=b'~').map(char::from).filter(|c| !own.contains(c)) {
+    // -j is ours too (jobs_values_are_refused_as_pg_dump_refuses_them).
+    for c in (b'!'..=b'~')
+        .map(char::from)
+        .filter(|&c| c != 'j' && !own.contains(&c))
+    {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![
             "-w".into(),

@@ -71,6 +71,10 @@ pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
         line: format!("{}: error: {msg}", crate::diag::program()),
         with_hint,
     };
+    // pg_dump checks -j while it reads the options, before anything else.
+    if let Some(value) = &o.jobs {
+        super::jobs::parse_jobs(value).map_err(|msg| err(msg, false))?;
+    }
     if let Some(first) = o.extra_args.first() {
         return Err(err(
             format!(
@@ -299,9 +303,9 @@ mod tests {
             }
             parsed.push((found.long.clone(), o));
         }
-        // pg_dumpall's 55, then -P, --hook, --hook-timeout, --report,
+        // pg_dumpall's 55, -j, then -P, --hook, --hook-timeout, --report,
         // --include-config.
-        assert_eq!(parsed.len(), 60);
+        assert_eq!(parsed.len(), 61);
     }
 
     #[test]

@@ -71,6 +71,8 @@ const LONG_OPTIONS: &[&str] = &[
     "filter",
     "sequence-data",
     "restrict-key",
+    // Ours (src/cli/jobs.rs), after pg_dumpall's own.
+    "jobs",
 ];
 
 /// pgdumpall-rs's own long options, after pg_dumpall's in the table. They

@@ -9,6 +9,7 @@ mod filter_fuzz_tests;
 pub mod generate;
 mod getopt;
 pub(crate) mod help;
+pub(crate) mod jobs;
 pub(crate) mod options;
 mod used;
 

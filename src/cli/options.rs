@@ -26,7 +26,12 @@ pub(crate) const ABOUT: &str = "exports a PostgreSQL database cluster as an SQL 
 
 /// The paragraph after the options.
 pub(crate) const AFTER_HELP: &str =
-    "If -f/--file is not used, then the SQL script will be written to the standard\noutput.";
+    "If -f/--file is not used, then the SQL script will be written to the standard\noutput.\n\n\
+     With -j/--jobs, up to NUM databases are dumped at once, each on its own\n\
+     connection; the script is the same as without it. Output ready before its\n\
+     turn waits in memory (16 MB per database) and then in unlinked temporary\n\
+     files in $TMPDIR (else beside the -f file): at worst these hold the output\n\
+     of the 2*NUM-1 databases that follow the one being written.";
 
 /// Everything the command line says, typed.
 ///
@@ -50,6 +55,11 @@ pub struct Options {
     #[arg(value_name = "FILENAME", value_hint = ValueHint::FilePath)]
     #[arg(help = "output file name")]
     pub file: Option<PathBuf>,
+    // Not a pg_dumpall option: pg_dump's spelling (src/dump/parallel).
+    #[arg(short, long, help_heading = GENERAL)]
+    #[arg(value_name = "NUM", value_parser = ByteString)]
+    #[arg(help = "use this many parallel jobs to dump")]
+    pub jobs: Option<String>,
     #[arg(short, long, help_heading = GENERAL)]
     #[arg(help = "verbose mode")]
     pub verbose: bool,

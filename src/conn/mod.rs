@@ -14,6 +14,7 @@ mod uri;
 
 use targets::finish;
 pub(crate) mod auth;
+pub(crate) mod cancel;
 pub(crate) mod conninfo;
 pub(crate) mod message;
 pub(crate) mod observe;
@@ -321,7 +322,7 @@ impl Connector {
                 &target.port_str,
                 dbname,
                 &self.settings.user,
-                &mut |w| crate::diag::warning(w),
+                &mut |w| crate::diag::libpq_warning(w),
             ) {
                 if !p.is_empty() {
                     return Some((p, PasswordSource::File));

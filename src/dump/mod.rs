@@ -9,6 +9,7 @@ pub(crate) mod inserts;
 pub(crate) mod objects;
 pub(crate) mod observe;
 pub mod options;
+mod parallel;
 pub(crate) mod session;
 pub(crate) mod shell_arg;
 
@@ -151,7 +152,11 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         if !selected.is_empty() {
             sink.write_text(emit::databases_banner())?;
         }
-        dump_databases(connector, opts, &selected, &mut sink).await?;
+        if opts.jobs > 1 {
+            sink = parallel::dump_databases(connector, opts, &selected, sink).await?;
+        } else {
+            dump_databases(connector, opts, &selected, &mut sink).await?;
+        }
     }
 
     if opts.include_config {
@@ -298,6 +303,7 @@ async fn dump_databases(
                     ahead.push_back(read(&selected[next]));
                     next += 1;
                 }
+                crate::interrupt::set_current_database(Some(name));
                 let task = ahead.pop_front().expect("a database is being read");
                 let mut result = match task.await {
                     Ok(result) => result,
@@ -326,6 +332,7 @@ async fn dump_databases(
                 let outcome = write_prepared(result, opts, name, sink).await;
                 observe::database_done(opts, name, sink.written() - before, outcome)?;
             }
+            crate::interrupt::set_current_database(None);
             Ok(())
         })
         .await
@@ -470,9 +477,12 @@ fn restrict_key(given: Option<&str>) -> String {
     if let Some(k) = given {
         return k.to_string();
     }
-    use rand::Rng;
+    use rand::{Rng, TryRngCore};
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
+    // Straight from the operating system, as pg_dump's pg_strong_random:
+    // the key is what keeps a hostile dump's text from ending the
+    // restrict mode early, so it must not be guessable.
+    let mut rng = rand::rngs::OsRng.unwrap_err();
     (0..63)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
         .collect()

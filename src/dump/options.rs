@@ -27,6 +27,8 @@ pub struct DumpOptions {
     pub(crate) parts: Parts,
     /// `-f` (None: standard output).
     pub(crate) file: Option<PathBuf>,
+    /// `-j`: how many databases are dumped at once (1: one after another).
+    pub(crate) jobs: usize,
     /// Not `--no-sync`.
     pub(crate) sync: bool,
     pub(crate) verbose: bool,

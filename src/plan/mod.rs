@@ -42,6 +42,7 @@ impl From<&Options> for DumpOptions {
         let parts = parts(o);
         let Options {
             file,
+            jobs,
             verbose,
             lock_wait_timeout,
             data_only,
@@ -135,6 +136,11 @@ impl From<&Options> for DumpOptions {
             },
             parts,
             file,
+            // Checked by the front end.
+            jobs: jobs
+                .as_deref()
+                .and_then(|v| crate::cli::jobs::parse_jobs(v).ok())
+                .unwrap_or(1),
             sync: !no_sync,
             verbose,
             database,

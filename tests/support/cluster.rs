@@ -385,6 +385,22 @@ impl Cluster {
         assert_success(&out, "pg_ctl reload");
     }
 
+    /// `pg_ctl stop -m immediate` (what clients see of a crash), then a
+    /// fresh start on the same port.
+    pub fn stop_immediately_and_start(&mut self) {
+        let out = self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+        assert_success(&out, "pg_ctl stop -m immediate");
+        self.running = false;
+        let out = self.pg_ctl_start();
+        if !out.status.success() {
+            panic!(
+                "start after an immediate stop failed:\n{}",
+                self.server_log()
+            );
+        }
+        self.running = true;
+    }
+
     pub fn restart(&mut self) {
         let out = self.pg_ctl(&["-m", "fast", "-w", "stop"]);
         assert_success(&out, "pg_ctl stop");

@@ -84,7 +84,8 @@ pub(crate) async fn prepare_database(
     };
     let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
-    start_helper_if_worth_it(&cat, &helper).await?;
+    // Under -j every connection counts against the jobs' budget.
+    start_helper_if_worth_it(&cat, &helper, opts.jobs <= 1).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
         async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
@@ -225,8 +226,12 @@ async fn open_snapshot(
 
 /// Exports the snapshot for a helper session when the database is big
 /// enough for one, so that it reads while this session reads the rest.
-async fn start_helper_if_worth_it(cat: &Catalog<'_>, helper: &Helper) -> Result<(), DumpError> {
-    let snapshot = if crate::catalog::helper::worth_a_helper(cat).await? {
+async fn start_helper_if_worth_it(
+    cat: &Catalog<'_>,
+    helper: &Helper,
+    allowed: bool,
+) -> Result<(), DumpError> {
+    let snapshot = if allowed && crate::catalog::helper::worth_a_helper(cat).await? {
         Some(crate::catalog::relations::export_snapshot(cat).await?)
     } else {
         None

@@ -163,6 +163,27 @@ fn hook_and_report(cluster: &Cluster, dir: &Path, plain: &[u8]) {
     assert!(ops["estimated_bytes"].as_u64().unwrap() > 0);
     // The information file finalize saw is the report's facts.
     assert!(log_text.contains("\"exit_status\": 0"));
+
+    // With -j 2 (databases dumped at once): the same output and facts;
+    // database calls come as databases complete.
+    std::fs::remove_file(&log).unwrap();
+    let mut parallel = args.clone();
+    parallel.extend(["-j", "2"]);
+    let o = run_ours(cluster, &parallel);
+    assert_success(&o, "-j 2 with hook and report");
+    assert_eq!(std::fs::read(&out).unwrap(), plain, "same output with -j 2");
+    let mut names: Vec<String> = crate::calls(&log)
+        .into_iter()
+        .filter(|c| c[0] == "database")
+        .map(|c| c[1].clone())
+        .collect();
+    names.sort();
+    assert_eq!(names, [DB, "ops_denied", "postgres", "template1"]);
+    let r2 = report(&report_path);
+    assert_eq!(r2["totals"]["bytes"], plain.len() as u64);
+    assert_eq!(r2["totals"]["rows"], r["totals"]["rows"]);
+    assert_eq!(database(&r2, DB)["bytes"], ops["bytes"]);
+    assert_eq!(database(&r2, DB)["large_objects"], los);
 }
 
 /// A database that fails (a role that may not read a table), a prepare

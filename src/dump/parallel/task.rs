@@ -30,11 +30,38 @@ pub(super) enum Outcome {
 /// Dumps `name` into `sink` (its spool). `alone`: no other database of
 /// this run holds a connection, so a refused connection is waited out as
 /// at `-j1` and then final, as is a full lock table.
+///
+/// The run observer (src/run) hears of the database as it starts and
+/// ends here, so with several jobs the `database` hook calls follow the
+/// order databases complete in, not the output's.
 pub(super) async fn dump_one(
     connector: &Connector,
     opts: &DumpOptions,
     name: &str,
     mut sink: Sink,
+    alone: bool,
+) -> Outcome {
+    opts.observer.database_started(name);
+    match dump_into(connector, opts, name, &mut sink, alone).await {
+        Outcome::Finished(result) => {
+            let facts = crate::run::DatabaseFacts {
+                bytes: sink.written(),
+                ok: result.is_ok(),
+            };
+            let hooked = opts.observer.database_finished(name, facts);
+            Outcome::Finished(result.and_then(|()| {
+                hooked.map_err(|message| TaskError::Bare(DumpError::Other(message)))
+            }))
+        }
+        retry => retry,
+    }
+}
+
+async fn dump_into(
+    connector: &Connector,
+    opts: &DumpOptions,
+    name: &str,
+    sink: &mut Sink,
     alone: bool,
 ) -> Outcome {
     if shell_arg::unsafe_name(name) {
@@ -58,7 +85,7 @@ pub(super) async fn dump_one(
         Err(e) => {
             // pg_dumpall writes the banner (and \connect) before it runs
             // pg_dump, so a database pg_dump cannot dump leaves them behind.
-            return Outcome::Finished(match write_database_preamble(opts, name, &mut sink) {
+            return Outcome::Finished(match write_database_preamble(opts, name, sink) {
                 Ok(_) => Err(TaskError::Failed(e)),
                 Err(write) => Err(TaskError::Bare(write)),
             });
@@ -68,9 +95,9 @@ pub(super) async fn dump_one(
         diag::info_text(&format!("dumping database \"{name}\""));
     }
     let written = async {
-        let mode = write_database_preamble(opts, name, &mut sink)?;
+        let mode = write_database_preamble(opts, name, sink)?;
         let key = restrict_key(opts.restrict_key.as_deref());
-        database::write_database(prepared, opts, &key, mode, &mut sink)
+        database::write_database(prepared, opts, &key, mode, sink)
             .await
             .map_err(TaskError::Failed)?;
         sink.flush()?;

@@ -151,12 +151,16 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     let objects = &archive.objects;
     let mut by_catalog: HashMap<(u32, u32), Vec<DumpId>> = HashMap::new();
     let mut domain_constraints: HashMap<DumpId, Vec<DumpId>> = HashMap::new();
+    // `--statistics`: a relation's statistics object follows it.
+    let mut statistics: HashMap<DumpId, DumpId> = HashMap::new();
     let mut per_table: Vec<Vec<DumpId>> = vec![Vec::new(); PER_TABLE_SLOTS];
     for (id, obj) in objects.iter().enumerate() {
         if obj.catalog_id != (0, 0) {
             by_catalog.entry(obj.catalog_id).or_default().push(id);
         }
-        if let Role::DomainConstraint { domain } = obj.role {
+        if let (Role::RelStats { .. }, Some(&rel)) = (&obj.role, obj.deps.first()) {
+            statistics.insert(rel, id);
+        } else if let Role::DomainConstraint { domain } = obj.role {
             domain_constraints.entry(domain).or_default().push(id);
         } else if let Some(s) = per_table_step(obj) {
             let read = match s {
@@ -184,6 +188,9 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
                     .find(|&id| step_matches(row.step, objects[id].kind))
             });
             next(ids, obj);
+            if let Some(&stats) = obj.and_then(|o| statistics.get(&o)) {
+                next(ids, Some(stats));
+            }
             if row.step != step::TYPES {
                 continue;
             }
@@ -210,6 +217,9 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         }
         for &id in list {
             next(&mut ids, Some(id));
+            if let Some(&stats) = statistics.get(&id) {
+                next(&mut ids, Some(stats));
+            }
         }
     }
     ids
@@ -241,6 +251,7 @@ fn takes_fresh_id(desc: &str) -> bool {
             | "SEQUENCE SET"
             | "SEQUENCE OWNED BY"
             | "USER MAPPING"
+            | "STATISTICS DATA"
             | "DATABASE"
             | "DATABASE PROPERTIES"
     )
@@ -323,6 +334,8 @@ pub(crate) fn entry_ids(
         let deps = match e.desc.as_str() {
             "SEQUENCE SET" => relation(o.catalog_id.1).into_iter().collect(),
             "USER MAPPING" => Vec::new(),
+            // The statistics object's whole dependency list.
+            "STATISTICS DATA" => mapped_deps(o, ids),
             "ACL" if e.tag.starts_with("COLUMN ") => {
                 let mut deps = vec![own];
                 if let Some((_, acl)) = table_acl.filter(|(t, _)| *t == obj) {

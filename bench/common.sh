@@ -78,3 +78,63 @@ time_best() {
 peak_rss_kb() {
   /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1
 }
+
+# time_jobs REF_TIME RUNS JOBS...: for each -j value, checks that ours with
+# it writes the same bytes as the reference, then times it (best of RUNS)
+# and reports its ratio to REF_TIME and its peak RSS.
+time_jobs() {
+  local ref_time=$1 runs=$2; shift 2
+  "$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/ref-j.sql"
+  local j
+  for j in "$@"; do
+    "$OURS" "${CONN[@]}" --restrict-key=K -j "$j" > "$BENCH_DIR/ours-j.sql"
+    if ! cmp -s <(grep -av '^-- Dumped by' "$BENCH_DIR/ref-j.sql") <(grep -av '^-- Dumped by' "$BENCH_DIR/ours-j.sql"); then
+      echo "outputs with -j$j: DIFFER" >&2; exit 1
+    fi
+    rm -f "$BENCH_DIR/ours-j.sql"
+    time_best "pgdumpall-rs -j$j" "$runs" "$OURS" "${CONN[@]}" -j "$j"
+    echo "ratio -j$j (ours / reference): $(echo "scale=3; $LAST_TIME / $ref_time" | bc), peak RSS $(peak_rss_kb "$OURS" "${CONN[@]}" -j "$j") KiB"
+  done
+  rm -f "$BENCH_DIR/ref-j.sql"
+}
+
+# check_identical REF_FILE OURS_FILE: byte identity apart from the version
+# line; exits when they differ.
+check_identical() {
+  if cmp -s <(grep -av '^-- Dumped by' "$1") <(grep -av '^-- Dumped by' "$2"); then
+    echo "outputs: byte-identical ($(wc -c < "$1") bytes, $(wc -l < "$1") lines)"
+  else
+    echo "outputs: DIFFER" >&2; diff <(grep -av '^-- Dumped by' "$1") <(grep -av '^-- Dumped by' "$2") | head -20 >&2; exit 1
+  fi
+}
+
+# timed_run CMD...: one run, output discarded; sets RUN_TIME (wall
+# seconds) and RUN_RSS (peak resident KiB: ru_maxrss over the process and
+# every child it waited for, i.e. pg_dumpall and its pg_dumps).
+timed_run() {
+  local t0 t1 rss
+  t0=$(date +%s.%N)
+  rss=$(/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1)
+  t1=$(date +%s.%N)
+  RUN_TIME=$(echo "$t1 - $t0" | bc)
+  RUN_RSS=$rss
+}
+
+# side_by_side LABEL RUNS: runs REF_CMD and OURS_CMD (arrays) alternately,
+# RUNS times each; prints the best time, peak RSS, and ours / reference.
+side_by_side() {
+  local label=$1 runs=$2 best_ref="" best_ours="" rss_ref=0 rss_ours=0
+  for _ in $(seq "$runs"); do
+    timed_run "${REF_CMD[@]}"
+    if [ -z "$best_ref" ] || [ "$(echo "$RUN_TIME < $best_ref" | bc)" = 1 ]; then best_ref=$RUN_TIME; fi
+    [ "$RUN_RSS" -gt "$rss_ref" ] && rss_ref=$RUN_RSS
+    timed_run "${OURS_CMD[@]}"
+    if [ -z "$best_ours" ] || [ "$(echo "$RUN_TIME < $best_ours" | bc)" = 1 ]; then best_ours=$RUN_TIME; fi
+    [ "$RUN_RSS" -gt "$rss_ours" ] && rss_ours=$RUN_RSS
+  done
+  printf '%s (best of %s)\n' "$label" "$runs"
+  printf '  %-22s %8.3f s  peak RSS %6.1f MiB\n' "reference pg_dumpall" "$best_ref" "$(echo "scale=1; $rss_ref / 1024" | bc)"
+  printf '  %-22s %8.3f s  peak RSS %6.1f MiB\n' "pgdumpall-rs" "$best_ours" "$(echo "scale=1; $rss_ours / 1024" | bc)"
+  printf '  ours / reference: time %s, peak RSS %s\n' \
+    "$(echo "scale=3; $best_ours / $best_ref" | bc)" "$(echo "scale=3; $rss_ours / $rss_ref" | bc)"
+}

@@ -31,3 +31,4 @@ time_best "reference pg_dumpall" "$RUNS" "$REFBIN/pg_dumpall" "${CONN[@]}"; REF=
 time_best "pgdumpall-rs" "$RUNS" "$OURS" "${CONN[@]}"; OURS_T=$LAST_TIME
 echo "ratio (ours / reference): $(echo "scale=3; $OURS_T / $REF" | bc)"
 echo "peak RSS: reference $(peak_rss_kb "$REFBIN/pg_dumpall" "${CONN[@]}") KiB (plus one pg_dump per database), ours $(peak_rss_kb "$OURS" "${CONN[@]}") KiB"
+time_jobs "$REF" "$RUNS" 2 4   # -j variants: same bytes, then timed

@@ -45,3 +45,4 @@ echo "statements sent: reference $(count_statements "$REFBIN/pg_dumpall" "${CONN
 time_best "reference pg_dumpall" "$RUNS" "$REFBIN/pg_dumpall" "${CONN[@]}"; REF=$LAST_TIME
 time_best "pgdumpall-rs" "$RUNS" "$OURS" "${CONN[@]}"; OURS_T=$LAST_TIME
 echo "ratio (ours / reference): $(echo "scale=3; $OURS_T / $REF" | bc)"
+time_jobs "$REF" "$RUNS" 2 4   # -j variants: same bytes, then timed

@@ -25,3 +25,4 @@ else echo "outputs: DIFFER" >&2; exit 1; fi
 time_best "reference pg_dumpall" "$RUNS" "$REFBIN/pg_dumpall" "${CONN[@]}"; REF=$LAST_TIME
 time_best "pgdumpall-rs" "$RUNS" "$OURS" "${CONN[@]}"; OURS_T=$LAST_TIME
 echo "ratio (ours / reference): $(echo "scale=3; $OURS_T / $REF" | bc)"
+time_jobs "$REF" "$RUNS" 2 4   # -j variants: same bytes, then timed

@@ -1,6 +1,6 @@
 //! The composition root: parse the command line, plan, run, report, exit.
 
-use pgdumpall_rs::{cli, diag, dump, plan};
+use pgdumpall_rs::{cli, diag, dump, interrupt, plan};
 
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
@@ -12,7 +12,14 @@ fn main() {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     cli::init(&argv);
     let code = match cli::parse_command_line(&argv) {
-        Ok(opts) => run(&plan::plan(&opts)),
+        Ok(opts) => {
+            interrupt::install();
+            let plan = plan::plan(&opts);
+            plan.observer().record_options(cli::options_used(&argv));
+            let code = run(&plan);
+            interrupt::wait_if_interrupted();
+            code
+        }
         Err(code) => code,
     };
     std::process::exit(code);
@@ -21,17 +28,22 @@ fn main() {
 /// Runs the planned dump; returns the exit code. A dump error is reported
 /// in pg_dumpall's words (error, detail, hint lines); anything else that
 /// stops the run, in one error line with its causes.
+///
+/// The run's observer (`-P`, `--hook`, `--report`) is closed here, after
+/// the error is reported: the `finalize` hook and the report see the exit
+/// status, and may turn it into a failure.
 fn run(plan: &dump::options::DumpOptions) -> i32 {
-    match run_dump(plan) {
-        Ok(()) => 0,
+    let (code, error) = match run_dump(plan) {
+        Ok(()) => (0, None),
         Err(e) => {
             match e.downcast_ref::<dump::DumpError>() {
                 Some(dump_error) => dump_error.report(),
                 None => diag::error(&format!("{e:#}")),
             }
-            1
+            (1, Some(format!("{e:#}")))
         }
-    }
+    };
+    plan.observer().run_finished(code, error)
 }
 
 fn run_dump(plan: &dump::options::DumpOptions) -> anyhow::Result<()> {

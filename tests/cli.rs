@@ -119,7 +119,25 @@ fn help_and_version() {
     let (r, o) = both(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(r.status.code(), Some(0));
-    let ours_help = lossy(&o.stdout);
+    let ours_full_help = lossy(&o.stdout);
+    // Our own options come in a section of their own after pg_dumpall's
+    // (README "Operating"); the rest is the reference's.
+    let own = "\nOptions of pgdumpall-rs (not in pg_dumpall):\n";
+    let start = ours_full_help.find(own).expect("our own options' section");
+    let end = ours_full_help
+        .find("\nIf -f/--file")
+        .expect("the closing paragraph");
+    let own_section = &ours_full_help[start..end];
+    for option in [
+        "-j, --jobs=NUM",
+        "-P, --progress",
+        "--hook=PROGRAM",
+        "--hook-timeout=SECONDS",
+        "--report=FILENAME",
+    ] {
+        assert!(own_section.contains(option), "{option} in --help");
+    }
+    let ours_help = format!("{}{}", &ours_full_help[..start], &ours_full_help[end..]);
     let reference_help = lossy(&r.stdout);
     // Byte for byte the reference's, but for the last two lines: where to
     // report bugs, and the home page, which are ours.
@@ -133,20 +151,39 @@ fn help_and_version() {
         "Report bugs to <pgsql-bugs@lists.postgresql.org>.\n\
          PostgreSQL home page: <https://www.postgresql.org/>\n"
     );
+    // And for the paragraph about -j/--jobs after the reference's last one.
+    let last_paragraph = "written to the standard\noutput.\n";
+    let jobs_paragraph = ours_help
+        .find(last_paragraph)
+        .map(|i| i + last_paragraph.len())
+        .and_then(|start| {
+            let rest = &ours_help[start..];
+            rest.find("\nReport bugs").map(|end| &rest[..end])
+        })
+        .expect("the paragraph after the options");
+    assert!(
+        jobs_paragraph.starts_with("\nWith -j/--jobs"),
+        "{jobs_paragraph}"
+    );
+    let expected_body = body.replacen(
+        last_paragraph,
+        &format!("{last_paragraph}{jobs_paragraph}"),
+        1,
+    );
     assert_eq!(
         ours_help,
         format!(
-            "{body}Report bugs to <https://github.com/pgdumpall-rs/pgdumpall-rs/issues>.\n\
+            "{expected_body}Report bugs to <https://github.com/pgdumpall-rs/pgdumpall-rs/issues>.\n\
              pgdumpall-rs home page: <https://github.com/pgdumpall-rs/pgdumpall-rs>\n"
         )
     );
     let (_, o) = both(&["-?"]);
-    assert_eq!(lossy(&o.stdout), ours_help);
+    assert_eq!(lossy(&o.stdout), ours_full_help);
     // Under its own name, it names itself.
     let own = run_program(&ours_bin(), &["--help"], &[]);
     assert_eq!(
         lossy(&own.stdout),
-        ours_help
+        ours_full_help
             .replace("pg_dumpall exports", "pgdumpall-rs exports")
             .replace("  pg_dumpall [OPTION]", "  pgdumpall-rs [OPTION]")
     );
@@ -166,19 +203,66 @@ fn assert_same_failures(cases: &[Vec<String>]) {
         let r = run_program(&reference, &args, &[]);
         let o = run_program(&ours, &args, &[]);
         assert_eq!(o.status.code(), r.status.code(), "exit code for {args:?}");
+        // Our own -j/--jobs is one more candidate of an ambiguous prefix.
         assert_eq!(
-            stderr_with_argv0_normalized(&o, &ours),
+            stderr_with_argv0_normalized(&o, &ours).replacen(" '--jobs'", "", 1),
             stderr_with_argv0_normalized(&r, &reference),
             "stderr for {args:?}"
         );
     }
 }
 
-/// Every long name and alias of the flag table.
+/// Our own option, -j/--jobs, is read as pg_dump reads its -j, with its
+/// messages (checked against pg_dump 18.6's).
+#[test]
+fn jobs_values_are_refused_as_pg_dump_refuses_them() {
+    if toolset(REFERENCE_VERSION).is_none() {
+        run_versioned(
+            "jobs_values_are_refused_as_pg_dump_refuses_them",
+            REFERENCE_VERSION,
+            |_| {},
+        );
+        return;
+    }
+    let (_dir, ours) = ours_as_pg_dumpall();
+    let pg_dump = reference_bin("pg_dump");
+    for value in ["0", "-1", "abc", "2x", "", "2147483648", "-"] {
+        let long = format!("--jobs={value}");
+        for args in [vec!["-j", value], vec![long.as_str()]] {
+            let r = run_program(&pg_dump, &args, &[]);
+            let o = run_program(&ours, &args, &[]);
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            assert_eq!(r.status.code(), Some(1), "{args:?}");
+            assert_eq!(
+                lossy(&o.stderr).replacen("pg_dumpall: ", "", 1),
+                lossy(&r.stderr).replacen("pg_dump: ", "", 1),
+                "{args:?}"
+            );
+            assert!(o.stdout.is_empty());
+        }
+    }
+}
+
+/// Whether `arg` is one of pgdumpall-rs's own options (README
+/// "Operating"), which the reference does not have.
+fn is_own(arg: &clap::Arg) -> bool {
+    arg.get_help_heading() == Some("Options of pgdumpall-rs (not in pg_dumpall)")
+}
+
+/// The short letters of our own options.
+fn own_short_letters() -> Vec<char> {
+    let cmd = pgdumpall_rs::cli::command::command();
+    cmd.get_arguments()
+        .filter(|a| is_own(a))
+        .filter_map(clap::Arg::get_short)
+        .collect()
+}
+
+/// Every long name and alias of pg_dumpall's options in the flag table.
 fn long_names() -> Vec<String> {
     let cmd = pgdumpall_rs::cli::command::command();
     cmd.get_arguments()
-        .filter(|a| !pgdumpall_rs::cli::command::is_meta(a))
+        .filter(|a| !pgdumpall_rs::cli::command::is_meta(a) && !is_own(a))
         .filter_map(|a| {
             let long = a.get_long()?;
             let aliases = a.get_all_aliases().unwrap_or_default();
@@ -194,7 +278,8 @@ fn distinct_long_prefixes() -> Vec<String> {
     let names = long_names();
     let mut seen = std::collections::BTreeSet::new();
     let mut prefixes = vec![String::new()];
-    for name in &names {
+    // -j/--jobs is ours, not pg_dumpall's (jobs_values_are_refused_as_pg_dump_refuses_them).
+    for name in names.iter().filter(|n| *n != "jobs") {
         for end in 1..=name.len() {
             let prefix = &name[..end];
             let candidates: Vec<&String> = names.iter().filter(|n| n.starts_with(prefix)).collect();
@@ -240,7 +325,10 @@ fn every_short_option_letter_reads_as_in_the_reference() {
         return;
     }
     let mut cases = Vec::new();
-    for c in (b'!'..=b'~').map(char::from) {
+    // Ours are not pg_dumpall's (-j: jobs_values_are_refused_as_pg_dump_refuses_them).
+    let own = own_short_letters();
+    assert_eq!(own, ['j', 'P']);
+    for c in (b'!'..=b'~').map(char::from).filter(|c| !own.contains(c)) {
         let v = "/nonexistent/v".to_owned();
         cases.push(vec![
             "-w".into(),

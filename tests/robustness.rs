@@ -294,8 +294,16 @@ cluster_test!(interrupted_dump_leaves_no_file, |version| {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(child.id() as libc::pid_t, sig) };
         let status = child.wait().unwrap();
+        // As pg_dumpall ends when pg_dump is interrupted: SIGINT ends with
+        // status 1 (pg_dumpall ignores it while pg_dump runs), SIGTERM and
+        // SIGHUP kill it (tests/faults.rs checks the messages and the
+        // cancel request).
         use std::os::unix::process::ExitStatusExt;
-        assert_eq!(status.signal(), Some(sig), "{status}");
+        if sig == libc::SIGINT {
+            assert_eq!(status.code(), Some(1), "{status}");
+        } else {
+            assert_eq!(status.signal(), Some(sig), "{status}");
+        }
         s.send("COMMIT;");
         s.finish();
         let left: Vec<_> = std::fs::read_dir(&dir)
@@ -376,12 +384,12 @@ cluster_test!(connection_killed_mid_copy, |version| {
             .stderr(Stdio::piped());
         let child = cmd.spawn().expect("spawn dump");
         let copying = "SELECT count(*) FROM pg_stat_activity \
-                       WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()";
+                       WHERE query LIKE 'COPY public.big %' AND state = 'active' AND pid <> pg_backend_pid()";
         wait_for(&cluster, "postgres", copying, "1");
         cluster.query(
             "postgres",
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()",
+             WHERE query LIKE 'COPY public.big %' AND state = 'active' AND pid <> pg_backend_pid()",
         );
         let out = child.wait_with_output().expect("wait for dump");
         assert_eq!(out.status.code(), Some(1), "{}", lossy(&out.stderr));
@@ -458,9 +466,10 @@ cluster_test!(permission_denied_for_a_non_superuser, |version| {
     }
 });
 
-cluster_test!(names_that_cannot_be_sent_fail_cleanly, |version| {
-    // A SQL_ASCII database may hold names that are not valid UTF-8; we
-    // cannot send them yet, and must fail rather than dump something else.
+cluster_test!(names_that_are_not_utf8_dump_like_the_reference, |version| {
+    // A SQL_ASCII database may hold names that are not valid UTF-8: they
+    // go to the server as their bytes (tests/legacy_encodings.rs has the
+    // whole byte range).
     let cluster = Cluster::start(version);
     cluster.psql(
         "postgres",
@@ -468,18 +477,7 @@ cluster_test!(names_that_cannot_be_sent_fail_cleanly, |version| {
          \\connect raw_ascii\nSET client_encoding = 'SQL_ASCII';\n\
          DO $$ BEGIN EXECUTE format('CREATE TABLE %I (x int)', 'caf' || chr(233)); END $$;",
     );
-    let file = cluster.dir().join("dump.sql");
-    let file_arg = file.to_str().unwrap().to_owned();
-    let reference = run_reference(&cluster, &["--restrict-key", RESTRICT_KEY]);
-    assert_success(&reference, "reference");
-    let out = run_ours(&cluster, &["--restrict-key", RESTRICT_KEY, "-f", &file_arg]);
-    assert_failed(&out, &file, true, "non-UTF-8 name");
-    let err = normalized_stderr(&out);
-    assert!(err.contains("names are not valid UTF-8"), "{err}");
-    assert!(
-        err.contains("error: pg_dump failed on database \"raw_ascii\", exiting"),
-        "{err}"
-    );
+    assert_matches_reference(&cluster, &[]);
 });
 
 /// Statements a helper session adds: pg_export_snapshot, and on the

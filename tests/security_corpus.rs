@@ -4,7 +4,11 @@
 //! types, enum labels, defaults, constraints, indexes, functions and their
 //! SET clauses, views, sequences, partition roots, triggers, policies,
 //! default privileges, event triggers, large objects, table data,
-//! statistics), each payload carrying a newline, a carriage return, a
+//! statistics, and the kinds of [`NEWER_KINDS`]: collations, conversions,
+//! operators, operator classes and families, text search objects, foreign
+//! data wrappers, servers, user mappings, foreign tables and their
+//! options, extended statistics, rules, publications, subscriptions),
+//! each payload carrying a newline, a carriage return, a
 //! backslash, quotes, dollar quotes, psql meta-commands or a multibyte
 //! character ending in 0x5C. Dumped with every option that changes how
 //! text is printed and with every client encoding pg_dumpall accepts; our
@@ -152,6 +156,80 @@ SELECT format('COMMENT ON LARGE OBJECT %s IS %L', lo_from_bytea(0, convert_to(p,
 ANALYZE;
 "#;
 
+/// The kinds added after the first corpus (operators and their classes
+/// and families, collations, conversions, text search objects, foreign
+/// data wrappers, servers, user mappings and foreign tables with their
+/// options, extended statistics, rules, publications, subscriptions):
+/// hostile names, comments and option values, owned by the hostile roles.
+/// (Dictionary options are not among them: every built-in template checks
+/// its options' names and values.)
+/// `S`, `R` and `X('tag')` are shorthands (see [`expand`]).
+const NEWER_KINDS: &str = r#"
+SELECT format('CREATE COLLATION %I.%I (locale = ''C'')', S, 'l' || X('l')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON COLLATION %I.%I IS %L', S, 'l' || X('l'), X('lc')) FROM pl ORDER BY i \gexec
+SELECT format('ALTER COLLATION %I.%I OWNER TO %I', S, 'l' || X('l'), R) FROM pl ORDER BY i \gexec
+SELECT format('CREATE CONVERSION %I.%I FOR ''LATIN1'' TO ''UTF8'' FROM pg_catalog.iso8859_1_to_utf8', S, 'n' || X('n')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON CONVERSION %I.%I IS %L', S, 'n' || X('n'), X('nc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE OPERATOR %I.=== (LEFTARG = int4, RIGHTARG = int4, FUNCTION = pg_catalog.int4eq)', S) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON OPERATOR %I.=== (int4, int4) IS %L', S, X('oc')) FROM pl ORDER BY i \gexec
+SELECT format('ALTER OPERATOR %I.=== (int4, int4) OWNER TO %I', S, R) FROM pl ORDER BY i \gexec
+SELECT format('CREATE OPERATOR FAMILY %I.%I USING btree', S, 'a' || X('a')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON OPERATOR FAMILY %I.%I USING btree IS %L', S, 'a' || X('a'), X('ac')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE OPERATOR CLASS %I.%I FOR TYPE int4 USING btree FAMILY %I.%I AS
+                 OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+                 FUNCTION 1 pg_catalog.btint4cmp(int4, int4)', S, 'b' || X('b'), S, 'a' || X('a')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON OPERATOR CLASS %I.%I USING btree IS %L', S, 'b' || X('b'), X('bc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE TEXT SEARCH TEMPLATE %I.%I (LEXIZE = pg_catalog.dsimple_lexize)', S, 'u' || X('u')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON TEXT SEARCH TEMPLATE %I.%I IS %L', S, 'u' || X('u'), X('uc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE TEXT SEARCH DICTIONARY %I.%I (TEMPLATE = pg_catalog.simple, accept = false)', S, 'z' || X('z')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON TEXT SEARCH DICTIONARY %I.%I IS %L', S, 'z' || X('z'), X('zc')) FROM pl ORDER BY i \gexec
+SELECT format('ALTER TEXT SEARCH DICTIONARY %I.%I OWNER TO %I', S, 'z' || X('z'), R) FROM pl ORDER BY i \gexec
+SELECT format('CREATE TEXT SEARCH CONFIGURATION %I.%I (PARSER = pg_catalog."default")', S, 'm' || X('m')) FROM pl ORDER BY i \gexec
+SELECT format('ALTER TEXT SEARCH CONFIGURATION %I.%I ADD MAPPING FOR word WITH %I.%I', S, 'm' || X('m'), S, 'z' || X('z')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON TEXT SEARCH CONFIGURATION %I.%I IS %L', S, 'm' || X('m'), X('mc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE FOREIGN DATA WRAPPER %I OPTIONS (opt %L)', 'h' || X('h'), X('ho')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON FOREIGN DATA WRAPPER %I IS %L', 'h' || X('h'), X('hc')) FROM pl ORDER BY i \gexec
+SELECT format('GRANT USAGE ON FOREIGN DATA WRAPPER %I TO %I', 'h' || X('h'), R) FROM pl ORDER BY i \gexec
+SELECT format('CREATE SERVER %I FOREIGN DATA WRAPPER %I OPTIONS (host %L)', 'v' || X('v'), 'h' || X('h'), X('vo')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON SERVER %I IS %L', 'v' || X('v'), X('vc')) FROM pl ORDER BY i \gexec
+SELECT format('ALTER SERVER %I OWNER TO %I', 'v' || X('v'), R) FROM pl ORDER BY i \gexec
+SELECT format('CREATE USER MAPPING FOR %I SERVER %I OPTIONS (password %L)', R, 'v' || X('v'), X('mo')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE FOREIGN TABLE %I.%I (%I text OPTIONS (col %L)) SERVER %I OPTIONS (tab %L)',
+              S, 'ft' || X('ft'), 'c' || X('fc'), X('fco'), 'v' || X('v'), X('fto')) FROM pl ORDER BY i \gexec
+SELECT format('ALTER FOREIGN TABLE %I.%I OWNER TO %I', S, 'ft' || X('ft'), R) FROM pl ORDER BY i \gexec
+SELECT format('CREATE STATISTICS %I.%I ON id, kind FROM %I.%I', S, 'st' || X('st'), S, 't' || i || X('t')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON STATISTICS %I.%I IS %L', S, 'st' || X('st'), X('stc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE RULE %I AS ON UPDATE TO %I.%I DO ALSO NOTIFY %I', 'ru' || X('ru'), S, 't' || i || X('t'), 'ch' || X('ch')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON RULE %I ON %I.%I IS %L', 'ru' || X('ru'), S, 't' || i || X('t'), X('ruc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE PUBLICATION %I FOR TABLE %I.%I', 'pb' || X('pb'), S, 't' || i || X('t')) FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON PUBLICATION %I IS %L', 'pb' || X('pb'), X('pbc')) FROM pl ORDER BY i \gexec
+SELECT format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (connect = false, slot_name = NONE, enabled = false)',
+              'sb' || X('sb'), 'dbname=''' || replace(replace(X('sbd'), '\', '\\'), '''', '\''') || '''',
+              CASE WHEN mb THEN 'pbmb' ELSE 'pb' || X('pb') END)
+  FROM pl ORDER BY i \gexec
+SELECT format('COMMENT ON SUBSCRIPTION %I IS %L', 'sb' || X('sb'), X('sbc')) FROM pl ORDER BY i \gexec
+"#;
+
+/// Spells out [`NEWER_KINDS`]' shorthands: `S` the payload's schema, `R`
+/// its owner role, `X('tag')` the payload tagged with a place.
+fn expand(sql: &str) -> String {
+    let role = "'r' || i || CASE WHEN mb THEN 'mb' ELSE replace(p, '{T}', 'r' || i) END";
+    let mut out = String::new();
+    let mut rest = sql;
+    while let Some(at) = rest.find("X('") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        let end = after.find("')").expect("X('tag') is closed");
+        out.push_str(&format!("replace(p, '{{T}}', '{}' || i)", &after[..end]));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out.replace(" S,", " 's' || i || replace(p, '{T}', 's' || i),")
+        .replace(" S)", " 's' || i || replace(p, '{T}', 's' || i))")
+        .replace(" R)", &format!(" {role})"))
+        .replace(" R,", &format!(" {role},"))
+}
+
 /// The payload table, created in every session that builds objects.
 ///
 /// Multibyte payloads (`mb`) stay out of three places: role names, which
@@ -160,7 +238,9 @@ ANALYZE;
 /// are not valid UTF-8 in the dump's client encoding and so cannot be
 /// connected to by name (pg_dumpall fails there too, differently), and
 /// function SET clauses, whose array pg_dump 18.6 parses byte by byte and
-/// fails on ("could not parse proconfig array") where we dump them.
+/// fails on ("could not parse proconfig array") where we dump them; for
+/// the same reason, a subscription's publication names ("could not parse
+/// subpublications array").
 fn payload_table(payloads: &[String], multibyte: &[String], markers: &Path) -> String {
     let mut sql = String::from("CREATE TEMP TABLE pl (i int, p text, mb bool);\n");
     let plain = payloads.iter().map(|p| (p, false));
@@ -181,7 +261,8 @@ fn build(cluster: &Cluster, extra: &[String], markers: &Path) {
     let payloads: Vec<String> = PAYLOADS.iter().map(|p| p.to_string()).collect();
     let table = payload_table(&payloads, extra, markers);
     cluster.psql("postgres", &format!("{table}{GLOBALS}"));
-    cluster.psql("corpus", &format!("{table}{DATABASE}"));
+    let database = format!("{DATABASE}{}", expand(NEWER_KINDS));
+    cluster.psql("corpus", &format!("{table}{database}"));
     // The same objects under standard_conforming_strings = off.
     cluster.psql(
         "postgres",
@@ -190,7 +271,7 @@ fn build(cluster: &Cluster, extra: &[String], markers: &Path) {
     );
     cluster.psql(
         "corpus_off",
-        &format!("SET standard_conforming_strings = on;\n{table}{DATABASE}"),
+        &format!("SET standard_conforming_strings = on;\n{table}{database}"),
     );
 }
 
@@ -201,7 +282,12 @@ fn check(cluster: &Cluster, args: &[&str]) -> Option<Vec<u8>> {
     let reference = run_reference(cluster, &args);
     let ours = run_ours(cluster, &args);
     if !reference.status.success() {
-        assert_eq!(ours.status.code(), reference.status.code(), "{context}");
+        assert_eq!(
+            ours.status.code(),
+            reference.status.code(),
+            "{context}: the reference failed with\n{}",
+            lossy(&reference.stderr)
+        );
         // The first line, without the program name.
         let first = |o: &std::process::Output| {
             let text = lossy(&o.stderr);

@@ -3,6 +3,7 @@
 
 pub(crate) mod casts;
 pub(crate) mod collations;
+pub(crate) mod config;
 pub(crate) mod database;
 pub(crate) mod dump_ids;
 pub(crate) mod extensions;
@@ -18,6 +19,7 @@ pub(crate) mod routines;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod session;
+pub(crate) mod sizes;
 pub(crate) mod statistics;
 pub(crate) mod text_search;
 pub(crate) mod types;
@@ -70,14 +72,6 @@ pub enum CatalogError {
         /// (None for a lost connection or a client-side failure).
         code: Option<tokio_postgres::error::SqlState>,
     },
-    /// A statement that cannot be sent: it holds a name whose bytes are
-    /// not valid UTF-8, which tokio-postgres requires of statement text.
-    #[error("query failed: {}", unsendable_text(name.as_deref()))]
-    Unsendable {
-        /// The name (for a human), when known.
-        name: Option<String>,
-        query: String,
-    },
     /// A result row that could not be read (a NULL from a deparsing
     /// function for an object dropped meanwhile, a type mismatch).
     #[error(transparent)]
@@ -91,17 +85,6 @@ impl CatalogError {
             query: sql.to_string(),
             code: err.code().cloned(),
         }
-    }
-}
-
-fn unsendable_text(name: Option<&str>) -> String {
-    match name {
-        Some(name) => {
-            format!(
-                "pgdumpall-rs cannot dump objects whose names are not valid UTF-8 (\"{name}\") yet"
-            )
-        }
-        None => "pgdumpall-rs cannot send names that are not valid UTF-8 to the server yet".into(),
     }
 }
 
@@ -138,11 +121,17 @@ pub(crate) fn server_message(err: &tokio_postgres::Error) -> String {
 /// bind, describe and execute sent together on the unnamed statement,
 /// rather than a prepare round trip first: catalog queries run once).
 pub(crate) async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
-    tracing::debug!(target: "pgdumpall_rs::sql", "executing {sql}");
+    let started = std::time::Instant::now();
     let rows = cat
         .client
         .query_typed(sql, &[])
         .await
         .map_err(|e| CatalogError::query(e, sql))?;
+    tracing::debug!(
+        target: "pgdumpall_rs::sql",
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        rows = rows.len(),
+        "catalog query: {sql}"
+    );
     Ok(Rows::new(sql, rows))
 }

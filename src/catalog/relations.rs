@@ -386,6 +386,4 @@ pub(crate) async fn foreign_key_tables(
 
 pub(crate) use super::indexes::{indexes, IndexRow};
 pub(crate) use super::sequences::{sequence_values, sequences, SequenceRow};
-pub(crate) use super::session::{
-    empty_heap_tables, export_snapshot, lock_tables, server_text, Sendable,
-};
+pub(crate) use super::session::{empty_heap_tables, export_snapshot, lock_tables};

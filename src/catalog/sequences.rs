@@ -1,7 +1,7 @@
 //! Sequences: their parameters and current values.
 
-use super::session::{query_raw_text, Sendable};
 use super::{query, Catalog, CatalogError};
+use crate::pg::quote;
 
 /// A sequence's parameters (`pg_sequence`).
 #[derive(Debug, Clone, Default)]
@@ -63,23 +63,17 @@ pub(crate) async fn sequence_values(
         }
         return Ok(out);
     }
-    let sendable = Sendable::prepare(
-        cat,
-        seqs.iter()
-            .flat_map(|(_, schema, name)| [schema.as_str(), name.as_str()]),
-    )
-    .await?;
     for chunk in seqs.chunks(200) {
         let mut parts = Vec::with_capacity(chunk.len());
         for (oid, schema, name) in chunk {
-            let qname = sendable.qualified(schema, name);
+            let qname = format!("{}.{}", quote::ident(schema), quote::ident(name));
             parts.push(format!(
                 "SELECT {oid}::pg_catalog.oid, last_value, is_called FROM {qname}"
             ));
         }
         let sql = parts.join(" UNION ALL ");
-        // The names are byte strings; send them as they are.
-        for r in &query_raw_text(cat, &sql).await? {
+        // The names are byte strings, sent as their bytes (conn::wire_text).
+        for r in &query(cat, &sql).await? {
             out.push((r.col(0)?, r.col(1)?, r.col(2)?));
         }
     }

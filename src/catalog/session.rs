@@ -1,108 +1,12 @@
-//! What the dump session itself needs of the server: statements it can
-//! send (names whose bytes are not UTF-8), table locks, the exported
-//! snapshot, and which heap tables are empty.
+//! What the dump session itself needs of the server: table locks, the
+//! exported snapshot, and which heap tables are empty. Statements holding
+//! names are byte strings like all catalog text; the connection sends
+//! them as their bytes (`conn::wire_text`), whatever the encoding.
 
 use super::{query, Catalog, CatalogError};
-use crate::pg::{RowExt, Rows};
-use crate::text::Raw;
 
-/// Turns SQL text built from byte strings (quoted names) into the text to
-/// send: the raw bytes, which the server reads in the session's client
-/// encoding. tokio-postgres sends UTF-8 `&str`s as they are, so this works
-/// whenever those bytes are valid UTF-8 (always in UTF-8 databases, and for
-/// ASCII names in any database); other names cannot be sent and give an
-/// error rather than a wrong statement.
-pub(crate) fn server_text(sql: &str) -> Result<String, CatalogError> {
-    String::from_utf8(crate::text::to_bytes(sql)).map_err(|_| CatalogError::Unsendable {
-        name: None,
-        query: crate::text::display(sql),
-    })
-}
-
-/// Quoted identifiers that [`server_text`] can send: the usual quoting
-/// when a name's bytes are valid UTF-8, else a Unicode-escaped `U&"..."`
-/// identifier built from the name's UTF-8 form.  The UTF-8 forms of all
-/// such names are asked from the server in one query (which converts the
-/// escapes back into its own encoding when it reads them).
-#[derive(Debug, Default)]
-pub(crate) struct Sendable {
-    escaped: std::collections::HashMap<String, String>,
-}
-
-impl Sendable {
-    /// Prepares the sendable forms of `names` (one query at most).
-    pub(crate) async fn prepare<'a>(
-        cat: &Catalog<'_>,
-        names: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Sendable, CatalogError> {
-        let mut todo: Vec<Raw> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for name in names {
-            if std::str::from_utf8(&crate::text::to_bytes(name)).is_err() && seen.insert(name) {
-                todo.push(Raw(name.to_string()));
-            }
-        }
-        let mut escaped = std::collections::HashMap::new();
-        if todo.is_empty() {
-            return Ok(Sendable { escaped });
-        }
-        let sql = "SELECT pg_catalog.convert_to(u.name, 'UTF8') \
-                   FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS u(name, n) \
-                   ORDER BY u.n";
-        // A name whose bytes have no UTF-8 form (a SQL_ASCII database)
-        // cannot be sent at all: say so rather than report the conversion
-        // error.
-        let cannot = || CatalogError::Unsendable {
-            name: Some(crate::text::display(&todo[0].0)),
-            query: sql.into(),
-        };
-        let rows = cat
-            .client
-            .query(sql, &[&todo])
-            .await
-            .map_err(|_| cannot())?;
-        for (name, row) in todo.iter().zip(&rows) {
-            let bytes: Vec<u8> = row.in_query(sql).col(0)?;
-            let text = String::from_utf8(bytes).map_err(|_| cannot())?;
-            escaped.insert(name.0.clone(), unicode_ident(&text));
-        }
-        Ok(Sendable { escaped })
-    }
-
-    /// The sendable quoted form of `name` (which must have been prepared
-    /// if it is not valid UTF-8).
-    pub(crate) fn ident(&self, name: &str) -> String {
-        match self.escaped.get(name) {
-            Some(e) => e.clone(),
-            None => crate::pg::quote::ident(name),
-        }
-    }
-
-    /// `schema.name` with both parts made sendable.
-    pub(crate) fn qualified(&self, schema: &str, name: &str) -> String {
-        format!("{}.{}", self.ident(schema), self.ident(name))
-    }
-}
-
-/// `U&"..."` with every non-ASCII character, quote and backslash escaped.
-pub(crate) fn unicode_ident(text: &str) -> String {
-    let mut out = String::from("U&\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\"\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_ascii() => out.push(c),
-            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\{:04X}", c as u32)),
-            c => out.push_str(&format!("\\+{:06X}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Locks the given tables (sendable quoted qualified names, see
-/// [`Sendable`]) in ACCESS SHARE mode,
-/// in statements of about 100 kB.
+/// Locks the given tables (quoted qualified names, byte strings) in
+/// ACCESS SHARE mode, in statements of about 100 kB.
 pub(crate) async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogError> {
     // --lock-wait-timeout: each LOCK waits at most that long.
     if let Some(timeout) = &cat.lock_wait_timeout {
@@ -111,7 +15,7 @@ pub(crate) async fn lock_tables(cat: &Catalog<'_>, names: &[String]) -> Result<(
             crate::pg::quote::session_literal(timeout)
         );
         cat.client
-            .batch_execute(&server_text(&set)?)
+            .batch_execute(&set)
             .await
             .map_err(|e| CatalogError::query(e, &set))?;
     }
@@ -191,20 +95,15 @@ async fn lock_all(cat: &Catalog<'_>, names: &[String]) -> Result<(), CatalogErro
         sql.push_str(name);
         if sql.len() >= 100_000 {
             sql.push_str(" IN ACCESS SHARE MODE");
-            query_raw_text(cat, &sql).await?;
+            query(cat, &sql).await?;
             sql.clear();
         }
     }
     if !sql.is_empty() {
         sql.push_str(" IN ACCESS SHARE MODE");
-        query_raw_text(cat, &sql).await?;
+        query(cat, &sql).await?;
     }
     Ok(())
-}
-
-/// Runs a query whose text holds byte strings (quoted names).
-pub(super) async fn query_raw_text(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogError> {
-    query(cat, &server_text(sql)?).await
 }
 
 /// The session's client encoding and whether standard_conforming_strings
@@ -237,17 +136,4 @@ pub(crate) async fn server_client_encoding(cat: &Catalog<'_>) -> Result<String, 
     )
     .await?;
     Ok(rows.one()?.text(0)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unicode_identifiers() {
-        assert_eq!(
-            unicode_ident("caf\u{e9} \"x\" \\ \u{1F600}"),
-            "U&\"caf\\00E9 \"\"x\"\" \\\\ \\+01F600\""
-        );
-    }
 }

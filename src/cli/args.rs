@@ -71,6 +71,10 @@ pub(crate) fn check_conflicts(o: &Options) -> Result<(), UsageError> {
         line: format!("{}: error: {msg}", crate::diag::program()),
         with_hint,
     };
+    // pg_dump checks -j while it reads the options, before anything else.
+    if let Some(value) = &o.jobs {
+        super::jobs::parse_jobs(value).map_err(|msg| err(msg, false))?;
+    }
     if let Some(first) = o.extra_args.first() {
         return Err(err(
             format!(
@@ -286,6 +290,8 @@ mod tests {
         for name in table.long_names() {
             let found = table.resolve_long(name).unwrap().unwrap();
             let arg = match found.takes_value {
+                // --hook-timeout takes a number of seconds.
+                true if name == "hook-timeout" => format!("--{name}=1"),
                 true => format!("--{name}=v"),
                 false => format!("--{name}"),
             };
@@ -297,7 +303,9 @@ mod tests {
             }
             parsed.push((found.long.clone(), o));
         }
-        assert_eq!(parsed.len(), 55);
+        // pg_dumpall's 55, then -j, -P, --hook, --hook-timeout, --report,
+        // --include-config.
+        assert_eq!(parsed.len(), 61);
     }
 
     #[test]
@@ -309,7 +317,7 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "a long name is defined twice");
-        assert_eq!(getopt::long_options_order(), names.as_slice());
+        assert_eq!(getopt::long_options_order(), names);
     }
 
     #[test]

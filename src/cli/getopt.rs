@@ -73,6 +73,19 @@ const LONG_OPTIONS: &[&str] = &[
     "restrict-key",
 ];
 
+/// pgdumpall-rs's own long options, after pg_dumpall's in the table. They
+/// match only when written in full: a prefix pg_dumpall reads as one of
+/// its options (`--h` for `--host`, `--re` for `--restrict-key`) keeps
+/// meaning that option.
+const OWN_LONG_OPTIONS: &[&str] = &[
+    "jobs",
+    "progress",
+    "hook",
+    "hook-timeout",
+    "report",
+    "include-config",
+];
+
 /// One name getopt knows: a long name (or alias), or a short letter.
 #[derive(Debug, Clone)]
 pub(crate) struct Name {
@@ -132,7 +145,10 @@ impl Table {
         if let Some(exact) = self.longs.iter().find(|n| n.name == name) {
             return Ok(Some(exact));
         }
-        let mut candidates = self.longs.iter().filter(|n| n.name.starts_with(name));
+        let mut candidates = self
+            .longs
+            .iter()
+            .filter(|n| n.name.starts_with(name) && LONG_OPTIONS.contains(&n.name.as_str()));
         let Some(first) = candidates.next() else {
             return Ok(None);
         };
@@ -151,8 +167,9 @@ fn all_aliases(arg: &Arg) -> Vec<&str> {
 fn rank(name: &str) -> usize {
     LONG_OPTIONS
         .iter()
+        .chain(OWN_LONG_OPTIONS)
         .position(|n| *n == name)
-        .unwrap_or(LONG_OPTIONS.len())
+        .unwrap_or(LONG_OPTIONS.len() + OWN_LONG_OPTIONS.len())
 }
 
 /// Reads `args` (argv without `argv[0]`) the way getopt_long does, and
@@ -272,8 +289,13 @@ fn short_options<'a>(
     Ok(vec![OsString::from_vec(rebuilt)])
 }
 
-/// [`LONG_OPTIONS`], for the test that it matches the flag table.
+/// [`LONG_OPTIONS`] then [`OWN_LONG_OPTIONS`], for the test that they
+/// match the flag table.
 #[cfg(test)]
-pub(crate) fn long_options_order() -> &'static [&'static str] {
+pub(crate) fn long_options_order() -> Vec<&'static str> {
     LONG_OPTIONS
+        .iter()
+        .chain(OWN_LONG_OPTIONS)
+        .copied()
+        .collect()
 }

@@ -7,11 +7,11 @@
 use clap::{Arg, Command};
 
 use super::command::{command, visible_args};
-use super::options::{CONNECTION, CONTENT, GENERAL};
+use super::options::{CONNECTION, CONTENT, GENERAL, OWN};
 
 /// The help sections in order, each with the width pg_dumpall gives its
 /// option column (descriptions start two columns further right).
-const SECTIONS: [(&str, usize); 3] = [(GENERAL, 29), (CONTENT, 29), (CONNECTION, 25)];
+const SECTIONS: [(&str, usize); 4] = [(GENERAL, 29), (CONTENT, 29), (CONNECTION, 25), (OWN, 29)];
 
 /// Where to report bugs (Cargo.toml's `repository`).
 pub(crate) const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");

@@ -9,10 +9,13 @@ mod filter_fuzz_tests;
 pub mod generate;
 mod getopt;
 pub(crate) mod help;
+pub(crate) mod jobs;
 pub(crate) mod options;
+mod used;
 
 pub(crate) use args::{Invocation, UsageError};
 pub use options::Options;
+pub use used::options_used;
 
 use std::io::Write;
 
@@ -28,11 +31,15 @@ pub fn init(argv: &[std::ffi::OsString]) {
 }
 
 fn init_tracing() {
-    // PGDUMPALL_RS_LOG=debug shows every catalog query, for troubleshooting.
+    // PGDUMPALL_RS_LOG=debug shows every catalog query and COPY with its
+    // duration, for troubleshooting (README "Logging for diagnosis").
     let filter = tracing_subscriber::EnvFilter::try_from_env("PGDUMPALL_RS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    // Colours only on a terminal: a log file or pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -18,13 +18,20 @@ use crate::text;
 pub(crate) const GENERAL: &str = "General options";
 pub(crate) const CONTENT: &str = "Options controlling the output content";
 pub(crate) const CONNECTION: &str = "Connection options";
+/// pgdumpall-rs's own options, after pg_dumpall's (see README "Operating").
+pub(crate) const OWN: &str = "Options of pgdumpall-rs (not in pg_dumpall)";
 
 /// What the program does (after its name, in `--help` and the man page).
 pub(crate) const ABOUT: &str = "exports a PostgreSQL database cluster as an SQL script.";
 
 /// The paragraph after the options.
 pub(crate) const AFTER_HELP: &str =
-    "If -f/--file is not used, then the SQL script will be written to the standard\noutput.";
+    "If -f/--file is not used, then the SQL script will be written to the standard\noutput.\n\n\
+     With -j/--jobs, up to NUM databases are dumped at once, each on its own\n\
+     connection; the script is the same as without it. Output ready before its\n\
+     turn waits in memory (16 MB per database) and then in unlinked temporary\n\
+     files in $TMPDIR (else beside the -f file): at worst these hold the output\n\
+     of the 2*NUM-1 databases that follow the one being written.";
 
 /// Everything the command line says, typed.
 ///
@@ -224,6 +231,34 @@ pub struct Options {
     #[arg(value_name = "ROLENAME", value_parser = ByteString)]
     #[arg(help = "do SET ROLE before dump")]
     pub role: Option<String>,
+
+    // pgdumpall-rs's own options (README "Operating"); long names only
+    // match in full (see getopt's OWN_LONG_OPTIONS).
+    // pg_dump's spelling (src/cli/jobs.rs, src/dump/parallel).
+    #[arg(short, long, help_heading = OWN)]
+    #[arg(value_name = "NUM", value_parser = ByteString)]
+    #[arg(help = "use this many parallel jobs to dump")]
+    pub jobs: Option<String>,
+    #[arg(short = 'P', long, help_heading = OWN)]
+    #[arg(help = "show progress on standard error")]
+    pub progress: bool,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "PROGRAM", value_hint = ValueHint::ExecutablePath)]
+    #[arg(help = "run PROGRAM before (prepare), after each database\n\
+                  (database) and at the end (finalize)")]
+    pub hook: Option<PathBuf>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(help = "kill a hook after SECONDS (default: 300)")]
+    pub hook_timeout: Option<u64>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(value_name = "FILENAME", value_hint = ValueHint::FilePath)]
+    #[arg(help = "write a JSON report of the run to FILENAME")]
+    pub report: Option<PathBuf>,
+    #[arg(long, help_heading = OWN)]
+    #[arg(help = "add the server's settings and pg_hba.conf rules\n\
+                  as comments")]
+    pub include_config: bool,
 
     /// Positional arguments (pg_dumpall takes none; reported as an error).
     #[arg(hide = true)]

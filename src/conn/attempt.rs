@@ -17,6 +17,7 @@ use super::targets::{check_session_attrs, spawn_connection};
 use super::{ChannelBinding, Connector, TargetSessionAttrs};
 
 /// Where one attempt connects.
+#[derive(Clone)]
 pub(super) enum Transport {
     /// The path of a Unix-domain socket.
     Unix(String),
@@ -45,6 +46,7 @@ impl Connector {
         let is_socket = matches!(transport, Transport::Unix(_));
         let watch = self.watch(tls.is_some());
         let describe = |e: tokio_postgres::Error| message::describe(&e, tls_host, is_socket);
+        let for_cancel = tls.clone().map(|t| (t, tls_host.to_string()));
         let client = match tls {
             Some(mut tls) => {
                 let inner = MakeTlsConnect::<Socket>::make_tls_connect(&mut tls, tls_host)
@@ -65,6 +67,7 @@ impl Connector {
                 client
             }
         };
+        super::cancel::register(&client, transport, for_cancel);
         check_session_attrs(&client, want).await?;
         Ok(client)
     }

@@ -11,9 +11,11 @@ mod resolve;
 mod startup_encoding;
 mod targets;
 mod uri;
+mod wire_text;
 
 use targets::finish;
 pub(crate) mod auth;
+pub(crate) mod cancel;
 pub(crate) mod conninfo;
 pub(crate) mod message;
 pub(crate) mod observe;
@@ -232,14 +234,17 @@ impl Connector {
     }
 
     /// The client encoding asked for with `client_encoding`,
-    /// `PGCLIENTENCODING` or `options` (None when unset). tokio-postgres always
-    /// starts sessions in UTF8; the caller may `SET client_encoding`.
+    /// `PGCLIENTENCODING` or `options` (None when unset). Sessions start in
+    /// the server's choice (`wire_text`); the caller may `SET client_encoding`.
     #[cfg(test)]
     pub(crate) fn requested_client_encoding(&self) -> Option<String> {
         self.settings.client_encoding.clone()
     }
 
-    /// Opens a session to `dbname`.
+    /// Opens a session to `dbname`, a byte string (`crate::text`): a
+    /// database name read from the catalogs or from the command line may be
+    /// in any encoding, and goes into the startup packet as its bytes
+    /// (`wire_text`).
     pub(crate) async fn connect(&self, dbname: &str) -> Result<Connection, ConnError> {
         // Sessions open one at a time, in the order asked for (tokio's
         // mutex is fair): when the server has few free slots, the database
@@ -315,13 +320,15 @@ impl Connector {
             return Some((p.clone(), PasswordSource::Given));
         }
         if let Some(file) = &self.settings.passfile {
+            // The password file is read as UTF-8 (lossily); so is the
+            // database name compared with it.
             if let Some(p) = pgpass::lookup(
                 file,
                 target.pgpass_host(),
                 &target.port_str,
-                dbname,
+                &crate::text::display(dbname),
                 &self.settings.user,
-                &mut |w| crate::diag::warning(w),
+                &mut |w| crate::diag::libpq_warning(w),
             ) {
                 if !p.is_empty() {
                     return Some((p, PasswordSource::File));

@@ -6,7 +6,8 @@
 //! Without TLS the wrapper goes around the socket; with TLS it goes around
 //! the TLS stream ([`ObservingTls`] wraps the TLS connector), so it always
 //! sees the protocol in the clear. Once AuthenticationOk has passed the
-//! checks, the wrapper only forwards bytes.
+//! checks, the wrapper only forwards bytes, rewritten as [`wire_text`](super::wire_text)
+//! says (statement text written as bytes).
 
 use std::future::Future;
 use std::io;
@@ -18,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, TlsConnect, TlsStream};
 
 use super::auth::AuthCheck;
+use super::wire_text::{Incoming, Outgoing};
 
 /// A connection refused by the client's own requirements; the text is
 /// libpq's message.
@@ -144,15 +146,57 @@ impl Parser {
     }
 }
 
-/// A stream whose startup is watched.
+/// A stream whose startup is watched, and whose statement text goes out
+/// as bytes ([`wire_text`](super::wire_text)).
 pub(crate) struct Observed<S> {
     inner: S,
     watch: Option<Box<Watch>>,
+    outgoing: Outgoing,
+    incoming: Incoming,
 }
 
 impl<S> Observed<S> {
     pub(crate) fn new(inner: S, watch: Option<Box<Watch>>) -> Observed<S> {
-        Observed { inner, watch }
+        Observed {
+            inner,
+            watch,
+            outgoing: Outgoing::default(),
+            incoming: Incoming::default(),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> Observed<S> {
+    /// Writes out what [`Outgoing`] holds; Ready once all of it is gone.
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.outgoing.pending().is_empty() {
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, self.outgoing.pending()))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.outgoing.consumed(n);
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Takes `bufs` into [`Outgoing`] once the earlier bytes are gone (so
+    /// at most one write's worth waits here), and starts sending them.
+    fn poll_accept(&mut self, cx: &mut Context<'_>, bufs: &[&[u8]]) -> Poll<io::Result<usize>> {
+        if let Some(msg) = self.watch.as_ref().and_then(|w| w.refuse_startup.clone()) {
+            return Poll::Ready(Err(refused(msg)));
+        }
+        ready!(self.poll_drain(cx))?;
+        let mut taken = 0;
+        for buf in bufs {
+            self.outgoing.feed(buf);
+            taken += buf.len();
+        }
+        // Accepted either way; a write still pending resumes on the next
+        // write or flush.
+        if let Poll::Ready(Err(e)) = self.poll_drain(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(taken))
     }
 }
 
@@ -165,6 +209,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+        this.incoming.filter(&mut buf.filled_mut()[before..]);
         if let Some(watch) = &mut this.watch {
             match watch.feed(&buf.filled()[before..]) {
                 Ok(true) => this.watch = None,
@@ -186,11 +231,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Observed<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if let Some(msg) = this.watch.as_ref().and_then(|w| w.refuse_startup.clone()) {
-            return Poll::Ready(Err(refused(msg)));
-        }
-        Pin::new(&mut this.inner).poll_write(cx, buf)
+        self.get_mut().poll_accept(cx, &[buf])
     }
 
     fn poll_write_vectored(
@@ -198,23 +239,24 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Observed<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if let Some(msg) = this.watch.as_ref().and_then(|w| w.refuse_startup.clone()) {
-            return Poll::Ready(Err(refused(msg)));
-        }
-        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+        let bufs: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
+        self.get_mut().poll_accept(cx, &bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+        let this = self.get_mut();
+        ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 }
 

@@ -15,13 +15,13 @@ use super::DumpError;
 const CURSOR: &str = "_pg_dump_cursor";
 
 /// Writes the statements for every row of `spec`'s table, then the two
-/// blank lines that end the entry's data.
+/// blank lines that end the entry's data. Returns the number of rows.
 pub(crate) async fn rows_out(
     client: &tokio_postgres::Client,
     spec: &InsertSpec,
     quoting: &crate::pg::quote::Quoting,
     sink: &mut Sink,
-) -> Result<(), DumpError> {
+) -> Result<u64, DumpError> {
     let failed = |e: tokio_postgres::Error, q: &str| {
         DumpError::Other(format!(
             "Dumping the contents of table failed: {}\n{}: detail: Command was: {q}",
@@ -44,6 +44,7 @@ pub(crate) async fn rows_out(
         spec.rows_per_insert,
         spec.on_conflict_do_nothing,
     );
+    let mut written = 0;
     loop {
         let rows = client
             .query(&fetch, &[])
@@ -52,6 +53,7 @@ pub(crate) async fn rows_out(
         if rows.is_empty() {
             break;
         }
+        written += rows.len() as u64;
         let out = rows_text(&rows, &fetch, &types, spec, quoting, &mut writer)?;
         sink.write_text(&out)?;
         if rows.len() < 100 {
@@ -66,7 +68,7 @@ pub(crate) async fn rows_out(
         .batch_execute(&close)
         .await
         .map_err(|e| failed(e, &close))?;
-    Ok(())
+    Ok(written)
 }
 
 /// The result columns' types as the server describes them (a domain as its

@@ -1,12 +1,15 @@
 //! The dump driver: connects, sets the session up as pg_dumpall does,
 //! writes the header, the global objects and the per-database parts.
 
+pub(crate) mod config;
 pub(crate) mod content;
 pub(crate) mod database;
 pub(crate) mod globals;
 pub(crate) mod inserts;
 pub(crate) mod objects;
+pub(crate) mod observe;
 pub mod options;
+mod parallel;
 pub(crate) mod session;
 pub(crate) mod shell_arg;
 
@@ -57,6 +60,10 @@ pub enum DumpError {
     /// built. Reported bare, as pg_dumpall does.
     #[error("shell command argument contains a newline or carriage return: \"{0}\"")]
     ShellArgument(String),
+    /// pg_dumpall's last word when a database failed (the database's name,
+    /// a byte string, printed as its bytes).
+    #[error("pg_dump failed on database \"{}\", exiting", text::display(.0))]
+    PgDumpFailed(String),
     #[error("{0}")]
     Other(String),
 }
@@ -64,11 +71,18 @@ pub enum DumpError {
 impl DumpError {
     /// Prints the error the way pg_dumpall does (error, then detail lines).
     pub fn report(&self) {
-        if let DumpError::ShellArgument(_) = self {
-            use std::io::Write;
-            let line = text::to_bytes(&format!("{self}\n"));
-            let _ = std::io::stderr().lock().write_all(&line);
-            return;
+        match self {
+            DumpError::ShellArgument(_) => {
+                use std::io::Write;
+                let line = text::to_bytes(&format!("{self}\n"));
+                let _ = std::io::stderr().lock().write_all(&line);
+                return;
+            }
+            DumpError::PgDumpFailed(name) => {
+                diag::error_text(&format!("pg_dump failed on database \"{name}\", exiting"));
+                return;
+            }
+            _ => {}
         }
         diag::error(&self.to_string());
         match self {
@@ -76,9 +90,9 @@ impl DumpError {
                 "server version: {server}; {} version: {REFERENCE_VERSION}",
                 diag::program()
             )),
-            DumpError::Catalog(
-                CatalogError::Query { query, .. } | CatalogError::Unsendable { query, .. },
-            ) => diag::detail(&format!("Query was: {query}")),
+            DumpError::Catalog(CatalogError::Query { query, .. }) => {
+                diag::detail(&format!("Query was: {query}"))
+            }
             DumpError::Catalog(CatalogError::Row(e)) => {
                 if let Some(detail) = e.detail() {
                     diag::detail(&detail);
@@ -115,11 +129,13 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
 
     let excluded = excluded_databases(&session, exclude_patterns).await?;
     check_pg_dump_options(&session, opts, &excluded).await?;
+    observe::announce_run(&session, opts, &excluded).await?;
 
     let mut sink = match &opts.file {
         Some(path) => Sink::file(path, opts.sync)?,
         None => Sink::stdout(),
     };
+    observe::attach(opts, &mut sink);
     let key = restrict_key(opts.restrict_key.as_deref());
     let started = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::header(
@@ -147,9 +163,16 @@ pub async fn run(opts: &DumpOptions) -> Result<(), DumpError> {
         if !selected.is_empty() {
             sink.write_text(emit::databases_banner())?;
         }
-        dump_databases(connector, opts, &selected, &mut sink).await?;
+        if opts.jobs > 1 {
+            sink = parallel::dump_databases(connector, opts, &selected, sink).await?;
+        } else {
+            dump_databases(connector, opts, &selected, &mut sink).await?;
+        }
     }
 
+    if opts.include_config {
+        config::write_config(&session, &mut sink).await?;
+    }
     let completed = opts.verbose.then(session::timestamp);
     sink.write_text(&emit::trailer(completed.as_deref()))?;
     sink.finish()?;
@@ -175,7 +198,7 @@ async fn connect_first(
 ) -> Result<crate::conn::Connection, DumpError> {
     Ok(match &opts.database {
         Some(db) => connector
-            .connect(&utf8(db)?)
+            .connect(db)
             .await
             .map_err(|_| DumpError::ConnectDatabase(text::display(db)))?,
         None => match connector.connect("postgres").await {
@@ -215,10 +238,7 @@ async fn check_pg_dump_options(
             .find(|n| n.as_str() != "template0" && !excluded.contains(n))
         {
             diag::error(message);
-            return Err(DumpError::Other(format!(
-                "pg_dump failed on database \"{}\", exiting",
-                text::display(first)
-            )));
+            return Err(DumpError::PgDumpFailed(first.clone()));
         }
     }
     Ok(())
@@ -238,7 +258,7 @@ async fn selected_databases(
         }
         if excluded.contains(&name) {
             if opts.verbose {
-                diag::info(&format!("excluding database \"{}\"", text::display(&name)));
+                diag::info_text(&format!("excluding database \"{name}\""));
             }
             continue;
         }
@@ -291,6 +311,7 @@ async fn dump_databases(
                     ahead.push_back(read(&selected[next]));
                     next += 1;
                 }
+                crate::interrupt::set_current_database(Some(name));
                 let task = ahead.pop_front().expect("a database is being read");
                 let mut result = match task.await {
                     Ok(result) => result,
@@ -304,7 +325,11 @@ async fn dump_databases(
                 // a time. Stop reading ahead and connect again now, at its
                 // turn, giving the previous session's backend a moment to
                 // exit.
-                if index > 0 && result.as_ref().is_err_and(no_free_slot) {
+                // So may the shared lock table have been full with the
+                // locks of the databases read ahead (53200): pg_dumpall
+                // holds one database's locks at a time.
+                if (index > 0 || !ahead.is_empty()) && result.as_ref().is_err_and(for_want_of_room)
+                {
                     // The databases read ahead hold slots too: let go of
                     // them; they are read again at their turn.
                     sequential = true;
@@ -314,8 +339,12 @@ async fn dump_databases(
                     next = index + 1;
                     result = prepare_until_slot_free(&connector, opts, name).await;
                 }
-                write_prepared(result, opts, name, sink).await?;
+                opts.observer.database_started(name);
+                let before = sink.written();
+                let outcome = write_prepared(result, opts, name, sink).await;
+                observe::database_done(opts, name, sink.written() - before, outcome)?;
             }
+            crate::interrupt::set_current_database(None);
             Ok(())
         })
         .await
@@ -335,14 +364,12 @@ fn mode_of(opts: &DumpOptions, name: &str) -> database::DatabaseMode {
 /// Reports `e` and returns pg_dumpall's error for a failed database.
 fn pg_dump_failed(name: &str, e: DumpError) -> DumpError {
     e.report();
-    DumpError::Other(format!(
-        "pg_dump failed on database \"{}\", exiting",
-        text::display(name)
-    ))
+    DumpError::PgDumpFailed(name.to_string())
 }
 
 /// Prepares `name` again, waiting a little longer each time while no
-/// connection slot is free.
+/// connection slot is free (or the lock table is full: sessions of ours
+/// just closed may not have released theirs yet).
 async fn prepare_until_slot_free(
     connector: &Connector,
     opts: &DumpOptions,
@@ -353,7 +380,7 @@ async fn prepare_until_slot_free(
         tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
         let mode = mode_of(opts, name);
         result = database::prepare_database(connector, opts, name, mode).await;
-        if !result.as_ref().is_err_and(no_free_slot) {
+        if !result.as_ref().is_err_and(for_want_of_room) {
             break;
         }
     }
@@ -384,7 +411,7 @@ async fn write_prepared(
         }
     };
     if opts.verbose {
-        diag::info(&format!("dumping database \"{}\"", text::display(name)));
+        diag::info_text(&format!("dumping database \"{name}\""));
     }
     let mode = write_database_preamble(opts, name, sink)?;
     let key = restrict_key(opts.restrict_key.as_deref());
@@ -430,6 +457,20 @@ fn no_free_slot(e: &DumpError) -> bool {
     matches!(e, DumpError::Connection(c) if c.has_sqlstate(&SqlState::TOO_MANY_CONNECTIONS))
 }
 
+/// Whether the server could not take a database on now but may once our
+/// other sessions are gone: no free connection slot (53300), or no room
+/// left in the shared lock table (53200, "out of shared memory", which
+/// the server reports when max_locks_per_transaction x max_connections
+/// locks are taken).
+fn for_want_of_room(e: &DumpError) -> bool {
+    no_free_slot(e)
+        || matches!(
+            e,
+            DumpError::Catalog(CatalogError::Query { code: Some(code), .. })
+                if *code == SqlState::OUT_OF_MEMORY
+        )
+}
+
 fn check_server_version(num: i32, text: &str) -> Result<(), DumpError> {
     let major = num / 10000;
     if major > REFERENCE_MAJOR {
@@ -460,9 +501,12 @@ fn restrict_key(given: Option<&str>) -> String {
     if let Some(k) = given {
         return k.to_string();
     }
-    use rand::Rng;
+    use rand::{Rng, TryRngCore};
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
+    // Straight from the operating system, as pg_dump's pg_strong_random:
+    // the key is what keeps a hostile dump's text from ending the
+    // restrict mode early, so it must not be guessable.
+    let mut rng = rand::rngs::OsRng.unwrap_err();
     (0..63)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
         .collect()

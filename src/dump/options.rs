@@ -27,6 +27,8 @@ pub struct DumpOptions {
     pub(crate) parts: Parts,
     /// `-f` (None: standard output).
     pub(crate) file: Option<PathBuf>,
+    /// `-j`: how many databases are dumped at once (1: one after another).
+    pub(crate) jobs: usize,
     /// Not `--no-sync`.
     pub(crate) sync: bool,
     pub(crate) verbose: bool,
@@ -59,6 +61,17 @@ pub struct DumpOptions {
     pub(crate) unsupported: Option<&'static str>,
     pub(crate) print: PrintFlags,
     pub(crate) render: RenderOptions,
+    /// `--include-config`: the server's configuration as comments.
+    pub(crate) include_config: bool,
+    /// `-P`, `--hook`, `--report`: told what the run does (src/run).
+    pub(crate) observer: crate::run::RunObserver,
+}
+
+impl DumpOptions {
+    /// The run's observer (the binary closes it with the exit status).
+    pub fn observer(&self) -> &crate::run::RunObserver {
+        &self.observer
+    }
 }
 
 /// `-d`, `-h`, `-p`, `-U` as given.

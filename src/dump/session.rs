@@ -74,8 +74,7 @@ impl Session {
 }
 
 async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
-    // Statements with non-ASCII names go out as the raw bytes they stand
-    // for only if they are valid UTF-8; the session is still UTF8 here.
+    // Statements are byte strings, sent as their bytes (conn::wire_text).
     conn.client
         .batch_execute(sql)
         .await

@@ -42,6 +42,7 @@ impl From<&Options> for DumpOptions {
         let parts = parts(o);
         let Options {
             file,
+            jobs,
             verbose,
             lock_wait_timeout,
             data_only,
@@ -95,9 +96,21 @@ impl From<&Options> for DumpOptions {
             no_password,
             password,
             role,
+            progress,
+            hook,
+            hook_timeout,
+            report,
+            include_config,
             // Refused by the front end.
             extra_args: _,
         } = o.clone();
+        let observer = crate::run::RunObserver::new(crate::run::Settings {
+            progress,
+            hook,
+            hook_timeout: hook_timeout.map(std::time::Duration::from_secs),
+            report,
+            output: file.clone(),
+        });
         // globals_only, roles_only and tablespaces_only decide `parts`;
         // inserts, rows_per_insert and extra_float_digits are validated
         // into numbers below.
@@ -123,6 +136,11 @@ impl From<&Options> for DumpOptions {
             },
             parts,
             file,
+            // Checked by the front end.
+            jobs: jobs
+                .as_deref()
+                .and_then(|v| crate::cli::jobs::parse_jobs(v).ok())
+                .unwrap_or(1),
             sync: !no_sync,
             verbose,
             database,
@@ -172,6 +190,8 @@ impl From<&Options> for DumpOptions {
                 rows_per_insert: validate::rows_per_insert(o),
                 on_conflict_do_nothing,
             },
+            include_config,
+            observer,
         }
     }
 }

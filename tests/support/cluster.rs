@@ -14,6 +14,9 @@ pub struct Cluster {
     port: u16,
     server_bin: PathBuf,
     running: bool,
+    /// The server encoding, which psql sessions speak (PGCLIENTENCODING):
+    /// UTF8 unless made by [`Cluster::start_with_encoding`].
+    encoding: String,
 }
 
 impl Cluster {
@@ -30,6 +33,21 @@ impl Cluster {
         };
         let template = template_data_dir(full);
         Cluster::start_from(full, server_bin, Some(&template))
+    }
+
+    /// Starts a fresh cluster of `version` whose server encoding (that of
+    /// template1 and postgres) is `encoding` instead of UTF8, locale C: an
+    /// old `SQL_ASCII` cluster, say.
+    pub fn start_with_encoding(version: &str, encoding: &str) -> Cluster {
+        let full = resolve_version(version);
+        if toolset(full).is_none() {
+            panic!("{}", missing_message(full));
+        }
+        reap_stale_clusters();
+        let template = encoded_template_data_dir(full, encoding);
+        let mut cluster = Cluster::start_from(full, server_bin_dir(full), Some(&template));
+        cluster.encoding = encoding.to_string();
+        cluster
     }
 
     /// Starts a fresh cluster whose server programs (initdb, pg_ctl,
@@ -102,6 +120,7 @@ impl Cluster {
             port: 0,
             server_bin,
             running: false,
+            encoding: "UTF8".to_string(),
         };
 
         let init = match template {
@@ -256,7 +275,7 @@ impl Cluster {
         cmd.args(self.conn_args());
         cmd.args(["-X", "-q", "-d", db]);
         cmd.args(extra);
-        clean_env(&mut cmd, &[("PGCLIENTENCODING", "UTF8")]);
+        clean_env(&mut cmd, &[("PGCLIENTENCODING", &self.encoding)]);
         cmd
     }
 
@@ -383,6 +402,22 @@ impl Cluster {
     pub fn reload(&self) {
         let out = self.pg_ctl(&["reload"]);
         assert_success(&out, "pg_ctl reload");
+    }
+
+    /// `pg_ctl stop -m immediate` (what clients see of a crash), then a
+    /// fresh start on the same port.
+    pub fn stop_immediately_and_start(&mut self) {
+        let out = self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+        assert_success(&out, "pg_ctl stop -m immediate");
+        self.running = false;
+        let out = self.pg_ctl_start();
+        if !out.status.success() {
+            panic!(
+                "start after an immediate stop failed:\n{}",
+                self.server_log()
+            );
+        }
+        self.running = true;
     }
 
     pub fn restart(&mut self) {

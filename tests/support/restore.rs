@@ -50,11 +50,16 @@ pub(crate) struct Restored {
 
 pub(crate) fn restore_and_redump(
     version: &str,
+    encoding: &str,
     dump: &[u8],
     label: &str,
     dump_args: &[&str],
 ) -> Restored {
-    let cluster = Cluster::start(version);
+    let cluster = if encoding == "UTF8" {
+        Cluster::start(version)
+    } else {
+        Cluster::start_with_encoding(version, encoding)
+    };
     let rewritten = rewrite_tablespace_locations(dump, |n| {
         cluster
             .tablespace_dir(&format!("restored_{n}"))
@@ -146,11 +151,25 @@ pub fn restore_round_trip_into(
     reference: &[u8],
     dump_args: &[&str],
 ) -> RoundTrip {
+    restore_round_trip_encoded(restore_version, "UTF8", ours, reference, dump_args)
+}
+
+/// [`restore_round_trip_into`] clusters whose server encoding is
+/// `encoding` (see [`Cluster::start_with_encoding`]): a SQL_ASCII
+/// cluster's names restore only into another SQL_ASCII cluster.
+pub fn restore_round_trip_encoded(
+    restore_version: &str,
+    encoding: &str,
+    ours: &[u8],
+    reference: &[u8],
+    dump_args: &[&str],
+) -> RoundTrip {
     let version = restore_version;
     let test = thread::current().name().unwrap_or("round trip").to_owned();
     let (o, r) = thread::scope(|s| {
-        let o = s.spawn(|| restore_and_redump(version, ours, "ours", dump_args));
-        let r = s.spawn(|| restore_and_redump(version, reference, "reference", dump_args));
+        let o = s.spawn(|| restore_and_redump(version, encoding, ours, "ours", dump_args));
+        let r =
+            s.spawn(|| restore_and_redump(version, encoding, reference, "reference", dump_args));
         let o = o.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         let r = r.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         (o, r)

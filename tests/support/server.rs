@@ -329,6 +329,11 @@ pub(crate) fn toolset_with_extensions(full: &'static str, extensions: &Path) -> 
 
 /// The initdb of every test cluster: superuser postgres, trust, UTF8, C.
 pub(crate) fn initdb_command(bin_dir: &Path, data: &Path) -> Command {
+    initdb_command_encoded(bin_dir, data, "UTF8")
+}
+
+/// [`initdb_command`] with another server encoding (`SQL_ASCII`).
+pub(crate) fn initdb_command_encoded(bin_dir: &Path, data: &Path, encoding: &str) -> Command {
     let mut cmd = server_command(&bin_dir.join("initdb"));
     cmd.arg("-D").arg(data);
     cmd.args([
@@ -337,7 +342,7 @@ pub(crate) fn initdb_command(bin_dir: &Path, data: &Path) -> Command {
         "-A",
         "trust",
         "-E",
-        "UTF8",
+        encoding,
         "--locale=C",
         "--no-sync",
     ]);
@@ -348,16 +353,28 @@ pub(crate) fn initdb_command(bin_dir: &Path, data: &Path) -> Command {
 /// across test processes under the scratch directory.  Clusters start from
 /// a copy of it, which is much faster than running initdb each time.
 pub(crate) fn template_data_dir(full: &'static str) -> PathBuf {
-    static DIRS: Mutex<BTreeMap<&'static str, PathBuf>> = Mutex::new(BTreeMap::new());
+    encoded_template_data_dir(full, "UTF8")
+}
+
+/// [`template_data_dir`] of a cluster whose server encoding is `encoding`.
+pub(crate) fn encoded_template_data_dir(full: &'static str, encoding: &str) -> PathBuf {
+    static DIRS: Mutex<BTreeMap<(&'static str, String), PathBuf>> = Mutex::new(BTreeMap::new());
     let mut dirs = DIRS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(d) = dirs.get(full) {
+    let key = (full, encoding.to_string());
+    if let Some(d) = dirs.get(&key) {
         return d.clone();
     }
+    // UTF8 templates keep their old names (other test processes share them).
+    let suffix = if encoding == "UTF8" {
+        String::new()
+    } else {
+        format!("-{encoding}")
+    };
     let bin_dir = server_bin_dir(full);
     let root = cache_dir("templates");
     mkdir_mode(&root, 0o755);
     let dest = root.join(format!(
-        "{}-f{TEMPLATE_FORMAT}-u{}",
+        "{}-f{TEMPLATE_FORMAT}-u{}{suffix}",
         toolset_key(full),
         server_user().uid
     ));
@@ -365,7 +382,7 @@ pub(crate) fn template_data_dir(full: &'static str) -> PathBuf {
         let tmp = root.join(format!(".tmp-{}", unique_suffix()));
         mkdir_mode(&tmp, 0o755);
         chown_to_server(&tmp);
-        let cmd = initdb_command(&bin_dir, &tmp.join("data"));
+        let cmd = initdb_command_encoded(&bin_dir, &tmp.join("data"), encoding);
         let out = run_command(cmd, None);
         if !out.status.success() {
             let _ = fs::remove_dir_all(&tmp);
@@ -380,7 +397,7 @@ pub(crate) fn template_data_dir(full: &'static str) -> PathBuf {
         }
     }
     let data = dest.join("data");
-    dirs.insert(full, data.clone());
+    dirs.insert(key, data.clone());
     data
 }
 

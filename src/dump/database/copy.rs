@@ -92,15 +92,28 @@ impl<'a> CopyPipeline<'a> {
 /// table gone, the connection lost or killed mid-stream) is reported the
 /// way pg_dump reports it: the table's name, the server's message, the
 /// command.
+///
+/// pg_dump names the libpq call that saw the failure: PQexec ("query
+/// failed") when the server refused the COPY before any data, PQgetResult
+/// when the server ended the stream with an error message (a row that
+/// cannot be converted, a terminated backend's FATAL), PQgetCopyData when
+/// the connection itself broke mid-stream with no message.
+///
+/// Returns the number of rows (lines of COPY text) when `count_rows`, else 0.
 pub(super) async fn drain_copy(
     start: CopyStart,
     table: &str,
     sql: &str,
     sink: &mut Sink,
-) -> Result<(), DumpError> {
-    let failed = |e: tokio_postgres::Error, step: &str| {
+    count_rows: bool,
+) -> Result<u64, DumpError> {
+    let failed = |e: tokio_postgres::Error| {
         let message = server_message(&e);
         let program = diag::program();
+        let step = match e.as_db_error() {
+            Some(_) => "PQgetResult()",
+            None => "PQgetCopyData()",
+        };
         DumpError::Other(format!(
             "Dumping the contents of table \"{}\" failed: {step} failed.\n\
              {program}: detail: Error message from server: {message}\n\
@@ -109,12 +122,25 @@ pub(super) async fn drain_copy(
             text::display(sql)
         ))
     };
-    let mut stream = start.map_err(|e| failed(e, "PQgetResult()"))?;
+    let mut stream = start.map_err(|e| CatalogError::query(e, sql))?;
+    let (started, mut rows, mut bytes) = (std::time::Instant::now(), 0, 0);
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| failed(e, "PQgetCopyData()"))?;
+        let chunk = chunk.map_err(failed)?;
+        if count_rows {
+            // COPY text escapes newlines in values: one line per row.
+            rows += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        bytes += chunk.len();
         sink.write_bytes(&chunk)?;
     }
-    Ok(())
+    tracing::debug!(
+        target: "pgdumpall_rs::copy",
+        bytes,
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "COPY done: {}",
+        text::display(sql)
+    );
+    Ok(rows)
 }
 
 /// Streams a BLOBS entry's contents: each large object read in chunks of

@@ -71,9 +71,9 @@ pub(crate) async fn prepare_database(
     name: &str,
     mode: DatabaseMode,
 ) -> Result<Prepared, DumpError> {
-    let dbname = utf8_database_name(name)?;
-    let conn = connector.connect(&dbname).await?;
-    tracing::debug!(target: "pgdumpall_rs::phase", database = %dbname, "connected");
+    let dbname = name;
+    let conn = connector.connect(dbname).await?;
+    tracing::debug!(target: "pgdumpall_rs::phase", database = %text::display(dbname), "connected");
     let client = &conn.client;
     let version = conn.server_version_num;
     let helper = Helper::default();
@@ -85,10 +85,11 @@ pub(crate) async fn prepare_database(
     };
     let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
-    start_helper_if_worth_it(&cat, &helper).await?;
+    // Under -j every connection counts against the jobs' budget.
+    start_helper_if_worth_it(&cat, &helper, opts.jobs <= 1).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
-        async |snapshot: String| open_helper_session(connector, &dbname, &setup, &snapshot).await;
+        async |snapshot: String| open_helper_session(connector, dbname, &setup, &snapshot).await;
     let serve = helper.serve(open_helper);
     let mut archive = Archive::new();
     let read_all = read_catalogs(&cat, opts, &mut archive);
@@ -170,16 +171,6 @@ pub(crate) async fn prepare_database(
     })
 }
 
-/// The database name as UTF-8, the form a connection string needs.
-fn utf8_database_name(name: &str) -> Result<String, DumpError> {
-    String::from_utf8(text::to_bytes(name)).map_err(|_| {
-        DumpError::Other(format!(
-            "database name \"{}\" is not valid UTF-8",
-            text::display(name)
-        ))
-    })
-}
-
 /// The session settings pg_dump uses, as one batch every session of the dump runs.
 fn session_setup_sql(opts: &DumpOptions, version: i32, encoding: &str) -> String {
     let mut setup = format!(
@@ -237,8 +228,12 @@ async fn open_snapshot(
 
 /// Exports the snapshot for a helper session when the database is big
 /// enough for one, so that it reads while this session reads the rest.
-async fn start_helper_if_worth_it(cat: &Catalog<'_>, helper: &Helper) -> Result<(), DumpError> {
-    let snapshot = if crate::catalog::helper::worth_a_helper(cat).await? {
+async fn start_helper_if_worth_it(
+    cat: &Catalog<'_>,
+    helper: &Helper,
+    allowed: bool,
+) -> Result<(), DumpError> {
+    let snapshot = if allowed && crate::catalog::helper::worth_a_helper(cat).await? {
         Some(crate::catalog::relations::export_snapshot(cat).await?)
     } else {
         None

@@ -55,6 +55,7 @@ pub(crate) async fn write_database(
     let order = pass_order(&entries);
     let writer = EntryWriter {
         client,
+        database: &db.name,
         opts,
         quoting,
         std_strings,
@@ -153,6 +154,8 @@ fn script_trailer(opts: &DumpOptions, key: &str) -> String {
 /// What the entry loop reads while writing one database's entries.
 struct EntryWriter<'a> {
     client: &'a tokio_postgres::Client,
+    /// The database's name, for the run observer.
+    database: &'a str,
     opts: &'a DumpOptions,
     quoting: Quoting,
     std_strings: bool,
@@ -187,6 +190,8 @@ impl<'a> EntryWriter<'a> {
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
                 large_objects_out(self.client, oids, self.std_strings, sink).await?;
+                let observer = &self.opts.observer;
+                observer.large_objects_written(self.database, oids.len() as u64);
                 sink.write_text(&printer.end(e))?;
             }
         }
@@ -226,18 +231,29 @@ impl<'a> EntryWriter<'a> {
         }
         text.push_str(&e.data_header);
         sink.write_text(&text)?;
-        match source {
+        let observer = &opts.observer;
+        if observer.active() {
+            let table = format!("{}.{}", e.schema.as_deref().unwrap_or(""), e.tag);
+            observer.table_started(self.database, &table);
+        }
+        let rows = match source {
             DataSource::Copy { server_copy } => {
-                self.stream_copy(in_flight, position, server_copy, sink)
+                let rows = self
+                    .stream_copy(in_flight, position, server_copy, sink)
                     .await?;
                 sink.write_text("\\.\n\n\n")?;
+                rows
             }
-            DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
+            DataSource::EmptyCopy => {
+                sink.write_text("\\.\n\n\n")?;
+                0
+            }
             DataSource::Inserts(spec) => {
-                crate::dump::inserts::rows_out(self.client, spec, quoting, sink).await?;
+                crate::dump::inserts::rows_out(self.client, spec, quoting, sink).await?
             }
             DataSource::LargeObjects { .. } => unreachable!(),
-        }
+        };
+        observer.rows_copied(self.database, rows);
         let mut after = String::new();
         if let Some(table) = &wrap {
             after.push_str(&printer.become_user(opts.superuser.as_deref()));
@@ -248,14 +264,15 @@ impl<'a> EntryWriter<'a> {
         Ok(())
     }
 
-    /// Streams the COPY output of the entry at `position` into the sink.
+    /// Streams the COPY output of the entry at `position` into the sink;
+    /// returns its row count when the run is observed (else 0).
     async fn stream_copy(
         &self,
         in_flight: &mut CopyPipeline<'a>,
         position: usize,
         server_copy: &str,
         sink: &mut Sink,
-    ) -> Result<(), DumpError> {
+    ) -> Result<u64, DumpError> {
         let i = self.order[position];
         // Send the COPYs of the tables that come next before
         // draining this one: the server runs them back to
@@ -279,7 +296,7 @@ impl<'a> EntryWriter<'a> {
                 start_copy(self.client, server_copy, statement).await
             }
         };
-        drain_copy(start, &self.entries[i].tag, server_copy, sink).await?;
-        Ok(())
+        let count_rows = self.opts.observer.active();
+        drain_copy(start, &self.entries[i].tag, server_copy, sink, count_rows).await
     }
 }

@@ -15,22 +15,6 @@ impl RelationState {
         copy_data: bool,
     ) -> Result<(), CatalogError> {
         let mut seq_names = Vec::new();
-        // Every name the COPY statements hold, made sendable at once.
-        let sendable = {
-            let copied = self
-                .model
-                .rels
-                .iter()
-                .filter(|r| r.id.is_some() && has_data(r) && r.row.relkind == 'r');
-            let names: Vec<&str> = copied
-                .flat_map(|r| {
-                    let mut v = vec![r.row.schema.as_str(), r.row.name.as_str()];
-                    v.extend(copy_columns(r));
-                    v
-                })
-                .collect();
-            cat_rel::Sendable::prepare(cat, names).await?
-        };
         let empty = if copy_data {
             let oids: Vec<u32> = self
                 .model
@@ -49,7 +33,7 @@ impl RelationState {
                 continue;
             };
             match r.row.relkind {
-                'r' => self.add_table_data(archive, t, tid, &sendable, &empty)?,
+                'r' => self.add_table_data(archive, t, tid, &empty),
                 'S' => {
                     let mut obj = DumpObject::new(
                         Kind::SequenceSet,
@@ -90,9 +74,8 @@ impl RelationState {
         archive: &mut Archive,
         t: usize,
         tid: DumpId,
-        sendable: &cat_rel::Sendable,
         empty: &std::collections::HashSet<u32>,
-    ) -> Result<(), CatalogError> {
+    ) {
         let r = &self.model.rels[t];
         let mut obj = DumpObject::new(
             Kind::TableData,
@@ -103,14 +86,16 @@ impl RelationState {
         obj.deps.push(tid);
         let id = archive.add(obj);
         self.objects.push((id, What::TableData(t)));
-        let cols: Vec<String> = copy_columns(r)
-            .into_iter()
-            .map(|c| sendable.ident(c))
-            .collect();
-        let qname = sendable.qualified(&r.row.schema, &r.row.name);
+        // Byte strings, sent as their bytes (conn::wire_text).
+        let cols: Vec<String> = copy_columns(r).into_iter().map(quote::ident).collect();
+        let qname = format!(
+            "{}.{}",
+            quote::ident(&r.row.schema),
+            quote::ident(&r.row.name)
+        );
         let filter = r.row.config_filter.as_deref().unwrap_or_default();
-        let server = cat_rel::server_text(&copy_out(&qname, &cols, filter))?;
-        // Aliased: a result column name need not be UTF-8.
+        let server = copy_out(&qname, &cols, filter);
+        // Aliased: a result column name must be UTF-8 for tokio-postgres.
         let aliased: Vec<String> = cols
             .iter()
             .enumerate()
@@ -120,7 +105,6 @@ impl RelationState {
         if !filter.is_empty() {
             select.push_str(&format!(" {filter}"));
         }
-        let select = cat_rel::server_text(&select)?;
         if empty.contains(&r.row.oid) {
             self.model.empty.insert(t);
         } else {
@@ -128,7 +112,6 @@ impl RelationState {
         }
         self.model.copy.insert(t, server);
         self.model.select.insert(t, select);
-        Ok(())
     }
 }
 

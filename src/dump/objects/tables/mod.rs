@@ -37,7 +37,7 @@ use crate::catalog::relations::{
     self as cat_rel, AttrDefRow, ColumnRow, ConstraintRow, IndexRow, RelationRow, SequenceRow,
 };
 use crate::catalog::{Catalog, CatalogError};
-use crate::pg::quote::Quoting;
+use crate::pg::quote::{self, Quoting};
 use crate::sql::table as sql;
 
 use super::{acl_entry, comment_entry, AclSpec, Satellite};
@@ -265,15 +265,12 @@ pub(crate) async fn collect(
         });
     }
     let rels = &state.model.rels;
-    let sendable = cat_rel::Sendable::prepare(
-        cat,
-        lock.iter()
-            .flat_map(|&i| [rels[i].row.schema.as_str(), rels[i].row.name.as_str()]),
-    )
-    .await?;
     let lock: Vec<String> = lock
         .iter()
-        .map(|&i| sendable.qualified(&rels[i].row.schema, &rels[i].row.name))
+        .map(|&i| {
+            let r = &rels[i].row;
+            format!("{}.{}", quote::ident(&r.schema), quote::ident(&r.name))
+        })
         .collect();
     cat_rel::lock_tables(cat, &lock).await?;
     Ok(state)

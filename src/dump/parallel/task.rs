@@ -1,0 +1,92 @@
+//! One database of a `-j` run: read, checked and written into its spool,
+//! with the errors kept for its turn (pg_dumpall reports a database's
+//! failure after the databases before it are complete).
+
+use super::super::options::DumpOptions;
+use super::super::{
+    database, for_want_of_room, mode_of, prepare_until_slot_free, restrict_key, shell_arg,
+    shell_argument_error, write_database_preamble, DumpError,
+};
+use crate::conn::Connector;
+use crate::diag;
+use crate::output::Sink;
+
+/// Why a database's dump stopped, as reported at its turn.
+pub(super) enum TaskError {
+    /// Reported as is (a database name pg_dumpall refuses).
+    Bare(DumpError),
+    /// Reported, then "pg_dump failed on database ...".
+    Failed(DumpError),
+}
+
+/// How a database's task ended.
+pub(super) enum Outcome {
+    Finished(Result<(), TaskError>),
+    /// It could not start for want of a connection slot or of lock table,
+    /// having written nothing: to be started again when fewer run.
+    Retry(DumpError),
+}
+
+/// Dumps `name` into `sink` (its spool). `alone`: no other database of
+/// this run holds a connection, so a refused connection is waited out as
+/// at `-j1` and then final, as is a full lock table.
+pub(super) async fn dump_one(
+    connector: &Connector,
+    opts: &DumpOptions,
+    name: &str,
+    mut sink: Sink,
+    alone: bool,
+) -> Outcome {
+    if shell_arg::unsafe_name(name) {
+        // pg_dumpall has written the database's banner when it builds
+        // pg_dump's command line and gives up.
+        let banner = crate::sql::globals::database_banner(name);
+        return Outcome::Finished(match sink.write_text(&banner) {
+            Ok(()) => Err(TaskError::Bare(shell_argument_error(opts, name))),
+            Err(e) => Err(TaskError::Bare(e.into())),
+        });
+    }
+    let mode = mode_of(opts, name);
+    let prepared = if alone {
+        prepare_until_slot_free(connector, opts, name).await
+    } else {
+        database::prepare_database(connector, opts, name, mode).await
+    };
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) if !alone && for_want_of_room(&e) => return Outcome::Retry(e),
+        Err(e) => {
+            // pg_dumpall writes the banner (and \connect) before it runs
+            // pg_dump, so a database pg_dump cannot dump leaves them behind.
+            return Outcome::Finished(match write_database_preamble(opts, name, &mut sink) {
+                Ok(_) => Err(TaskError::Failed(e)),
+                Err(write) => Err(TaskError::Bare(write)),
+            });
+        }
+    };
+    if opts.verbose {
+        diag::info_text(&format!("dumping database \"{name}\""));
+    }
+    let written = async {
+        let mode = write_database_preamble(opts, name, &mut sink)?;
+        let key = restrict_key(opts.restrict_key.as_deref());
+        database::write_database(prepared, opts, &key, mode, &mut sink)
+            .await
+            .map_err(TaskError::Failed)?;
+        sink.flush()?;
+        Ok(())
+    };
+    Outcome::Finished(written.await)
+}
+
+impl From<DumpError> for TaskError {
+    fn from(e: DumpError) -> TaskError {
+        TaskError::Bare(e)
+    }
+}
+
+impl From<crate::output::OutputError> for TaskError {
+    fn from(e: crate::output::OutputError) -> TaskError {
+        TaskError::Bare(e.into())
+    }
+}

@@ -32,9 +32,6 @@ mod step {
     pub(super) const TYPES: i32 = 5;
     /// Steps below this come before the per-table objects.
     pub(super) const PER_TABLE: i32 = 24;
-    /// pg_policy in heap order: not collected, read for the policies'
-    /// order.
-    pub(super) const POLICY_HEAP: i32 = 40;
 }
 
 /// pg_dump's dump ids of one database's archive objects.
@@ -197,34 +194,19 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         .sort_by_key(|&id| (table_oid(id), objects[id].tie.clone()));
     // Policies: the ROW SECURITY ones first (archive order), then the
     // policies table by table (OID order), each table's in the reverse of
-    // their heap order: pg_dump's query hashes pg_policy and probes it
+    // their catalog order: pg_dump's query hashes pg_policy and probes it
     // with the tables, and a hash bucket returns the newest row first.
-    let heap_position: HashMap<u32, usize> = rows
-        .iter()
-        .filter(|r| r.step == step::POLICY_HEAP)
-        .enumerate()
-        .map(|(i, r)| (r.oid, i))
-        .collect();
     let policy_key = |id: DumpId| {
         let o = &objects[id];
         if o.catalog_id.0 != crate::pg::oid::PG_POLICY {
-            return (false, 0, std::cmp::Reverse(0usize));
+            return (false, 0, std::cmp::Reverse(0));
         }
-        // Its table: the dependency that is the table it sorts by (its
-        // expressions may name other tables).
-        let own_table = |d: &&DumpId| {
-            let t = &objects[**d];
-            t.kind == Kind::Table
-                && t.schema == o.schema
-                && matches!(&o.tie, super::TieBreak::Text(name) if *name == t.name)
-        };
         let table = o
             .deps
             .iter()
-            .find(own_table)
+            .find(|&&d| objects[d].kind == Kind::Table)
             .map_or(0, |&d| objects[d].catalog_id.1);
-        let heap = heap_position.get(&o.catalog_id.1).copied().unwrap_or(0);
-        (true, table, std::cmp::Reverse(heap))
+        (true, table, std::cmp::Reverse(o.catalog_id.1))
     };
     per_table[POLICIES_SLOT].sort_by_key(|&id| policy_key(id));
     // Table data objects are made table by table, in OID order.
@@ -267,7 +249,7 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     walk_rows(&mut ids, step::PER_TABLE);
     for (s, list) in per_table.iter().enumerate() {
         if s == RULES_SLOT {
-            walk_rows(&mut ids, step::POLICY_HEAP);
+            walk_rows(&mut ids, i32::MAX);
         }
         for &id in list {
             next(&mut ids, Some(id));

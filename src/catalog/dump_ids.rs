@@ -57,9 +57,6 @@ pub(crate) const STEPS: &[(i32, &str, &str)] = &[
     (22, "x.trftype, x.trflang", "pg_catalog.pg_transform x"),
     (23, "x.oid", "pg_catalog.pg_event_trigger x"),
     (30, "x.oid", "pg_catalog.pg_rewrite x"),
-    // Not a collection step: pg_policy's heap order, which decides the
-    // policies' order (see `archive::ids`).
-    (40, "x.ctid", "pg_catalog.pg_policy x"),
 ];
 
 /// Step codes this module writes itself (the archive-side model reads

@@ -112,7 +112,7 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
         (Kind::FkConstraint, _) => 8,
         (Kind::Trigger, _) => 9,
         // RULES_SLOT: rules.
-        (Kind::Policy, _) => POLICIES_SLOT as u8,
+        (Kind::Policy, _) => 11,
         (Kind::Publication, _) => 12,
         (Kind::PublicationRel, _) => 13,
         (Kind::PublicationTableInSchema, _) => 14,
@@ -129,8 +129,6 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
 const MADE_UP_DEFAULTS_SLOT: u8 = 4;
 /// Where the rules (read from the catalogs) come among the per-table steps.
 const RULES_SLOT: usize = 10;
-/// The policies' step.
-const POLICIES_SLOT: usize = 11;
 /// The table data objects' step.
 const DATA_SLOT: u8 = 17;
 /// The large objects' step.
@@ -192,23 +190,6 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     };
     per_table[usize::from(MADE_UP_DEFAULTS_SLOT)]
         .sort_by_key(|&id| (table_oid(id), objects[id].tie.clone()));
-    // Policies: the ROW SECURITY ones first (archive order), then the
-    // policies table by table (OID order), each table's in the reverse of
-    // their catalog order: pg_dump's query hashes pg_policy and probes it
-    // with the tables, and a hash bucket returns the newest row first.
-    let policy_key = |id: DumpId| {
-        let o = &objects[id];
-        if o.catalog_id.0 != crate::pg::oid::PG_POLICY {
-            return (false, 0, std::cmp::Reverse(0));
-        }
-        let table = o
-            .deps
-            .iter()
-            .find(|&&d| objects[d].kind == Kind::Table)
-            .map_or(0, |&d| objects[d].catalog_id.1);
-        (true, table, std::cmp::Reverse(o.catalog_id.1))
-    };
-    per_table[POLICIES_SLOT].sort_by_key(|&id| policy_key(id));
     // Table data objects are made table by table, in OID order.
     per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);
     let mut ids = DumpIds {

@@ -30,7 +30,8 @@ cluster_test!(text_search_fdw_match_reference, |version| {
     }
     // -v: user mappings number after their server's ACL; defaults made up
     // for inherited columns after the CHECK constraints.
-    for args in [&[][..], &["-a"]] {
+    // With --statistics, each relation's statistics object takes a dump id.
+    for args in [&[][..], &["-a"], &["--statistics"]] {
         assert_verbose_matches_reference(&cluster, args);
     }
     let (ours, reference) = assert_restores_like_reference(&cluster, &[]);

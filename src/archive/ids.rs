@@ -90,41 +90,51 @@ fn step_matches(step: i32, kind: Kind) -> bool {
 /// The per-table steps the archive supplies, in pg_dump's order (after
 /// the event triggers; rules, read from the catalogs, come between
 /// triggers and policies).
-fn per_table_step(obj: &super::DumpObject) -> Option<u8> {
+fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
+    let obj = &archive.objects[id];
     Some(match (obj.kind, &obj.role) {
         (Kind::TableAttach, _) => 0,
         // Defaults pg_dump makes up for inherited columns (no catalog
-        // row) come after the CHECK constraints.
-        (Kind::AttrDef, _) if obj.catalog_id == (0, 0) => 3,
+        // row) come after the table constraints.
+        (Kind::AttrDef, _) if obj.catalog_id == (0, 0) => MADE_UP_DEFAULTS_SLOT,
         (Kind::AttrDef, _) => 1,
-        (Kind::Constraint, Role::TableCheck { .. }) => 2,
-        (Kind::Index, _) | (Kind::Constraint, Role::OtherConstraint) => 4,
-        (Kind::IndexAttach, _) => 5,
-        (Kind::StatsExt, _) => 6,
-        (Kind::FkConstraint, _) => 7,
-        (Kind::Trigger, _) => 8,
+        (Kind::Constraint, Role::OtherConstraint)
+            if id > 0 && index_constraint(archive, id - 1) != Some(id) =>
+        {
+            // A NOT NULL constraint printed on its own (18): made with
+            // the columns, before the CHECK constraints.
+            2
+        }
+        (Kind::Constraint, Role::TableCheck { .. }) => 3,
+        (Kind::Index, _) | (Kind::Constraint, Role::OtherConstraint) => 5,
+        (Kind::IndexAttach, _) => 6,
+        (Kind::StatsExt, _) => 7,
+        (Kind::FkConstraint, _) => 8,
+        (Kind::Trigger, _) => 9,
         // RULES_SLOT: rules.
-        (Kind::Policy, _) => 10,
-        (Kind::Publication, _) => 11,
-        (Kind::PublicationRel, _) => 12,
-        (Kind::PublicationTableInSchema, _) => 13,
-        (Kind::Subscription, _) => 14,
-        (Kind::SubscriptionRel, _) => 15,
+        (Kind::Policy, _) => 11,
+        (Kind::Publication, _) => 12,
+        (Kind::PublicationRel, _) => 13,
+        (Kind::PublicationTableInSchema, _) => 14,
+        (Kind::Subscription, _) => 15,
+        (Kind::SubscriptionRel, _) => 16,
         (Kind::TableData | Kind::SequenceSet | Kind::RefreshMatview, _) => DATA_SLOT,
         (Kind::LargeObject | Kind::LargeObjectData, _) => LARGE_OBJECTS_SLOT,
-        (Kind::PreDataBoundary | Kind::PostDataBoundary, _) => 18,
+        (Kind::PreDataBoundary | Kind::PostDataBoundary, _) => 19,
         _ => return None,
     })
 }
 
+/// The defaults made up for inherited columns.
+const MADE_UP_DEFAULTS_SLOT: u8 = 4;
 /// Where the rules (read from the catalogs) come among the per-table steps.
-const RULES_SLOT: usize = 9;
+const RULES_SLOT: usize = 10;
 /// The table data objects' step.
-const DATA_SLOT: u8 = 16;
+const DATA_SLOT: u8 = 17;
 /// The large objects' step.
-const LARGE_OBJECTS_SLOT: u8 = 17;
+const LARGE_OBJECTS_SLOT: u8 = 18;
 /// How many per-table steps there are.
-const PER_TABLE_SLOTS: usize = 19;
+const PER_TABLE_SLOTS: usize = 20;
 
 /// What pg_dump reads beyond the catalogs' objects, by the command line.
 #[derive(Debug, Clone, Copy)]
@@ -151,16 +161,20 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     let objects = &archive.objects;
     let mut by_catalog: HashMap<(u32, u32), Vec<DumpId>> = HashMap::new();
     let mut domain_constraints: HashMap<DumpId, Vec<DumpId>> = HashMap::new();
+    // `--statistics`: a relation's statistics object follows it.
+    let mut statistics: HashMap<DumpId, DumpId> = HashMap::new();
     let mut per_table: Vec<Vec<DumpId>> = vec![Vec::new(); PER_TABLE_SLOTS];
     for (id, obj) in objects.iter().enumerate() {
         if obj.catalog_id != (0, 0) {
             by_catalog.entry(obj.catalog_id).or_default().push(id);
         }
-        if let Role::DomainConstraint { domain } = obj.role {
+        if let (Role::RelStats { .. }, Some(&rel)) = (&obj.role, obj.deps.first()) {
+            statistics.insert(rel, id);
+        } else if let Role::DomainConstraint { domain } = obj.role {
             domain_constraints.entry(domain).or_default().push(id);
-        } else if let Some(s) = per_table_step(obj) {
+        } else if let Some(s) = per_table_step(archive, id) {
             let read = match s {
-                1..=3 => reading.definitions,
+                1..=MADE_UP_DEFAULTS_SLOT => reading.definitions,
                 DATA_SLOT | LARGE_OBJECTS_SLOT => reading.data,
                 _ => true,
             };
@@ -169,6 +183,13 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
             }
         }
     }
+    // Made-up defaults: table by table (OID order), column by column.
+    let table_oid = |id: DumpId| match objects[id].role {
+        Role::AttrDef { table } => objects[table].catalog_id.1,
+        _ => 0,
+    };
+    per_table[usize::from(MADE_UP_DEFAULTS_SLOT)]
+        .sort_by_key(|&id| (table_oid(id), objects[id].tie.clone()));
     // Table data objects are made table by table, in OID order.
     per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);
     let mut ids = DumpIds {
@@ -184,6 +205,9 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
                     .find(|&id| step_matches(row.step, objects[id].kind))
             });
             next(ids, obj);
+            if let Some(&stats) = obj.and_then(|o| statistics.get(&o)) {
+                next(ids, Some(stats));
+            }
             if row.step != step::TYPES {
                 continue;
             }
@@ -210,6 +234,9 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         }
         for &id in list {
             next(&mut ids, Some(id));
+            if let Some(&stats) = statistics.get(&id) {
+                next(&mut ids, Some(stats));
+            }
         }
     }
     ids
@@ -241,6 +268,7 @@ fn takes_fresh_id(desc: &str) -> bool {
             | "SEQUENCE SET"
             | "SEQUENCE OWNED BY"
             | "USER MAPPING"
+            | "STATISTICS DATA"
             | "DATABASE"
             | "DATABASE PROPERTIES"
     )
@@ -323,6 +351,8 @@ pub(crate) fn entry_ids(
         let deps = match e.desc.as_str() {
             "SEQUENCE SET" => relation(o.catalog_id.1).into_iter().collect(),
             "USER MAPPING" => Vec::new(),
+            // The statistics object's whole dependency list.
+            "STATISTICS DATA" => mapped_deps(o, ids),
             "ACL" if e.tag.starts_with("COLUMN ") => {
                 let mut deps = vec![own];
                 if let Some((_, acl)) = table_acl.filter(|(t, _)| *t == obj) {
@@ -378,7 +408,8 @@ fn mapped_deps(o: &super::DumpObject, ids: &DumpIds) -> Vec<u32> {
 /// right after its index.
 fn index_constraint(archive: &Archive, index: DumpId) -> Option<DumpId> {
     let c = archive.objects.get(index + 1)?;
-    let implements = c.kind == Kind::Constraint
+    let implements = archive.objects[index].kind == Kind::Index
+        && c.kind == Kind::Constraint
         && c.role == Role::OtherConstraint
         && c.catalog_id.0 == crate::pg::oid::PG_CONSTRAINT;
     implements.then_some(index + 1)

@@ -23,15 +23,6 @@ pub(crate) struct CollectedRow {
     pub shell: bool,
 }
 
-/// `pg_proc` rows pg_dump's function and aggregate readers keep: outside
-/// pg_catalog, or used by a user cast or transform, or with an ACL other
-/// than the initial one.
-const PROC_FILTER: &str = "(p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace \
-     OR p.proacl IS DISTINCT FROM pip.initprivs";
-
-const PIP_JOIN: &str = "LEFT JOIN pg_catalog.pg_init_privs pip ON (p.oid = pip.objoid \
-     AND pip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND pip.objsubid = 0)";
-
 /// The steps read from the catalogs: code, row order, catalog and filter.
 /// Codes leave gaps where the archive supplies the per-table steps.
 pub(crate) const STEPS: &[(i32, &str, &str)] = &[
@@ -88,23 +79,6 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         })
         .collect();
     branches.push(format!(
-        "SELECT {f}, pg_catalog.row_number() OVER (ORDER BY p.ctid), p.tableoid, p.oid, false \
-         FROM pg_catalog.pg_proc p {PIP_JOIN} WHERE p.prokind <> 'a' \
-         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
-           WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
-           AND d.objid = p.oid AND d.deptype = 'i') \
-         AND {PROC_FILTER} \
-           OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.oid > 16383 AND p.oid = c.castfunc) \
-           OR EXISTS (SELECT 1 FROM pg_catalog.pg_transform t WHERE t.oid > 16383 \
-             AND (p.oid = t.trffromsql OR p.oid = t.trftosql)))",
-        f = step::FUNCTIONS
-    ));
-    branches.push(format!(
-        "SELECT {a}, pg_catalog.row_number() OVER (ORDER BY p.ctid), p.tableoid, p.oid, false \
-         FROM pg_catalog.pg_proc p {PIP_JOIN} WHERE p.prokind = 'a' AND {PROC_FILTER})",
-        a = step::AGGREGATES
-    ));
-    branches.push(format!(
         "SELECT {t}, pg_catalog.row_number() OVER (ORDER BY x.ctid), x.tableoid, x.oid, \
          x.typtype IN ('b', 'r') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' \
          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
@@ -118,12 +92,49 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         branches.join(" UNION ALL ")
     );
     let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    let mut out = rows.decode(|r| {
         Ok(CollectedRow {
             step: r.col(0)?,
             classoid: r.col(1)?,
             oid: r.col(2)?,
             shell: r.col(3)?,
         })
-    })?)
+    })?;
+    // Functions and aggregates come in the order pg_dump's own queries
+    // return them: their joins may hash pg_proc, so only the same query
+    // gives the same order.
+    for (code, sql) in [(step::FUNCTIONS, FUNCTIONS), (step::AGGREGATES, AGGREGATES)] {
+        let rows = query(cat, sql).await?;
+        let at = out.partition_point(|r| r.step < code);
+        let found = rows.decode(|r| {
+            Ok(CollectedRow {
+                step: code,
+                classoid: r.col(0)?,
+                oid: r.col(1)?,
+                shell: false,
+            })
+        })?;
+        out.splice(at..at, found);
+    }
+    Ok(out)
 }
+
+/// pg_dump's function query, as it writes it (no ORDER BY: the row order
+/// is the plan's).
+const FUNCTIONS: &str = "SELECT p.tableoid, p.oid FROM pg_proc p \
+     LEFT JOIN pg_init_privs pip ON (p.oid = pip.objoid AND pip.classoid = 'pg_proc'::regclass \
+     AND pip.objsubid = 0) \
+     WHERE p.prokind <> 'a'\n  AND NOT EXISTS (SELECT 1 FROM pg_depend \
+     WHERE classid = 'pg_proc'::regclass AND objid = p.oid AND deptype = 'i')\n  AND (\n  \
+     pronamespace != (SELECT oid FROM pg_namespace WHERE nspname = 'pg_catalog')\n  \
+     OR EXISTS (SELECT * FROM pg_cast\n  WHERE pg_cast.oid > 16383 \n  AND p.oid = pg_cast.castfunc)\n  \
+     OR EXISTS (SELECT * FROM pg_transform\n  WHERE pg_transform.oid > 16383 AND \
+     (p.oid = pg_transform.trffromsql\n  OR p.oid = pg_transform.trftosql))\n  \
+     OR p.proacl IS DISTINCT FROM pip.initprivs)";
+
+/// pg_dump's aggregate query, as it writes it.
+const AGGREGATES: &str = "SELECT p.tableoid, p.oid FROM pg_proc p \
+     LEFT JOIN pg_init_privs pip ON (p.oid = pip.objoid AND pip.classoid = 'pg_proc'::regclass \
+     AND pip.objsubid = 0) \
+     WHERE p.prokind = 'a' AND (p.pronamespace != \
+     (SELECT oid FROM pg_namespace WHERE nspname = 'pg_catalog') OR p.proacl IS DISTINCT FROM pip.initprivs)";

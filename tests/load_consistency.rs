@@ -116,7 +116,7 @@ fn rate(from: (i64, Instant), to: (i64, Instant)) -> f64 {
 /// Runs one load phase: the write rate over a window without the dump,
 /// then the dump and the write rate while it ran.  Both windows lie in the
 /// same pgbench run, so warm-up and machine noise weigh on both alike.
-fn dump_under_load(cluster: &Cluster, file: &Path) -> (Duration, f64, f64) {
+fn dump_under_load(cluster: &Cluster, file: &Path, jobs: &str) -> (Duration, f64, f64) {
     let load = start_load(cluster);
     // Let every client connect and the first transactions commit.
     thread::sleep(Duration::from_millis(700));
@@ -130,6 +130,8 @@ fn dump_under_load(cluster: &Cluster, file: &Path) -> (Duration, f64, f64) {
             file.to_str().expect("UTF-8 path"),
             "--restrict-key",
             RESTRICT_KEY,
+            "-j",
+            jobs,
         ],
     );
     let dump_end = committed(cluster);
@@ -140,6 +142,46 @@ fn dump_under_load(cluster: &Cluster, file: &Path) -> (Duration, f64, f64) {
         rate(quiet_start, dump_start),
         rate(dump_start, dump_end),
     )
+}
+
+/// Dumps the cluster with `-j jobs` under pgbench's load, restores the dump
+/// into a fresh cluster and checks pgbench's invariants there.
+fn check_dump_under_load(cluster: &Cluster, version: &'static str, jobs: &str) {
+    let file = cluster.dir().join(format!("under_load_j{jobs}.sql"));
+    let (dump_time, baseline_tps, loaded_tps) = dump_under_load(cluster, &file, jobs);
+    assert!(
+        dump_time < Duration::from_secs(PHASE_SECONDS - 60),
+        "the dump ({dump_time:?}) outlasted the write load: raise PHASE_SECONDS"
+    );
+    println!(
+        "LOAD {version} -j{jobs}: pgbench commits/s over {} databases: {baseline_tps:.0} without the dump, \
+     {loaded_tps:.0} during it ({:.0}%); dump took {:.2}s",
+        DATABASES.len(),
+        100.0 * loaded_tps / baseline_tps,
+        dump_time.as_secs_f64()
+    );
+
+    let target = Cluster::start(restore_target(version));
+    let restore = target.restore_file("postgres", &file);
+    let errors = unexpected_restore_errors(&restore, &target);
+    assert!(errors.is_empty(), "restore errors: {errors:#?}");
+    let mut moved = 0;
+    for db in DATABASES {
+        let (sums, history) = invariants(&target, db);
+        assert!(
+            sums.iter().all(|s| *s == sums[0]),
+            "{db} on {version}: balances {sums:?} differ: rows from more than one snapshot"
+        );
+        // The source kept writing after the snapshot: the dump must hold
+        // fewer history rows than the source ends with.
+        let (_, source_history) = invariants(cluster, db);
+        assert!(
+            history > 0 && history < source_history,
+            "{db}: {history} history rows dumped, {source_history} in the source"
+        );
+        moved += history;
+    }
+    println!("LOAD {version} -j{jobs}: {moved} transactions in the dump, invariants hold");
 }
 
 cluster_test!(
@@ -158,41 +200,11 @@ cluster_test!(
             );
         }
 
-        let file = cluster.dir().join("under_load.sql");
-        let (dump_time, baseline_tps, loaded_tps) = dump_under_load(&cluster, &file);
-        assert!(
-            dump_time < Duration::from_secs(PHASE_SECONDS - 60),
-            "the dump ({dump_time:?}) outlasted the write load: raise PHASE_SECONDS"
-        );
-        println!(
-            "LOAD {version}: pgbench commits/s over {} databases: {baseline_tps:.0} without the dump, \
-         {loaded_tps:.0} during it ({:.0}%); dump took {:.2}s",
-            DATABASES.len(),
-            100.0 * loaded_tps / baseline_tps,
-            dump_time.as_secs_f64()
-        );
-
-        let target = Cluster::start(restore_target(version));
-        let restore = target.restore_file("postgres", &file);
-        let errors = unexpected_restore_errors(&restore, &target);
-        assert!(errors.is_empty(), "restore errors: {errors:#?}");
-        let mut moved = 0;
-        for db in DATABASES {
-            let (sums, history) = invariants(&target, db);
-            assert!(
-                sums.iter().all(|s| *s == sums[0]),
-                "{db} on {version}: balances {sums:?} differ: rows from more than one snapshot"
-            );
-            // The source kept writing after the snapshot: the dump must hold
-            // fewer history rows than the source ends with.
-            let (_, source_history) = invariants(&cluster, db);
-            assert!(
-                history > 0 && history < source_history,
-                "{db}: {history} history rows dumped, {source_history} in the source"
-            );
-            moved += history;
+        // One job, then several databases at once (-j 3): each database's
+        // rows must still come from one snapshot.
+        for jobs in ["1", "3"] {
+            check_dump_under_load(&cluster, version, jobs);
         }
-        println!("LOAD {version}: {moved} transactions in the dump, invariants hold");
     }
 );
 

@@ -10,7 +10,6 @@ use super::super::{
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
-use crate::text;
 
 /// Why a database's dump stopped, as reported at its turn.
 pub(super) enum TaskError {
@@ -66,7 +65,7 @@ pub(super) async fn dump_one(
         }
     };
     if opts.verbose {
-        diag::info(&format!("dumping database \"{}\"", text::display(name)));
+        diag::info_text(&format!("dumping database \"{name}\""));
     }
     let written = async {
         let mode = write_database_preamble(opts, name, &mut sink)?;

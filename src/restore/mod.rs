@@ -201,9 +201,12 @@ fn run_pg_restore(
     }
     cmd.arg(&db.dir);
     if a.verbose {
-        crate::diag::info(&format!(
-            "restoring database \"{shown}\" from {}",
-            db.dir.display()
+        // A byte-string message: the name as its bytes.
+        let oid = db.dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        crate::diag::info_text(&format!(
+            "restoring database \"{}\" from databases/{}",
+            crate::text::from_bytes(&db.name),
+            oid.unwrap_or_default()
         ));
     }
     let status = cmd

@@ -71,11 +71,6 @@ pub(crate) fn libpq_warning(msg: &str) {
     let _ = writeln!(std::io::stderr().lock(), "WARNING: {msg}");
 }
 
-/// An info line (`-v`, no level word) for a message that is plain UTF-8.
-pub(crate) fn info(msg: &str) {
-    emit(None, msg);
-}
-
 pub(crate) fn detail(msg: &str) {
     emit(Some("detail"), msg);
 }
@@ -88,6 +83,9 @@ pub(crate) fn hint(msg: &str) {
 /// holds names from the catalogs), written as its bytes, as pg_dumpall
 /// prints names in the database's own encoding.
 fn emit_text(level: Option<&str>, msg: &str) {
+    if silenced() {
+        return;
+    }
     let msg = msg.trim_end_matches('\n');
     let line = match level {
         Some(l) => format!("{}: {}: {}\n", program(), l, msg),
@@ -101,6 +99,12 @@ fn emit_text(level: Option<&str>, msg: &str) {
 /// An info line (`-v`, no level word) for a byte-string message.
 pub(crate) fn info_text(msg: &str) {
     emit_text(None, msg);
+}
+
+/// A detail line for a byte-string message (a statement's text: pg_dump
+/// prints it as the bytes it sent).
+pub(crate) fn detail_text(msg: &str) {
+    emit_text(Some("detail"), msg);
 }
 
 /// [`error`] for a byte-string message.

@@ -24,8 +24,7 @@ fn main() {
     let code = match cli::parse_command_line(&argv) {
         Ok(opts) => {
             interrupt::install();
-            let plan = plan::plan(&opts);
-            plan.observer().record_options(cli::options_used(&argv));
+            let plan = plan::plan(&opts).with_options_used(cli::options_used(&argv));
             let code = run(&plan);
             interrupt::wait_if_interrupted();
             code

@@ -89,6 +89,47 @@ fn dump_directory(cluster: &Cluster, dir: &Path, args: &[&str]) {
     // (Warnings, such as -a's about circular foreign keys, are the plain
     // format's, tested with it.)
     assert_success(&out, &format!("ours -Fd {}", args.join(" ")));
+    // The manifest, written last, holds every file: verify finds it whole.
+    assert!(dir.join("manifest.txt").is_file(), "no manifest in {dir:?}");
+    let verify = run_program(&ours_bin(), &["verify", dir.to_str().unwrap()], &[]);
+    assert_success(&verify, &format!("verify of -Fd {}", args.join(" ")));
+    if args.is_empty() {
+        check_verify_finds_a_changed_byte(dir);
+    }
+}
+
+/// A copy of `dir` with one byte of a table's data file changed fails
+/// verify, naming the file.
+fn check_verify_finds_a_changed_byte(dir: &Path) {
+    let copy = dir.with_extension("damaged");
+    let cp = std::process::Command::new("cp")
+        .args(["-r", dir.to_str().unwrap(), copy.to_str().unwrap()])
+        .status()
+        .expect("cp");
+    assert!(cp.success());
+    let databases = copy.join("databases");
+    let data = std::fs::read_dir(&databases)
+        .expect("databases/")
+        .flatten()
+        .flat_map(|db| std::fs::read_dir(db.path()).expect("an archive").flatten())
+        .map(|f| f.path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.ends_with(".dat") && name != "toc.dat" && std::fs::metadata(p).unwrap().len() > 0
+        })
+        .expect("a table's data file");
+    let mut bytes = std::fs::read(&data).unwrap();
+    bytes[0] ^= 0x20;
+    std::fs::write(&data, bytes).unwrap();
+    let verify = run_program(&ours_bin(), &["verify", copy.to_str().unwrap()], &[]);
+    assert_eq!(verify.status.code(), Some(1), "verify of a damaged copy");
+    let report = lossy(&verify.stdout) + &lossy(&verify.stderr);
+    let file = data.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        report.contains("FAILED") && report.contains(&file),
+        "verify must name {file}: {report}"
+    );
+    std::fs::remove_dir_all(&copy).unwrap();
 }
 
 /// Checks every database of a directory dump made with `dump_args`

@@ -14,7 +14,7 @@ use super::{database, globals, pg_dump_failed, restrict_key, session, DumpError}
 use crate::archive::toc::ArchiveVersion;
 use crate::conn::Connector;
 use crate::diag;
-use crate::output::{OutputError, Sink};
+use crate::output::{manifest, OutputError, Sink};
 use crate::sql::globals as emit;
 use crate::text;
 
@@ -119,28 +119,38 @@ async fn write_all(
     dir: &Path,
     version: ArchiveVersion,
 ) -> Result<(), DumpError> {
+    let started = std::time::SystemTime::now();
     write_globals(session, opts, &dir.join("globals.sql")).await?;
     let mut map = Vec::new();
+    let mut databases = Vec::new();
     for name in selected {
         let oid = dump_one(&connector, opts, name, dir, version)
             .await
             .map_err(|e| pg_dump_failed(name, e))?;
         map.extend(text::to_bytes(&map_line(oid, name)));
+        databases.push((oid, name.clone()));
     }
     let mut sink = Sink::file(&dir.join("map.dat"), opts.sync)?;
     sink.write_bytes(&map)?;
     sink.finish()?;
-    complete(dir, opts)
+    let facts = manifest::RunFacts {
+        server_version: session.conn.server_version.clone(),
+        databases,
+        options: opts.options_used.clone(),
+        started,
+        finished: std::time::SystemTime::now(),
+    };
+    complete(dir, opts, &facts)
 }
 
-/// The end of a directory dump: every file is in place. (The manifest,
-/// which marks the directory complete, is written here, last.)
-fn complete(dir: &Path, opts: &DumpOptions) -> Result<(), DumpError> {
+/// The end of a directory dump: every file is in place. The manifest,
+/// which marks the directory complete (`verify`), is written last.
+fn complete(dir: &Path, opts: &DumpOptions, facts: &manifest::RunFacts) -> Result<(), DumpError> {
     if opts.sync {
         sync_dir(dir)?;
         sync_dir(&dir.join("databases"))?;
     }
-    Ok(())
+    manifest::write(dir, facts, opts.sync).map_err(|e| DumpError::Other(e.to_string()))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), OutputError> {

@@ -92,11 +92,11 @@ impl DumpError {
                 diag::program()
             )),
             DumpError::Catalog(CatalogError::Query { query, .. }) => {
-                diag::detail(&format!("Query was: {query}"))
+                diag::detail_text(&format!("Query was: {query}"))
             }
             DumpError::Catalog(CatalogError::Row(e)) => {
                 if let Some(detail) = e.detail() {
-                    diag::detail(&detail);
+                    diag::detail_text(&detail);
                 }
             }
             _ => {}

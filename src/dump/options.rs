@@ -70,9 +70,20 @@ pub struct DumpOptions {
     pub(crate) include_config: bool,
     /// `-P`, `--hook`, `--report`: told what the run does (src/run).
     pub(crate) observer: crate::run::RunObserver,
+    /// The command line's options as the run report and a directory
+    /// dump's manifest list them (connection strings left out).
+    pub(crate) options_used: Vec<String>,
 }
 
 impl DumpOptions {
+    /// The same plan, knowing the options the command line used (for the
+    /// run report and the manifest).
+    pub fn with_options_used(mut self, used: Vec<String>) -> DumpOptions {
+        self.observer.record_options(used.clone());
+        self.options_used = used;
+        self
+    }
+
     /// The run's observer (the binary closes it with the exit status).
     pub fn observer(&self) -> &crate::run::RunObserver {
         &self.observer

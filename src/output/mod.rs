@@ -4,9 +4,6 @@
 //! leaves a complete-looking file behind.
 
 pub(crate) mod compress;
-// manifest::write is called by the directory writer (issue 17), which
-// lands in another slice; until then by tests only.
-#[allow(dead_code)]
 pub(crate) mod manifest;
 
 use std::fs::File;

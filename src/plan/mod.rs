@@ -215,6 +215,7 @@ impl From<&Options> for DumpOptions {
             },
             include_config,
             observer,
+            options_used: Vec::new(),
         }
     }
 }

@@ -132,9 +132,16 @@ fn check_verify_finds_a_changed_byte(dir: &Path) {
     std::fs::remove_dir_all(&copy).unwrap();
 }
 
-/// Checks every database of a directory dump made with `dump_args`
-/// against pg_dump.
-fn compare_databases(cluster: &Cluster, dir: &Path, dump_args: &[&str], restore_args: &[&str]) {
+/// Checks every database of a directory dump made with `dump_args` (and
+/// `-Z compress`) against pg_dump: its plain output, and the listing of
+/// its own directory archive made with the same compression.
+fn compare_databases(
+    cluster: &Cluster,
+    dir: &Path,
+    dump_args: &[&str],
+    restore_args: &[&str],
+    compress: &str,
+) {
     let pg_dump = reference_bin("pg_dump");
     let pg_restore = reference_bin("pg_restore");
     let databases = read_map(dir);
@@ -157,7 +164,7 @@ fn compare_databases(cluster: &Cluster, dir: &Path, dump_args: &[&str], restore_
         let reference_dir = dir.join(format!("pg_dump-{oid}"));
         let mut args: Vec<&str> = dump_args.to_vec();
         let target = reference_dir.to_str().unwrap();
-        args.extend(["-Fd", "-Z", "none", "-f", target, "-d", &connstr]);
+        args.extend(["-Fd", "-Z", compress, "-f", target, "-d", &connstr]);
         assert_success(&run(&pg_dump, &args), &format!("pg_dump -Fd {context}"));
         let theirs = listing(&pg_restore, &reference_dir);
         let ours = listing(&pg_restore, &archive);
@@ -243,7 +250,7 @@ cluster_test!(directory_archives_match_pg_dump, |version| {
     for (i, (dump_args, restore_args)) in OPTION_SETS.iter().enumerate() {
         let dir = cluster.dir().join(format!("dir{i}"));
         dump_directory(&cluster, &dir, dump_args);
-        compare_databases(&cluster, &dir, dump_args, restore_args);
+        compare_databases(&cluster, &dir, dump_args, restore_args, "none");
         // globals.sql is what -g writes.
         let mut args = vec!["-g", "--restrict-key", RESTRICT_KEY];
         args.extend_from_slice(dump_args);
@@ -261,6 +268,15 @@ cluster_test!(directory_archives_match_pg_dump, |version| {
         if i > 0 {
             std::fs::remove_dir_all(&dir).expect("remove the dump");
         }
+    }
+
+    // -Z: every data and large-object file compressed as pg_dump -Fd -Z
+    // compresses them; pg_restore reads them back to the same script.
+    for method in ["gzip", "lz4", "zstd"] {
+        let dir = cluster.dir().join(format!("dir-{method}"));
+        dump_directory(&cluster, &dir, &["-Z", method]);
+        compare_databases(&cluster, &dir, &[], &[], method);
+        std::fs::remove_dir_all(&dir).expect("remove the dump");
     }
 
     // A run that fails (a table locked past --lock-wait-timeout) leaves

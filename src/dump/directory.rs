@@ -14,6 +14,7 @@ use super::{database, globals, pg_dump_failed, restrict_key, session, DumpError}
 use crate::archive::toc::ArchiveVersion;
 use crate::conn::Connector;
 use crate::diag;
+use crate::output::compress::Method;
 use crate::output::{manifest, OutputError, Sink};
 use crate::sql::globals as emit;
 use crate::text;
@@ -103,6 +104,17 @@ pub(crate) async fn dump(
     dir: OutputDir,
     version: ArchiveVersion,
 ) -> Result<(), DumpError> {
+    let method = opts.compress.method;
+    if version == ArchiveVersion::V1_14 && matches!(method, Method::Lz4 | Method::Zstd) {
+        // Archive version 1.14 can only say "gzip or none".
+        return Err(DumpError::Other(format!(
+            "compression method \"{}\" needs archive version 1.15 or later (pg_restore 16 or later); use --archive-version=1.16",
+            method.name()
+        )));
+    }
+    for warning in opts.compress.warnings() {
+        diag::warning(&warning);
+    }
     dir.create()?;
     let result = write_all(session, connector, opts, selected, &dir.path, version).await;
     if result.is_err() {

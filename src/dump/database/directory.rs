@@ -13,6 +13,7 @@ use crate::archive::toc::{
     self, ArchiveVersion, HeaderCompression, TocEntry, TocHeader, TocSection,
 };
 use crate::archive::{Kind, Section};
+use crate::output::compress::{Compression, Method};
 use crate::output::OutputError;
 use copy::{drain_copy, start_copy};
 
@@ -51,6 +52,7 @@ pub(crate) async fn write_archive(
         sync: opts.sync,
         copy_statements: &copy_statements,
         quoting,
+        compression: &opts.compress,
     };
     for (te, source) in &toc {
         if let Some(source) = source {
@@ -59,7 +61,7 @@ pub(crate) async fn write_archive(
     }
     let header = TocHeader {
         version,
-        compression: HeaderCompression::None,
+        compression: header_compression(&opts.compress),
         created: created_now(),
         dbname: db.name.clone(),
         server_version: conn.server_version.clone(),
@@ -501,6 +503,16 @@ fn created_now() -> [i32; 7] {
     }
 }
 
+/// What the header says of the data files' compression (`-Z`).
+fn header_compression(c: &Compression) -> HeaderCompression {
+    match c.method {
+        Method::None => HeaderCompression::None,
+        Method::Gzip => HeaderCompression::Gzip { level: c.level },
+        Method::Lz4 => HeaderCompression::Lz4,
+        Method::Zstd => HeaderCompression::Zstd,
+    }
+}
+
 /// Writes a whole small file into place.
 fn write_file(path: &Path, bytes: &[u8], sync: bool) -> Result<(), OutputError> {
     let mut sink = Sink::file(path, sync)?;
@@ -515,14 +527,20 @@ struct DataFiles<'a> {
     sync: bool,
     copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
     quoting: Quoting,
+    /// `-Z`: data and large-object files are compressed, each named with
+    /// its method's suffix (pg_restore finds `N.dat` as `N.dat.gz`); the
+    /// large objects' list file never is, as pg_dump writes it.
+    compression: &'a Compression,
 }
 
 impl DataFiles<'_> {
     async fn write(&self, te: &TocEntry, data: &Data) -> Result<(), DumpError> {
         let path: PathBuf = self.dir.join(&te.file);
+        let suffix = self.compression.method.suffix();
         match data {
             Data::Table(source) => {
-                let mut sink = Sink::file(&path, self.sync)?;
+                let compressed = self.dir.join(format!("{}{suffix}", te.file));
+                let mut sink = Sink::file(&compressed, self.sync)?.compressed(self.compression)?;
                 self.table_rows(te, source, &mut sink).await?;
                 sink.finish()?;
             }
@@ -530,7 +548,8 @@ impl DataFiles<'_> {
                 let mut list = String::new();
                 for &oid in oids {
                     let name = format!("blob_{oid}.dat");
-                    let mut sink = Sink::file(&self.dir.join(&name), self.sync)?;
+                    let file = self.dir.join(format!("{name}{suffix}"));
+                    let mut sink = Sink::file(&file, self.sync)?.compressed(self.compression)?;
                     large_object_bytes(self.client, oid, &mut sink).await?;
                     sink.finish()?;
                     list.push_str(&format!("{oid} {name}\n"));

@@ -143,8 +143,63 @@ pub(super) async fn drain_copy(
     Ok(rows)
 }
 
-/// Streams a BLOBS entry's contents: each large object read in chunks of
-/// 16384 bytes, one `lowrite` per chunk, inside one transaction.
+/// Large-object contents, read in chunks of [`LoReader::CHUNK`] bytes
+/// with one prepared `lo_get` (for the plain script's BLOBS entries and a
+/// directory archive's blob files alike).
+pub(super) struct LoReader<'a> {
+    client: &'a tokio_postgres::Client,
+    stmt: tokio_postgres::Statement,
+}
+
+impl<'a> LoReader<'a> {
+    const CHUNK: i32 = 16384;
+    const SQL: &'static str = "SELECT pg_catalog.lo_get($1, $2, $3)";
+
+    pub(super) async fn new(client: &'a tokio_postgres::Client) -> Result<LoReader<'a>, DumpError> {
+        use tokio_postgres::types::Type;
+        let stmt = client
+            .prepare_typed(Self::SQL, &[Type::OID, Type::INT8, Type::INT4])
+            .await
+            .map_err(|e| CatalogError::query(e, Self::SQL))?;
+        Ok(LoReader { client, stmt })
+    }
+
+    /// The chunk of `oid` at `offset`; shorter than a full chunk at the
+    /// object's end.
+    async fn chunk(&self, oid: u32, offset: i64) -> Result<Vec<u8>, DumpError> {
+        let row = self
+            .client
+            .query_one(&self.stmt, &[&oid, &offset, &Self::CHUNK])
+            .await
+            .map_err(|e| {
+                DumpError::Other(format!(
+                    "error reading large object {oid}: {}",
+                    server_message(&e)
+                ))
+            })?;
+        Ok(row.in_query(Self::SQL).col(0)?)
+    }
+
+    /// Hands every chunk of `oid` to `each`, in order.
+    pub(super) async fn read(
+        &self,
+        oid: u32,
+        mut each: impl FnMut(&[u8]) -> Result<(), DumpError>,
+    ) -> Result<(), DumpError> {
+        let mut offset: i64 = 0;
+        loop {
+            let chunk = self.chunk(oid, offset).await?;
+            each(&chunk)?;
+            if chunk.len() < Self::CHUNK as usize {
+                return Ok(());
+            }
+            offset += chunk.len() as i64;
+        }
+    }
+}
+
+/// Streams a BLOBS entry's contents: each large object read in chunks,
+/// one `lowrite` per chunk, inside one transaction.
 pub(super) async fn large_objects_out(
     client: &tokio_postgres::Client,
     oids: &[u32],
@@ -152,42 +207,18 @@ pub(super) async fn large_objects_out(
     sink: &mut Sink,
 ) -> Result<(), DumpError> {
     use crate::sql::postdata::{lo_open, lo_write, LO_CLOSE};
-    const CHUNK: i32 = 16384;
-    let sql = "SELECT pg_catalog.lo_get($1, $2, $3)";
-    let stmt = client
-        .prepare_typed(
-            sql,
-            &[
-                tokio_postgres::types::Type::OID,
-                tokio_postgres::types::Type::INT8,
-                tokio_postgres::types::Type::INT4,
-            ],
-        )
-        .await
-        .map_err(|e| CatalogError::query(e, sql))?;
+    let reader = LoReader::new(client).await?;
     sink.write_text("BEGIN;\n\n")?;
     for &oid in oids {
         sink.write_text(&lo_open(oid))?;
-        let mut offset: i64 = 0;
-        loop {
-            let row = client
-                .query_one(&stmt, &[&oid, &offset, &CHUNK])
-                .await
-                .map_err(|e| {
-                    DumpError::Other(format!(
-                        "error reading large object {oid}: {}",
-                        server_message(&e)
-                    ))
-                })?;
-            let chunk: Vec<u8> = row.in_query(sql).col(0)?;
-            if !chunk.is_empty() {
-                sink.write_text(&lo_write(&chunk, std_strings))?;
-            }
-            if chunk.len() < CHUNK as usize {
-                break;
-            }
-            offset += chunk.len() as i64;
-        }
+        reader
+            .read(oid, |chunk| {
+                if !chunk.is_empty() {
+                    sink.write_text(&lo_write(chunk, std_strings))?;
+                }
+                Ok(())
+            })
+            .await?;
         sink.write_text(LO_CLOSE)?;
     }
     sink.write_text("COMMIT;\n\n")?;

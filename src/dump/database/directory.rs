@@ -15,7 +15,7 @@ use crate::archive::toc::{
 use crate::archive::{Kind, Section};
 use crate::output::compress::{Compression, Method};
 use crate::output::OutputError;
-use copy::{drain_copy, start_copy};
+use copy::{drain_copy, start_copy, LoReader};
 
 /// pg_database's OID, the DATABASE entry's tableoid.
 const PG_DATABASE: u32 = 1262;
@@ -545,12 +545,15 @@ impl DataFiles<'_> {
                 sink.finish()?;
             }
             Data::LargeObjects(oids) => {
+                let reader = LoReader::new(self.client).await?;
                 let mut list = String::new();
                 for &oid in oids {
                     let name = format!("blob_{oid}.dat");
                     let file = self.dir.join(format!("{name}{suffix}"));
                     let mut sink = Sink::file(&file, self.sync)?.compressed(self.compression)?;
-                    large_object_bytes(self.client, oid, &mut sink).await?;
+                    reader
+                        .read(oid, |chunk| Ok(sink.write_bytes(chunk)?))
+                        .await?;
                     sink.finish()?;
                     list.push_str(&format!("{oid} {name}\n"));
                 }
@@ -582,45 +585,6 @@ impl DataFiles<'_> {
             DataSource::LargeObjects { .. } => {}
         }
         Ok(())
-    }
-}
-
-/// One large object's contents, read in chunks.
-async fn large_object_bytes(
-    client: &tokio_postgres::Client,
-    oid: u32,
-    sink: &mut Sink,
-) -> Result<(), DumpError> {
-    const CHUNK: i32 = 16384;
-    let sql = "SELECT pg_catalog.lo_get($1, $2, $3)";
-    let stmt = client
-        .prepare_typed(
-            sql,
-            &[
-                tokio_postgres::types::Type::OID,
-                tokio_postgres::types::Type::INT8,
-                tokio_postgres::types::Type::INT4,
-            ],
-        )
-        .await
-        .map_err(|e| CatalogError::query(e, sql))?;
-    let mut offset: i64 = 0;
-    loop {
-        let row = client
-            .query_one(&stmt, &[&oid, &offset, &CHUNK])
-            .await
-            .map_err(|e| {
-                DumpError::Other(format!(
-                    "error reading large object {oid}: {}",
-                    server_message(&e)
-                ))
-            })?;
-        let chunk: Vec<u8> = row.in_query(sql).col(0)?;
-        sink.write_bytes(&chunk)?;
-        if chunk.len() < CHUNK as usize {
-            return Ok(());
-        }
-        offset += chunk.len() as i64;
     }
 }
 

@@ -119,6 +119,25 @@ cluster_test!(
 
 cluster_test!(
     #[ignore = "needs the corpus of scripts/regression-corpus.sh (run with --ignored)"]
+    regression_corpus_verbose_matches_reference,
+    |version| {
+        // -v: every entry's `-- TOC entry N (class C OID O)` and
+        // `-- Dependencies:` lines, pg_dump's dump ids over the corpus's
+        // every object kind (times masked).
+        let cluster = start(version);
+        let (ours, _) = assert_verbose_matches_reference(&cluster, &[]);
+        let entries = ours
+            .stdout
+            .split(|&b| b == b'\n')
+            .filter(|l| l.starts_with(b"-- TOC entry "))
+            .count();
+        eprintln!("{version} -v: identical, {entries} TOC entry lines");
+        assert!(entries > 1000, "{version}: only {entries} TOC entries");
+    }
+);
+
+cluster_test!(
+    #[ignore = "needs the corpus of scripts/regression-corpus.sh (run with --ignored)"]
     regression_corpus_restores_like_the_reference,
     |version| {
         let cluster = start(version);

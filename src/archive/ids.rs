@@ -28,8 +28,11 @@ pub(crate) struct Collected {
 }
 
 /// Step codes (shared with `catalog::dump_ids`, which reads them).
-mod step {
+pub(crate) mod step {
     pub(super) const TYPES: i32 = 5;
+    /// Not a collection step: the policies in the order pg_dump's policy
+    /// query returns them (catalog::dump_ids reads it).
+    pub(crate) const POLICY_ORDER: i32 = 1000;
     /// Steps below this come before the per-table objects.
     pub(super) const PER_TABLE: i32 = 24;
 }
@@ -112,7 +115,7 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
         (Kind::FkConstraint, _) => 8,
         (Kind::Trigger, _) => 9,
         // RULES_SLOT: rules.
-        (Kind::Policy, _) => 11,
+        (Kind::Policy, _) => POLICIES_SLOT as u8,
         (Kind::Publication, _) => 12,
         (Kind::PublicationRel, _) => 13,
         (Kind::PublicationTableInSchema, _) => 14,
@@ -129,6 +132,8 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
 const MADE_UP_DEFAULTS_SLOT: u8 = 4;
 /// Where the rules (read from the catalogs) come among the per-table steps.
 const RULES_SLOT: usize = 10;
+/// The policies' step.
+const POLICIES_SLOT: usize = 11;
 /// The table data objects' step.
 const DATA_SLOT: u8 = 17;
 /// The large objects' step.
@@ -190,13 +195,30 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     };
     per_table[usize::from(MADE_UP_DEFAULTS_SLOT)]
         .sort_by_key(|&id| (table_oid(id), objects[id].tie.clone()));
+    // Policies: every table's ROW SECURITY entry first (archive order),
+    // then the policies in the order pg_dump's policy query returned them.
+    let policy_rank: HashMap<u32, usize> = rows
+        .iter()
+        .filter(|r| r.step == step::POLICY_ORDER)
+        .enumerate()
+        .map(|(rank, r)| (r.oid, rank))
+        .collect();
+    let policy_key = |id: DumpId| {
+        let o = &objects[id];
+        match o.catalog_id.0 == crate::pg::oid::PG_POLICY {
+            true => (true, policy_rank.get(&o.catalog_id.1).copied().unwrap_or(usize::MAX)),
+            false => (false, 0),
+        }
+    };
+    per_table[POLICIES_SLOT].sort_by_key(|&id| policy_key(id));
+    let rows: Vec<&Collected> = rows.iter().filter(|r| r.step != step::POLICY_ORDER).collect();
     // Table data objects are made table by table, in OID order.
     per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);
     let mut ids = DumpIds {
         object: vec![None; objects.len()],
         collected: 0,
     };
-    let mut rows = rows.iter().peekable();
+    let mut rows = rows.into_iter().peekable();
     let mut walk_rows = |ids: &mut DumpIds, below: i32| {
         while let Some(row) = rows.next_if(|r| r.step < below) {
             let obj = by_catalog.get(&(row.classoid, row.oid)).and_then(|list| {

@@ -67,6 +67,10 @@ mod step {
     pub(super) const AGGREGATES: i32 = 7;
 }
 
+/// Not a collection step: the policies in the order pg_dump's policy
+/// query returns them (`archive::ids` numbers them in that order).
+pub(crate) const POLICY_ORDER: i32 = 1000;
+
 /// Every collected row of the steps above, in pg_dump's order: one query.
 pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogError> {
     let mut branches: Vec<String> = STEPS
@@ -116,7 +120,47 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         })?;
         out.splice(at..at, found);
     }
+    out.extend(policy_order(cat).await?);
     Ok(out)
+}
+
+/// The policies in the row order of pg_dump's policy query, which probes
+/// pg_policy with an array of every table whose policies it dumps (OID
+/// order; tables outside the system schemas, extension members
+/// included). The query has no ORDER BY and the planner picks its join
+/// by the array's size, so only the same query over the same array gives
+/// the same order; the array is read first and then written as a
+/// constant, as pg_dump writes it.
+async fn policy_order(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogError> {
+    let tables = query(
+        cat,
+        "SELECT pg_catalog.array_agg(c.oid ORDER BY c.oid)::pg_catalog.text \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' \
+         AND n.nspname <> 'information_schema'",
+    )
+    .await?;
+    let array: Option<String> = tables.decode(|r| r.col(0))?.into_iter().next().flatten();
+    let Some(array) = array else {
+        return Ok(Vec::new());
+    };
+    // An array of OIDs: digits, commas and braces only.
+    if !array.bytes().all(|b| b.is_ascii_digit() || b"{},".contains(&b)) {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT pol.tableoid, pol.oid FROM unnest('{array}'::pg_catalog.oid[]) AS src(tbloid)\n\
+         JOIN pg_catalog.pg_policy pol ON (src.tbloid = pol.polrelid)"
+    );
+    let rows = query(cat, &sql).await?;
+    Ok(rows.decode(|r| {
+        Ok(CollectedRow {
+            step: POLICY_ORDER,
+            classoid: r.col(0)?,
+            oid: r.col(1)?,
+            shell: false,
+        })
+    })?)
 }
 
 /// pg_dump's function query, as it writes it (no ORDER BY: the row order

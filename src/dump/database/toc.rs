@@ -7,7 +7,10 @@ use crate::archive::{Archive, Entry};
 use crate::catalog::database::DatabaseRow;
 use crate::catalog::{dump_ids, Catalog, CatalogError};
 
-/// pg_dump's collection rows of the database (one query).
+// The policy order rows pass through under the same code.
+const _: () = assert!(dump_ids::POLICY_ORDER == ids::step::POLICY_ORDER);
+
+/// pg_dump's collection rows of the database (a few queries).
 pub(super) async fn read_collection(cat: &Catalog<'_>) -> Result<Vec<Collected>, CatalogError> {
     Ok(dump_ids::collected_rows(cat)
         .await?

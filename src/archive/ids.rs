@@ -206,12 +206,21 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     let policy_key = |id: DumpId| {
         let o = &objects[id];
         match o.catalog_id.0 == crate::pg::oid::PG_POLICY {
-            true => (true, policy_rank.get(&o.catalog_id.1).copied().unwrap_or(usize::MAX)),
+            true => (
+                true,
+                policy_rank
+                    .get(&o.catalog_id.1)
+                    .copied()
+                    .unwrap_or(usize::MAX),
+            ),
             false => (false, 0),
         }
     };
     per_table[POLICIES_SLOT].sort_by_key(|&id| policy_key(id));
-    let rows: Vec<&Collected> = rows.iter().filter(|r| r.step != step::POLICY_ORDER).collect();
+    let rows: Vec<&Collected> = rows
+        .iter()
+        .filter(|r| r.step != step::POLICY_ORDER)
+        .collect();
     // Table data objects are made table by table, in OID order.
     per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);
     let mut ids = DumpIds {

@@ -145,7 +145,10 @@ async fn policy_order(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogErr
         return Ok(Vec::new());
     };
     // An array of OIDs: digits, commas and braces only.
-    if !array.bytes().all(|b| b.is_ascii_digit() || b"{},".contains(&b)) {
+    if !array
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"{},".contains(&b))
+    {
         return Ok(Vec::new());
     }
     let sql = format!(

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# W4, the cost of watching a run: the same data-heavy cluster as W1
+# W9, the cost of watching a run: the same data-heavy cluster as W1
 # (4 pgbench databases, scale 8 by default) dumped to a file by ours
 # plain, with -P (standard error not a terminal: plain lines), with
 # --report, and with both. Each must stay within 1% of the plain run
 # (the best of RUNS runs each; runs alternate so that drift hits all).
-# Usage: bench/w4_operations.sh [RUNS]   env: SCALE=8
+# Usage: bench/w9_operations.sh [RUNS]   env: SCALE=8
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-5}
 SCALE=${SCALE:-8}

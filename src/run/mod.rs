@@ -3,7 +3,7 @@
 //! (`--report`). The driver tells a [`RunObserver`] what happens at a few
 //! call sites (run started, database started, table started, rows
 //! copied, database finished, run finished); the observer keeps the facts
-//! in one [`record::Record`] and hands them to each consumer.
+//! in one `record::Record` and hands them to each consumer.
 //!
 //! Concurrency: a `RunObserver` is a cheap clone of one shared state
 //! (`Arc`), and every method takes `&self`: the record sits behind a

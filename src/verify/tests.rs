@@ -2,26 +2,12 @@
 //! toc.dat files, data files written by our encoders and a manifest; then
 //! the corruptions a dump can suffer.
 
+use super::toc::tests::{int, string};
 use super::*;
 use crate::output::compress::{Compression, Encoder};
 use crate::output::manifest::RunFacts;
 use std::io::Write;
 use std::time::SystemTime;
-
-fn int(out: &mut Vec<u8>, v: i32) {
-    out.push(u8::from(v < 0));
-    out.extend_from_slice(&v.unsigned_abs().to_le_bytes());
-}
-
-fn string(out: &mut Vec<u8>, v: Option<&str>) {
-    match v {
-        None => int(out, -1),
-        Some(s) => {
-            int(out, s.len() as i32);
-            out.extend_from_slice(s.as_bytes());
-        }
-    }
-}
 
 /// A 1.16 toc.dat with one TABLE DATA entry (file 7.dat) and one BLOBS
 /// entry (file blobs_8.toc).

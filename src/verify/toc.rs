@@ -232,15 +232,17 @@ fn entry(c: &mut Cursor, minor: u8) -> Result<Entry, TocError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn int(out: &mut Vec<u8>, v: i32) {
+    /// toc.dat's integer: a sign byte, then the magnitude (little endian).
+    pub(in crate::verify) fn int(out: &mut Vec<u8>, v: i32) {
         out.push(u8::from(v < 0));
         out.extend_from_slice(&v.unsigned_abs().to_le_bytes());
     }
 
-    fn string(out: &mut Vec<u8>, v: Option<&str>) {
+    /// toc.dat's string: its length (-1 for none), then its bytes.
+    pub(in crate::verify) fn string(out: &mut Vec<u8>, v: Option<&str>) {
         match v {
             None => int(out, -1),
             Some(s) => {

@@ -15,7 +15,8 @@ const DB: &str = "Ops \"één\"";
 
 /// A hook that records each call (its arguments, its environment's
 /// PGDUMPALL_RS_ variables, the information file) in `log`, and fails or
-/// hangs in the mode named by the FAIL_IN / HANG_IN variables.
+/// hangs (or sleeps a second) in the mode named by the FAIL_IN / HANG_IN
+/// (SLOW_IN) variables.
 fn write_hook(dir: &Path) -> (PathBuf, PathBuf) {
     let log = dir.join("hook.log");
     let hook = dir.join("hook.sh");
@@ -25,6 +26,7 @@ fn write_hook(dir: &Path) -> (PathBuf, PathBuf) {
            env | grep '^PGDUMPALL_RS_' | sort;\n\
            if [ \"$1\" != database ]; then echo INFO; cat \"$2\"; fi; }} >> '{}'\n\
          if [ \"$1\" = \"$HANG_IN\" ]; then sleep 30; fi\n\
+         if [ \"$1\" = \"$SLOW_IN\" ]; then sleep 1; fi\n\
          if [ \"$1\" = \"$FAIL_IN\" ]; then exit 3; fi\n\
          exit 0\n",
         log.display()
@@ -271,21 +273,35 @@ fn progress(cluster: &Cluster, dir: &Path) {
     assert!(lines[0].contains("databases 1/4"), "{stderr}");
     assert!(lines.last().unwrap().contains("databases 4/4"), "{stderr}");
 
-    // On a pseudo-terminal.
+    // On a pseudo-terminal, with a hook that makes each database last a
+    // second, so that the line is redrawn several times.
+    let (hook, _) = write_hook(dir);
     let mut conn: Vec<String> = cluster.conn_args();
-    conn.extend(["-P".to_string(), file_arg]);
-    let (status, screen) = run_on_pty(&ours_bin(), &conn);
+    conn.extend([
+        "-P".to_string(),
+        file_arg,
+        format!("--hook={}", hook.display()),
+    ]);
+    let (status, screen) = run_on_pty(&ours_bin(), &conn, &[("SLOW_IN", "database")]);
     assert!(status.success(), "{screen}");
-    assert!(screen.contains("progress: databases 4/4"), "{screen}");
+    let last_line = screen.trim_end().rsplit(['\r', '\n']).next().unwrap();
+    assert!(last_line.contains("progress: databases 4/4"), "{screen:?}");
     assert!(
-        screen.contains('\r') || screen.contains("\u{1b}["),
-        "{screen:?}"
+        screen.matches('\r').count() > 2,
+        "redrawn in place: {screen:?}"
     );
+    // One line, left standing: the shell's prompt comes on the next one.
+    assert!(screen.ends_with("\r\n"), "{screen:?}");
+    assert_eq!(screen.matches('\n').count(), 1, "{screen:?}");
 }
 
 /// Runs `bin` with `args`, its standard error on a new pseudo-terminal;
 /// returns its status and everything it drew there.
-fn run_on_pty(bin: &Path, args: &[String]) -> (std::process::ExitStatus, String) {
+fn run_on_pty(
+    bin: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> (std::process::ExitStatus, String) {
     use std::io::Read;
     use std::os::fd::FromRawFd;
     let (mut master, mut slave) = (0, 0);
@@ -309,6 +325,7 @@ fn run_on_pty(bin: &Path, args: &[String]) -> (std::process::ExitStatus, String)
     };
     let mut child = Command::new(bin)
         .args(args)
+        .envs(env.iter().copied())
         .env_remove("PGPASSWORD")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

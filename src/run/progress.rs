@@ -132,7 +132,12 @@ impl Progress {
         }
         let last = self.shared.line();
         match &self.shared.bar {
-            Some(bar) => bar.finish_with_message(last),
+            Some(bar) => {
+                bar.finish_with_message(last);
+                // indicatif leaves the cursor at the end of the line; the
+                // shell's prompt (or the next message) starts on a new one.
+                eprintln!();
+            }
             None => eprintln!("{last}"),
         }
     }

@@ -262,7 +262,7 @@ pub struct Options {
     pub report: Option<PathBuf>,
     #[arg(long, help_heading = OWN)]
     #[arg(help = "add the server's settings and pg_hba.conf rules\n\
-                  as comments")]
+                  as comments (-F d: as files in DIR/config)")]
     pub include_config: bool,
     #[arg(short = 'F', long, help_heading = OWN)]
     #[arg(value_name = "p|d", value_parser = ByteString)]

@@ -14,10 +14,7 @@ source "$(dirname "$0")/common.sh"
 RUNS=${1:-7}
 SCALE=${SCALE:-8}
 start_cluster
-for i in 1 2 3 4; do
-  psql_run -c "CREATE DATABASE bench$i"
-  "$REFBIN/pgbench" -q -i -s "$SCALE" "${CONN[@]}" "bench$i" >/dev/null 2>&1
-done
+fill_data_heavy "$SCALE" 0
 psql_run -Atc "SELECT 'cluster: ' || pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database"
 OUT="$BENCH_DIR/dump.sql"
 TIMES="$BENCH_DIR/times"

@@ -127,8 +127,12 @@ pub(super) async fn drain_copy(
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(failed)?;
         if count_rows {
-            // COPY text escapes newlines in values: one line per row.
-            rows += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            // The server sends one CopyData message per row ("always one
+            // per row", in the protocol's description of copy-out), and
+            // the stream yields one chunk per message: counting chunks
+            // costs nothing, where scanning every byte for newlines cost
+            // several percent of the client's time.
+            rows += 1;
         }
         bytes += chunk.len();
         sink.write_bytes(&chunk)?;

@@ -9,7 +9,11 @@
 # process, which a busy machine disturbs far less than wall time: the
 # cost of progress and the report is work on the client, so CPU time is
 # where it shows.
-# Usage: bench/w9_operations.sh [RUNS]   env: SCALE=8
+# With IR=1, each kind also runs once under valgrind's callgrind, which
+# counts the instructions our process executes (every thread): a figure
+# that no other load on the machine disturbs (the terminal kind is left
+# out there: callgrind's slowdown changes how often the line is redrawn).
+# Usage: bench/w9_operations.sh [RUNS]   env: SCALE=8 IR=0
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-7}
 SCALE=${SCALE:-8}
@@ -58,3 +62,13 @@ for kind in "${KINDS[@]}"; do
   printf '%-13s %8.2f s %+8.2f%% %12.2f s %+8.2f%%\n' "$kind" "$w" \
     "$(echo "($w / $bw - 1) * 100" | bc -l)" "$c" "$(echo "($c / $mc - 1) * 100" | bc -l)"
 done
+if [ "${IR:-0}" = 1 ]; then
+  echo "instructions executed by our process (callgrind, one run each):"
+  for kind in plain progress report both; do
+    # shellcheck disable=SC2086
+    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$OURS" "${CONN[@]}" -f "$OUT" ${ARGS[$kind]} 2>&1 |
+      awk '/Collected :/ {print $NF}' | tail -n 1)
+    [ "$kind" = plain ] && base=$ir
+    printf '%-13s %16s %+8.3f%%\n' "$kind" "$ir" "$(echo "($ir / $base - 1) * 100" | bc -l)"
+  done
+fi

@@ -18,7 +18,7 @@
 //! leader's connection alone, never partly from another snapshot.
 //!
 //! Each worker takes the next eligible data entry (a table of at least
-//! [`MIN_PAGES`] pages, a group of large objects) ahead of the writer, locks
+//! [`eligible::MIN_PAGES`] pages, a group of large objects) ahead of the writer, locks
 //! its table `IN ACCESS SHARE MODE NOWAIT` inside a savepoint, and writes
 //! the data into the entry's own spool ([`crate::output::spool`]: up to
 //! 16 MiB in memory, the rest in an unlinked temporary file). A lock that
@@ -32,6 +32,9 @@
 //! At most [`WINDOW_PER_CONNECTION`] entries per connection are taken
 //! ahead of the writer.
 
+mod budget;
+mod eligible;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -41,86 +44,11 @@ use tokio::sync::Notify;
 use super::copy::{drain_copy, large_objects_out, start_copy};
 use super::*;
 use crate::output::spool::{Spool, SpoolSettings};
-
-/// Tables smaller than this many pages (heap and TOAST, as of the last
-/// VACUUM or ANALYZE) are read by the leader, whose COPY requests are
-/// pipelined: a worker's round trips would cost more than they save.
-const MIN_PAGES: i64 = 1024;
-
-/// Overrides [`MIN_PAGES`] (tests split every table). Not documented for users.
-const MIN_PAGES_VARIABLE: &str = "PGDUMPALL_RS_SPLIT_MIN_PAGES";
-
-/// Groups of large objects with fewer objects than this stay with the leader.
-const MIN_LARGE_OBJECTS: usize = 64;
+pub(crate) use budget::Budget;
+use eligible::eligible_positions;
 
 /// Entries taken ahead of the writer, per connection of the database.
 const WINDOW_PER_CONNECTION: usize = 2;
-
-/// The connections of a `-j` run: databases being dumped and their
-/// workers together never hold more than the job count.
-#[derive(Debug)]
-pub(crate) struct Budget {
-    limit: Cell<usize>,
-    databases: Cell<usize>,
-    workers: Cell<usize>,
-    released: Notify,
-}
-
-impl Budget {
-    pub(crate) fn new(limit: usize) -> Budget {
-        Budget {
-            limit: Cell::new(limit),
-            databases: Cell::new(0),
-            workers: Cell::new(0),
-            released: Notify::new(),
-        }
-    }
-
-    /// Lowers (or sets) the number of connections allowed.
-    pub(crate) fn set_limit(&self, limit: usize) {
-        self.limit.set(limit);
-    }
-
-    /// How many databases hold a connection.
-    pub(crate) fn set_databases(&self, running: usize) {
-        self.databases.set(running);
-    }
-
-    /// Connections held by workers.
-    pub(crate) fn workers(&self) -> usize {
-        self.workers.get()
-    }
-
-    fn free(&self) -> usize {
-        self.limit
-            .get()
-            .saturating_sub(self.databases.get() + self.workers.get())
-    }
-
-    /// Resolves when a worker has given its connection back.
-    pub(crate) async fn released(&self) {
-        self.released.notified().await
-    }
-
-    fn take_worker(&self) -> Option<WorkerPermit<'_>> {
-        if self.free() == 0 {
-            return None;
-        }
-        self.workers.set(self.workers.get() + 1);
-        Some(WorkerPermit(self))
-    }
-}
-
-/// A worker's place in the budget, given back when dropped.
-struct WorkerPermit<'a>(&'a Budget);
-
-impl Drop for WorkerPermit<'_> {
-    fn drop(&mut self) {
-        let budget = self.0;
-        budget.workers.set(budget.workers.get().saturating_sub(1));
-        budget.released.notify_one();
-    }
-}
 
 /// Who reads an entry's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -585,72 +513,3 @@ fn give_up_warning(dbname: &str, why: &str) {
     ));
 }
 
-/// The entries workers may take, as (position, entry index) in printing
-/// order: TABLE DATA of tables of [`MIN_PAGES`] pages or more (a plain
-/// `COPY table`, not an extension table's filtered SELECT, whose subqueries
-/// could wait for other locks), and big groups of large objects.
-async fn eligible_positions(input: &SplitInput<'_>) -> Result<Vec<(usize, usize)>, DumpError> {
-    let min_pages = std::env::var(MIN_PAGES_VARIABLE)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(MIN_PAGES);
-    let tables = |e: &Entry| {
-        e.desc == "TABLE DATA"
-            && e.schema.is_some()
-            && match &e.data {
-                Some(DataSource::Copy { server_copy }) => !server_copy.starts_with("COPY ("),
-                Some(DataSource::Inserts(_)) => true,
-                _ => false,
-            }
-    };
-    let big = if input.entries.iter().any(tables) {
-        big_tables(input, min_pages).await?
-    } else {
-        Default::default()
-    };
-    Ok(input
-        .order
-        .iter()
-        .enumerate()
-        .filter(|&(_, &i)| {
-            let e = &input.entries[i];
-            match &e.data {
-                Some(DataSource::LargeObjects { oids }) => {
-                    min_pages <= 0 || oids.len() >= MIN_LARGE_OBJECTS
-                }
-                Some(_) if tables(e) => {
-                    big.contains(&(e.schema.clone().unwrap_or_default(), e.tag.clone()))
-                }
-                _ => false,
-            }
-        })
-        .map(|(position, &i)| (position, i))
-        .collect())
-}
-
-/// The tables (schema, name) of at least `min_pages` pages, heap and
-/// TOAST, by pg_class's statistics: no lock, no privilege needed, nothing
-/// that could fail the leader's transaction.
-async fn big_tables(
-    input: &SplitInput<'_>,
-    min_pages: i64,
-) -> Result<std::collections::HashSet<(String, String)>, DumpError> {
-    let cat = Catalog {
-        client: input.client,
-        server_version_num: input.server_version_num,
-        lock_wait_timeout: None,
-        helper: None,
-    };
-    let sql = format!(
-        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid \
-         WHERE c.relkind = 'r' \
-         AND c.relpages::pg_catalog.int8 + coalesce(t.relpages, 0) >= {min_pages}"
-    );
-    let rows = crate::catalog::query(&cat, &sql).await?;
-    Ok(rows
-        .decode(|r| Ok((r.text(0)?, r.text(1)?)))?
-        .into_iter()
-        .collect())
-}

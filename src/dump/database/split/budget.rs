@@ -1,0 +1,73 @@
+//! The connection budget of a `-j` run, shared by the databases being
+//! dumped and their workers.
+
+use std::cell::Cell;
+
+use tokio::sync::Notify;
+
+/// The connections of a `-j` run: databases being dumped and their
+/// workers together never hold more than the job count.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    limit: Cell<usize>,
+    databases: Cell<usize>,
+    workers: Cell<usize>,
+    released: Notify,
+}
+
+impl Budget {
+    pub(crate) fn new(limit: usize) -> Budget {
+        Budget {
+            limit: Cell::new(limit),
+            databases: Cell::new(0),
+            workers: Cell::new(0),
+            released: Notify::new(),
+        }
+    }
+
+    /// Lowers (or sets) the number of connections allowed.
+    pub(crate) fn set_limit(&self, limit: usize) {
+        self.limit.set(limit);
+    }
+
+    /// How many databases hold a connection.
+    pub(crate) fn set_databases(&self, running: usize) {
+        self.databases.set(running);
+    }
+
+    /// Connections held by workers.
+    pub(crate) fn workers(&self) -> usize {
+        self.workers.get()
+    }
+
+    pub(super) fn free(&self) -> usize {
+        self.limit
+            .get()
+            .saturating_sub(self.databases.get() + self.workers.get())
+    }
+
+    /// Resolves when a worker has given its connection back.
+    pub(crate) async fn released(&self) {
+        self.released.notified().await
+    }
+
+    pub(super) fn take_worker(&self) -> Option<WorkerPermit<'_>> {
+        if self.free() == 0 {
+            return None;
+        }
+        self.workers.set(self.workers.get() + 1);
+        Some(WorkerPermit(self))
+    }
+}
+
+/// A worker's place in the budget, given back when dropped.
+pub(super) struct WorkerPermit<'a>(&'a Budget);
+
+impl Drop for WorkerPermit<'_> {
+    fn drop(&mut self) {
+        let budget = self.0;
+        budget.workers.set(budget.workers.get().saturating_sub(1));
+        budget.released.notify_one();
+    }
+}
+

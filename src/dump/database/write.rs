@@ -317,7 +317,11 @@ impl<'a> EntryWriter<'a> {
 
     /// The data of the entry at `position` when a worker reads it (its
     /// count), written into the sink; None when the leader reads it.
-    async fn from_worker(&self, position: usize, sink: &mut Sink) -> Result<Option<u64>, DumpError> {
+    async fn from_worker(
+        &self,
+        position: usize,
+        sink: &mut Sink,
+    ) -> Result<Option<u64>, DumpError> {
         let Some(split) = self.split else {
             return Ok(None);
         };

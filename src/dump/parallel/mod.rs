@@ -26,9 +26,9 @@ use std::rc::Rc;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use super::database::Budget;
 use super::options::DumpOptions;
 use super::{pg_dump_failed, DumpError};
-use super::database::Budget;
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::spool::{Spool, SpoolSettings};

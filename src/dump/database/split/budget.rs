@@ -70,4 +70,3 @@ impl Drop for WorkerPermit<'_> {
         budget.released.notify_one();
     }
 }
-

@@ -18,7 +18,9 @@ const MIN_LARGE_OBJECTS: usize = 64;
 /// order: TABLE DATA of tables of [`MIN_PAGES`] pages or more (a plain
 /// `COPY table`, not an extension table's filtered SELECT, whose subqueries
 /// could wait for other locks), and big groups of large objects.
-pub(super) async fn eligible_positions(input: &SplitInput<'_>) -> Result<Vec<(usize, usize)>, DumpError> {
+pub(super) async fn eligible_positions(
+    input: &SplitInput<'_>,
+) -> Result<Vec<(usize, usize)>, DumpError> {
     let min_pages = std::env::var(MIN_PAGES_VARIABLE)
         .ok()
         .and_then(|v| v.trim().parse().ok())

@@ -198,13 +198,18 @@ impl<'a> Split<'a> {
             .await
             .map_err(|e| CatalogError::query(e, &check))?;
         if settings.pop().flatten().as_deref() != Some("t") {
-            give_up_warning(input.dbname, "permission denied for function pg_export_snapshot");
+            give_up_warning(
+                input.dbname,
+                "permission denied for function pg_export_snapshot",
+            );
             return Ok(None);
         }
         let sql = "SELECT pg_catalog.pg_export_snapshot()";
         let snapshot = match client.simple_query(sql).await {
             Ok(rows) => rows.iter().find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => row.try_get(0).ok().flatten().map(String::from),
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    row.try_get(0).ok().flatten().map(String::from)
+                }
                 _ => None,
             }),
             Err(e) => return Err(CatalogError::query(e, sql).into()),
@@ -356,7 +361,10 @@ impl<'a> Split<'a> {
             return None;
         }
         match output_settings(&conn.client, &settings_query()).await {
-            Ok(settings) if settings == self.settings => Some(conn.client),
+            Ok(settings) if settings == self.settings => {
+                tracing::debug!(target: "pgdumpall_rs::phase", "a worker joined the snapshot");
+                Some(conn.client)
+            }
             Ok(_) => {
                 self.give_up("its session settings differ from the first connection's");
                 None
@@ -408,7 +416,10 @@ impl<'a> Split<'a> {
     /// session can do no more (its transaction failed).
     async fn run(&self, client: &tokio_postgres::Client, i: usize) -> bool {
         let e = &self.entries[i];
-        if matches!(e.data, Some(DataSource::Copy { .. } | DataSource::Inserts(_))) {
+        if matches!(
+            e.data,
+            Some(DataSource::Copy { .. } | DataSource::Inserts(_))
+        ) {
             let locked = lock_nowait(client, e).await;
             if locked != Locked::Yes {
                 // The leader holds the lock: it reads the entry itself.
@@ -491,7 +502,8 @@ async fn lock_nowait(client: &tokio_postgres::Client, e: &Entry) -> Locked {
         Ok(()) => Locked::Yes,
         Err(e) => {
             tracing::debug!(target: "pgdumpall_rs::phase", "worker lock refused: {}", server_message(&e));
-            let undo = "ROLLBACK TO SAVEPOINT pgdumpall_rs_lock; RELEASE SAVEPOINT pgdumpall_rs_lock";
+            let undo =
+                "ROLLBACK TO SAVEPOINT pgdumpall_rs_lock; RELEASE SAVEPOINT pgdumpall_rs_lock";
             match client.batch_execute(undo).await {
                 Ok(()) => Locked::No,
                 Err(_) => Locked::Broken,
@@ -512,4 +524,3 @@ fn give_up_warning(dbname: &str, why: &str) {
         text::display(why)
     ));
 }
-

@@ -227,7 +227,7 @@ impl<'a> EntryWriter<'a> {
             Some(DataSource::LargeObjects { oids }) => {
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
-                if self.from_worker(position, sink).await?.is_none() {
+                if self.worker_output(position, sink).await?.is_none() {
                     large_objects_out(self.client, oids, self.std_strings, sink).await?;
                 }
                 let observer = &self.opts.observer;
@@ -278,7 +278,7 @@ impl<'a> EntryWriter<'a> {
         }
         let from_worker = match source {
             DataSource::Copy { .. } | DataSource::Inserts(_) => {
-                self.from_worker(position, sink).await?
+                self.worker_output(position, sink).await?
             }
             _ => None,
         };
@@ -317,7 +317,7 @@ impl<'a> EntryWriter<'a> {
 
     /// The data of the entry at `position` when a worker reads it (its
     /// count), written into the sink; None when the leader reads it.
-    async fn from_worker(
+    async fn worker_output(
         &self,
         position: usize,
         sink: &mut Sink,

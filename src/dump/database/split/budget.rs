@@ -70,3 +70,28 @@ impl Drop for WorkerPermit<'_> {
         budget.released.notify_one();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_take_only_what_the_databases_leave() {
+        let budget = Budget::new(4);
+        budget.set_databases(2);
+        let first = budget.take_worker().expect("a free connection");
+        let second = budget.take_worker().expect("another one");
+        assert!(budget.take_worker().is_none(), "four connections in use");
+        assert_eq!(budget.workers(), 2);
+        drop(first);
+        assert_eq!((budget.workers(), budget.free()), (1, 1));
+        // Fewer jobs after a refusal: nothing free until workers end.
+        budget.set_limit(2);
+        assert_eq!(budget.free(), 0);
+        assert!(budget.take_worker().is_none());
+        drop(second);
+        assert_eq!(budget.free(), 0);
+        budget.set_databases(1);
+        assert!(budget.take_worker().is_some());
+    }
+}

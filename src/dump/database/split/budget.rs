@@ -30,9 +30,14 @@ impl Budget {
         self.limit.set(limit);
     }
 
-    /// How many databases hold a connection.
+    /// How many databases hold a connection (fewer: the databases being
+    /// written may take more workers).
     pub(crate) fn set_databases(&self, running: usize) {
+        let fewer = running < self.databases.get();
         self.databases.set(running);
+        if fewer {
+            self.released.notify_waiters();
+        }
     }
 
     /// Connections held by workers.
@@ -46,9 +51,11 @@ impl Budget {
             .saturating_sub(self.databases.get() + self.workers.get())
     }
 
-    /// Resolves when a worker has given its connection back.
-    pub(crate) async fn released(&self) {
-        self.released.notified().await
+    /// Resolves when a connection has been given back (by a worker or a
+    /// database). Made before the wait, so that a connection given back
+    /// while the caller polls something else is not missed.
+    pub(crate) fn released(&self) -> tokio::sync::futures::Notified<'_> {
+        self.released.notified()
     }
 
     pub(super) fn take_worker(&self) -> Option<WorkerPermit<'_>> {
@@ -67,7 +74,7 @@ impl Drop for WorkerPermit<'_> {
     fn drop(&mut self) {
         let budget = self.0;
         budget.workers.set(budget.workers.get().saturating_sub(1));
-        budget.released.notify_one();
+        budget.released.notify_waiters();
     }
 }
 

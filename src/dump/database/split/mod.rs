@@ -5,10 +5,12 @@
 //!
 //! When the writing starts, the leader (the session that read the
 //! catalogs and holds the ACCESS SHARE locks) exports its snapshot, and
-//! as many *workers* as the run's connection budget has room for connect,
-//! `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY`, import the snapshot
+//! *workers* connect whenever the run's connection budget has room (at
+//! once, or later, when another database is done or another database's
+//! worker gives its connection back): each begins
+//! `ISOLATION LEVEL REPEATABLE READ, READ ONLY`, imports the snapshot
 //! (`SET TRANSACTION SNAPSHOT`, the first statement of their transaction),
-//! then set the session up exactly as the leader did (the same batch,
+//! then sets the session up exactly as the leader did (the same batch,
 //! inside that transaction, so that a transaction-mode pooler cannot run
 //! it on another backend). A worker whose output settings (encoding,
 //! DateStyle, TimeZone, extra_float_digits, bytea_output, ...) differ from
@@ -29,8 +31,8 @@
 //! to the output (what it holds is copied, the rest goes straight
 //! through) and waits for the worker to finish; an entry nobody has taken
 //! yet the writer reads itself, on the leader's connection, as at `-j1`.
-//! At most [`WINDOW_PER_CONNECTION`] entries per connection are taken
-//! ahead of the writer.
+//! At most [`WINDOW_PER_CONNECTION`] entries per job are taken ahead of
+//! the writer.
 
 mod budget;
 mod eligible;
@@ -39,6 +41,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use futures_util::StreamExt;
 use tokio::sync::Notify;
 
 use super::copy::{drain_copy, large_objects_out, start_copy};
@@ -47,7 +50,7 @@ use crate::output::spool::{Spool, SpoolSettings};
 pub(crate) use budget::Budget;
 use eligible::eligible_positions;
 
-/// Entries taken ahead of the writer, per connection of the database.
+/// Entries taken ahead of the writer, per job of the run.
 const WINDOW_PER_CONNECTION: usize = 2;
 
 /// Who reads an entry's data.
@@ -100,7 +103,6 @@ pub(super) struct Split<'a> {
     /// The position the writer is at.
     writer_at: Cell<usize>,
     window: usize,
-    workers: usize,
     spool: SpoolSettings,
     opts: &'a DumpOptions,
     quoting: Quoting,
@@ -182,7 +184,7 @@ impl<'a> Split<'a> {
     /// entry is worth a worker: exports the leader's snapshot. None: the
     /// leader reads everything, as at `-j1`.
     pub(super) async fn start(input: SplitInput<'a>) -> Result<Option<Split<'a>>, DumpError> {
-        if input.budget.free() == 0 || input.opts.jobs <= 1 {
+        if input.opts.jobs <= 1 {
             return Ok(None);
         }
         let eligible = eligible_positions(&input).await?;
@@ -217,8 +219,7 @@ impl<'a> Split<'a> {
         let Some(snapshot) = snapshot else {
             return Ok(None);
         };
-        let workers = input.budget.free().min(eligible.len());
-        tracing::debug!(target: "pgdumpall_rs::phase", workers, entries = eligible.len(), "splitting the data");
+        tracing::debug!(target: "pgdumpall_rs::phase", entries = eligible.len(), "splitting the data");
         let mut states = vec![State::Plain; input.entries.len()];
         for &(_, i) in &eligible {
             states[i] = State::Open { leader_only: false };
@@ -235,8 +236,7 @@ impl<'a> Split<'a> {
             states: RefCell::new(states),
             jobs: RefCell::new(HashMap::new()),
             writer_at: Cell::new(0),
-            window: WINDOW_PER_CONNECTION * (workers + 1),
-            workers,
+            window: WINDOW_PER_CONNECTION * input.opts.jobs,
             spool: SpoolSettings::new(input.opts.file.as_deref()),
             opts: input.opts,
             quoting: input.quoting,
@@ -246,15 +246,44 @@ impl<'a> Split<'a> {
         }))
     }
 
-    /// Runs `writing` with the workers alongside; the workers stop when it
-    /// is done.
+    /// Runs `writing` with the workers alongside: one more whenever the
+    /// budget has a free connection and more entries wait than workers
+    /// run (a database finished, a worker of another one gave its
+    /// connection back); the workers stop when `writing` is done.
     pub(super) async fn alongside<T>(&self, writing: impl std::future::Future<Output = T>) -> T {
-        let workers = futures_util::future::join_all((0..self.workers).map(|_| self.worker()));
-        futures_util::pin_mut!(writing, workers);
-        match futures_util::future::select(writing, workers).await {
-            futures_util::future::Either::Left((done, _)) => done,
-            futures_util::future::Either::Right((_, writing)) => writing.await,
+        let mut workers = futures_util::stream::FuturesUnordered::new();
+        futures_util::pin_mut!(writing);
+        loop {
+            while self.wants_worker(workers.len()) {
+                let Some(permit) = self.budget.take_worker() else {
+                    break;
+                };
+                workers.push(self.worker(permit));
+            }
+            let released = self.budget.released();
+            tokio::select! {
+                done = &mut writing => return done,
+                Some(()) = workers.next(), if !workers.is_empty() => {}
+                () = released => {}
+            }
         }
+    }
+
+    /// Whether another worker would find an entry to read.
+    fn wants_worker(&self, running: usize) -> bool {
+        if self.given_up.get() {
+            return false;
+        }
+        let writer_at = self.writer_at.get();
+        let states = self.states.borrow();
+        let open = self
+            .eligible
+            .iter()
+            .filter(|&&(position, i)| {
+                position >= writer_at && states[i] == State::Open { leader_only: false }
+            })
+            .count();
+        open > running
     }
 
     /// What the leader's COPY pipeline may do with entry `i`.
@@ -319,10 +348,7 @@ impl<'a> Split<'a> {
 
     /// One worker: joins the snapshot, then reads entries until none is
     /// left for it.
-    async fn worker(&self) {
-        let Some(_permit) = self.budget.take_worker() else {
-            return;
-        };
+    async fn worker(&self, _permit: budget::WorkerPermit<'_>) {
         let Some(client) = self.join().await else {
             return;
         };

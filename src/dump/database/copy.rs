@@ -56,10 +56,21 @@ impl<'a> CopyPipeline<'a> {
         order: &[usize],
         position: usize,
         statements: &'a HashMap<String, tokio_postgres::Statement>,
+        split: Option<&super::split::Split<'_>>,
     ) {
         let mut k = self.next_scan.max(position);
         while k < order.len() && self.queue.len() < COPY_PIPELINE_DEPTH {
             let j = order[k];
+            // Under -j, entries a worker may read are not the leader's
+            // to send ahead (see split.rs).
+            match split.map(|s| s.pipe(j)) {
+                Some(super::split::Pipe::Stop) => break,
+                Some(super::split::Pipe::Skip) => {
+                    k += 1;
+                    continue;
+                }
+                Some(super::split::Pipe::Go) | None => {}
+            }
             match &entries[j].data {
                 None | Some(DataSource::EmptyCopy) => {}
                 Some(DataSource::Copy { server_copy }) => {

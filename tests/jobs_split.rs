@@ -15,7 +15,7 @@ mod support;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -141,67 +141,6 @@ cluster_test!(split_tables_write_what_one_job_writes, |version| {
     }
 });
 
-/// A psql session fed statement by statement.
-struct Session {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
-
-impl Session {
-    fn open(cluster: &Cluster, db: &str) -> Session {
-        let mut cmd = Command::new(reference_bin("psql"));
-        cmd.args(cluster.conn_args());
-        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db]);
-        without_pg_environment(&mut cmd);
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut child = cmd.spawn().expect("spawn psql session");
-        let stdin = child.stdin.take();
-        Session { child, stdin }
-    }
-
-    fn send(&mut self, sql: &str) {
-        let stdin = self.stdin.as_mut().expect("session open");
-        stdin.write_all(sql.as_bytes()).expect("write to psql");
-        stdin.write_all(b"\n").expect("write to psql");
-        stdin.flush().expect("flush psql");
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin.take());
-        let status = self.child.wait().expect("wait for psql session");
-        assert!(status.success(), "psql session failed: {status}");
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if self.stdin.is_some() {
-            drop(self.stdin.take());
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn without_pg_environment(cmd: &mut Command) {
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(&k);
-        }
-    }
-}
-
-/// Polls `sql` (one value) until it returns `want`.
-fn wait_for(cluster: &Cluster, db: &str, sql: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while cluster.query(db, sql) != want {
-        assert!(Instant::now() < deadline, "timed out: {sql} = {want}");
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
 cluster_test!(
     a_queued_access_exclusive_leaves_the_table_to_the_leader,
     |version| {
@@ -224,7 +163,7 @@ cluster_test!(
         // b_queued, which a worker's lock request would queue behind. (The
         // leader reads a_long meanwhile, so that the workers come first to
         // the tables after it.)
-        let mut holder = Session::open(&cluster, "locks");
+        let mut holder = PsqlSession::open(&cluster, "locks");
         holder.send("BEGIN; LOCK TABLE c_blocked IN ACCESS EXCLUSIVE MODE;");
         let spill = spill_dir(&cluster, "spill");
         let dump = {
@@ -246,7 +185,7 @@ cluster_test!(
         };
         wait_for(&cluster, "locks", &lock_state("c_blocked", false), "1");
         wait_for(&cluster, "locks", &lock_state("b_queued", true), "1");
-        let mut exclusive = Session::open(&cluster, "locks");
+        let mut exclusive = PsqlSession::open(&cluster, "locks");
         exclusive.send("BEGIN; LOCK TABLE b_queued IN ACCESS EXCLUSIVE MODE;");
         let queued = "SELECT count(*) FROM pg_locks WHERE relation = 'b_queued'::regclass \
                   AND mode = 'AccessExclusiveLock' AND NOT granted";

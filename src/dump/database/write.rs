@@ -4,6 +4,7 @@
 use super::*;
 use crate::sql::database as sql;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
+use stream::EntryStream;
 
 /// Prints a prepared database and streams its data into the sink.
 pub(crate) async fn write_database(
@@ -18,9 +19,9 @@ pub(crate) async fn write_database(
         conn,
         db,
         entries,
+        render,
         origins: _,
         fixed_ids_after: _,
-        database_entry_count,
         warnings,
         client_encoding,
         std_strings,
@@ -54,7 +55,10 @@ pub(crate) async fn write_database(
         "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
         sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
     );
-    let order = pass_order(&entries);
+    let mut stream = match render {
+        Some(pending) => EntryStream::lazy(entries, pending),
+        None => EntryStream::rendered(entries),
+    };
     let writer = EntryWriter {
         client,
         database: &db.name,
@@ -62,23 +66,28 @@ pub(crate) async fn write_database(
         quoting,
         std_strings,
         copy_statements: &copy_statements,
-        entries: &entries,
-        order: &order,
     };
     // COPY requests already sent for entries still to come (see below).
     let mut in_flight = CopyPipeline::default();
-    for (position, &i) in order.iter().enumerate() {
-        let e = &entries[i];
+    let mut position = 0;
+    while let Some(e) = stream.next_entry() {
         writer
-            .write_entry(&mut printer, &mut in_flight, position, sink)
+            .write_entry(
+                &mut printer,
+                &mut in_flight,
+                &e,
+                position,
+                &mut stream,
+                sink,
+            )
             .await?;
         // The DATABASE and DATABASE PROPERTIES entries are each followed by
         // a reconnect to the new database.
-        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
-        {
+        if e.object.is_none() && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES") {
             sink.write_text(&reconnect)?;
             printer.reset();
         }
+        position += 1;
     }
 
     sink.write_text(&script_trailer(opts, key))?;
@@ -153,6 +162,14 @@ fn script_trailer(opts: &DumpOptions, key: &str) -> String {
     tail
 }
 
+/// The entry being written, its position in the printing order, and the
+/// entries after it.
+struct At<'s> {
+    e: &'s Entry,
+    position: usize,
+    stream: &'s mut EntryStream,
+}
+
 /// What the entry loop reads while writing one database's entries.
 struct EntryWriter<'a> {
     client: &'a tokio_postgres::Client,
@@ -162,20 +179,20 @@ struct EntryWriter<'a> {
     quoting: Quoting,
     std_strings: bool,
     copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
-    entries: &'a [Entry],
-    order: &'a [usize],
 }
 
 impl<'a> EntryWriter<'a> {
-    /// Writes the entry at `position` of the pass order, its data included.
+    /// Writes `e`, the entry at `position` of the pass order (the ones
+    /// after it in `stream`), its data included.
     async fn write_entry(
         &self,
         printer: &mut Printer,
         in_flight: &mut CopyPipeline<'a>,
+        e: &Entry,
         position: usize,
+        stream: &mut EntryStream,
         sink: &mut Sink,
     ) -> Result<(), DumpError> {
-        let e = &self.entries[self.order[position]];
         let mut text = printer.begin(e);
         match &e.data {
             None => {
@@ -185,7 +202,12 @@ impl<'a> EntryWriter<'a> {
             Some(
                 source @ (DataSource::Copy { .. } | DataSource::EmptyCopy | DataSource::Inserts(_)),
             ) => {
-                self.write_table_data(printer, in_flight, position, source, text, sink)
+                let at = At {
+                    e,
+                    position,
+                    stream,
+                };
+                self.write_table_data(printer, in_flight, at, source, text, sink)
                     .await?;
             }
             Some(DataSource::LargeObjects { oids }) => {
@@ -206,13 +228,13 @@ impl<'a> EntryWriter<'a> {
         &self,
         printer: &mut Printer,
         in_flight: &mut CopyPipeline<'a>,
-        position: usize,
+        at: At<'_>,
         source: &DataSource,
         mut text: String,
         sink: &mut Sink,
     ) -> Result<(), DumpError> {
         let (opts, quoting) = (self.opts, &self.quoting);
-        let e = &self.entries[self.order[position]];
+        let e = at.e;
         // --disable-triggers (data-only): the load is wrapped in
         // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
         // superuser.
@@ -240,9 +262,7 @@ impl<'a> EntryWriter<'a> {
         }
         let rows = match source {
             DataSource::Copy { server_copy } => {
-                let rows = self
-                    .stream_copy(in_flight, position, server_copy, sink)
-                    .await?;
+                let rows = self.stream_copy(in_flight, at, server_copy, sink).await?;
                 sink.write_text("\\.\n\n\n")?;
                 rows
             }
@@ -266,16 +286,15 @@ impl<'a> EntryWriter<'a> {
         Ok(())
     }
 
-    /// Streams the COPY output of the entry at `position` into the sink;
-    /// returns its row count when the run is observed (else 0).
+    /// Streams the COPY output of the entry `at` into the sink; returns
+    /// its row count when the run is observed (else 0).
     async fn stream_copy(
         &self,
         in_flight: &mut CopyPipeline<'a>,
-        position: usize,
+        at: At<'_>,
         server_copy: &str,
         sink: &mut Sink,
     ) -> Result<u64, DumpError> {
-        let i = self.order[position];
         // Send the COPYs of the tables that come next before
         // draining this one: the server runs them back to
         // back instead of waiting a round trip per table.
@@ -285,13 +304,12 @@ impl<'a> EntryWriter<'a> {
         in_flight
             .fill(
                 self.client,
-                self.entries,
-                self.order,
-                position,
+                (at.e, at.position),
+                at.stream,
                 self.copy_statements,
             )
             .await;
-        let start = match in_flight.take(i) {
+        let start = match in_flight.take(at.position) {
             Some(start) => start.await,
             None => {
                 let statement = self.copy_statements.get(server_copy);
@@ -299,6 +317,6 @@ impl<'a> EntryWriter<'a> {
             }
         };
         let count_rows = self.opts.observer.active();
-        drain_copy(start, &self.entries[i].tag, server_copy, sink, count_rows).await
+        drain_copy(start, &at.e.tag, server_copy, sink, count_rows).await
     }
 }

@@ -208,22 +208,41 @@ pub(crate) struct LargeObjectRow {
     pub acl_default: String,
 }
 
-/// Every large object, in the order pg_dump groups them: owner, ACL, OID.
-pub(crate) async fn large_objects(cat: &Catalog<'_>) -> Result<Vec<LargeObjectRow>, CatalogError> {
+/// Every large object, in the order pg_dump groups them: owner, ACL, OID,
+/// handed to `each` as the rows arrive (a database may hold millions:
+/// neither the result nor the rows are kept).
+pub(crate) async fn large_objects(
+    cat: &Catalog<'_>,
+    mut each: impl FnMut(LargeObjectRow),
+) -> Result<(), CatalogError> {
+    use crate::pg::RowExt;
+    use futures_util::StreamExt;
     let sql = "SELECT l.oid, l.lomowner, pg_catalog.pg_get_userbyid(l.lomowner), l.lomacl::pg_catalog.text, \
          pg_catalog.acldefault('L', l.lomowner)::pg_catalog.text \
          FROM pg_catalog.pg_largeobject_metadata l \
          ORDER BY l.lomowner, l.lomacl::pg_catalog.text, l.oid";
-    let rows = query(cat, sql).await?;
-    Ok(rows.decode(|r| {
-        Ok(LargeObjectRow {
+    let no_params: [(
+        &(dyn tokio_postgres::types::ToSql + Sync),
+        tokio_postgres::types::Type,
+    ); 0] = [];
+    let rows = cat
+        .client
+        .query_typed_raw(sql, no_params)
+        .await
+        .map_err(|e| CatalogError::query(e, sql))?;
+    futures_util::pin_mut!(rows);
+    while let Some(row) = rows.next().await {
+        let row = row.map_err(|e| CatalogError::query(e, sql))?;
+        let r = row.in_query(sql);
+        each(LargeObjectRow {
             oid: r.col(0)?,
             owner_oid: r.col(1)?,
             owner: r.text(2)?,
             acl: r.opt_text(3)?,
             acl_default: r.text(4)?,
-        })
-    })?)
+        });
+    }
+    Ok(())
 }
 
 /// A relation's name and owner, as rules, triggers and policies print them.

@@ -34,7 +34,12 @@ pub(super) async fn poll_once<F: std::future::Future + ?Sized>(
 /// How many COPY requests may be sent ahead of the one being drained.
 const COPY_PIPELINE_DEPTH: usize = 64;
 
-/// COPY requests sent ahead, in output order, keyed by entry index.
+/// How many entries past the one being written are looked at for COPYs
+/// to send ahead.
+const COPY_LOOKAHEAD: usize = 256;
+
+/// COPY requests sent ahead, in output order, keyed by position in the
+/// printing order.
 #[derive(Default)]
 pub(super) struct CopyPipeline<'a> {
     queue: std::collections::VecDeque<(usize, PendingCopy<'a>)>,
@@ -45,25 +50,27 @@ pub(super) struct CopyPipeline<'a> {
 type PendingCopy<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = CopyStart> + 'a>>;
 
 impl<'a> CopyPipeline<'a> {
-    /// Sends the COPYs of the entries from `order[position]` (the current
-    /// one) on, up to the depth, stopping at the first entry that needs
-    /// the connection for something else (INSERT-style data, large
-    /// objects): its statements would queue behind undrained COPYs.
+    /// Sends the COPYs of the entries from `current` (the one being
+    /// written, with its position) on, up to the depth, stopping at the
+    /// first entry that needs the connection for something else
+    /// (INSERT-style data, large objects): its statements would queue
+    /// behind undrained COPYs. `later` holds the entries after it.
     pub(super) async fn fill(
         &mut self,
         client: &'a tokio_postgres::Client,
-        entries: &'a [Entry],
-        order: &[usize],
-        position: usize,
+        current: (&Entry, usize),
+        later: &mut super::stream::EntryStream,
         statements: &'a HashMap<String, tokio_postgres::Statement>,
         split: Option<&super::split::Split<'_>>,
     ) {
+        let (current, position) = current;
         let mut k = self.next_scan.max(position);
-        while k < order.len() && self.queue.len() < COPY_PIPELINE_DEPTH {
-            let j = order[k];
-            // Under -j, entries a worker may read are not the leader's
-            // to send ahead (see split.rs).
-            match split.map(|s| s.pipe(j)) {
+        // (Bounded, so that looking for the next COPY does not render the
+        // rest of the database ahead of its turn.)
+        while self.queue.len() < COPY_PIPELINE_DEPTH && k < position + COPY_LOOKAHEAD {
+            // Under -j, entries a worker may read are not the leader's to
+            // send ahead (see split.rs; there, positions are entry indexes).
+            match split.map(|s| s.pipe(k)) {
                 Some(super::split::Pipe::Stop) => break,
                 Some(super::split::Pipe::Skip) => {
                     k += 1;
@@ -71,17 +78,25 @@ impl<'a> CopyPipeline<'a> {
                 }
                 Some(super::split::Pipe::Go) | None => {}
             }
-            match &entries[j].data {
+            let e = match k == position {
+                true => current,
+                false => match later.peek(k) {
+                    Some(e) => e,
+                    None => break,
+                },
+            };
+            match &e.data {
                 None | Some(DataSource::EmptyCopy) => {}
                 Some(DataSource::Copy { server_copy }) => {
                     let statement = statements.get(server_copy.as_str());
+                    let sql = server_copy.clone();
                     let mut pending: PendingCopy<'a> =
-                        Box::pin(start_copy(client, server_copy, statement));
+                        Box::pin(async move { start_copy(client, &sql, statement).await });
                     // The first poll sends the request.
                     if let Some(done) = poll_once(pending.as_mut()).await {
                         pending = Box::pin(std::future::ready(done));
                     }
-                    self.queue.push_back((j, pending));
+                    self.queue.push_back((k, pending));
                 }
                 Some(_) => break,
             }
@@ -90,10 +105,11 @@ impl<'a> CopyPipeline<'a> {
         self.next_scan = k;
     }
 
-    /// The request sent for entry `i`, if it is next in the queue.
-    pub(super) fn take(&mut self, i: usize) -> Option<PendingCopy<'a>> {
+    /// The request sent for the entry at `position`, if it is next in the
+    /// queue.
+    pub(super) fn take(&mut self, position: usize) -> Option<PendingCopy<'a>> {
         match self.queue.front() {
-            Some((j, _)) if *j == i => self.queue.pop_front().map(|(_, p)| p),
+            Some((j, _)) if *j == position => self.queue.pop_front().map(|(_, p)| p),
             _ => None,
         }
     }

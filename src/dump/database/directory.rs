@@ -39,7 +39,7 @@ pub(crate) async fn write_archive(
         client_encoding,
         std_strings,
         quoting,
-        database_entry_count: _,
+        render: _,
         fixed_ids_after,
         setup: _,
     } = prepared;

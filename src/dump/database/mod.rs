@@ -7,6 +7,7 @@ pub(crate) mod directory;
 mod entries;
 mod origin;
 mod split;
+mod stream;
 mod toc;
 mod write;
 
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 use futures_util::StreamExt;
 
 use super::options::DumpOptions;
-use crate::archive::print::{pass_order, PrintOptions, Printer};
+use crate::archive::print::{PrintOptions, Printer};
 use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
 use crate::catalog::database::{current_database, metadata, DatabaseRow, Metadata};
 use crate::catalog::helper::{dependencies, Helper, SharedRead};
@@ -55,14 +56,18 @@ pub(crate) struct Prepared {
     /// The prepared `COPY ... TO stdout` statements, by text.
     copy_statements: HashMap<String, tokio_postgres::Statement>,
     db: DatabaseRow,
+    /// The rendered entries: all of them (directory archives, `-v`), or
+    /// the database's own when `render` renders the rest while they are
+    /// written.
     entries: Vec<Entry>,
+    /// The objects still to render (plain output without `-v`).
+    render: Option<stream::Pending>,
     /// Per entry, the object it came from (directory format only; empty
     /// for plain output).
     origins: Vec<origin::Origin>,
     /// When pg_dump's ids were computed: the last id collection used (the
     /// ENCODING, STDSTRINGS and SEARCHPATH entries take the next ones).
     fixed_ids_after: Option<u32>,
-    database_entry_count: usize,
     warnings: Vec<sort::SortWarning>,
     client_encoding: String,
     std_strings: bool,
@@ -147,42 +152,58 @@ pub(crate) async fn prepare_database(
         security_labels: meta.security_labels,
         init_privs: meta.init_privs,
     };
-    let (mut entries, database_entry_count) =
-        render_entries(&db, &ctx, mode, order, &archive, opts);
+    let printed = printed_objects(order, &archive);
+    let mut entries = database_entries(&db, &ctx, mode);
+    let database_entry_count = entries.len();
+    // The entries are numbered (-v) or archived (directory) as a whole,
+    // and under -j workers may take any table's data ahead (split.rs);
+    // otherwise plain output renders each object just before it is written.
+    let eager = collection.is_some() || opts.directory.is_some() || opts.jobs > 1;
     let mut fixed_ids_after = None;
-    if let Some(collection) = &collection {
-        let ids = toc::number_entries(
-            &archive,
-            collection,
-            &mut entries,
-            database_entry_count,
-            toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
-            &opts.render,
-        );
-        fixed_ids_after = Some(ids.collected);
+    let mut origins = Vec::new();
+    let mut render = None;
+    if eager {
+        entries.extend(render_all(&printed, &archive, &ctx));
+        tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
+        if let Some(collection) = &collection {
+            let ids = toc::number_entries(
+                &archive,
+                collection,
+                &mut entries,
+                database_entry_count,
+                toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
+                &opts.render,
+            );
+            fixed_ids_after = Some(ids.collected);
+        }
+        if opts.directory.is_some() {
+            origins = origin::origins(&entries, &archive);
+        }
     }
-    let origins = match opts.directory {
-        Some(_) => origin::origins(&entries, &archive),
-        None => Vec::new(),
-    };
     let prepared = match copies_prepared {
         Some(done) => done,
         None => prepare_copies.as_mut().await,
     };
     drop(prepare_copies);
     let copy_statements = prepared_copies_by_text(copy_sqls, prepared);
-    // Freeing a big archive takes a while; the output need not wait.
-    if archive.objects.len() >= PARALLEL_RENDER_MIN {
-        std::thread::spawn(move || drop(archive));
+    if eager {
+        drop_archive(archive);
+    } else {
+        render = Some(stream::Pending {
+            archive,
+            ctx,
+            printed,
+            next: 0,
+        });
     }
 
     Ok(Prepared {
         copy_statements,
         db,
         entries,
+        render,
         origins,
         fixed_ids_after,
-        database_entry_count,
         warnings,
         client_encoding,
         std_strings,
@@ -310,29 +331,39 @@ async fn read_catalogs(
     Ok((db, meta, collection))
 }
 
-/// The database's own entries, then the printed objects' entries in sorted
-/// order; also returns how many of them are the database's own.
-fn render_entries(
-    db: &DatabaseRow,
-    ctx: &RenderContext,
-    mode: DatabaseMode,
-    order: Vec<DumpId>,
-    archive: &Archive,
-    opts: &DumpOptions,
-) -> (Vec<Entry>, usize) {
-    let mut entries: Vec<Entry> = database_entries(db, ctx, mode);
-    let database_entry_count = entries.len();
-    let printed: Vec<DumpId> = order
+/// The objects that print, in sorted order.
+fn printed_objects(order: Vec<DumpId>, archive: &Archive) -> Vec<DumpId> {
+    order
         .into_iter()
         .filter(|&id| {
             let obj = &archive.objects[id];
             // Extension members print only their changed ACLs.
             (obj.dump || obj.extension.is_some()) && obj.render.is_some()
         })
-        .collect();
-    entries.extend(render_all(&printed, archive, ctx, opts));
-    tracing::debug!(target: "pgdumpall_rs::phase", entries = entries.len(), "rendered");
-    (entries, database_entry_count)
+        .collect()
+}
+
+/// Appends the entries object `id` prints to `out`.
+fn render_object(id: DumpId, archive: &Archive, ctx: &RenderContext, out: &mut Vec<Entry>) {
+    if let Some(r) = &archive.objects[id].render {
+        out.extend(
+            r.entries(id, archive, ctx)
+                .into_iter()
+                .filter(|e| super::content::keep(e, &ctx.opts))
+                .map(|e| Entry {
+                    object: Some(id),
+                    ..e
+                }),
+        );
+    }
+}
+
+/// Frees an archive; a big one on another thread (that takes a while,
+/// and the output need not wait).
+fn drop_archive(archive: Archive) {
+    if archive.objects.len() >= PARALLEL_RENDER_MIN {
+        std::thread::spawn(move || drop(archive));
+    }
 }
 
 /// The COPY statements that prepared, by text (a failed one is prepared
@@ -356,26 +387,11 @@ const PARALLEL_RENDER_MIN: usize = 2000;
 /// The entries of `ids`, in that order, each with the object it came
 /// from. Rendering is pure, so big databases render on two threads (the
 /// server has nothing to do for us meanwhile).
-fn render_all(
-    ids: &[DumpId],
-    archive: &Archive,
-    ctx: &RenderContext,
-    opts: &DumpOptions,
-) -> Vec<Entry> {
+fn render_all(ids: &[DumpId], archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
     let render = |ids: &[DumpId]| -> Vec<Entry> {
         let mut out = Vec::new();
         for &id in ids {
-            if let Some(r) = &archive.objects[id].render {
-                out.extend(
-                    r.entries(id, archive, ctx)
-                        .into_iter()
-                        .filter(|e| super::content::keep(e, &opts.render))
-                        .map(|e| Entry {
-                            object: Some(id),
-                            ..e
-                        }),
-                );
-            }
+            render_object(id, archive, ctx, &mut out);
         }
         out
     };

@@ -2,9 +2,11 @@
 //! entries in their passes, data streamed as it arrives.
 
 use super::*;
+use crate::archive::print::pass_order;
 use crate::sql::database as sql;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
 use split::{Split, SplitInput};
+use stream::EntryStream;
 
 /// Prints a prepared database and streams its data into the sink. Under
 /// `-j`, `split` gives the connector and the run's connection budget, so
@@ -23,9 +25,9 @@ pub(crate) async fn write_database(
         conn,
         db,
         entries,
+        render,
         origins: _,
         fixed_ids_after: _,
-        database_entry_count,
         warnings,
         client_encoding,
         std_strings,
@@ -60,9 +62,21 @@ pub(crate) async fn write_database(
         "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
         sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
     );
-    let order = pass_order(&entries);
+    // Under -j workers may read any table's data ahead of its turn, so
+    // they are given every entry, rendered (prepare_database renders them
+    // all under -j) and in printing order: positions are entry indexes.
+    let (ordered, mut stream) = match (split.is_some(), render) {
+        (_, Some(pending)) => (Vec::new(), EntryStream::lazy(entries, pending)),
+        (true, None) => {
+            let ordered = in_printing_order(entries);
+            let stream = EntryStream::rendered(ordered.clone());
+            (ordered, stream)
+        }
+        (false, None) => (Vec::new(), EntryStream::rendered(entries)),
+    };
+    let identity: Vec<usize> = (0..ordered.len()).collect();
     let split = match split {
-        Some((connector, budget)) => {
+        Some((connector, budget)) if !ordered.is_empty() => {
             Split::start(SplitInput {
                 budget,
                 connector,
@@ -70,15 +84,15 @@ pub(crate) async fn write_database(
                 server_version_num: conn.server_version_num,
                 dbname: &db.name,
                 setup: &setup,
-                entries: &entries,
-                order: &order,
+                entries: &ordered,
+                order: &identity,
                 opts,
                 quoting,
                 std_strings,
             })
             .await?
         }
-        None => None,
+        _ => None,
     };
     let writer = EntryWriter {
         client,
@@ -87,26 +101,30 @@ pub(crate) async fn write_database(
         quoting,
         std_strings,
         copy_statements: &copy_statements,
-        entries: &entries,
-        order: &order,
         split: split.as_ref(),
     };
     let writing = async {
         // COPY requests already sent for entries still to come (see below).
         let mut in_flight = CopyPipeline::default();
-        for (position, &i) in order.iter().enumerate() {
-            let e = &entries[i];
+        let mut position = 0;
+        while let Some(e) = stream.next_entry() {
             writer
-                .write_entry(&mut printer, &mut in_flight, position, sink)
+                .write_entry(
+                    &mut printer,
+                    &mut in_flight,
+                    &e,
+                    position,
+                    &mut stream,
+                    sink,
+                )
                 .await?;
-            // The DATABASE and DATABASE PROPERTIES entries are each followed by
-            // a reconnect to the new database.
-            if i < database_entry_count
-                && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
-            {
+            // The DATABASE and DATABASE PROPERTIES entries are each followed
+            // by a reconnect to the new database.
+            if e.object.is_none() && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES") {
                 sink.write_text(&reconnect)?;
                 printer.reset();
             }
+            position += 1;
         }
         Ok::<(), DumpError>(())
     };
@@ -118,6 +136,13 @@ pub(crate) async fn write_database(
     sink.write_text(&script_trailer(opts, key))?;
     let _ = client.batch_execute("COMMIT").await;
     Ok(())
+}
+
+/// `entries` moved into printing order (see [`pass_order`]).
+fn in_printing_order(entries: Vec<Entry>) -> Vec<Entry> {
+    let order = pass_order(&entries);
+    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// Reports the sort's warnings (dependency loops) with their details and hints.
@@ -187,6 +212,14 @@ fn script_trailer(opts: &DumpOptions, key: &str) -> String {
     tail
 }
 
+/// The entry being written, its position in the printing order, and the
+/// entries after it.
+struct At<'s> {
+    e: &'s Entry,
+    position: usize,
+    stream: &'s mut EntryStream,
+}
+
 /// What the entry loop reads while writing one database's entries.
 struct EntryWriter<'a> {
     client: &'a tokio_postgres::Client,
@@ -196,22 +229,23 @@ struct EntryWriter<'a> {
     quoting: Quoting,
     std_strings: bool,
     copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
-    entries: &'a [Entry],
-    order: &'a [usize],
-    /// Under `-j`: the workers reading big tables' data ahead.
+    /// Under `-j`: the workers reading big tables' data ahead (their
+    /// entries indexed by printing position).
     split: Option<&'a Split<'a>>,
 }
 
 impl<'a> EntryWriter<'a> {
-    /// Writes the entry at `position` of the pass order, its data included.
+    /// Writes `e`, the entry at `position` of the pass order (the ones
+    /// after it in `stream`), its data included.
     async fn write_entry(
         &self,
         printer: &mut Printer,
         in_flight: &mut CopyPipeline<'a>,
+        e: &Entry,
         position: usize,
+        stream: &mut EntryStream,
         sink: &mut Sink,
     ) -> Result<(), DumpError> {
-        let e = &self.entries[self.order[position]];
         let mut text = printer.begin(e);
         match &e.data {
             None => {
@@ -221,7 +255,12 @@ impl<'a> EntryWriter<'a> {
             Some(
                 source @ (DataSource::Copy { .. } | DataSource::EmptyCopy | DataSource::Inserts(_)),
             ) => {
-                self.write_table_data(printer, in_flight, position, source, text, sink)
+                let at = At {
+                    e,
+                    position,
+                    stream,
+                };
+                self.write_table_data(printer, in_flight, at, source, text, sink)
                     .await?;
             }
             Some(DataSource::LargeObjects { oids }) => {
@@ -244,13 +283,13 @@ impl<'a> EntryWriter<'a> {
         &self,
         printer: &mut Printer,
         in_flight: &mut CopyPipeline<'a>,
-        position: usize,
+        at: At<'_>,
         source: &DataSource,
         mut text: String,
         sink: &mut Sink,
     ) -> Result<(), DumpError> {
         let (opts, quoting) = (self.opts, &self.quoting);
-        let e = &self.entries[self.order[position]];
+        let e = at.e;
         // --disable-triggers (data-only): the load is wrapped in
         // ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL, run as the
         // superuser.
@@ -278,7 +317,7 @@ impl<'a> EntryWriter<'a> {
         }
         let from_worker = match source {
             DataSource::Copy { .. } | DataSource::Inserts(_) => {
-                self.worker_output(position, sink).await?
+                self.worker_output(at.position, sink).await?
             }
             _ => None,
         };
@@ -289,9 +328,7 @@ impl<'a> EntryWriter<'a> {
             }
             (_, Some(rows)) => rows,
             (DataSource::Copy { server_copy }, None) => {
-                let rows = self
-                    .stream_copy(in_flight, position, server_copy, sink)
-                    .await?;
+                let rows = self.stream_copy(in_flight, at, server_copy, sink).await?;
                 sink.write_text("\\.\n\n\n")?;
                 rows
             }
@@ -325,23 +362,21 @@ impl<'a> EntryWriter<'a> {
         let Some(split) = self.split else {
             return Ok(None);
         };
-        let i = self.order[position];
-        match split.take_turn(i, position).await {
-            Some(job) => split.write_job(i, job, sink).await.map(Some),
+        match split.take_turn(position, position).await {
+            Some(job) => split.write_job(position, job, sink).await.map(Some),
             None => Ok(None),
         }
     }
 
-    /// Streams the COPY output of the entry at `position` into the sink;
-    /// returns its row count when the run is observed (else 0).
+    /// Streams the COPY output of the entry `at` into the sink; returns
+    /// its row count when the run is observed (else 0).
     async fn stream_copy(
         &self,
         in_flight: &mut CopyPipeline<'a>,
-        position: usize,
+        at: At<'_>,
         server_copy: &str,
         sink: &mut Sink,
     ) -> Result<u64, DumpError> {
-        let i = self.order[position];
         // Send the COPYs of the tables that come next before
         // draining this one: the server runs them back to
         // back instead of waiting a round trip per table.
@@ -351,14 +386,13 @@ impl<'a> EntryWriter<'a> {
         in_flight
             .fill(
                 self.client,
-                self.entries,
-                self.order,
-                position,
+                (at.e, at.position),
+                at.stream,
                 self.copy_statements,
                 self.split,
             )
             .await;
-        let start = match in_flight.take(i) {
+        let start = match in_flight.take(at.position) {
             Some(start) => start.await,
             None => {
                 let statement = self.copy_statements.get(server_copy);
@@ -366,6 +400,6 @@ impl<'a> EntryWriter<'a> {
             }
         };
         let count_rows = self.opts.observer.active();
-        drain_copy(start, &self.entries[i].tag, server_copy, sink, count_rows).await
+        drain_copy(start, &at.e.tag, server_copy, sink, count_rows).await
     }
 }

@@ -34,39 +34,65 @@ struct MetadataRender(Arc<Group>);
 struct DataRender(Arc<Group>);
 
 /// Splits large objects (in owner, ACL, OID order) into groups.
+#[cfg(test)]
 fn groups(rows: Vec<LargeObjectRow>) -> Vec<Group> {
-    let mut out: Vec<Group> = Vec::new();
-    let mut last: Option<(u32, Option<String>)> = None;
+    let mut grouper = Grouper::default();
     for r in rows {
-        let key = (r.owner_oid, r.acl.clone());
-        let same =
-            last.as_ref() == Some(&key) && out.last().is_some_and(|g| g.oids.len() < MAX_PER_GROUP);
+        grouper.add(r);
+    }
+    grouper.finish()
+}
+
+/// Groups rows as they come (in owner, ACL, OID order).
+#[derive(Default)]
+struct Grouper {
+    out: Vec<Group>,
+    last: Option<(u32, Option<String>)>,
+}
+
+impl Grouper {
+    fn add(&mut self, r: LargeObjectRow) {
+        let out = &mut self.out;
+        let same = self
+            .last
+            .as_ref()
+            .is_some_and(|(o, a)| *o == r.owner_oid && *a == r.acl)
+            && out.last().is_some_and(|g| g.oids.len() < MAX_PER_GROUP);
         if same {
-            out.last_mut().expect("group").oids.push(r.oid);
-        } else {
-            out.push(Group {
-                name: String::new(),
-                oids: vec![r.oid],
-                owner: r.owner,
-                acl: r.acl,
-                acl_default: r.acl_default,
-            });
+            if let Some(g) = out.last_mut() {
+                g.oids.push(r.oid);
+            }
+            return;
         }
-        last = Some(key);
+        self.last = Some((r.owner_oid, r.acl.clone()));
+        out.push(Group {
+            name: String::new(),
+            oids: vec![r.oid],
+            owner: r.owner,
+            acl: r.acl,
+            acl_default: r.acl_default,
+        });
     }
-    for g in &mut out {
-        g.name = match g.oids.as_slice() {
-            [one] => one.to_string(),
-            [first, .., last] => format!("{first}..{last}"),
-            [] => String::new(),
-        };
+
+    fn finish(self) -> Vec<Group> {
+        let mut out = self.out;
+        for g in &mut out {
+            g.oids.shrink_to_fit();
+            g.name = match g.oids.as_slice() {
+                [one] => one.to_string(),
+                [first, .., last] => format!("{first}..{last}"),
+                [] => String::new(),
+            };
+        }
+        out
     }
-    out
 }
 
 /// Reads the large objects and adds a metadata and a data object per group.
 pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<(), CatalogError> {
-    for g in groups(postdata::large_objects(cat).await?) {
+    let mut grouper = Grouper::default();
+    postdata::large_objects(cat, |r| grouper.add(r)).await?;
+    for g in grouper.finish() {
         let g = Arc::new(g);
         let mut meta = DumpObject::new(
             Kind::LargeObject,

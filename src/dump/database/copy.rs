@@ -68,6 +68,13 @@ impl<'a> CopyPipeline<'a> {
         // (Bounded, so that looking for the next COPY does not render the
         // rest of the database ahead of its turn.)
         while self.queue.len() < COPY_PIPELINE_DEPTH && k < position + COPY_LOOKAHEAD {
+            let e = match k == position {
+                true => current,
+                false => match later.peek(k) {
+                    Some(e) => e,
+                    None => break,
+                },
+            };
             // Under -j, entries a worker may read are not the leader's to
             // send ahead (see split.rs; there, positions are entry indexes).
             match split.map(|s| s.pipe(k)) {
@@ -78,13 +85,6 @@ impl<'a> CopyPipeline<'a> {
                 }
                 Some(super::split::Pipe::Go) | None => {}
             }
-            let e = match k == position {
-                true => current,
-                false => match later.peek(k) {
-                    Some(e) => e,
-                    None => break,
-                },
-            };
             match &e.data {
                 None | Some(DataSource::EmptyCopy) => {}
                 Some(DataSource::Copy { server_copy }) => {

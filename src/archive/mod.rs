@@ -451,6 +451,10 @@ pub(crate) struct Entry {
     /// For entries with a drop statement and an owner: the object as an
     /// `ALTER ... OWNER TO` names it (`TABLE s.t`, `FUNCTION s.f(integer)`).
     pub owner_object: Option<String>,
+    /// The archive formats' drop statement (`pg_restore --clean`) when it
+    /// is not `DROP <owner_object>;`: constraints, indexes, triggers,
+    /// rules, policies, defaults, extensions... (plain output ignores it).
+    pub drop_stmt: Option<String>,
     /// Printed after the owner line (partitioned tables' `SET ACCESS METHOD`).
     pub after_owner: Option<String>,
     pub pass: Pass,

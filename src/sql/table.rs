@@ -265,6 +265,15 @@ pub(crate) fn attach_partition(parent: &str, child: &str, bound: &str) -> String
     format!("ALTER TABLE ONLY {parent} ATTACH PARTITION {child} {bound};\n")
 }
 
+/// A column default's drop statement, as pg_dump's archives record it
+/// (`column` quoted).
+pub(crate) fn drop_default(foreign: bool, qname: &str, column: &str) -> String {
+    format!(
+        "ALTER {}TABLE {qname} ALTER COLUMN {column} DROP DEFAULT;\n",
+        foreign_word(foreign)
+    )
+}
+
 /// A column default printed on its own (`foreign`: of a foreign table).
 pub(crate) fn separate_default(
     q: &Quoting,
@@ -292,6 +301,21 @@ pub(crate) fn separate_constraint(
     format!(
         "ALTER {}TABLE {qname}\n    ADD CONSTRAINT {} {definition};\n",
         foreign_word(foreign),
+        q.ident(name)
+    )
+}
+
+/// A table constraint's drop statement (`ALTER [FOREIGN ]TABLE [ONLY ]t
+/// DROP CONSTRAINT c;`), as pg_dump's archives record it.
+pub(crate) fn drop_constraint(
+    q: &Quoting,
+    foreign: &str,
+    only: &str,
+    qname: &str,
+    name: &str,
+) -> String {
+    format!(
+        "ALTER {foreign}TABLE {only}{qname} DROP CONSTRAINT {};\n",
         q.ident(name)
     )
 }

@@ -358,6 +358,9 @@ fn kind_section(e: &Entry) -> TocSection {
 /// derives `ALTER ... OWNER TO` for functions, aggregates and operators:
 /// `DROP <object>;` for entries that set an owner.
 fn drop_statement(e: &Entry) -> Option<String> {
+    if let Some(drop) = &e.drop_stmt {
+        return Some(drop.clone());
+    }
     let object = e.owner_object.as_ref()?;
     if e.desc == "SCHEMA" && e.tag == "public" && e.defn.starts_with("-- *not*") {
         return Some("-- *not* dropping schema, since initdb creates it\n".into());

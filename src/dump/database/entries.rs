@@ -21,6 +21,18 @@ pub(super) fn database_entries(
         owner: Some(db.owner.clone()),
         defn: create_database_sql(db, ctx, &name),
         owner_object: Some(format!("DATABASE {name}")),
+        // (A template must stop being one before it can be dropped.)
+        drop_stmt: Some(format!(
+            "{}DROP DATABASE {name};\n",
+            if db.is_template {
+                format!(
+                    "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n",
+                    q.literal(&db.name)
+                )
+            } else {
+                String::new()
+            }
+        )),
         ..Entry::default()
     }];
     // Without definitions (-a, --no-schema, --statistics-only) only the

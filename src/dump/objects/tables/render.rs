@@ -373,6 +373,11 @@ pub(super) fn attrdef_entries(
         schema: Some(r.row.schema.clone()),
         owner: Some(r.row.owner.clone()),
         defn: sql::separate_default(q, r.row.relkind == 'f', &qname, &c.row.name, &d.expr),
+        drop_stmt: Some(sql::drop_default(
+            r.row.relkind == 'f',
+            &qname,
+            &q.ident(&c.row.name),
+        )),
         ..Entry::default()
     }]
 }

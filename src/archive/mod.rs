@@ -445,6 +445,10 @@ pub(crate) struct Entry {
     pub tablespace: Option<String>,
     /// Table access method (tables and matviews only).
     pub table_am: Option<String>,
+    /// A partitioned table's access method: the archive formats record it
+    /// as the entry's access method, and pg_restore prints the
+    /// `SET ACCESS METHOD` that plain output has in `after_owner`.
+    pub partitioned_am: Option<String>,
     pub prefix: HeaderPrefix,
     /// The SQL text; the printer adds `\n\n` after it.
     pub defn: String,

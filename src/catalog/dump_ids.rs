@@ -71,6 +71,11 @@ mod step {
 /// query returns them (`archive::ids` numbers them in that order).
 pub(crate) const POLICY_ORDER: i32 = 1000;
 
+/// Not a collection step: each extension's configuration relations
+/// (`classoid` the extension, `oid` the relation) in the order of its
+/// `extconfig`, the order in which pg_dump makes their data objects.
+pub(crate) const CONFIG_ORDER: i32 = 1001;
+
 /// Every collected row of the steps above, in pg_dump's order: one query.
 pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogError> {
     let mut branches: Vec<String> = STEPS
@@ -121,6 +126,20 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         out.splice(at..at, found);
     }
     out.extend(policy_order(cat).await?);
+    let config = query(
+        cat,
+        "SELECT x.oid, c.rel FROM pg_catalog.pg_extension x, \
+         unnest(x.extconfig) WITH ORDINALITY AS c(rel, n) ORDER BY x.oid, c.n",
+    )
+    .await?;
+    out.extend(config.decode(|r| {
+        Ok(CollectedRow {
+            step: CONFIG_ORDER,
+            classoid: r.col(0)?,
+            oid: r.col(1)?,
+            shell: false,
+        })
+    })?);
     Ok(out)
 }
 

@@ -39,12 +39,22 @@ pub(crate) async fn write_archive(
         client_encoding,
         std_strings,
         quoting,
-        database_entry_count: _,
+        database_entry_count,
         fixed_ids_after,
     } = prepared;
     write::report_sort_warnings(&warnings);
     let client = &conn.client;
     let session = session_entries(&client_encoding, std_strings, &quoting);
+    // The table of contents lists entries as pg_dump creates them (a
+    // foreign server's user mappings after its ACL).
+    let order: Vec<usize> = (0..database_entry_count)
+        .chain(crate::archive::ids::creation_order(
+            &entries,
+            database_entry_count,
+        ))
+        .collect();
+    let entries = permute(entries, &order);
+    let origins = permute(origins, &order);
     let toc = archive_entries(session, &entries, &origins, &db, version, fixed_ids_after);
     let files = DataFiles {
         client,
@@ -75,6 +85,15 @@ pub(crate) async fn write_archive(
     write_file(&dir.join("toc.dat"), &toc::encode(&header, &toc), opts.sync)?;
     let _ = client.batch_execute("COMMIT").await;
     Ok(())
+}
+
+/// `items` in the order of `order` (a permutation of their positions).
+fn permute<T>(items: Vec<T>, order: &[usize]) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&i| slots.get_mut(i)?.take())
+        .collect()
 }
 
 impl Prepared {
@@ -273,7 +292,7 @@ fn toc_entry(
         copy_stmt: (!e.data_header.is_empty()).then(|| e.data_header.clone()),
         namespace: e.schema.clone(),
         tablespace: e.tablespace.clone(),
-        table_am: e.table_am.clone(),
+        table_am: e.table_am.clone().or_else(|| e.partitioned_am.clone()),
         relkind: origin
             .relkind
             .filter(|_| origin.main && e.desc != "SEQUENCE" && e.desc != "TYPE"),

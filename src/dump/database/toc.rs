@@ -9,6 +9,7 @@ use crate::catalog::{dump_ids, Catalog, CatalogError};
 
 // The policy order rows pass through under the same code.
 const _: () = assert!(dump_ids::POLICY_ORDER == ids::step::POLICY_ORDER);
+const _: () = assert!(dump_ids::CONFIG_ORDER == ids::step::CONFIG_ORDER);
 
 /// pg_dump's collection rows of the database (a few queries).
 pub(super) async fn read_collection(cat: &Catalog<'_>) -> Result<Vec<Collected>, CatalogError> {

@@ -261,8 +261,7 @@ impl Render for TypeRender {
                     defn,
                     owner_object: Some(format!("{keyword} {qname}")),
                     // A base type goes with its I/O functions.
-                    drop_stmt: (t.typtype == 'b')
-                        .then(|| format!("DROP TYPE {qname} CASCADE;\n")),
+                    drop_stmt: (t.typtype == 'b').then(|| format!("DROP TYPE {qname} CASCADE;\n")),
                     section: Some(Section::PreData),
                     ..Entry::default()
                 });

@@ -184,6 +184,7 @@ pub(super) fn table_entries(
         owner: Some(r.row.owner.clone()),
         tablespace,
         table_am: if partitioned { None } else { r.row.am.clone() },
+        partitioned_am: if partitioned { r.row.am.clone() } else { None },
         defn,
         owner_object: Some(format!("{keyword} {qname}")),
         after_owner,

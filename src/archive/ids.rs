@@ -36,6 +36,8 @@ pub(crate) mod step {
     /// Not a collection step either: the extensions' configuration
     /// relations, extension by extension in `extconfig` order.
     pub(crate) const CONFIG_ORDER: i32 = 1001;
+    /// And the publications in the order pg_dump's query returns them.
+    pub(crate) const PUBLICATION_ORDER: i32 = 1002;
     /// Steps below this come before the per-table objects.
     pub(super) const PER_TABLE: i32 = 24;
 }
@@ -119,7 +121,7 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
         (Kind::Trigger, _) => 9,
         // RULES_SLOT: rules.
         (Kind::Policy, _) => POLICIES_SLOT as u8,
-        (Kind::Publication, _) => 12,
+        (Kind::Publication, _) => PUBLICATIONS_SLOT,
         (Kind::PublicationRel, _) => 13,
         (Kind::PublicationTableInSchema, _) => 14,
         (Kind::Subscription, _) => 15,
@@ -148,6 +150,8 @@ const MADE_UP_DEFAULTS_SLOT: u8 = 4;
 const RULES_SLOT: usize = 10;
 /// The policies' step.
 const POLICIES_SLOT: usize = 11;
+/// The publications' step.
+const PUBLICATIONS_SLOT: u8 = 12;
 /// The table data objects' step.
 const DATA_SLOT: u8 = 17;
 /// The large objects' step.
@@ -239,6 +243,19 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         }
     };
     per_table[POLICIES_SLOT].sort_by_key(|&id| policy_key(id));
+    let publication_rank: HashMap<u32, usize> = rows
+        .iter()
+        .filter(|r| r.step == step::PUBLICATION_ORDER)
+        .enumerate()
+        .map(|(rank, r)| (r.oid, rank))
+        .collect();
+    per_table[usize::from(PUBLICATIONS_SLOT)].sort_by_key(|&id| {
+        let oid = objects[id].catalog_id.1;
+        (
+            publication_rank.get(&oid).copied().unwrap_or(usize::MAX),
+            oid,
+        )
+    });
     let extension_rank: HashMap<u32, usize> = rows
         .iter()
         .filter(|r| r.step == 1)
@@ -253,7 +270,7 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         .collect();
     let rows: Vec<&Collected> = rows
         .iter()
-        .filter(|r| r.step != step::POLICY_ORDER && r.step != step::CONFIG_ORDER)
+        .filter(|r| r.step < step::POLICY_ORDER)
         .collect();
     // Table data objects are made table by table, in OID order.
     per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);

@@ -76,6 +76,11 @@ pub(crate) const POLICY_ORDER: i32 = 1000;
 /// `extconfig`, the order in which pg_dump makes their data objects.
 pub(crate) const CONFIG_ORDER: i32 = 1001;
 
+/// Not a collection step: the publications in the order pg_dump's
+/// publication query (no ORDER BY: the table's physical order) returns
+/// them.
+pub(crate) const PUBLICATION_ORDER: i32 = 1002;
+
 /// Every collected row of the steps above, in pg_dump's order: one query.
 pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogError> {
     let mut branches: Vec<String> = STEPS
@@ -140,6 +145,17 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
             shell: false,
         })
     })?);
+    if cat.server_version_num >= 100000 {
+        let publications = query(cat, "SELECT p.tableoid, p.oid FROM pg_publication p").await?;
+        out.extend(publications.decode(|r| {
+            Ok(CollectedRow {
+                step: PUBLICATION_ORDER,
+                classoid: r.col(0)?,
+                oid: r.col(1)?,
+                shell: false,
+            })
+        })?);
+    }
     Ok(out)
 }
 

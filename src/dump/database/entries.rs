@@ -148,11 +148,6 @@ fn acl_commands(db: &DatabaseRow, ctx: &RenderContext, name: &str) -> String {
     build_acl_commands(&ctx.quoting, &target, acl, &db.acl_default)
 }
 
-/// Whether the database has an ACL entry to make (printed or not).
-pub(super) fn database_acl_commands(db: &DatabaseRow, ctx: &RenderContext) -> bool {
-    !acl_commands(db, ctx, &ctx.quoting.ident(&db.name)).is_empty()
-}
-
 /// The database's ACL entry, unless --no-privileges or it grants nothing.
 fn push_acl(entries: &mut Vec<Entry>, db: &DatabaseRow, ctx: &RenderContext, name: &str) {
     if ctx.opts.no_privileges {

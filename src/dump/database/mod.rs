@@ -152,7 +152,7 @@ pub(crate) async fn prepare_database(
             collection,
             &mut entries,
             database_entry_count,
-            toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
+            toc::database_ids(&db, &opts.render),
             &opts.render,
         );
         fixed_ids_after = Some(ids.collected);

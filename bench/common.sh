@@ -138,3 +138,22 @@ side_by_side() {
   printf '  ours / reference: time %s, peak RSS %s\n' \
     "$(echo "scale=3; $best_ours / $best_ref" | bc)" "$(echo "scale=3; $rss_ours / $rss_ref" | bc)"
 }
+
+# fill_data_heavy SCALE EXTRA_MB: W1's data in the started cluster: four
+# pgbench databases (bench1..bench4) at SCALE, and in bench1 a bytea table
+# and a jsonb table of about EXTRA_MB each (none when EXTRA_MB is 0).
+fill_data_heavy() {
+  local scale=$1 extra_mb=$2 i
+  for i in 1 2 3 4; do
+    psql_run -c "CREATE DATABASE bench$i"
+    "$REFBIN/pgbench" -q -i -s "$scale" "${CONN[@]}" "bench$i" >/dev/null 2>&1
+  done
+  [ "$extra_mb" -gt 0 ] || return 0
+  psql_run -d bench1 <<SQL
+CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 64), 'hex') FROM generate_series(1, $extra_mb * 1024) g;
+CREATE TABLE docs (id int PRIMARY KEY, j jsonb);
+INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'name', md5(g::text), 'tags', jsonb_build_array(md5((g+1)::text), md5((g+2)::text)), 'pad', repeat('x', 900)) FROM generate_series(1, $extra_mb * 1024) g;
+ANALYZE;
+SQL
+}

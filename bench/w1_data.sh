@@ -9,17 +9,7 @@ RUNS=${1:-3}
 SCALE=${SCALE:-15}
 EXTRA_MB=${EXTRA_MB:-100}
 start_cluster
-for i in 1 2 3 4; do
-  psql_run -c "CREATE DATABASE bench$i"
-  "$REFBIN/pgbench" -q -i -s "$SCALE" "${CONN[@]}" "bench$i" >/dev/null 2>&1
-done
-psql_run -d bench1 <<SQL
-CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
-INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 64), 'hex') FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
-CREATE TABLE docs (id int PRIMARY KEY, j jsonb);
-INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'name', md5(g::text), 'tags', jsonb_build_array(md5((g+1)::text), md5((g+2)::text)), 'pad', repeat('x', 900)) FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
-ANALYZE;
-SQL
+fill_data_heavy "$SCALE" "$EXTRA_MB"
 psql_run -Atc "SELECT pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database"
 "$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/ref.sql"
 "$OURS" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/ours.sql"

@@ -12,17 +12,7 @@ SCALE=${SCALE:-15}
 EXTRA_MB=${EXTRA_MB:-100}
 for tool in gzip zstd lz4; do command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
 start_cluster
-for i in 1 2 3 4; do
-  psql_run -c "CREATE DATABASE bench$i"
-  "$REFBIN/pgbench" -q -i -s "$SCALE" "${CONN[@]}" "bench$i" >/dev/null 2>&1
-done
-psql_run -d bench1 <<SQL
-CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
-INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 64), 'hex') FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
-CREATE TABLE docs (id int PRIMARY KEY, j jsonb);
-INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'name', md5(g::text), 'tags', jsonb_build_array(md5((g+1)::text), md5((g+2)::text)), 'pad', repeat('x', 900)) FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
-ANALYZE;
-SQL
+fill_data_heavy "$SCALE" "$EXTRA_MB"
 OUT=$BENCH_DIR/out
 REF="$REFBIN/pg_dumpall ${CONN[*]} --restrict-key=K"
 MINE="$OURS ${CONN[*]} --restrict-key=K"

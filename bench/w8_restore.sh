@@ -9,15 +9,7 @@ source "$(dirname "$0")/common.sh"
 SCALE=${SCALE:-15}
 EXTRA_MB=${EXTRA_MB:-100}
 start_cluster
-for i in 1 2 3 4; do
-  psql_run -c "CREATE DATABASE bench$i"
-  "$REFBIN/pgbench" -q -i -s "$SCALE" "${CONN[@]}" "bench$i" >/dev/null 2>&1
-done
-psql_run -d bench1 <<SQL
-CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
-INSERT INTO blobs SELECT g, decode(repeat(md5(g::text), 64), 'hex') FROM generate_series(1, $EXTRA_MB * 1024 / 1) g;
-ANALYZE;
-SQL
+fill_data_heavy "$SCALE" "$EXTRA_MB"
 "$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/plain.sql"
 DIR=$BENCH_DIR/dir
 mkdir -p "$DIR/databases"

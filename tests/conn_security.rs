@@ -18,31 +18,20 @@ use std::time::{Duration, Instant};
 
 use support::*;
 
-/// Our binary under the reference's name, so messages compare byte for
-/// byte.
-struct Ours {
-    _dir: tempfile::TempDir,
-    bin: PathBuf,
-}
-
-impl Ours {
-    fn new() -> Ours {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let bin = dir.path().join("pg_dumpall");
-        std::os::unix::fs::symlink(ours_bin(), &bin).expect("symlink our binary");
-        Ours { _dir: dir, bin }
-    }
-}
-
 /// Runs the reference and ours with the same arguments and environment.
-fn both(ours: &Ours, args: &[&str], env: &[(&str, &str)]) -> (Output, Output) {
+fn both(ours: &OursAsReference, args: &[&str], env: &[(&str, &str)]) -> (Output, Output) {
     let reference = run_program(&reference_bin("pg_dumpall"), args, env);
     let mine = run_program(&ours.bin, args, env);
     (reference, mine)
 }
 
 /// Asserts that ours ends as the reference does (exit code and stderr).
-fn assert_same_outcome(ours: &Ours, args: &[&str], env: &[(&str, &str)], what: &str) -> Output {
+fn assert_same_outcome(
+    ours: &OursAsReference,
+    args: &[&str],
+    env: &[(&str, &str)],
+    what: &str,
+) -> Output {
     let (reference, mine) = both(ours, args, env);
     assert_eq!(
         (mine.status.code(), lossy(&mine.stderr)),
@@ -118,7 +107,7 @@ fn accepted(user: &str, method: &str) -> bool {
 
 cluster_test!(require_auth_is_enforced_like_libpq, |version| {
     let cluster = auth_cluster(version);
-    let ours = Ours::new();
+    let ours = OursAsReference::new();
     let port = cluster.port().to_string();
     for user in ["u_pw", "u_md5", "u_scram", "u_trust"] {
         for method in METHODS {
@@ -157,7 +146,7 @@ cluster_test!(require_auth_is_enforced_like_libpq, |version| {
 
 cluster_test!(min_protocol_version_is_never_weakened, |version| {
     let cluster = Cluster::start(version);
-    let ours = Ours::new();
+    let ours = OursAsReference::new();
     let port = cluster.port().to_string();
     for (conninfo, ok) in [
         ("min_protocol_version=3.0", true),
@@ -224,7 +213,7 @@ fn server_os_user(cluster: &Cluster) -> String {
 fn requirepeer_is_enforced_like_libpq() {
     run_versioned("requirepeer_is_enforced_like_libpq", "18", |version| {
         let cluster = Cluster::start(version);
-        let ours = Ours::new();
+        let ours = OursAsReference::new();
         let port = cluster.port().to_string();
         let peer = server_os_user(&cluster);
         let hosts = format!("{0},{0}", cluster.host());
@@ -290,7 +279,7 @@ fn pgpass_password_stays_with_its_host() {
             RESTRICT_KEY,
         ];
         let env = [("PGPASSFILE", passfile.to_str().expect("UTF-8 path"))];
-        let ours = Ours::new();
+        let ours = OursAsReference::new();
         let (reference, mine) = both(&ours, &args, &env);
         assert!(!reference.status.success(), "{}", lossy(&reference.stderr));
         assert_eq!(
@@ -400,7 +389,7 @@ fn cannot_connect_now_moves_on_to_the_next_host() {
         |version| {
             let cluster = Cluster::start(version);
             let starting = StartingUpServer::start();
-            let ours = Ours::new();
+            let ours = OursAsReference::new();
             // The starting server first, then the real one.
             let conninfo = format!(
                 "host=127.0.0.1,{} port={},{} user={SUPERUSER}",
@@ -431,7 +420,7 @@ fn gssencmode_require_fails_like_the_reference() {
         "18",
         |version| {
             let cluster = Cluster::start(version);
-            let ours = Ours::new();
+            let ours = OursAsReference::new();
             // Over the socket, over TCP (no Kerberos credentials here), and as
             // PGGSSENCMODE; prefer connects.
             for (conninfo, env, ok) in [

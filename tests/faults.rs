@@ -43,11 +43,7 @@ fn make_big_database(cluster: &Cluster) {
 fn spawn(program: &Path, args: &[String], fsize_limit: Option<u64>) -> Child {
     let mut cmd = Command::new(program);
     cmd.args(args);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(&k);
-        }
-    }
+    without_pg_environment(&mut cmd);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -82,39 +78,8 @@ fn args(base: &[String], more: &[&str]) -> Vec<String> {
     all
 }
 
-/// stderr with each line's program prefix removed, so ours and the
-/// reference's compare.
-fn normalized_stderr(out: &Output) -> String {
-    lossy(&out.stderr)
-        .lines()
-        .map(|l| {
-            for p in ["pg_dumpall: ", "pg_dump: ", "pgdumpall-rs: "] {
-                if let Some(rest) = l.strip_prefix(p) {
-                    return rest.to_string();
-                }
-            }
-            l.to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn programs() -> [(PathBuf, bool); 2] {
     [(reference_bin("pg_dumpall"), false), (ours_bin(), true)]
-}
-
-/// Waits until `sql` (one value) returns `want`; false on timeout.
-fn wait_until(cluster: &Cluster, sql: &str, want: &str, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if cluster.query("postgres", sql) == want {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// killdb's COPY is running (not merely prepared ahead, which shows the
@@ -128,7 +93,7 @@ fn assert_no_backend_left(cluster: &Cluster, what: &str) {
     let sql = "SELECT count(*) FROM pg_stat_activity \
                WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()";
     assert!(
-        wait_until(cluster, sql, "0", Duration::from_secs(10)),
+        wait_until(cluster, "postgres", sql, "0", Duration::from_secs(10)),
         "{what}: backends left: {}",
         cluster.query(
             "postgres",
@@ -439,7 +404,13 @@ cluster_test!(failures_name_the_database_and_table, |version| {
     // for the dump's reader.
     for (program, ours) in programs() {
         let child = spawn(&program, &base, None);
-        assert!(wait_until(&cluster, COPYING, "1", Duration::from_secs(60)));
+        assert!(wait_until(
+            &cluster,
+            "postgres",
+            COPYING,
+            "1",
+            Duration::from_secs(60)
+        ));
         cluster.stop_immediately_and_start();
         let out = child.wait_with_output().unwrap();
         let err = normalized_stderr(&out);
@@ -482,11 +453,7 @@ impl LockHolder {
         let mut cmd = Command::new(reference_bin("psql"));
         cmd.args(cluster.conn_args());
         cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "template1"]);
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("PG") {
-                cmd.env_remove(&k);
-            }
-        }
+        without_pg_environment(&mut cmd);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -547,10 +514,16 @@ cluster_test!(signals_cancel_the_running_query, |version| {
             let holder = LockHolder::take(&cluster);
             let log_from = cluster.server_log().len();
             let child = spawn(&program, &base, None);
-            assert!(wait_until(&cluster, WAITING, "1", Duration::from_secs(60)));
+            assert!(wait_until(
+                &cluster,
+                "postgres",
+                WAITING,
+                "1",
+                Duration::from_secs(60)
+            ));
             let out = signal_and_wait(child, sig);
             assert!(
-                wait_until(&cluster, WAITING, "0", Duration::from_secs(5)),
+                wait_until(&cluster, "postgres", WAITING, "0", Duration::from_secs(5)),
                 "signal {sig}, ours {ours}: the dump's backend still waits"
             );
             let log = log_since(&cluster, log_from);
@@ -582,11 +555,17 @@ cluster_test!(signals_cancel_the_running_query, |version| {
     // backend with it.
     for (program, ours) in programs() {
         let child = spawn(&program, &base, None);
-        assert!(wait_until(&cluster, COPYING, "1", Duration::from_secs(60)));
+        assert!(wait_until(
+            &cluster,
+            "postgres",
+            COPYING,
+            "1",
+            Duration::from_secs(60)
+        ));
         let out = signal_and_wait(child, libc::SIGINT);
         assert_failed_on(&out, "killdb", ours, None, "SIGINT during COPY");
         assert!(
-            wait_until(&cluster, COPYING, "0", Duration::from_secs(5)),
+            wait_until(&cluster, "postgres", COPYING, "0", Duration::from_secs(5)),
             "ours {ours}: the COPY still runs"
         );
         assert_no_backend_left(&cluster, "SIGINT during COPY");
@@ -611,7 +590,7 @@ cluster_test!(signals_cancel_the_running_query, |version| {
     // COPY may be over already: waiting for killdb's session is enough.
     let reached = "SELECT count(*) FROM pg_stat_activity \
                    WHERE query LIKE 'COPY public.big %' AND pid <> pg_backend_pid()";
-    if !wait_until(&cluster, reached, "1", Duration::from_secs(60)) {
+    if !wait_until(&cluster, "postgres", reached, "1", Duration::from_secs(60)) {
         let _ = child.kill();
         let out = child.wait_with_output().unwrap();
         panic!("no COPY running: {}", lossy(&out.stderr));

@@ -6,9 +6,8 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -87,68 +86,6 @@ cluster_test!(jobs_write_what_one_job_writes, |version| {
     );
 });
 
-/// A psql session fed statement by statement (to hold or request locks
-/// while a dump runs).
-struct Session {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
-
-impl Session {
-    fn open(cluster: &Cluster, db: &str) -> Session {
-        let mut cmd = Command::new(reference_bin("psql"));
-        cmd.args(cluster.conn_args());
-        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db]);
-        without_pg_environment(&mut cmd);
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut child = cmd.spawn().expect("spawn psql session");
-        let stdin = child.stdin.take();
-        Session { child, stdin }
-    }
-
-    fn send(&mut self, sql: &str) {
-        let stdin = self.stdin.as_mut().expect("session open");
-        stdin.write_all(sql.as_bytes()).expect("write to psql");
-        stdin.write_all(b"\n").expect("write to psql");
-        stdin.flush().expect("flush psql");
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin.take());
-        let status = self.child.wait().expect("wait for psql session");
-        assert!(status.success(), "psql session failed: {status}");
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if self.stdin.is_some() {
-            drop(self.stdin.take());
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn without_pg_environment(cmd: &mut Command) {
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(&k);
-        }
-    }
-}
-
-/// Polls `sql` (one value) until it returns `want`.
-fn wait_for(cluster: &Cluster, db: &str, sql: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while cluster.query(db, sql) != want {
-        assert!(Instant::now() < deadline, "timed out: {sql} = {want}");
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Whether process `pid` has a file open in `dir` (an unlinked spool file
 /// shows as `DIR/... (deleted)` or `DIR/#N (deleted)`).
 fn has_file_open_in(pid: u32, dir: &Path) -> bool {
@@ -171,7 +108,7 @@ cluster_test!(sigterm_leaves_no_spool_file_and_no_backend, |version| {
     let spill = spill_dir(&cluster);
     let out_dir = cluster.dir().join("sigterm-out");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let mut locker = Session::open(&cluster, "AAA blocked");
+    let mut locker = PsqlSession::open(&cluster, "AAA blocked");
     locker.send("BEGIN; LOCK TABLE waited IN ACCESS EXCLUSIVE MODE;");
     let mut cmd = Command::new(ours_bin());
     cmd.args(cluster.conn_args());
@@ -220,7 +157,7 @@ cluster_test!(waiting_access_exclusive_does_not_deadlock, |version| {
     let (one, _) = assert_matches_reference(&cluster, &[]);
     // The dump holds a_first's ACCESS SHARE lock and waits for b_blocked;
     // then another session queues for ACCESS EXCLUSIVE on a_first.
-    let mut holder = Session::open(&cluster, "AAA locks");
+    let mut holder = PsqlSession::open(&cluster, "AAA locks");
     holder.send("BEGIN; LOCK TABLE b_blocked IN ACCESS EXCLUSIVE MODE;");
     let spill = spill_dir(&cluster);
     let dump = {
@@ -244,7 +181,7 @@ cluster_test!(waiting_access_exclusive_does_not_deadlock, |version| {
     };
     wait_for(&cluster, "AAA locks", &lock_state("b_blocked", false), "1");
     wait_for(&cluster, "AAA locks", &lock_state("a_first", true), "1");
-    let mut exclusive = Session::open(&cluster, "AAA locks");
+    let mut exclusive = PsqlSession::open(&cluster, "AAA locks");
     exclusive.send("BEGIN; LOCK TABLE a_first IN ACCESS EXCLUSIVE MODE;");
     let queued = "SELECT count(*) FROM pg_locks WHERE relation = 'a_first'::regclass \
                   AND mode = 'AccessExclusiveLock' AND NOT granted";

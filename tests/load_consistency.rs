@@ -28,11 +28,7 @@ fn pgbench(cluster: &Cluster, db: &str, args: &[&str]) -> Command {
     cmd.args(cluster.conn_args());
     cmd.args(args);
     cmd.arg(db);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(&k);
-        }
-    }
+    without_pg_environment(&mut cmd);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -429,6 +429,8 @@ fn config(cluster: &Cluster, plain: &[u8]) {
         "{block}"
     );
 
+    config_files(cluster);
+
     // A role that may not read pg_hba_file_rules.
     let o = run_ours(
         cluster,
@@ -451,4 +453,52 @@ fn config(cluster: &Cluster, plain: &[u8]) {
     assert!(!out.contains("pg_hba.conf as the server reads it"));
     cluster.psql("postgres", "ALTER SYSTEM RESET ALL");
     cluster.psql("postgres", "SELECT pg_reload_conf()");
+}
+
+/// `--include-config` in the directory format: `config/` holds the
+/// settings, postgresql.auto.conf, pg_hba.conf and pg_ident.conf as files
+/// (0600, in the manifest); the server reads our postgresql.auto.conf back
+/// as the values ALTER SYSTEM wrote, hostile ones included.
+fn config_files(cluster: &Cluster) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cluster");
+    let out_arg = format!("-f{}", out.display());
+    let o = run_ours(cluster, &["-Fd", &out_arg, "--include-config"]);
+    assert_success(&o, "-Fd --include-config");
+    let config = out.join("config");
+    let read = |name: &str| std::fs::read_to_string(config.join(name)).unwrap();
+    let settings = read("settings.conf");
+    assert!(
+        settings.contains("\n# source: command line\n")
+            && settings.contains(&format!("\nport = '{}'\n", cluster.port())),
+        "{settings}"
+    );
+    let auto = read("postgresql.auto.conf");
+    assert!(auto.contains("work_mem = '7MB'\n"), "{auto}");
+    assert!(read("pg_hba.conf").contains("\nlocal "));
+    assert_eq!(config.join("pg_ident.conf").exists(), cluster.major() >= 15);
+    for entry in std::fs::read_dir(&config).unwrap() {
+        let mode = entry.unwrap().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let manifest = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    assert!(
+        manifest.contains("config/postgresql.auto.conf\n"),
+        "{manifest}"
+    );
+    let o = Command::new(ours_bin())
+        .arg("verify")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_success(&o, "verify with config/");
+
+    // The server reads our postgresql.auto.conf as ALTER SYSTEM left it.
+    let settings_sql = "SELECT name || '=' || setting FROM pg_catalog.pg_file_settings \
+                        WHERE sourcefile LIKE '%auto.conf' ORDER BY seqno";
+    let before = cluster.query("postgres", settings_sql);
+    assert!(before.contains("DROP TABLE p"), "{before}");
+    std::fs::write(cluster.data_dir().join("postgresql.auto.conf"), &auto).unwrap();
+    assert_eq!(cluster.query("postgres", settings_sql), before);
 }

@@ -7,104 +7,11 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
 
 use support::*;
-
-/// A psql session fed statement by statement from the test (to hold locks
-/// while a dump runs).
-struct Session {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
-
-impl Session {
-    fn open(cluster: &Cluster, db: &str) -> Session {
-        let mut cmd = Command::new(reference_bin("psql"));
-        cmd.args(cluster.conn_args());
-        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db]);
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("PG") {
-                cmd.env_remove(&k);
-            }
-        }
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut child = cmd.spawn().expect("spawn psql session");
-        let stdin = child.stdin.take();
-        Session { child, stdin }
-    }
-
-    fn send(&mut self, sql: &str) {
-        let stdin = self.stdin.as_mut().expect("session open");
-        stdin.write_all(sql.as_bytes()).expect("write to psql");
-        stdin.write_all(b"\n").expect("write to psql");
-        stdin.flush().expect("flush psql");
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin.take());
-        let status = self.child.wait().expect("wait for psql session");
-        assert!(status.success(), "psql session failed: {status}");
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if self.stdin.is_some() {
-            drop(self.stdin.take());
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Polls `sql` (a query returning one value) until it returns `want`.
-fn wait_for(cluster: &Cluster, db: &str, sql: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if cluster.query(db, sql) == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {sql} = {want}"
-        );
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs `program` against `cluster` with `args` in a thread.
-fn spawn_dump(program: PathBuf, cluster: &Cluster, args: &[&str]) -> thread::JoinHandle<Output> {
-    let mut all = cluster.conn_args();
-    all.extend(args.iter().map(|s| s.to_string()));
-    thread::spawn(move || {
-        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-        run_program(&program, &refs, &[])
-    })
-}
-
-/// stderr with each line's program prefix (`pg_dump: `, `pg_dumpall: `,
-/// `pgdumpall-rs: `) removed, so the reference and ours compare.
-fn normalized_stderr(out: &Output) -> String {
-    lossy(&out.stderr)
-        .lines()
-        .map(|l| {
-            for p in ["pg_dumpall: ", "pg_dump: ", "pgdumpall-rs: "] {
-                if let Some(rest) = l.strip_prefix(p) {
-                    return rest.to_string();
-                }
-            }
-            l.to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 const TRAILER: &[u8] = b"--\n-- PostgreSQL database cluster dump complete\n--\n\n";
 
@@ -136,7 +43,7 @@ cluster_test!(table_dropped_while_dump_waits_for_its_lock, |version| {
             "DROP TABLE IF EXISTS victim, other; CREATE TABLE victim (x int); \
              CREATE TABLE other (y int); INSERT INTO victim VALUES (1);",
         );
-        let mut s = Session::open(&cluster, "fail_db");
+        let mut s = PsqlSession::open(&cluster, "fail_db");
         s.send("BEGIN; LOCK TABLE victim IN ACCESS EXCLUSIVE MODE;");
         let locked = "SELECT count(*) FROM pg_locks WHERE relation = 'victim'::regclass \
                       AND mode = 'AccessExclusiveLock' AND granted";
@@ -169,7 +76,7 @@ cluster_test!(table_dropped_while_dump_waits_for_its_lock, |version| {
 cluster_test!(index_dropped_while_dump_waits_for_its_lock, |version| {
     // pg_get_indexdef reads the catalogs as they are now, not as the dump's
     // snapshot sees them: an index dropped after the snapshot is still
-    // listed, and its definition comes back NULL. Ours stops with an
+    // listed, and its definition comes back NULL. OursAsReference stops with an
     // error naming the index (exit 1, no file), never a panic.
     let cluster = Cluster::start(version);
     cluster.psql("postgres", "CREATE DATABASE drop_db;");
@@ -182,7 +89,7 @@ cluster_test!(index_dropped_while_dump_waits_for_its_lock, |version| {
              CREATE INDEX t_partial ON t (x) WHERE x > 0;",
         );
         // DROP INDEX holds ACCESS EXCLUSIVE on t until COMMIT.
-        let mut s = Session::open(&cluster, "drop_db");
+        let mut s = PsqlSession::open(&cluster, "drop_db");
         s.send("BEGIN; DROP INDEX t_partial;");
         let locked = "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass \
                       AND mode = 'AccessExclusiveLock' AND granted";
@@ -228,7 +135,7 @@ cluster_test!(backend_terminated_while_waiting_for_a_lock, |version| {
     let file_arg = file.to_str().unwrap().to_owned();
     let mut errors = Vec::new();
     for (program, ours) in programs() {
-        let mut s = Session::open(&cluster, "term_db");
+        let mut s = PsqlSession::open(&cluster, "term_db");
         s.send("BEGIN; LOCK TABLE waited IN ACCESS EXCLUSIVE MODE;");
         let dump = spawn_dump(
             program,
@@ -272,16 +179,12 @@ cluster_test!(interrupted_dump_leaves_no_file, |version| {
     std::fs::create_dir(&dir).unwrap();
     let file = dir.join("dump.sql");
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        let mut s = Session::open(&cluster, "sig_db");
+        let mut s = PsqlSession::open(&cluster, "sig_db");
         s.send("BEGIN; LOCK TABLE waited IN ACCESS EXCLUSIVE MODE;");
         let mut cmd = Command::new(ours_bin());
         cmd.args(cluster.conn_args());
         cmd.arg("-f").arg(&file);
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("PG") {
-                cmd.env_remove(&k);
-            }
-        }
+        without_pg_environment(&mut cmd);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -322,7 +225,7 @@ cluster_test!(database_dropped_after_the_database_list, |version| {
         "postgres",
         "CREATE DATABASE a_block; \\connect a_block\nCREATE TABLE blocker (x int);",
     );
-    // Ours reads the next databases' catalogs ahead (two at a time) while
+    // OursAsReference reads the next databases' catalogs ahead (two at a time) while
     // one waits: databases between the blocked one and the dropped one keep
     // zz_gone out of that window, so its connection happens after the drop
     // for both programs.
@@ -334,7 +237,7 @@ cluster_test!(database_dropped_after_the_database_list, |version| {
         cluster.psql("postgres", "CREATE DATABASE zz_gone;");
         // The dump of a_block (before zz_gone) waits for a lock while
         // zz_gone, already in the database list, is dropped.
-        let mut s = Session::open(&cluster, "a_block");
+        let mut s = PsqlSession::open(&cluster, "a_block");
         s.send("BEGIN; LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE;");
         let dump = spawn_dump(
             program,
@@ -374,11 +277,7 @@ cluster_test!(connection_killed_mid_copy, |version| {
         let mut cmd = Command::new(&program);
         cmd.args(cluster.conn_args());
         cmd.args(["--restrict-key", RESTRICT_KEY]);
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("PG") {
-                cmd.env_remove(&k);
-            }
-        }
+        without_pg_environment(&mut cmd);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -17,25 +17,9 @@ use support::*;
 const PASSWORD: &str = "S3cr3t-pw-Zq9";
 const WRONG: &str = "Wr0ng-pw-Kx7";
 
-/// Our binary under the reference's name, so that both speak as
-/// `pg_dumpall:` and their stderr compares byte for byte.
-struct Ours {
-    _dir: tempfile::TempDir,
-    bin: PathBuf,
-}
-
-impl Ours {
-    fn new() -> Ours {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let bin = dir.path().join("pg_dumpall");
-        std::os::unix::fs::symlink(ours_bin(), &bin).expect("symlink our binary");
-        Ours { _dir: dir, bin }
-    }
-}
-
 /// Runs both; asserts the same exit code and stderr, and that no secret
 /// shows in either stream of ours. Returns ours.
-fn same_outcome(ours: &Ours, args: &[&str], env: &[(&str, &str)], what: &str) -> Output {
+fn same_outcome(ours: &OursAsReference, args: &[&str], env: &[(&str, &str)], what: &str) -> Output {
     let reference = run_program(&reference_bin("pg_dumpall"), args, env);
     let mine = run_program(&ours.bin, args, env);
     assert_eq!(
@@ -88,7 +72,7 @@ cluster_test!(
          host all all 127.0.0.1/32 reject\n",
         );
         cluster.reload();
-        let ours = Ours::new();
+        let ours = OursAsReference::new();
         let dir = tempfile::tempdir().unwrap();
         let no_passfile = dir.path().join("none");
         let no_passfile = no_passfile.to_str().unwrap();

@@ -27,11 +27,13 @@ pub(crate) const ABOUT: &str = "exports a PostgreSQL database cluster as an SQL 
 /// The paragraph after the options.
 pub(crate) const AFTER_HELP: &str =
     "If -f/--file is not used, then the SQL script will be written to the standard\noutput.\n\n\
-     With -j/--jobs, up to NUM databases are dumped at once, each on its own\n\
-     connection; the script is the same as without it. Output ready before its\n\
-     turn waits in memory (16 MB per database) and then in unlinked temporary\n\
-     files in $TMPDIR (else beside the -f file): at worst these hold the output\n\
-     of the 2*NUM-1 databases that follow the one being written.";
+     With -j/--jobs, up to NUM connections work at once: several databases, and\n\
+     the big tables of one database on connections sharing its snapshot; the\n\
+     script is the same as without it. Output ready before its turn waits in\n\
+     memory (16 MB per database or table) and then in unlinked temporary files\n\
+     in $TMPDIR (else beside the -f file): at worst these hold the output of\n\
+     the 2*NUM-1 databases that follow the one being written and of 2*NUM of\n\
+     its tables.";
 
 /// Everything the command line says, typed.
 ///
@@ -262,7 +264,7 @@ pub struct Options {
     pub report: Option<PathBuf>,
     #[arg(long, help_heading = OWN)]
     #[arg(help = "add the server's settings and pg_hba.conf rules\n\
-                  as comments")]
+                  as comments (-F d: as files in DIR/config)")]
     pub include_config: bool,
     #[arg(short = 'F', long, help_heading = OWN)]
     #[arg(value_name = "p|d", value_parser = ByteString)]

@@ -1,15 +1,38 @@
 //! `--include-config`: the server's configuration read on the cluster
-//! session and written as comments before the closing comment (README
+//! session, written as comments before the closing comment of plain
+//! output, or as files under `config/` in the directory format (README
 //! "Server configuration"). A role that may not read the configuration
 //! files' views gets one warning, and the dump goes on without them.
 
-use super::{session::Session, DumpError};
-use crate::catalog::config as catalog;
-use crate::output::Sink;
-use crate::sql::config::{config_block, ServerConfig};
+use std::path::Path;
 
-/// Reads and writes the configuration block.
-pub(super) async fn write_config(session: &Session, sink: &mut Sink) -> Result<(), DumpError> {
+use super::{session::Session, DumpError};
+use crate::catalog::config::{self as catalog, Setting};
+use crate::output::Sink;
+use crate::sql::config::{config_block, config_files, ServerConfig};
+
+/// What the role could read of the configuration.
+struct ConfigRead {
+    settings: Vec<Setting>,
+    alter_system: Option<Vec<(String, String)>>,
+    hba: Option<Vec<String>>,
+    ident: Option<Vec<String>>,
+}
+
+impl ConfigRead {
+    fn view(&self) -> ServerConfig<'_> {
+        ServerConfig {
+            settings: &self.settings,
+            alter_system: self.alter_system.as_deref(),
+            hba: self.hba.as_deref(),
+            ident: self.ident.as_deref(),
+        }
+    }
+}
+
+/// Reads the configuration; warns once about the views the role may not
+/// read.
+async fn read(session: &Session) -> Result<ConfigRead, DumpError> {
     let cat = session.catalog();
     let settings = catalog::settings(&cat).await?;
     let access = catalog::access(&cat).await?;
@@ -39,15 +62,34 @@ pub(super) async fn write_config(session: &Session, sink: &mut Sink) -> Result<(
             unreadable.join(" and ")
         ));
     }
-    let block = config_block(
-        &ServerConfig {
-            settings: &settings,
-            alter_system: alter_system.as_deref(),
-            hba: hba.as_deref(),
-            ident: ident.as_deref(),
-        },
-        &session.quoting,
-    );
-    sink.write_text(&block)?;
+    Ok(ConfigRead {
+        settings,
+        alter_system,
+        hba,
+        ident,
+    })
+}
+
+/// Reads and writes the configuration block of plain output.
+pub(super) async fn write_config(session: &Session, sink: &mut Sink) -> Result<(), DumpError> {
+    let config = read(session).await?;
+    sink.write_text(&config_block(&config.view(), &session.quoting))?;
+    Ok(())
+}
+
+/// Reads the configuration and writes it as files into `dir` (the
+/// directory format's `config/`, made here).
+pub(super) async fn write_config_files(
+    session: &Session,
+    dir: &Path,
+    sync: bool,
+) -> Result<(), DumpError> {
+    let config = read(session).await?;
+    super::directory::make_dir(dir)?;
+    for (name, text) in config_files(&config.view()) {
+        let mut sink = Sink::file(&dir.join(name), sync)?;
+        sink.write_text(&text)?;
+        sink.finish()?;
+    }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! holds what `-g` writes (psql restores roles, memberships, tablespaces
 //! and settings from it), `DIR/map.dat` one `OID name` line per database,
 //! and `DIR/databases/<oid>/` each database as a pg_dump directory-format
-//! archive that stock pg_restore reads.
+//! archive that stock pg_restore reads. With `--include-config`,
+//! `DIR/config/` holds the server's configuration as files.
 //!
 //! Each database's archive is written on its own (its own connection and
 //! snapshot, its own files), so several can be written at once.
@@ -83,7 +84,7 @@ impl OutputDir {
 }
 
 /// Creates a directory with mode 0700, as pg_dump does.
-fn make_dir(path: &Path) -> Result<(), DumpError> {
+pub(super) fn make_dir(path: &Path) -> Result<(), DumpError> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .mode(0o700)
@@ -161,6 +162,9 @@ async fn write_all(
     let mut sink = Sink::file(&dir.join("map.dat"), opts.sync)?;
     sink.write_bytes(&map)?;
     sink.finish()?;
+    if opts.include_config {
+        super::config::write_config_files(session, &dir.join("config"), opts.sync).await?;
+    }
     let facts = manifest::RunFacts {
         server_version: session.conn.server_version.clone(),
         databases,
@@ -177,6 +181,9 @@ fn complete(dir: &Path, opts: &DumpOptions, facts: &manifest::RunFacts) -> Resul
     if opts.sync {
         sync_dir(dir)?;
         sync_dir(&dir.join("databases"))?;
+        if opts.include_config {
+            sync_dir(&dir.join("config"))?;
+        }
     }
     manifest::write(dir, facts, opts.sync).map_err(|e| DumpError::Other(e.to_string()))
 }

@@ -433,7 +433,7 @@ async fn write_prepared(
     }
     let mode = write_database_preamble(opts, name, sink)?;
     let key = restrict_key(opts.restrict_key.as_deref());
-    database::write_database(prepared, opts, &key, mode, sink)
+    database::write_database(prepared, opts, &key, mode, sink, None)
         .await
         .map_err(|e| pg_dump_failed(name, e))?;
     sink.flush()?;

@@ -148,7 +148,7 @@ pub(crate) struct Sink {
     /// Bytes written so far.
     written: u64,
     /// Where written bytes are also counted for another thread (progress).
-    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    counter: Option<SharedCount>,
     /// `-Z`: the stream is compressed into this buffer, which is handed
     /// to the target after every write (so it holds at most what one
     /// write made the encoder emit).
@@ -156,6 +156,41 @@ pub(crate) struct Sink {
 }
 
 const BUFFER: usize = 256 * 1024;
+
+/// A byte count shared with another thread (the progress line), added to
+/// once per [`SharedCount::PUBLISH_EVERY`] bytes rather than once per
+/// write (a COPY writes once per row): the reader may lag by that much,
+/// the writer pays next to nothing. What is pending is added on flush and
+/// when the sink goes (finished or dropped), so the final count is exact.
+struct SharedCount {
+    shared: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pending: u64,
+}
+
+impl SharedCount {
+    const PUBLISH_EVERY: u64 = 64 * 1024;
+
+    fn add(&mut self, bytes: u64) {
+        self.pending += bytes;
+        if self.pending >= Self::PUBLISH_EVERY {
+            self.publish();
+        }
+    }
+
+    fn publish(&mut self) {
+        if self.pending > 0 {
+            self.shared
+                .fetch_add(self.pending, std::sync::atomic::Ordering::Relaxed);
+            self.pending = 0;
+        }
+    }
+}
+
+impl Drop for SharedCount {
+    fn drop(&mut self) {
+        self.publish();
+    }
+}
 
 impl Sink {
     /// Standard output.
@@ -258,7 +293,10 @@ impl Sink {
 
     /// Also counts every byte written from now on into `counter`.
     pub(crate) fn count_into(&mut self, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
-        self.counter = Some(counter);
+        self.counter = Some(SharedCount {
+            shared: counter,
+            pending: 0,
+        });
     }
 
     /// Bytes written so far.
@@ -269,8 +307,8 @@ impl Sink {
     /// Writes raw bytes (COPY data, already in the section's encoding).
     pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         self.written += bytes.len() as u64;
-        if let Some(counter) = &self.counter {
-            counter.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        if let Some(counter) = &mut self.counter {
+            counter.add(bytes.len() as u64);
         }
         match self.encoder.as_mut() {
             None => self.out().write_all(bytes).map_err(OutputError::Write),
@@ -292,6 +330,9 @@ impl Sink {
     /// Flushes what is buffered (before a long pause, so readers of a pipe
     /// see progress).
     pub(crate) fn flush(&mut self) -> Result<(), OutputError> {
+        if let Some(counter) = &mut self.counter {
+            counter.publish();
+        }
         if let Some(encoder) = self.encoder.as_mut() {
             encoder.flush().map_err(OutputError::Write)?;
             self.drain_encoder()?;
@@ -362,6 +403,26 @@ mod tests {
     use super::*;
     use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_shared_count_lags_by_less_than_a_batch_and_ends_exact() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let counter = std::sync::Arc::new(AtomicU64::new(0));
+        let mut sink = Sink::writer(Box::new(std::io::sink()));
+        sink.count_into(counter.clone());
+        let row = [b'x'; 100];
+        for _ in 0..1000 {
+            sink.write_bytes(&row).unwrap();
+            let seen = counter.load(Ordering::Relaxed);
+            assert!(sink.written() - seen < SharedCount::PUBLISH_EVERY);
+        }
+        sink.write_bytes(b"tail").unwrap();
+        sink.flush().unwrap();
+        assert_eq!(counter.load(Ordering::Relaxed), 100_004);
+        sink.write_bytes(b"end").unwrap();
+        sink.finish().unwrap();
+        assert_eq!(counter.load(Ordering::Relaxed), 100_007);
+    }
 
     #[test]
     fn file_appears_only_when_finished_with_mode_0600() {

@@ -5,6 +5,7 @@ pub(crate) mod acl;
 pub(crate) mod casts;
 pub(crate) mod collations;
 pub(crate) mod config;
+pub(crate) mod constraints;
 pub(crate) mod database;
 pub(crate) mod foreign_data;
 pub(crate) mod globals;

@@ -18,11 +18,7 @@ pub(crate) fn trace_enabled() -> bool {
 /// Removes every PG* variable from the command's environment (the rest of
 /// the environment is inherited unchanged), then sets `env`.
 pub(crate) fn clean_env(cmd: &mut Command, env: &[(&str, &str)]) {
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("PG") {
-            cmd.env_remove(&k);
-        }
-    }
+    without_pg_environment(cmd);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -302,6 +302,7 @@ mod commands;
 mod compare;
 mod restore;
 mod server;
+mod sessions;
 // Each test binary uses a part of the harness.
 #[allow(unused_imports)]
 pub use cluster::*;
@@ -313,3 +314,5 @@ pub use compare::*;
 pub use restore::*;
 #[allow(unused_imports)]
 pub use server::*;
+#[allow(unused_imports)]
+pub use sessions::*;

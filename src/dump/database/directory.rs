@@ -41,6 +41,7 @@ pub(crate) async fn write_archive(
         quoting,
         database_entry_count,
         fixed_ids_after,
+        setup: _,
     } = prepared;
     write::report_sort_warnings(&warnings);
     let client = &conn.client;

@@ -6,12 +6,14 @@ mod copy;
 pub(crate) mod directory;
 mod entries;
 mod origin;
+mod split;
 mod toc;
 mod write;
 
 use crate::pg::version::at_least;
 use copy::poll_once;
 use entries::{add_catalog_dependencies, database_entries};
+pub(crate) use split::Budget;
 pub(crate) use write::write_database;
 
 use std::collections::HashMap;
@@ -65,6 +67,8 @@ pub(crate) struct Prepared {
     client_encoding: String,
     std_strings: bool,
     quoting: Quoting,
+    /// The session setup batch, for the sessions that join the snapshot.
+    setup: String,
 }
 
 /// Connects, opens the snapshot, reads every catalog, sorts and renders.
@@ -183,6 +187,7 @@ pub(crate) async fn prepare_database(
         client_encoding,
         std_strings,
         quoting,
+        setup,
         conn,
     })
 }

@@ -4,14 +4,19 @@
 use super::*;
 use crate::sql::database as sql;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
+use split::{Split, SplitInput};
 
-/// Prints a prepared database and streams its data into the sink.
+/// Prints a prepared database and streams its data into the sink. Under
+/// `-j`, `split` gives the connector and the run's connection budget, so
+/// that the data of big tables may be read on more connections
+/// ([`split`]).
 pub(crate) async fn write_database(
     prepared: Prepared,
     opts: &DumpOptions,
     key: &str,
     mode: DatabaseMode,
     sink: &mut Sink,
+    split: Option<(&Connector, &Budget)>,
 ) -> Result<(), DumpError> {
     let Prepared {
         copy_statements,
@@ -25,6 +30,7 @@ pub(crate) async fn write_database(
         client_encoding,
         std_strings,
         quoting,
+        setup,
     } = prepared;
     let client = &conn.client;
     report_sort_warnings(&warnings);
@@ -55,6 +61,25 @@ pub(crate) async fn write_database(
         sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
     );
     let order = pass_order(&entries);
+    let split = match split {
+        Some((connector, budget)) => {
+            Split::start(SplitInput {
+                budget,
+                connector,
+                client,
+                server_version_num: conn.server_version_num,
+                dbname: &db.name,
+                setup: &setup,
+                entries: &entries,
+                order: &order,
+                opts,
+                quoting,
+                std_strings,
+            })
+            .await?
+        }
+        None => None,
+    };
     let writer = EntryWriter {
         client,
         database: &db.name,
@@ -64,21 +89,30 @@ pub(crate) async fn write_database(
         copy_statements: &copy_statements,
         entries: &entries,
         order: &order,
+        split: split.as_ref(),
     };
-    // COPY requests already sent for entries still to come (see below).
-    let mut in_flight = CopyPipeline::default();
-    for (position, &i) in order.iter().enumerate() {
-        let e = &entries[i];
-        writer
-            .write_entry(&mut printer, &mut in_flight, position, sink)
-            .await?;
-        // The DATABASE and DATABASE PROPERTIES entries are each followed by
-        // a reconnect to the new database.
-        if i < database_entry_count && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
-        {
-            sink.write_text(&reconnect)?;
-            printer.reset();
+    let writing = async {
+        // COPY requests already sent for entries still to come (see below).
+        let mut in_flight = CopyPipeline::default();
+        for (position, &i) in order.iter().enumerate() {
+            let e = &entries[i];
+            writer
+                .write_entry(&mut printer, &mut in_flight, position, sink)
+                .await?;
+            // The DATABASE and DATABASE PROPERTIES entries are each followed by
+            // a reconnect to the new database.
+            if i < database_entry_count
+                && matches!(e.desc.as_str(), "DATABASE" | "DATABASE PROPERTIES")
+            {
+                sink.write_text(&reconnect)?;
+                printer.reset();
+            }
         }
+        Ok::<(), DumpError>(())
+    };
+    match &split {
+        Some(split) => split.alongside(writing).await?,
+        None => writing.await?,
     }
 
     sink.write_text(&script_trailer(opts, key))?;
@@ -164,6 +198,8 @@ struct EntryWriter<'a> {
     copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
     entries: &'a [Entry],
     order: &'a [usize],
+    /// Under `-j`: the workers reading big tables' data ahead.
+    split: Option<&'a Split<'a>>,
 }
 
 impl<'a> EntryWriter<'a> {
@@ -191,7 +227,9 @@ impl<'a> EntryWriter<'a> {
             Some(DataSource::LargeObjects { oids }) => {
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
-                large_objects_out(self.client, oids, self.std_strings, sink).await?;
+                if self.worker_output(position, sink).await?.is_none() {
+                    large_objects_out(self.client, oids, self.std_strings, sink).await?;
+                }
                 let observer = &self.opts.observer;
                 observer.large_objects_written(self.database, oids.len() as u64);
                 sink.write_text(&printer.end(e))?;
@@ -238,22 +276,33 @@ impl<'a> EntryWriter<'a> {
             let table = format!("{}.{}", e.schema.as_deref().unwrap_or(""), e.tag);
             observer.table_started(self.database, &table);
         }
-        let rows = match source {
-            DataSource::Copy { server_copy } => {
+        let from_worker = match source {
+            DataSource::Copy { .. } | DataSource::Inserts(_) => {
+                self.worker_output(position, sink).await?
+            }
+            _ => None,
+        };
+        let rows = match (source, from_worker) {
+            (DataSource::Copy { .. }, Some(rows)) => {
+                sink.write_text("\\.\n\n\n")?;
+                rows
+            }
+            (_, Some(rows)) => rows,
+            (DataSource::Copy { server_copy }, None) => {
                 let rows = self
                     .stream_copy(in_flight, position, server_copy, sink)
                     .await?;
                 sink.write_text("\\.\n\n\n")?;
                 rows
             }
-            DataSource::EmptyCopy => {
+            (DataSource::EmptyCopy, None) => {
                 sink.write_text("\\.\n\n\n")?;
                 0
             }
-            DataSource::Inserts(spec) => {
+            (DataSource::Inserts(spec), None) => {
                 crate::dump::inserts::rows_out(self.client, spec, quoting, sink).await?
             }
-            DataSource::LargeObjects { .. } => unreachable!(),
+            (DataSource::LargeObjects { .. }, None) => unreachable!(),
         };
         observer.rows_copied(self.database, rows);
         let mut after = String::new();
@@ -264,6 +313,23 @@ impl<'a> EntryWriter<'a> {
         after.push_str(&printer.end(e));
         sink.write_text(&after)?;
         Ok(())
+    }
+
+    /// The data of the entry at `position` when a worker reads it (its
+    /// count), written into the sink; None when the leader reads it.
+    async fn worker_output(
+        &self,
+        position: usize,
+        sink: &mut Sink,
+    ) -> Result<Option<u64>, DumpError> {
+        let Some(split) = self.split else {
+            return Ok(None);
+        };
+        let i = self.order[position];
+        match split.take_turn(i, position).await {
+            Some(job) => split.write_job(i, job, sink).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Streams the COPY output of the entry at `position` into the sink;
@@ -289,6 +355,7 @@ impl<'a> EntryWriter<'a> {
                 self.order,
                 position,
                 self.copy_statements,
+                self.split,
             )
             .await;
         let start = match in_flight.take(i) {

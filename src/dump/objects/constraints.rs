@@ -4,7 +4,7 @@
 
 use crate::archive::{Archive, DumpId, Entry, RenderContext};
 use crate::pg::oid::PG_CONSTRAINT;
-use crate::sql::table as sql;
+use crate::sql::constraints as sql;
 
 use super::tables::{Constraint, Model, Rel};
 use super::{comment_entry, Satellite};
@@ -141,8 +141,8 @@ pub(crate) fn index_constraint_entries(m: &Model, i: usize, ctx: &RenderContext)
             .take_while(|k| **k != 0)
             .map(name)
             .collect();
-        let with =
-            (!ix.row.reloptions.is_empty()).then(|| sql::reloptions(q, &ix.row.reloptions, ""));
+        let with = (!ix.row.reloptions.is_empty())
+            .then(|| crate::sql::table::reloptions(q, &ix.row.reloptions, ""));
         sql::key_constraint_definition(
             q,
             &sql::KeyConstraint {

@@ -4,7 +4,7 @@
 
 use crate::archive::{Entry, RenderContext};
 use crate::pg::oid::PG_CLASS;
-use crate::sql::table as sql;
+use crate::sql::constraints as sql;
 
 use super::tables::Model;
 use super::{comment_entry, Satellite};

@@ -26,6 +26,7 @@ use std::rc::Rc;
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use super::database::Budget;
 use super::options::DumpOptions;
 use super::{pg_dump_failed, DumpError};
 use crate::conn::Connector;
@@ -86,6 +87,9 @@ struct Scheduler<'a> {
     running: usize,
     /// Whether fewer jobs than asked for has been reported.
     reduced: bool,
+    /// The connections: one per running database, and the workers that
+    /// read big tables of running databases (src/dump/database/split.rs).
+    budget: Rc<Budget>,
 }
 
 impl<'a> Scheduler<'a> {
@@ -107,6 +111,7 @@ impl<'a> Scheduler<'a> {
             to_start: (0..selected.len()).collect(),
             running: 0,
             reduced: false,
+            budget: Rc::new(Budget::new(opts.jobs.max(1))),
         }
     }
 
@@ -121,11 +126,13 @@ impl<'a> Scheduler<'a> {
                 let alone = self.running == 0;
                 self.slots[index].state = SlotState::Running;
                 self.running += 1;
+                self.budget.set_databases(self.running);
                 let sink = self.slots[index].spool.sink();
                 let name = self.slots[index].name.clone();
                 let opts = self.opts;
+                let budget = self.budget.clone();
                 tasks.push(async move {
-                    let outcome = dump_one(connector, opts, &name, sink, alone).await;
+                    let outcome = dump_one(connector, opts, &name, sink, alone, &budget).await;
                     (index, outcome)
                 });
                 if index == self.head {
@@ -135,10 +142,16 @@ impl<'a> Scheduler<'a> {
             if self.head == self.slots.len() {
                 return Ok(());
             }
-            let Some((index, outcome)) = tasks.next().await else {
+            // A worker's connection given back may let a database start.
+            let next = tokio::select! {
+                next = tasks.next() => next,
+                () = self.budget.released(), if self.running > 0 => continue,
+            };
+            let Some((index, outcome)) = next else {
                 return Err(DumpError::Other("no database is being dumped".into()));
             };
             self.running -= 1;
+            self.budget.set_databases(self.running);
             match outcome {
                 Outcome::Finished(result) => self.slots[index].state = SlotState::Finished(result),
                 Outcome::Retry(e) => self.back_off(index, &e),
@@ -151,7 +164,8 @@ impl<'a> Scheduler<'a> {
     fn next_to_start(&mut self) -> Option<usize> {
         let &index = self.to_start.first()?;
         let window = self.limit.saturating_mul(WINDOW_PER_JOB);
-        if self.running >= self.limit || index >= self.head + window {
+        let in_use = self.running + self.budget.workers();
+        if in_use >= self.limit || index >= self.head + window {
             return None;
         }
         self.to_start.pop_first()
@@ -165,6 +179,7 @@ impl<'a> Scheduler<'a> {
         let fewer = self.running.max(1);
         if fewer < self.limit {
             self.limit = fewer;
+            self.budget.set_limit(fewer);
         }
         if !self.reduced {
             self.reduced = true;

@@ -40,9 +40,10 @@ pub(super) async fn dump_one(
     name: &str,
     mut sink: Sink,
     alone: bool,
+    budget: &database::Budget,
 ) -> Outcome {
     opts.observer.database_started(name);
-    match dump_into(connector, opts, name, &mut sink, alone).await {
+    match dump_into(connector, opts, name, &mut sink, alone, budget).await {
         Outcome::Finished(result) => {
             let facts = crate::run::DatabaseFacts {
                 bytes: sink.written(),
@@ -63,6 +64,7 @@ async fn dump_into(
     name: &str,
     sink: &mut Sink,
     alone: bool,
+    budget: &database::Budget,
 ) -> Outcome {
     if shell_arg::unsafe_name(name) {
         // pg_dumpall has written the database's banner when it builds
@@ -97,7 +99,8 @@ async fn dump_into(
     let written = async {
         let mode = write_database_preamble(opts, name, sink)?;
         let key = restrict_key(opts.restrict_key.as_deref());
-        database::write_database(prepared, opts, &key, mode, sink)
+        // Free connections of the budget may read its big tables.
+        database::write_database(prepared, opts, &key, mode, sink, Some((connector, budget)))
             .await
             .map_err(TaskError::Failed)?;
         sink.flush()?;

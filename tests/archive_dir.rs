@@ -4,8 +4,11 @@
 //! * `pg_restore -f -` of our archive is byte for byte `pg_dump`'s plain
 //!   output of the database, with the same options;
 //! * `pg_restore -l` (with -C, so the database's own entries show) of
-//!   ours lists what it lists for `pg_dump -Fd`'s archive (dump ids
-//!   masked: see `listing`);
+//!   ours lists what it lists for `pg_dump -Fd`'s archive, dump ids
+//!   included;
+//! * `pg_restore -c`, `-c --if-exists` and `-C -c --if-exists` print the
+//!   same script for both archives (every entry's drop statement is
+//!   pg_dump's);
 //! * with `--archive-version=1.14`, pg_restore 14 lists and prints it;
 //! * a round trip: `psql -f globals.sql`, then `pg_restore -j 4` of each
 //!   database into a fresh cluster, compared by the reference's dump with
@@ -64,21 +67,53 @@ fn run(bin: &Path, args: &[&str]) -> Output {
     run_program(bin, args, &[])
 }
 
-/// `pg_restore -l` with the archive's time and program masked, and the
-/// dump ids (pg_dump's are used, but a few fresh ids, such as those of
-/// made-up inherited column defaults, still differ by one).
-fn listing(bin: &Path, archive: &Path) -> String {
+/// `pg_restore -l` with the archive's time and program masked; the dump
+/// ids too when `mask_ids` (see [`MORE_FIXTURES`]), else they are
+/// compared as they are.
+fn listing(bin: &Path, archive: &Path, mask_ids: bool) -> String {
     let out = run(bin, &["-l", "-C", archive.to_str().unwrap()]);
     assert_success(&out, &format!("pg_restore -l {}", archive.display()));
     lossy(&out.stdout)
         .lines()
         .filter(|l| !l.starts_with("; Archive created at") && !l.starts_with(";     Dumped by"))
         .map(|l| match l.split_once("; ") {
-            Some((id, rest)) if id.bytes().all(|b| b.is_ascii_digit()) => format!("ID; {rest}"),
+            Some((id, rest)) if mask_ids && id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("ID; {rest}")
+            }
             _ => l.to_owned(),
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// pg_restore's options whose scripts must be the same for our archive and
+/// pg_dump's: the drop statements (`-c`), pg_restore's rewriting of them
+/// (`--if-exists`), and the database's own (`-C`).
+const CLEAN_OPTIONS: &[&[&str]] = &[
+    &["-c"],
+    &["-c", "--if-exists"],
+    &["-C", "-c", "--if-exists"],
+];
+
+/// `pg_restore -f - <options>` of our archive and of pg_dump's print the
+/// same script, for each of [`CLEAN_OPTIONS`].
+fn compare_clean_scripts(ours: &Path, theirs: &Path, context: &str) {
+    let pg_restore = reference_bin("pg_restore");
+    for options in CLEAN_OPTIONS {
+        let script = |archive: &Path| {
+            let mut args = vec!["-f", "-", "--restrict-key", RESTRICT_KEY];
+            args.extend_from_slice(options);
+            args.push(archive.to_str().unwrap());
+            let out = run(&pg_restore, &args);
+            assert_success(&out, &format!("pg_restore {options:?} {context}"));
+            out.stdout
+        };
+        assert_same_dump(
+            &script(ours),
+            &script(theirs),
+            &format!("pg_restore {} {context}", options.join(" ")),
+        );
+    }
 }
 
 /// Our directory dump of `cluster` into `dir` with `args`.
@@ -133,14 +168,28 @@ fn check_verify_finds_a_changed_byte(dir: &Path) {
 }
 
 /// Checks every database of a directory dump made with `dump_args` (and
-/// `-Z compress`) against pg_dump: its plain output, and the listing of
-/// its own directory archive made with the same compression.
+/// `-Z compress`) against pg_dump: its plain output, and the listing and
+/// clean scripts of its own directory archive made with the same
+/// compression.
 fn compare_databases(
     cluster: &Cluster,
     dir: &Path,
     dump_args: &[&str],
     restore_args: &[&str],
     compress: &str,
+) {
+    compare_databases_masking(cluster, dir, dump_args, restore_args, compress, &[]);
+}
+
+/// [`compare_databases`], the dump ids of the databases `masked` not
+/// compared.
+fn compare_databases_masking(
+    cluster: &Cluster,
+    dir: &Path,
+    dump_args: &[&str],
+    restore_args: &[&str],
+    compress: &str,
+    masked: &[&str],
 ) {
     let pg_dump = reference_bin("pg_dump");
     let pg_restore = reference_bin("pg_restore");
@@ -166,11 +215,42 @@ fn compare_databases(
         let target = reference_dir.to_str().unwrap();
         args.extend(["-Fd", "-Z", compress, "-f", target, "-d", &connstr]);
         assert_success(&run(&pg_dump, &args), &format!("pg_dump -Fd {context}"));
-        let theirs = listing(&pg_restore, &reference_dir);
-        let ours = listing(&pg_restore, &archive);
+        let mask = masked.contains(&name.as_str());
+        let theirs = listing(&pg_restore, &reference_dir, mask);
+        let ours = listing(&pg_restore, &archive, mask);
         assert_same_dump(ours.as_bytes(), theirs.as_bytes(), &format!("-l {context}"));
+        compare_clean_scripts(&archive, &reference_dir, &context);
         std::fs::remove_dir_all(&reference_dir).expect("remove pg_dump's archive");
     }
+}
+
+/// Analyzes the catalogs pg_dump's unordered queries read, in every
+/// database of `cluster`, once its fixtures are loaded. pg_dump's
+/// function query has no ORDER BY and its plan (a hash join or not)
+/// follows the catalog statistics, so the functions' dump ids do too:
+/// left to autovacuum, the statistics could change between our dump and
+/// pg_dump's, and the ids with them. (Not the whole database: ANALYZE of
+/// a foreign table connects to its server. The reference's vacuumdb takes
+/// --all with -t on every server version.)
+fn settle_statistics(cluster: &Cluster) {
+    let conn = cluster.conn_args();
+    let mut args: Vec<&str> = conn.iter().map(String::as_str).collect();
+    args.extend(["--all", "--analyze-only", "--quiet"]);
+    for catalog in [
+        "pg_proc",
+        "pg_init_privs",
+        "pg_depend",
+        "pg_namespace",
+        "pg_cast",
+        "pg_transform",
+        "pg_policy",
+        "pg_class",
+        "pg_type",
+    ] {
+        args.extend(["-t", catalog]);
+    }
+    let out = run(&reference_bin("vacuumdb"), &args);
+    assert_success(&out, "vacuumdb --all --analyze-only");
 }
 
 /// Every database of a 1.14 archive lists and prints with pg_restore 14.
@@ -247,6 +327,7 @@ cluster_test!(directory_archives_match_pg_dump, |version| {
     for f in FIXTURES {
         cluster.psql_file_vars("postgres", &fixture(f), &[("tsdir", tsdir)]);
     }
+    settle_statistics(&cluster);
     for (i, (dump_args, restore_args)) in OPTION_SETS.iter().enumerate() {
         let dir = cluster.dir().join(format!("dir{i}"));
         dump_directory(&cluster, &dir, dump_args);
@@ -364,4 +445,120 @@ cluster_test!(directory_archives_match_pg_dump, |version| {
         &redump(&baseline),
         &format!("round trip {version} (restored from ours / from the reference)"),
     );
+});
+
+/// The other fixtures, with the objects the four above lack (casts,
+/// transforms, text search, foreign data, operators, access methods,
+/// statistics, publications, more indexes and constraints...), and an
+/// extension with configuration tables in database `cfgdb`. There the dump
+/// ids are not compared: pg_dump reads the column defaults, constraints
+/// and indexes of an extension's configuration tables (making them
+/// "interesting" when it makes their data objects) and numbers them,
+/// although it never prints them; the archive does not model those
+/// objects, so the later ids of that database are off by their count.
+const MORE_FIXTURES: &[&str] = &[
+    "text_search.sql",
+    "foreign_data.sql",
+    "collations_casts.sql",
+    "operators.sql",
+    "statistics.sql",
+    "content_options.sql",
+    "indexes.sql",
+    "extended_statistics.sql",
+    "publications.sql",
+    "operations.sql",
+    "databases.sql",
+];
+
+cluster_test!(more_fixtures_match_pg_dump, |version| {
+    install_test_extensions(&fixture("extension"));
+    let cluster = Cluster::start(version);
+    for f in MORE_FIXTURES {
+        cluster.psql_file("postgres", &fixture(f));
+    }
+    cluster.psql_file("opdb", &fixture("operators_ties.sql"));
+    cluster.psql("postgres", "CREATE DATABASE cfgdb");
+    cluster.psql_file("cfgdb", &fixture("extension_config.sql"));
+    settle_statistics(&cluster);
+    for (i, (dump_args, restore_args)) in OPTION_SETS.iter().enumerate() {
+        let dir = cluster.dir().join(format!("more{i}"));
+        dump_directory(&cluster, &dir, dump_args);
+        compare_databases_masking(&cluster, &dir, dump_args, restore_args, "none", &["cfgdb"]);
+        std::fs::remove_dir_all(&dir).expect("remove the dump");
+    }
+});
+
+/// Every file of a directory dump but the manifest and its checksum list
+/// (which record the run's times and toc.dat's hashes), by path; `toc.dat` files with their creation time (the
+/// header's seven integers after the compression byte of archive 1.16)
+/// zeroed.
+fn dump_files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)
+            .expect("read a dump directory")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+            if rel == Path::new("manifest.txt") || rel == Path::new("SHA256SUMS") {
+                continue;
+            }
+            let mut bytes = std::fs::read(&path).expect("read a dump file");
+            if rel.file_name().is_some_and(|n| n == "toc.dat") {
+                // PGDMP, version (3), int size 4, offset size, format,
+                // compression: then 7 integers of 1 + 4 bytes each.
+                assert_eq!(&bytes[..5], b"PGDMP");
+                assert_eq!((bytes[6], bytes[8]), (16, 4), "archive 1.16, 4-byte ints");
+                bytes[12..12 + 7 * 5].fill(0);
+            }
+            out.insert(rel, bytes);
+        }
+    }
+    out
+}
+
+// -j N with -F d: several databases at once, each into its own archive;
+// every file is what -j1 writes (toc.dat but for its creation time, data
+// files byte for byte), map.dat in the same order.
+cluster_test!(directory_jobs_write_what_one_job_writes, |version| {
+    let cluster = Cluster::start(version);
+    let ts = cluster.tablespace_dir("rel_ts");
+    let tsdir = ts.to_str().expect("tablespace path is UTF-8");
+    for f in ["zoo.sql", "relations.sql"] {
+        cluster.psql_file_vars("postgres", &fixture(f), &[("tsdir", tsdir)]);
+    }
+    for extra in [&[][..], &["-Z", "zstd"]] {
+        let dump = |jobs: &str| {
+            let dir = cluster.dir().join(format!("jobs{jobs}{}", extra.len()));
+            let mut args = vec!["-j", jobs, "--restrict-key", RESTRICT_KEY];
+            args.extend_from_slice(extra);
+            dump_directory(&cluster, &dir, &args);
+            let files = dump_files(&dir);
+            std::fs::remove_dir_all(&dir).expect("remove the dump");
+            files
+        };
+        let one = dump("1");
+        assert!(one.len() > 10, "{:?}", one.keys());
+        for jobs in ["2", "4"] {
+            let many = dump(jobs);
+            assert_eq!(
+                many.keys().collect::<Vec<_>>(),
+                one.keys().collect::<Vec<_>>(),
+                "-j{jobs} {extra:?}: the files"
+            );
+            for (path, bytes) in &one {
+                assert!(
+                    many[path] == *bytes,
+                    "-j{jobs} {extra:?}: {} differs from -j1's",
+                    path.display()
+                );
+            }
+        }
+    }
 });

@@ -33,6 +33,11 @@ pub(crate) mod step {
     /// Not a collection step: the policies in the order pg_dump's policy
     /// query returns them (catalog::dump_ids reads it).
     pub(crate) const POLICY_ORDER: i32 = 1000;
+    /// Not a collection step either: the extensions' configuration
+    /// relations, extension by extension in `extconfig` order.
+    pub(crate) const CONFIG_ORDER: i32 = 1001;
+    /// And the publications in the order pg_dump's query returns them.
+    pub(crate) const PUBLICATION_ORDER: i32 = 1002;
     /// Steps below this come before the per-table objects.
     pub(super) const PER_TABLE: i32 = 24;
 }
@@ -116,7 +121,7 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
         (Kind::Trigger, _) => 9,
         // RULES_SLOT: rules.
         (Kind::Policy, _) => POLICIES_SLOT as u8,
-        (Kind::Publication, _) => 12,
+        (Kind::Publication, _) => PUBLICATIONS_SLOT,
         (Kind::PublicationRel, _) => 13,
         (Kind::PublicationTableInSchema, _) => 14,
         (Kind::Subscription, _) => 15,
@@ -128,12 +133,25 @@ fn per_table_step(archive: &Archive, id: DumpId) -> Option<u8> {
     })
 }
 
+/// For the data object of an extension's configuration table (or
+/// sequence), the table.
+fn config_data_table(archive: &Archive, id: DumpId) -> Option<DumpId> {
+    let obj = &archive.objects[id];
+    if !matches!(obj.kind, Kind::TableData | Kind::SequenceSet) {
+        return None;
+    }
+    let &table = obj.deps.first()?;
+    archive.objects[table].extension.map(|_| table)
+}
+
 /// The defaults made up for inherited columns.
 const MADE_UP_DEFAULTS_SLOT: u8 = 4;
 /// Where the rules (read from the catalogs) come among the per-table steps.
 const RULES_SLOT: usize = 10;
 /// The policies' step.
 const POLICIES_SLOT: usize = 11;
+/// The publications' step.
+const PUBLICATIONS_SLOT: u8 = 12;
 /// The table data objects' step.
 const DATA_SLOT: u8 = 17;
 /// The large objects' step.
@@ -169,6 +187,7 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     // `--statistics`: a relation's statistics object follows it.
     let mut statistics: HashMap<DumpId, DumpId> = HashMap::new();
     let mut per_table: Vec<Vec<DumpId>> = vec![Vec::new(); PER_TABLE_SLOTS];
+    let mut config_data: Vec<(DumpId, DumpId)> = Vec::new();
     for (id, obj) in objects.iter().enumerate() {
         if obj.catalog_id != (0, 0) {
             by_catalog.entry(obj.catalog_id).or_default().push(id);
@@ -177,6 +196,13 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
             statistics.insert(rel, id);
         } else if let Role::DomainConstraint { domain } = obj.role {
             domain_constraints.entry(domain).or_default().push(id);
+        } else if let Some(table) = config_data_table(archive, id) {
+            // An extension's configuration table: its data object is made
+            // while pg_dump reads the extensions' tables, before the
+            // per-table steps.
+            if reading.data {
+                config_data.push((id, table));
+            }
         } else if let Some(s) = per_table_step(archive, id) {
             let read = match s {
                 1..=MADE_UP_DEFAULTS_SLOT => reading.definitions,
@@ -217,9 +243,34 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         }
     };
     per_table[POLICIES_SLOT].sort_by_key(|&id| policy_key(id));
+    let publication_rank: HashMap<u32, usize> = rows
+        .iter()
+        .filter(|r| r.step == step::PUBLICATION_ORDER)
+        .enumerate()
+        .map(|(rank, r)| (r.oid, rank))
+        .collect();
+    per_table[usize::from(PUBLICATIONS_SLOT)].sort_by_key(|&id| {
+        let oid = objects[id].catalog_id.1;
+        (
+            publication_rank.get(&oid).copied().unwrap_or(usize::MAX),
+            oid,
+        )
+    });
+    let extension_rank: HashMap<u32, usize> = rows
+        .iter()
+        .filter(|r| r.step == 1)
+        .enumerate()
+        .map(|(rank, r)| (r.oid, rank))
+        .collect();
+    let config_rank: HashMap<u32, usize> = rows
+        .iter()
+        .filter(|r| r.step == step::CONFIG_ORDER)
+        .enumerate()
+        .map(|(rank, r)| (r.oid, rank))
+        .collect();
     let rows: Vec<&Collected> = rows
         .iter()
-        .filter(|r| r.step != step::POLICY_ORDER)
+        .filter(|r| r.step < step::POLICY_ORDER)
         .collect();
     // Table data objects are made table by table, in OID order.
     per_table[usize::from(DATA_SLOT)].sort_by_key(|&id| objects[id].catalog_id.1);
@@ -259,6 +310,18 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         }
     };
     walk_rows(&mut ids, step::PER_TABLE);
+    // Extension by extension (in collection order), relation by relation
+    // in the order the extension registered them.
+    config_data.sort_by_key(|&(_, table)| {
+        let oid = objects[table].catalog_id.1;
+        let ext = objects[table].extension.map(|e| objects[e].catalog_id.1);
+        let ext_rank = ext.and_then(|e| extension_rank.get(&e).copied());
+        let rank = config_rank.get(&oid).copied().unwrap_or(usize::MAX);
+        (ext_rank, rank, oid)
+    });
+    for &(id, _) in &config_data {
+        next(&mut ids, Some(id));
+    }
     for (s, list) in per_table.iter().enumerate() {
         if s == RULES_SLOT {
             walk_rows(&mut ids, i32::MAX);
@@ -414,7 +477,7 @@ pub(crate) fn entry_ids(
 
 /// The order pg_dump creates the objects' entries in: ours, except that
 /// a foreign server's user mappings come after its ACL.
-fn creation_order(entries: &[Entry], database_entries: usize) -> Vec<usize> {
+pub(crate) fn creation_order(entries: &[Entry], database_entries: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (database_entries..entries.len()).collect();
     // A stable sort within each object's run of entries.
     order.sort_by_key(|&i| {

@@ -445,12 +445,20 @@ pub(crate) struct Entry {
     pub tablespace: Option<String>,
     /// Table access method (tables and matviews only).
     pub table_am: Option<String>,
+    /// A partitioned table's access method: the archive formats record it
+    /// as the entry's access method, and pg_restore prints the
+    /// `SET ACCESS METHOD` that plain output has in `after_owner`.
+    pub partitioned_am: Option<String>,
     pub prefix: HeaderPrefix,
     /// The SQL text; the printer adds `\n\n` after it.
     pub defn: String,
     /// For entries with a drop statement and an owner: the object as an
     /// `ALTER ... OWNER TO` names it (`TABLE s.t`, `FUNCTION s.f(integer)`).
     pub owner_object: Option<String>,
+    /// The archive formats' drop statement (`pg_restore --clean`) when it
+    /// is not `DROP <owner_object>;`: constraints, indexes, triggers,
+    /// rules, policies, defaults, extensions... (plain output ignores it).
+    pub drop_stmt: Option<String>,
     /// Printed after the owner line (partitioned tables' `SET ACCESS METHOD`).
     pub after_owner: Option<String>,
     pub pass: Pass,

@@ -26,7 +26,6 @@ pub(crate) struct CollectedRow {
 /// The steps read from the catalogs: code, row order, catalog and filter.
 /// Codes leave gaps where the archive supplies the per-table steps.
 pub(crate) const STEPS: &[(i32, &str, &str)] = &[
-    (1, "x.ctid", "pg_catalog.pg_extension x"),
     (2, "x.ctid", "pg_catalog.pg_namespace x"),
     (
         3,
@@ -62,6 +61,7 @@ pub(crate) const STEPS: &[(i32, &str, &str)] = &[
 /// Step codes this module writes itself (the archive-side model reads
 /// them all: `archive::ids`).
 mod step {
+    pub(super) const EXTENSIONS: i32 = 1;
     pub(super) const FUNCTIONS: i32 = 4;
     pub(super) const TYPES: i32 = 5;
     pub(super) const AGGREGATES: i32 = 7;
@@ -70,6 +70,16 @@ mod step {
 /// Not a collection step: the policies in the order pg_dump's policy
 /// query returns them (`archive::ids` numbers them in that order).
 pub(crate) const POLICY_ORDER: i32 = 1000;
+
+/// Not a collection step: each extension's configuration relations
+/// (`classoid` the extension, `oid` the relation) in the order of its
+/// `extconfig`, the order in which pg_dump makes their data objects.
+pub(crate) const CONFIG_ORDER: i32 = 1001;
+
+/// Not a collection step: the publications in the order pg_dump's
+/// publication query (no ORDER BY: the table's physical order) returns
+/// them.
+pub(crate) const PUBLICATION_ORDER: i32 = 1002;
 
 /// Every collected row of the steps above, in pg_dump's order: one query.
 pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogError> {
@@ -104,10 +114,14 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
             shell: r.col(3)?,
         })
     })?;
-    // Functions and aggregates come in the order pg_dump's own queries
-    // return them: their joins may hash pg_proc, so only the same query
+    // Extensions, functions and aggregates come in the order pg_dump's own
+    // queries return them: their joins may hash, so only the same query
     // gives the same order.
-    for (code, sql) in [(step::FUNCTIONS, FUNCTIONS), (step::AGGREGATES, AGGREGATES)] {
+    for (code, sql) in [
+        (step::EXTENSIONS, EXTENSIONS),
+        (step::FUNCTIONS, FUNCTIONS),
+        (step::AGGREGATES, AGGREGATES),
+    ] {
         let rows = query(cat, sql).await?;
         let at = out.partition_point(|r| r.step < code);
         let found = rows.decode(|r| {
@@ -121,6 +135,31 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         out.splice(at..at, found);
     }
     out.extend(policy_order(cat).await?);
+    let config = query(
+        cat,
+        "SELECT x.oid, c.rel FROM pg_catalog.pg_extension x, \
+         unnest(x.extconfig) WITH ORDINALITY AS c(rel, n) ORDER BY x.oid, c.n",
+    )
+    .await?;
+    out.extend(config.decode(|r| {
+        Ok(CollectedRow {
+            step: CONFIG_ORDER,
+            classoid: r.col(0)?,
+            oid: r.col(1)?,
+            shell: false,
+        })
+    })?);
+    if cat.server_version_num >= 100000 {
+        let publications = query(cat, "SELECT p.tableoid, p.oid FROM pg_publication p").await?;
+        out.extend(publications.decode(|r| {
+            Ok(CollectedRow {
+                step: PUBLICATION_ORDER,
+                classoid: r.col(0)?,
+                oid: r.col(1)?,
+                shell: false,
+            })
+        })?);
+    }
     Ok(out)
 }
 
@@ -165,6 +204,11 @@ async fn policy_order(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogErr
         })
     })?)
 }
+
+/// pg_dump's extension query, as it writes it (no ORDER BY: with fresh
+/// statistics the join may hash, and the order is the plan's).
+const EXTENSIONS: &str = "SELECT x.tableoid, x.oid FROM pg_extension x \
+     JOIN pg_namespace n ON n.oid = x.extnamespace";
 
 /// pg_dump's function query, as it writes it (no ORDER BY: the row order
 /// is the plan's).

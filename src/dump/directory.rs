@@ -10,6 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
+use futures_util::StreamExt;
+
 use super::options::DumpOptions;
 use super::{database, globals, pg_dump_failed, restrict_key, session, DumpError};
 use crate::archive::toc::ArchiveVersion;
@@ -136,13 +138,27 @@ async fn write_all(
     write_globals(session, opts, &dir.join("globals.sql")).await?;
     let mut map = Vec::new();
     let mut databases = Vec::new();
-    for name in selected {
-        let oid = dump_one(&connector, opts, name, dir, version)
-            .await
-            .map_err(|e| pg_dump_failed(name, e))?;
+    // `-j N`: up to N databases written at once, each into its own
+    // directory; map.dat keeps the order of `selected`. The first
+    // failure stops the run (the others are dropped, their connections
+    // closed).
+    let mut written = futures_util::stream::iter(selected)
+        .map(|name| {
+            let connector = &connector;
+            async move {
+                dump_one(connector, opts, name, dir, version)
+                    .await
+                    .map(|oid| (oid, name))
+                    .map_err(|e| pg_dump_failed(name, e))
+            }
+        })
+        .buffered(opts.jobs.max(1));
+    while let Some(done) = written.next().await {
+        let (oid, name) = done?;
         map.extend(text::to_bytes(&map_line(oid, name)));
         databases.push((oid, name.clone()));
     }
+    drop(written);
     let mut sink = Sink::file(&dir.join("map.dat"), opts.sync)?;
     sink.write_bytes(&map)?;
     sink.finish()?;

@@ -5,6 +5,21 @@
 use super::foreign_data::foreign_word;
 use crate::pg::quote::Quoting;
 
+/// A table constraint's drop statement (`ALTER [FOREIGN ]TABLE [ONLY ]t
+/// DROP CONSTRAINT c;`), as pg_dump's archives record it.
+pub(crate) fn drop_constraint(
+    q: &Quoting,
+    foreign: &str,
+    only: &str,
+    qname: &str,
+    name: &str,
+) -> String {
+    format!(
+        "ALTER {foreign}TABLE {only}{qname} DROP CONSTRAINT {};\n",
+        q.ident(name)
+    )
+}
+
 /// A CHECK or NOT NULL constraint printed on its own (no ONLY, so that it
 /// reaches children).
 pub(crate) fn separate_constraint(

@@ -267,6 +267,15 @@ pub(crate) fn attach_partition(parent: &str, child: &str, bound: &str) -> String
     format!("ALTER TABLE ONLY {parent} ATTACH PARTITION {child} {bound};\n")
 }
 
+/// A column default's drop statement, as pg_dump's archives record it
+/// (`column` quoted).
+pub(crate) fn drop_default(foreign: bool, qname: &str, column: &str) -> String {
+    format!(
+        "ALTER {}TABLE {qname} ALTER COLUMN {column} DROP DEFAULT;\n",
+        foreign_word(foreign)
+    )
+}
+
 /// A column default printed on its own (`foreign`: of a foreign table).
 pub(crate) fn separate_default(
     q: &Quoting,

@@ -40,12 +40,23 @@ pub(crate) async fn write_archive(
         std_strings,
         quoting,
         render: _,
+        database_entry_count,
         fixed_ids_after,
         setup: _,
     } = prepared;
     write::report_sort_warnings(&warnings);
     let client = &conn.client;
     let session = session_entries(&client_encoding, std_strings, &quoting);
+    // The table of contents lists entries as pg_dump creates them (a
+    // foreign server's user mappings after its ACL).
+    let order: Vec<usize> = (0..database_entry_count)
+        .chain(crate::archive::ids::creation_order(
+            &entries,
+            database_entry_count,
+        ))
+        .collect();
+    let entries = permute(entries, &order);
+    let origins = permute(origins, &order);
     let toc = archive_entries(session, &entries, &origins, &db, version, fixed_ids_after);
     let files = DataFiles {
         client,
@@ -76,6 +87,15 @@ pub(crate) async fn write_archive(
     write_file(&dir.join("toc.dat"), &toc::encode(&header, &toc), opts.sync)?;
     let _ = client.batch_execute("COMMIT").await;
     Ok(())
+}
+
+/// `items` in the order of `order` (a permutation of their positions).
+fn permute<T>(items: Vec<T>, order: &[usize]) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&i| slots.get_mut(i)?.take())
+        .collect()
 }
 
 impl Prepared {
@@ -274,7 +294,7 @@ fn toc_entry(
         copy_stmt: (!e.data_header.is_empty()).then(|| e.data_header.clone()),
         namespace: e.schema.clone(),
         tablespace: e.tablespace.clone(),
-        table_am: e.table_am.clone(),
+        table_am: e.table_am.clone().or_else(|| e.partitioned_am.clone()),
         relkind: origin
             .relkind
             .filter(|_| origin.main && e.desc != "SEQUENCE" && e.desc != "TYPE"),
@@ -359,6 +379,9 @@ fn kind_section(e: &Entry) -> TocSection {
 /// derives `ALTER ... OWNER TO` for functions, aggregates and operators:
 /// `DROP <object>;` for entries that set an owner.
 fn drop_statement(e: &Entry) -> Option<String> {
+    if let Some(drop) = &e.drop_stmt {
+        return Some(drop.clone());
+    }
     let object = e.owner_object.as_ref()?;
     if e.desc == "SCHEMA" && e.tag == "public" && e.defn.starts_with("-- *not*") {
         return Some("-- *not* dropping schema, since initdb creates it\n".into());
@@ -399,89 +422,6 @@ fn group_acl_of_first(expanded: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Archive version 1.14 has no BLOB METADATA: each large object is a BLOB
-/// entry of its own (pre-data), a group's ACL an entry per object, and one
-/// BLOBS entry (`blobs.toc`) holds every object's data.
-fn large_objects_1_14(
-    entries: Vec<(TocEntry, Option<Data>)>,
-    ids: &mut Ids,
-) -> Vec<(TocEntry, Option<Data>)> {
-    let mut out = Vec::with_capacity(entries.len());
-    let mut blobs: Option<usize> = None;
-    // The objects of the last group seen (a group's ACL follows its
-    // metadata).
-    let mut group: Vec<u32> = Vec::new();
-    for (te, data) in entries {
-        match (te.desc.as_str(), data) {
-            ("BLOB METADATA", _) => {
-                group = blob_list(te.defn.as_deref().unwrap_or(""));
-                for &oid in &group {
-                    out.push((blob_entry(&te, oid, ids.fresh()), None));
-                }
-            }
-            ("ACL", None) if te.tag.starts_with("LARGE OBJECTS ") => {
-                for &oid in &group {
-                    out.push((acl_of_one(&te, group[0], oid, ids.fresh()), None));
-                }
-            }
-            ("BLOBS", Some(Data::LargeObjects(oids))) => match blobs {
-                Some(at) => {
-                    if let Some(Data::LargeObjects(all)) = &mut out[at].1 {
-                        all.extend(oids);
-                    }
-                }
-                None => {
-                    blobs = Some(out.len());
-                    let te = TocEntry {
-                        tag: "BLOBS".into(),
-                        owner: None,
-                        deps: Vec::new(),
-                        ..te
-                    };
-                    out.push((te, Some(Data::LargeObjects(oids))));
-                }
-            },
-            (_, data) => out.push((te, data)),
-        }
-    }
-    out
-}
-
-/// The OIDs of a BLOB METADATA entry's definition (one per line).
-fn blob_list(defn: &str) -> Vec<u32> {
-    defn.lines().filter_map(|l| l.parse().ok()).collect()
-}
-
-/// One large object's BLOB entry, as pg_dump 16 and older wrote it.
-fn blob_entry(metadata: &TocEntry, oid: u32, dump_id: i32) -> TocEntry {
-    TocEntry {
-        dump_id,
-        table_oid: crate::pg::oid::PG_LARGEOBJECT,
-        oid,
-        tag: oid.to_string(),
-        desc: "BLOB".into(),
-        section: TocSection::PreData,
-        defn: Some(format!("SELECT pg_catalog.lo_create('{oid}');\n")),
-        drop_stmt: Some(format!("SELECT pg_catalog.lo_unlink('{oid}');\n")),
-        owner: metadata.owner.clone(),
-        ..TocEntry::default()
-    }
-}
-
-/// A group's ACL entry made one object's: the first object's commands
-/// naming `oid` instead.
-fn acl_of_one(group_acl: &TocEntry, first: u32, oid: u32, dump_id: i32) -> TocEntry {
-    let from = format!("LARGE OBJECT {first} ");
-    let to = format!("LARGE OBJECT {oid} ");
-    TocEntry {
-        dump_id,
-        tag: format!("LARGE OBJECT {oid}"),
-        defn: group_acl.defn.as_ref().map(|d| d.replace(&from, &to)),
-        deps: Vec::new(),
-        ..group_acl.clone()
-    }
 }
 
 /// The creation time as `struct tm` fields, in local time as pg_dump
@@ -588,6 +528,9 @@ impl DataFiles<'_> {
         Ok(())
     }
 }
+
+mod blobs_1_14;
+use blobs_1_14::large_objects_1_14;
 
 #[cfg(test)]
 mod tests;

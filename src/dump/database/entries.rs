@@ -21,6 +21,18 @@ pub(super) fn database_entries(
         owner: Some(db.owner.clone()),
         defn: create_database_sql(db, ctx, &name),
         owner_object: Some(format!("DATABASE {name}")),
+        // (A template must stop being one before it can be dropped.)
+        drop_stmt: Some(format!(
+            "{}DROP DATABASE {name};\n",
+            if db.is_template {
+                format!(
+                    "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = {};\n",
+                    q.literal(&db.name)
+                )
+            } else {
+                String::new()
+            }
+        )),
         ..Entry::default()
     }];
     // Without definitions (-a, --no-schema, --statistics-only) only the
@@ -134,11 +146,6 @@ fn acl_commands(db: &DatabaseRow, ctx: &RenderContext, name: &str) -> String {
         prefix: "",
     };
     build_acl_commands(&ctx.quoting, &target, acl, &db.acl_default)
-}
-
-/// Whether the database has an ACL entry to make (printed or not).
-pub(super) fn database_acl_commands(db: &DatabaseRow, ctx: &RenderContext) -> bool {
-    !acl_commands(db, ctx, &ctx.quoting.ident(&db.name)).is_empty()
 }
 
 /// The database's ACL entry, unless --no-privileges or it grants nothing.

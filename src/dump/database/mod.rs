@@ -68,6 +68,9 @@ pub(crate) struct Prepared {
     /// When pg_dump's ids were computed: the last id collection used (the
     /// ENCODING, STDSTRINGS and SEARCHPATH entries take the next ones).
     fixed_ids_after: Option<u32>,
+    /// How many of `entries` are the database's own (its DATABASE,
+    /// DATABASE PROPERTIES, ... entries come first).
+    database_entry_count: usize,
     warnings: Vec<sort::SortWarning>,
     client_encoding: String,
     std_strings: bool,
@@ -171,7 +174,7 @@ pub(crate) async fn prepare_database(
                 collection,
                 &mut entries,
                 database_entry_count,
-                toc::database_ids(&db, &opts.render, entries::database_acl_commands(&db, &ctx)),
+                toc::database_ids(&db, &opts.render),
                 &opts.render,
             );
             fixed_ids_after = Some(ids.collected);
@@ -204,6 +207,7 @@ pub(crate) async fn prepare_database(
         render,
         origins,
         fixed_ids_after,
+        database_entry_count,
         warnings,
         client_encoding,
         std_strings,

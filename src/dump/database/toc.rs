@@ -9,6 +9,8 @@ use crate::catalog::{dump_ids, Catalog, CatalogError};
 
 // The policy order rows pass through under the same code.
 const _: () = assert!(dump_ids::POLICY_ORDER == ids::step::POLICY_ORDER);
+const _: () = assert!(dump_ids::CONFIG_ORDER == ids::step::CONFIG_ORDER);
+const _: () = assert!(dump_ids::PUBLICATION_ORDER == ids::step::PUBLICATION_ORDER);
 
 /// pg_dump's collection rows of the database (a few queries).
 pub(super) async fn read_collection(cat: &Catalog<'_>) -> Result<Vec<Collected>, CatalogError> {
@@ -48,19 +50,17 @@ pub(super) fn number_entries(
 }
 
 /// The database's entries pg_dump makes after its DATABASE entry but
-/// does not print: without definitions (`-a`), its COMMENT, SECURITY
-/// LABEL and ACL (each when it would have one).
-pub(super) fn database_ids(
-    db: &DatabaseRow,
-    opts: &crate::archive::RenderOptions,
-    acl_commands: bool,
-) -> DatabaseIds {
+/// does not print: without definitions (`-a`), its COMMENT and SECURITY
+/// LABEL (each when it would have one). Its ACL takes no id then: pg_dump
+/// makes no ACL entry but for large objects under `-a` (a database with
+/// both a comment and an ACL: one id between DATABASE and DATABASE
+/// PROPERTIES, as pg_dump -Fd -a numbers them).
+pub(super) fn database_ids(db: &DatabaseRow, opts: &crate::archive::RenderOptions) -> DatabaseIds {
     let mut unprinted = 0;
     if !crate::dump::content::dump_schema(opts) {
         let comment = db.comment.as_ref().is_some_and(|c| !c.is_empty()) && !opts.no_comments;
         let labels = !db.security_labels.is_empty() && !opts.no_security_labels;
-        let acl = acl_commands && !opts.no_privileges;
-        unprinted = u32::from(comment) + u32::from(labels) + u32::from(acl);
+        unprinted = u32::from(comment) + u32::from(labels);
     }
     DatabaseIds {
         oid: db.oid,

@@ -28,6 +28,7 @@ pub(crate) async fn write_database(
         render,
         origins: _,
         fixed_ids_after: _,
+        database_entry_count: _,
         warnings,
         client_encoding,
         std_strings,

@@ -81,6 +81,7 @@ impl Render for CastRender {
             tag: label.clone(),
             desc: "CAST".into(),
             defn: sql::create_cast(&ctx.quoting, c),
+            drop_stmt: Some(format!("DROP {label};\n")),
             section: Some(Section::PreData),
             ..Entry::default()
         }];
@@ -149,6 +150,7 @@ impl Render for TransformRender {
             tag: format!("TRANSFORM {target}"),
             desc: "TRANSFORM".into(),
             defn: sql::create_transform(q, t),
+            drop_stmt: Some(format!("DROP TRANSFORM {target};\n")),
             section: Some(Section::PreData),
             ..Entry::default()
         }];

@@ -68,6 +68,13 @@ pub(crate) fn separate_entries(
                 &con.row.name,
                 &con.row.definition,
             ),
+            drop_stmt: Some(sql::drop_constraint(
+                q,
+                crate::sql::foreign_data::foreign_word(r.row.relkind == 'f'),
+                "",
+                &m.qname(q, r),
+                &con.row.name,
+            )),
             ..Entry::default()
         });
     }
@@ -94,6 +101,13 @@ pub(crate) fn foreign_key_entries(m: &Model, c: usize, ctx: &RenderContext) -> V
             &con.row.name,
             &con.row.definition,
         ),
+        drop_stmt: Some(sql::drop_constraint(
+            q,
+            "",
+            if r.row.relkind == 'p' { "" } else { "ONLY " },
+            &m.qname(q, r),
+            &con.row.name,
+        )),
         ..Entry::default()
     }];
     entries.extend(constraint_comment(r, con, ctx));
@@ -157,6 +171,7 @@ pub(crate) fn index_constraint_entries(m: &Model, i: usize, ctx: &RenderContext)
         owner: Some(r.row.owner.clone()),
         tablespace: Some(ix.row.tablespace.clone()),
         defn,
+        drop_stmt: Some(sql::drop_constraint(q, "", "ONLY ", &qtable, &con.name)),
         ..Entry::default()
     }];
     entries.extend(comment_for(r, &con.name, con.oid, ctx));

@@ -48,6 +48,7 @@ impl Render for ExtensionRender {
             tag: x.name.clone(),
             desc: "EXTENSION".into(),
             defn: create_extension(&ctx.quoting, x),
+            drop_stmt: Some(format!("DROP EXTENSION {name};\n")),
             section: Some(Section::PreData),
             ..Entry::default()
         }];

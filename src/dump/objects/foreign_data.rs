@@ -112,6 +112,10 @@ impl Render for ServerRender {
                 desc: "USER MAPPING".into(),
                 owner: Some(s.owner.clone()),
                 defn: sql::create_user_mapping(q, &s.name, m),
+                drop_stmt: Some(format!(
+                    "DROP USER MAPPING FOR {} SERVER {name};\n",
+                    q.ident(&m.user)
+                )),
                 section: Some(Section::PreData),
                 ..Entry::default()
             }));

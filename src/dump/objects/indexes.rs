@@ -43,6 +43,9 @@ pub(crate) fn index_entries(m: &Model, i: usize, ctx: &RenderContext) -> Vec<Ent
             owner: Some(r.row.owner.clone()),
             tablespace: Some(ix.row.tablespace.clone()),
             defn,
+            // (A partition's index goes with its parent index: the server
+            // refuses to drop it alone.)
+            drop_stmt: (ix.row.parent == 0).then(|| format!("DROP INDEX {qindex};\n")),
             ..Entry::default()
         });
     }

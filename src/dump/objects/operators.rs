@@ -111,6 +111,7 @@ impl Render for AccessMethodRender {
             tag: am.name.clone(),
             desc: "ACCESS METHOD".into(),
             defn: sql::create_access_method(q, am),
+            drop_stmt: Some(format!("DROP ACCESS METHOD {name};\n")),
             ..Entry::default()
         }];
         let sat = Satellite {

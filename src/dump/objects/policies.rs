@@ -102,6 +102,7 @@ impl Render for PolicyRender {
             schema: Some(t.schema.clone()),
             owner: Some(t.owner.clone()),
             defn: psql::policy(&spec),
+            drop_stmt: Some(format!("DROP POLICY {name} ON {qtable};\n")),
             ..Entry::default()
         }];
         let keyword = format!("POLICY {name} ON");

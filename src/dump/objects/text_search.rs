@@ -120,6 +120,7 @@ impl Render for TextSearch {
             owner: owner.map(str::to_string),
             defn: self.definition(q),
             owner_object: owner.map(|_| format!("{keyword} {qualified}")),
+            drop_stmt: Some(format!("DROP {keyword} {qualified};\n")),
             section: Some(Section::PreData),
             ..Entry::default()
         }];

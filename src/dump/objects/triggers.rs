@@ -70,6 +70,8 @@ impl Render for TriggerRender {
                 t.enabled,
                 t.is_clone,
             ),
+            // (A partition's clone goes with its parent's trigger.)
+            drop_stmt: (!t.is_clone).then(|| format!("DROP TRIGGER {name} ON {qtable};\n")),
             ..Entry::default()
         }];
         let keyword = format!("TRIGGER {name} ON");

@@ -260,6 +260,8 @@ impl Render for TypeRender {
                     owner: Some(t.owner.clone()),
                     defn,
                     owner_object: Some(format!("{keyword} {qname}")),
+                    // A base type goes with its I/O functions.
+                    drop_stmt: (t.typtype == 'b').then(|| format!("DROP TYPE {qname} CASCADE;\n")),
                     section: Some(Section::PreData),
                     ..Entry::default()
                 });
@@ -401,6 +403,11 @@ impl Render for DomainConstraintRender {
             schema: Some(t.schema.clone()),
             owner: Some(t.owner.clone()),
             defn: sql::add_domain_constraint(&ctx.quoting, &qualified(ctx, t), c),
+            drop_stmt: Some(format!(
+                "ALTER DOMAIN {} DROP CONSTRAINT {};\n",
+                qualified(ctx, t),
+                ctx.quoting.ident(&c.name)
+            )),
             section: Some(Section::PostData),
             ..Entry::default()
         }];

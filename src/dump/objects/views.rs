@@ -207,15 +207,7 @@ impl ViewRender {
                 },
             )
         } else if dummy_view {
-            let dummy: Vec<vsql::DummyColumn> = cols
-                .iter()
-                .map(|c| vsql::DummyColumn {
-                    type_name: c.type_name.clone(),
-                    collation: c.collation.as_ref().map(|(s, n)| q.qualified(s, n)),
-                    name: q.ident(&c.name),
-                })
-                .collect();
-            vsql::create_dummy_view(qname, &dummy)
+            vsql::create_dummy_view(qname, &dummy_columns(q, cols))
         } else {
             match self.views.spec(self.index, qname) {
                 Some(spec) => vsql::create_view(q, &spec),
@@ -385,9 +377,25 @@ impl Render for DefaultRender {
             schema: Some(self.schema.clone()),
             owner: Some(self.owner.clone()),
             defn: vsql::column_default(&qname, &q.ident(&self.column), &self.view.expr),
+            drop_stmt: Some(crate::sql::table::drop_default(
+                false,
+                &qname,
+                &q.ident(&self.column),
+            )),
             ..Entry::default()
         }]
     }
+}
+
+/// A view's columns as its dummy view (loop repair) declares them.
+fn dummy_columns(q: &crate::pg::quote::Quoting, cols: &[ViewColumn]) -> Vec<vsql::DummyColumn> {
+    cols.iter()
+        .map(|c| vsql::DummyColumn {
+            type_name: c.type_name.clone(),
+            collation: c.collation.as_ref().map(|(s, n)| q.qualified(s, n)),
+            name: q.ident(&c.name),
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -460,6 +468,20 @@ impl Render for RuleRender {
         let t = &self.table;
         let qtable = q.qualified(&t.schema, &t.name);
         let rule_name = q.ident(&self.rule.name);
+        // Dropping a view's split-off ON SELECT rule puts the dummy view
+        // back.
+        let drop_stmt = match &self.view {
+            Some((views, i)) => {
+                let cols = views
+                    .columns
+                    .get(&views.rows[*i].oid)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let dummy = vsql::create_dummy_view(&qtable, &dummy_columns(q, cols));
+                format!("CREATE OR REPLACE {}", dummy.trim_start_matches("CREATE "))
+            }
+            None => format!("DROP RULE {rule_name} ON {qtable};\n"),
+        };
         let defn = match (&self.view, &self.rule.ruledef) {
             (Some((views, i)), _) => {
                 let body = match views.spec(*i, &qtable) {
@@ -483,6 +505,7 @@ impl Render for RuleRender {
             schema: Some(t.schema.clone()),
             owner: Some(t.owner.clone()),
             defn,
+            drop_stmt: Some(drop_stmt),
             ..Entry::default()
         }];
         let keyword = format!("RULE {rule_name} ON");

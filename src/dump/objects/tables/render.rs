@@ -184,6 +184,7 @@ pub(super) fn table_entries(
         owner: Some(r.row.owner.clone()),
         tablespace,
         table_am: if partitioned { None } else { r.row.am.clone() },
+        partitioned_am: if partitioned { r.row.am.clone() } else { None },
         defn,
         owner_object: Some(format!("{keyword} {qname}")),
         after_owner,
@@ -373,6 +374,11 @@ pub(super) fn attrdef_entries(
         schema: Some(r.row.schema.clone()),
         owner: Some(r.row.owner.clone()),
         defn: sql::separate_default(q, r.row.relkind == 'f', &qname, &c.row.name, &d.expr),
+        drop_stmt: Some(sql::drop_default(
+            r.row.relkind == 'f',
+            &qname,
+            &q.ident(&c.row.name),
+        )),
         ..Entry::default()
     }]
 }

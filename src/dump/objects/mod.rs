@@ -19,6 +19,7 @@ pub(crate) mod operators;
 pub(crate) mod policies;
 pub(crate) mod publications;
 pub(crate) mod routines;
+pub(crate) mod rules;
 pub(crate) mod schemas;
 pub(crate) mod sequences;
 pub(crate) mod statistics;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # W8, restore time: the W1 data restored into a fresh cluster by psql from
-# the plain script, against `pgdumpall-rs restore -j2` from a directory
-# dump (globals.sql + a pg_dump -Fd archive per database: the layout of
-# -F d), each into its own fresh cluster; the restored clusters must dump
-# as the original. Reports wall times and the ratio.
+# the plain script, against `pgdumpall-rs restore -j2` from our own
+# directory dump (`-F d -Z lz4 -j 2`), each into its own fresh cluster; the
+# restored clusters must dump as the original. Reports wall times and the
+# ratio.
 # Usage: bench/w8_restore.sh   env: SCALE=15 EXTRA_MB=100
 source "$(dirname "$0")/common.sh"
 SCALE=${SCALE:-15}
@@ -12,13 +12,7 @@ start_cluster
 fill_data_heavy "$SCALE" "$EXTRA_MB"
 "$REFBIN/pg_dumpall" "${CONN[@]}" --restrict-key=K > "$BENCH_DIR/plain.sql"
 DIR=$BENCH_DIR/dir
-mkdir -p "$DIR/databases"
-"$REFBIN/pg_dumpall" "${CONN[@]}" -g --restrict-key=K > "$DIR/globals.sql"
-"$REFBIN/psql" -X -At "${CONN[@]}" -d postgres -c "SELECT oid, datname FROM pg_database WHERE datallowconn" -F ' ' |
-  while read -r oid name; do
-    "$REFBIN/pg_dump" "${CONN[@]}" -Fd -Z lz4 -j 2 -f "$DIR/databases/$oid" "$name"
-    echo "$oid $name" >> "$DIR/map.dat"
-  done
+"$OURS" "${CONN[@]}" --restrict-key=K -F d -Z lz4 -j 2 -f "$DIR"
 
 # A second and third cluster, beside the first.
 fresh() {

@@ -158,10 +158,11 @@ pub(crate) async fn prepare_database(
     let printed = printed_objects(order, &archive);
     let mut entries = database_entries(&db, &ctx, mode);
     let database_entry_count = entries.len();
-    // The entries are numbered (-v) or archived (directory) as a whole,
-    // and under -j workers may take any table's data ahead (split.rs);
-    // otherwise plain output renders each object just before it is written.
-    let eager = collection.is_some() || opts.directory.is_some() || opts.jobs > 1;
+    // The entries are numbered (-v) or archived (directory) as a whole;
+    // otherwise plain output renders each object just before it is written
+    // (under -j too: the workers get copies of just the big tables' data
+    // entries, split.rs).
+    let eager = collection.is_some() || opts.directory.is_some();
     let mut fixed_ids_after = None;
     let mut origins = Vec::new();
     let mut render = None;

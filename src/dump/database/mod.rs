@@ -122,19 +122,22 @@ pub(crate) async fn prepare_database(
     };
     archive.add_boundaries();
     tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
-    // Every COPY is prepared now, the requests pipelined: one round trip
-    // for all tables instead of one per table, the server parsing while
-    // we sort and render. A statement that fails to prepare is simply
-    // prepared again at its turn, so its error is reported where pg_dump
-    // would report it.
+    // Every COPY is prepared now, the requests pipelined (up to
+    // PREPARE_AHEAD in flight) rather than one round trip per table, the
+    // server parsing while we sort and render. (Not all at once: 5,000
+    // pending prepare futures held 7 MiB through the sort.) A statement
+    // that fails to prepare is simply prepared again at its turn, so its
+    // error is reported where pg_dump would report it.
     let copy_sqls = if super::content::dump_data(&opts.render) {
         std::mem::take(&mut archive.copy_statements)
     } else {
         Vec::new()
     };
-    let mut prepare_copies = Box::pin(futures_util::future::join_all(
-        copy_sqls.iter().map(|sql| client.prepare(sql)),
-    ));
+    let mut prepare_copies = Box::pin(
+        futures_util::stream::iter(copy_sqls.iter().map(|sql| client.prepare(sql)))
+            .buffered(PREPARE_AHEAD)
+            .collect::<Vec<_>>(),
+    );
     let copies_prepared = poll_once(prepare_copies.as_mut()).await;
     let (order, sort_warnings) = sort::sort(&mut archive);
     let warnings: Vec<sort::SortWarning> = std::mem::take(&mut archive.warnings)
@@ -384,6 +387,9 @@ fn prepared_copies_by_text(
     tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
     copy_statements
 }
+
+/// How many COPY statements are being prepared at a time.
+const PREPARE_AHEAD: usize = 256;
 
 /// Objects above this count are rendered on two threads.
 const PARALLEL_RENDER_MIN: usize = 2000;

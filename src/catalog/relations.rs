@@ -157,8 +157,9 @@ pub(crate) struct ColumnRow {
     pub identity: char,
     pub generated: char,
     pub compression: char,
-    /// Collation `(schema, name)` when it differs from the type's.
-    pub collation: Option<(String, String)>,
+    /// Collation `(schema, name)` when it differs from the type's (boxed:
+    /// rare, and every column of the database is held).
+    pub collation: Option<Box<(String, String)>>,
     /// attoptions joined with `, `.
     pub options: String,
     /// Server 18: the column's not-null constraint.
@@ -228,7 +229,7 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
             generated: r.code(11)?,
             compression: r.code(12)?,
             collation: match (coll_schema, coll_name) {
-                (Some(s), Some(n)) => Some((s.0, n.0)),
+                (Some(s), Some(n)) => Some(Box::new((s.0, n.0))),
                 _ => None,
             },
             options: r.opt_text(15)?.unwrap_or_default(),

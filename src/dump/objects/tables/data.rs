@@ -55,6 +55,9 @@ impl RelationState {
                 self.model.seq_values.insert(oid, (last, called));
             }
         }
+        // Held to the end of the dump: no spare room.
+        self.model.indexes.shrink_to_fit();
+        self.model.constraints.shrink_to_fit();
         let model = Arc::new(self.model);
         for (id, what) in self.objects {
             archive.objects[id].render = Some(Arc::new(RelRender {

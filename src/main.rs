@@ -18,7 +18,6 @@ static GLOBAL: pgdumpall_rs::heap_stats::Counting<mimalloc::MiMalloc> =
 // libmimalloc-sys 0.1.49 (Cargo.lock) builds by default.
 const MI_OPTION_ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-const MI_OPTION_ALLOW_THP: std::ffi::c_int = 43;
 
 extern "C" {
     fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
@@ -33,18 +32,7 @@ extern "C" {
 /// Only when both options still hold their defaults, so that a
 /// `MIMALLOC_*` variable in the environment wins, and a different option
 /// numbering (another mimalloc) is left alone.
-///
-/// For the dump itself (`thp`), transparent huge pages are also turned
-/// off for the process, as `MIMALLOC_ALLOW_THP=0` would: mimalloc
-/// reserves its first arena with `MADV_HUGEPAGE` before `main` runs, and
-/// with THP in `madvise` mode (the usual default) every 2 MiB region the
-/// heap touches then became resident in full: on W4 about 20 MiB of the
-/// peak RSS (102 MiB against 81 MiB; the live heap peaks at 70 MiB).
-/// Options set here come after that reservation, so the process-wide
-/// switch (`PR_SET_THP_DISABLE`, checked when a page is first touched) is
-/// what works. The flag is inherited by the `--hook` commands the dump
-/// runs; restore and verify, which run psql and pg_restore, leave it.
-fn tune_allocator(thp: bool) {
+fn tune_allocator() {
     // SAFETY: mi_option_get and mi_option_set only read and write
     // mimalloc's option table, for any option number, at any time.
     unsafe {
@@ -53,21 +41,31 @@ fn tune_allocator(thp: bool) {
         {
             mi_option_set(MI_OPTION_PURGE_DELAY, 0);
             mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
-            if thp && mi_option_get(MI_OPTION_ALLOW_THP) == 1 {
-                mi_option_set(MI_OPTION_ALLOW_THP, 0);
-                // SAFETY: PR_SET_THP_DISABLE takes a flag and three
-                // zeroes and changes nothing but the process's THP use;
-                // a failure (old kernel) leaves THP as it was.
-                libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-            }
         }
     }
 }
 
+/// Keeps the kernel from backing the heap with transparent huge pages.
+/// mimalloc asks for them (madvise) on its arenas, and a fault then zeroes
+/// 2 MiB where the dump touches a few KiB: on a catalog-heavy dump, whose
+/// memory comes and goes, that was a quarter of the client's CPU time and
+/// 23 MiB of peak RSS (bench/w4_catalog_real.sh: 104 MiB, 81 MiB without).
+/// The flag is per process and checked at each fault, so it holds for the
+/// arenas mimalloc reserved before `main` too. (It is inherited by child
+/// processes: the hooks' commands, which lose nothing by it.)
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and only
+    // sets a flag of this process; a failure (an old kernel) changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() {
+    no_transparent_huge_pages();
+    tune_allocator();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let subcommand = argv.get(1).is_some_and(|a| a == "verify" || a == "restore");
-    tune_allocator(!subcommand);
     cli::init(&argv);
     // Subcommands: pg_dumpall rejects any non-option argument ("too many
     // command-line arguments"), so a first argument that is one of these

@@ -245,7 +245,7 @@ async fn dump_one(
         create: true,
         clean: false,
     };
-    let prepared = database::prepare_database(connector, opts, name, mode).await?;
+    let prepared = database::prepare_database(connector, opts, name, mode, None).await?;
     if opts.verbose {
         diag::info_text(&format!("dumping database \"{name}\""));
     }

@@ -77,9 +77,9 @@ async fn dump_into(
     }
     let mode = mode_of(opts, name);
     let prepared = if alone {
-        prepare_until_slot_free(connector, opts, name).await
+        prepare_until_slot_free(connector, opts, name, Some(budget)).await
     } else {
-        database::prepare_database(connector, opts, name, mode).await
+        database::prepare_database(connector, opts, name, mode, Some(budget)).await
     };
     let prepared = match prepared {
         Ok(prepared) => prepared,

@@ -19,6 +19,8 @@ pub mod cli;
 pub(crate) mod conn;
 pub mod diag;
 pub mod dump;
+#[cfg(feature = "heap-stats")]
+pub mod heap_stats;
 pub mod interrupt;
 pub(crate) mod output;
 pub mod pg;

@@ -5,8 +5,14 @@ use pgdumpall_rs::{cli, diag, dump, interrupt, plan, restore, verify};
 // The dump allocates and frees many small strings (catalog rows, rendered
 // SQL) and frees big archives from another thread; mimalloc does that with
 // markedly less CPU than glibc's allocator (bench/w2_catalog.sh).
+#[cfg(not(feature = "heap-stats"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// Memory work: the same allocator, counted (src/heap_stats.rs).
+#[cfg(feature = "heap-stats")]
+#[global_allocator]
+static GLOBAL: pgdumpall_rs::heap_stats::Counting<mimalloc::MiMalloc> =
+    pgdumpall_rs::heap_stats::Counting(mimalloc::MiMalloc);
 
 // mimalloc's option numbers: the `mi_option_e` enum of the v3 sources that
 // libmimalloc-sys 0.1.49 (Cargo.lock) builds by default.

@@ -2,7 +2,7 @@
 //! not at their defaults, and the rules of pg_hba.conf and pg_ident.conf
 //! as the server has parsed them. One query per kind.
 
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 
 /// A setting not at its default, from a server-wide source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,23 +29,23 @@ pub(crate) struct ConfigAccess {
 /// are in the dump already; the session's own and `override`, which the
 /// server computes, are not configuration).
 pub(crate) async fn settings(cat: &Catalog<'_>) -> Result<Vec<Setting>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT name, pg_catalog.current_setting(name), source, sourcefile \
          FROM pg_catalog.pg_settings \
          WHERE source NOT IN ('default', 'override', 'client', 'session', \
          'database', 'user', 'database user') \
          ORDER BY source, name",
+        |r| {
+            Ok(Setting {
+                name: r.text(0)?,
+                value: r.text(1)?,
+                source: r.text(2)?,
+                file: r.opt_text(3)?,
+            })
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok(Setting {
-            name: r.text(0)?,
-            value: r.text(1)?,
-            source: r.text(2)?,
-            file: r.opt_text(3)?,
-        })
-    })?)
+    .await
 }
 
 /// Which configuration views the role may read.
@@ -73,39 +73,39 @@ pub(crate) async fn access(cat: &Catalog<'_>) -> Result<ConfigAccess, CatalogErr
 pub(crate) async fn alter_system_settings(
     cat: &Catalog<'_>,
 ) -> Result<Vec<(String, String)>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT name, setting FROM pg_catalog.pg_file_settings \
          WHERE sourcefile LIKE '%/postgresql.auto.conf' AND name IS NOT NULL \
          ORDER BY seqno",
+        |r| Ok((r.text(0)?, r.opt_text(1)?.unwrap_or_default())),
     )
-    .await?;
-    Ok(rows.decode(|r| Ok((r.text(0)?, r.opt_text(1)?.unwrap_or_default())))?)
+    .await
 }
 
 /// pg_hba.conf's rules, one line each as the file would hold it (or the
 /// server's error for a line it could not parse).
 pub(crate) async fn hba_rules(cat: &Catalog<'_>) -> Result<Vec<String>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT coalesce('# error: ' || error, pg_catalog.concat_ws(' ', type, \
          pg_catalog.array_to_string(database, ','), \
          pg_catalog.array_to_string(user_name, ','), address, netmask, auth_method, \
          pg_catalog.array_to_string(options, ' '))) \
          FROM pg_catalog.pg_hba_file_rules ORDER BY line_number",
+        |r| r.text(0),
     )
-    .await?;
-    Ok(rows.decode(|r| r.text(0))?)
+    .await
 }
 
 /// pg_ident.conf's mappings (PostgreSQL 15 and later).
 pub(crate) async fn ident_mappings(cat: &Catalog<'_>) -> Result<Vec<String>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT coalesce('# error: ' || error, \
          pg_catalog.concat_ws(' ', map_name, sys_name, pg_username)) \
          FROM pg_catalog.pg_ident_file_mappings ORDER BY line_number",
+        |r| r.text(0),
     )
-    .await?;
-    Ok(rows.decode(|r| r.text(0))?)
+    .await
 }

@@ -8,7 +8,7 @@
 //! read only for dumped tables and come from the archive instead (see
 //! `archive::ids`).
 
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 
 /// One collected catalog row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,15 +105,15 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         "SELECT c.step, c.cls, c.oid, c.shell FROM ({}) c ORDER BY c.step, c.ord",
         branches.join(" UNION ALL ")
     );
-    let rows = query(cat, &sql).await?;
-    let mut out = rows.decode(|r| {
+    let mut out = query_decode(cat, &sql, |r| {
         Ok(CollectedRow {
             step: r.col(0)?,
             classoid: r.col(1)?,
             oid: r.col(2)?,
             shell: r.col(3)?,
         })
-    })?;
+    })
+    .await?;
     // Extensions, functions and aggregates come in the order pg_dump's own
     // queries return them: their joins may hash, so only the same query
     // gives the same order.
@@ -122,16 +122,16 @@ pub(crate) async fn collected_rows(cat: &Catalog<'_>) -> Result<Vec<CollectedRow
         (step::FUNCTIONS, FUNCTIONS),
         (step::AGGREGATES, AGGREGATES),
     ] {
-        let rows = query(cat, sql).await?;
         let at = out.partition_point(|r| r.step < code);
-        let found = rows.decode(|r| {
+        let found = query_decode(cat, sql, |r| {
             Ok(CollectedRow {
                 step: code,
                 classoid: r.col(0)?,
                 oid: r.col(1)?,
                 shell: false,
             })
-        })?;
+        })
+        .await?;
         out.splice(at..at, found);
     }
     out.extend(policy_order(cat).await?);
@@ -194,15 +194,15 @@ async fn policy_order(cat: &Catalog<'_>) -> Result<Vec<CollectedRow>, CatalogErr
         "SELECT pol.tableoid, pol.oid FROM unnest('{array}'::pg_catalog.oid[]) AS src(tbloid)\n\
          JOIN pg_catalog.pg_policy pol ON (src.tbloid = pol.polrelid)"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(CollectedRow {
             step: POLICY_ORDER,
             classoid: r.col(0)?,
             oid: r.col(1)?,
             shell: false,
         })
-    })?)
+    })
+    .await
 }
 
 /// pg_dump's extension query, as it writes it (no ORDER BY: with fresh

@@ -8,7 +8,7 @@
 //! quoting and order. User mappings come from `pg_user_mappings`, which a
 //! non-superuser may read (options it may not see are NULL there).
 
-use super::{query, Catalog, CatalogError};
+use super::{query_decode, Catalog, CatalogError};
 
 /// The OPTIONS list of an options array column, as pg_dump reads it;
 /// NULL when the column is (most columns of most tables: the subquery is
@@ -73,8 +73,7 @@ pub(crate) async fn wrappers(cat: &Catalog<'_>) -> Result<Vec<WrapperRow>, Catal
          FROM pg_catalog.pg_foreign_data_wrapper w ORDER BY w.oid",
         options_list("w.fdwoptions")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(WrapperRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -85,7 +84,8 @@ pub(crate) async fn wrappers(cat: &Catalog<'_>) -> Result<Vec<WrapperRow>, Catal
             acl_default: r.text(6)?,
             options: r.opt_text(7)?.unwrap_or_default(),
         })
-    })?)
+    })
+    .await
 }
 
 /// Every foreign server with its user mappings, in OID order (two
@@ -98,8 +98,7 @@ pub(crate) async fn servers(cat: &Catalog<'_>) -> Result<Vec<ServerRow>, Catalog
          JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw ORDER BY s.oid",
         options_list("s.srvoptions")
     );
-    let rows = query(cat, &sql).await?;
-    let mut servers = rows.decode(|r| {
+    let mut servers = query_decode(cat, &sql, |r| {
         Ok(ServerRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -112,14 +111,14 @@ pub(crate) async fn servers(cat: &Catalog<'_>) -> Result<Vec<ServerRow>, Catalog
             options: r.opt_text(8)?.unwrap_or_default(),
             user_mappings: Vec::new(),
         })
-    })?;
+    })
+    .await?;
     let sql = format!(
         "SELECT m.srvid, m.usename, {} FROM pg_catalog.pg_user_mappings m \
          ORDER BY m.srvid, m.usename",
         options_list("m.umoptions")
     );
-    let rows = query(cat, &sql).await?;
-    let mappings = rows.decode(|r| {
+    let mappings = query_decode(cat, &sql, |r| {
         Ok((
             r.col::<u32>(0)?,
             UserMappingRow {
@@ -127,7 +126,8 @@ pub(crate) async fn servers(cat: &Catalog<'_>) -> Result<Vec<ServerRow>, Catalog
                 options: r.opt_text(2)?.unwrap_or_default(),
             },
         ))
-    })?;
+    })
+    .await?;
     let index: std::collections::HashMap<u32, usize> = servers
         .iter()
         .enumerate()

@@ -2,7 +2,7 @@
 //! privileges, tablespaces and the database list. One query per kind,
 //! whatever the number of objects.
 
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 use crate::pg::Rows;
 use crate::text::Raw;
 
@@ -94,8 +94,7 @@ pub(crate) async fn roles(
          rolname = current_user AS is_current_user \
          FROM pg_catalog.{catalog} WHERE rolname !~ '^pg_' ORDER BY 2"
     );
-    let rows = query(cat, &sql).await?;
-    let mut roles: Vec<Role> = rows.decode(|r| {
+    let mut roles: Vec<Role> = query_decode(cat, &sql, |r| {
         Ok(Role {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -114,7 +113,8 @@ pub(crate) async fn roles(
             security_labels: Vec::new(),
             settings: Vec::new(),
         })
-    })?;
+    })
+    .await?;
 
     let labels = shared_security_labels(cat, "pg_authid").await?;
     let settings = query(
@@ -150,8 +150,7 @@ async fn shared_security_labels(
          WHERE classoid = 'pg_catalog.{catalog}'::pg_catalog.regclass \
          ORDER BY objoid, provider"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| Ok((r.col(0)?, r.text(1)?, r.text(2)?)))?)
+    query_decode(cat, &sql, |r| Ok((r.col(0)?, r.text(1)?, r.text(2)?))).await
 }
 
 /// Every role membership except those between two predefined roles,
@@ -180,8 +179,7 @@ pub(crate) async fn memberships(
          WHERE NOT (ur.rolname ~ '^pg_' AND um.rolname ~ '^pg_') \
          ORDER BY 1, 2, 3"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(Membership {
             role: r.opt_text(0)?,
             member: r.opt_text(1)?,
@@ -193,7 +191,8 @@ pub(crate) async fn memberships(
             inherit_option: r.col(7)?,
             set_option: r.col(8)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Privileges on configuration parameters (servers 15+), by name.
@@ -201,26 +200,27 @@ pub(crate) async fn parameter_acls(cat: &Catalog<'_>) -> Result<Vec<ParameterAcl
     if !cat.at_least(15) {
         return Ok(Vec::new());
     }
-    let rows = query(
+    query_decode(
         cat,
         "SELECT parname, pg_catalog.pg_get_userbyid(10) AS parowner, paracl::text, \
          pg_catalog.acldefault('p', 10)::text AS acldefault \
          FROM pg_catalog.pg_parameter_acl ORDER BY 1",
+        |r| {
+            Ok(ParameterAcl {
+                name: r.text(0)?,
+                owner: r.text(1)?,
+                acl: r.opt_text(2)?,
+                acl_default: r.text(3)?,
+            })
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok(ParameterAcl {
-            name: r.text(0)?,
-            owner: r.text(1)?,
-            acl: r.opt_text(2)?,
-            acl_default: r.text(3)?,
-        })
-    })?)
+    .await
 }
 
 /// Every tablespace (not `pg_*`), by OID.
 pub(crate) async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, CatalogError> {
-    let rows = query(
+    let labels = shared_security_labels(cat, "pg_tablespace").await?;
+    query_decode(
         cat,
         "SELECT oid, spcname, pg_catalog.pg_get_userbyid(spcowner) AS spcowner, \
          pg_catalog.pg_tablespace_location(oid), spcacl::text, \
@@ -228,40 +228,39 @@ pub(crate) async fn tablespaces(cat: &Catalog<'_>) -> Result<Vec<Tablespace>, Ca
          pg_catalog.array_to_string(spcoptions, ', '), \
          pg_catalog.shobj_description(oid, 'pg_tablespace') \
          FROM pg_catalog.pg_tablespace WHERE spcname !~ '^pg_' ORDER BY 1",
+        |r| {
+            let oid: u32 = r.col(0)?;
+            Ok(Tablespace {
+                oid,
+                name: r.text(1)?,
+                owner: r.text(2)?,
+                location: r.text(3)?,
+                acl: r.opt_text(4)?,
+                acl_default: r.text(5)?,
+                options: r.opt_text(6)?,
+                comment: r.opt_text(7)?,
+                security_labels: labels
+                    .iter()
+                    .filter(|(o, _, _)| *o == oid)
+                    .map(|(_, p, l)| (p.clone(), l.clone()))
+                    .collect(),
+            })
+        },
     )
-    .await?;
-    let labels = shared_security_labels(cat, "pg_tablespace").await?;
-    Ok(rows.decode(|r| {
-        let oid: u32 = r.col(0)?;
-        Ok(Tablespace {
-            oid,
-            name: r.text(1)?,
-            owner: r.text(2)?,
-            location: r.text(3)?,
-            acl: r.opt_text(4)?,
-            acl_default: r.text(5)?,
-            options: r.opt_text(6)?,
-            comment: r.opt_text(7)?,
-            security_labels: labels
-                .iter()
-                .filter(|(o, _, _)| *o == oid)
-                .map(|(_, p, l)| (p.clone(), l.clone()))
-                .collect(),
-        })
-    })?)
+    .await
 }
 
 /// Names of the databases pg_dumpall dumps (connectable, not invalid):
 /// template1 first, then by name.
 pub(crate) async fn dumpable_databases(cat: &Catalog<'_>) -> Result<Vec<String>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT datname FROM pg_catalog.pg_database d \
          WHERE datallowconn AND datconnlimit != -2 \
          ORDER BY (datname <> 'template1'), datname",
+        |r| r.text(0),
     )
-    .await?;
-    Ok(rows.decode(|r| r.text(0))?)
+    .await
 }
 
 /// Names of the databases matching any of the given anchored regular

@@ -20,7 +20,9 @@ use std::future::Future;
 
 use tokio::sync::oneshot;
 
-use super::{query, relations, routines, sequences, types, views, Catalog, CatalogError};
+use super::{
+    query, query_decode, relations, routines, sequences, types, views, Catalog, CatalogError,
+};
 
 /// Reads either session may do, in the order the main session asks for
 /// them. The main session takes them from the front as it goes; the
@@ -226,7 +228,7 @@ fn family_member_dependencies(catalog: &str, family: &str) -> String {
 /// Every pg_depend row but pinned ones, by object (family members' rows
 /// also as their family's).
 pub(crate) async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         &format!(
             "SELECT classid, objid, refclassid, refobjid, deptype \
@@ -235,17 +237,17 @@ pub(crate) async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, Ca
             family_member_dependencies("pg_amop", "amopfamily"),
             family_member_dependencies("pg_amproc", "amprocfamily")
         ),
+        |r| {
+            Ok((
+                r.col(0)?,
+                r.col(1)?,
+                r.col(2)?,
+                r.col(3)?,
+                r.col::<i8>(4)? as u8 as char,
+            ))
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok((
-            r.col(0)?,
-            r.col(1)?,
-            r.col(2)?,
-            r.col(3)?,
-            r.col::<i8>(4)? as u8 as char,
-        ))
-    })?)
+    .await
 }
 
 impl Catalog<'_> {

@@ -1,6 +1,6 @@
 //! Indexes and the constraints they implement.
 
-use super::{query, Catalog, CatalogError, USER_NS};
+use super::{query_decode, Catalog, CatalogError, USER_NS};
 use crate::pg::version::at_least;
 use crate::pg::{QueryRow, RowError};
 
@@ -117,8 +117,7 @@ pub(crate) async fn indexes(cat: &Catalog<'_>) -> Result<Vec<IndexRow>, CatalogE
          AND (i.indisvalid OR ic.relkind = 'I') AND i.indisready \
          ORDER BY i.indrelid, ic.relname"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(index_row)?)
+    query_decode(cat, &sql, index_row).await
 }
 
 /// One row of [`indexes`].

@@ -28,7 +28,7 @@ pub(crate) mod views;
 use thiserror::Error;
 use tokio_postgres::Client;
 
-use crate::pg::{RowError, Rows};
+use crate::pg::{QueryRow, RowError, RowExt, Rows};
 
 /// pg_dump's defence against CVE-2024-7348: sessions that read a database
 /// neither expand non-system views nor touch foreign tables. Set on
@@ -134,4 +134,56 @@ pub(crate) async fn query(cat: &Catalog<'_>, sql: &str) -> Result<Rows, CatalogE
         "catalog query: {sql}"
     );
     Ok(Rows::new(sql, rows))
+}
+
+/// Runs a catalog query like [`query`] and decodes each row with `f` as
+/// it arrives, so that only the decoded values are held, never the whole
+/// result (W4's columns query: 25,000 rows of 22 columns, 13 MiB of row
+/// offsets alone before decoding). As with a whole result, a server error
+/// wins over a row that could not be decoded: the rest of the rows are
+/// still read, and the first decoding error is returned only if the
+/// query itself succeeded.
+pub(crate) async fn query_decode<T, F>(
+    cat: &Catalog<'_>,
+    sql: &str,
+    mut f: F,
+) -> Result<Vec<T>, CatalogError>
+where
+    F: FnMut(QueryRow<'_>) -> Result<T, RowError>,
+{
+    use futures_util::StreamExt;
+    let started = std::time::Instant::now();
+    let no_params: [(
+        &(dyn tokio_postgres::types::ToSql + Sync),
+        tokio_postgres::types::Type,
+    ); 0] = [];
+    let stream = cat
+        .client
+        .query_typed_raw(sql, no_params)
+        .await
+        .map_err(|e| CatalogError::query(e, sql))?;
+    let mut stream = std::pin::pin!(stream);
+    let mut out = Vec::new();
+    let mut failed = None;
+    let mut rows = 0usize;
+    while let Some(row) = stream.next().await {
+        let row = row.map_err(|e| CatalogError::query(e, sql))?;
+        rows += 1;
+        if failed.is_none() {
+            match f(row.in_query(sql)) {
+                Ok(value) => out.push(value),
+                Err(e) => failed = Some(e),
+            }
+        }
+    }
+    tracing::debug!(
+        target: "pgdumpall_rs::sql",
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        rows,
+        "catalog query: {sql}"
+    );
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(out),
+    }
 }

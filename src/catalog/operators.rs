@@ -8,7 +8,7 @@
 //! pinned object they stand alone in the sort, where an object with no
 //! edges cannot change the order of the others.
 
-use super::{query, Catalog, CatalogError};
+use super::{query_decode, Catalog, CatalogError};
 use crate::pg::{QueryRow, RowError};
 
 /// `(schema, internal name)` of a type: the S5 tie-break of operators.
@@ -147,8 +147,7 @@ pub(crate) async fn operators(cat: &Catalog<'_>) -> Result<Vec<OperatorRow>, Cat
          LEFT JOIN pg_catalog.pg_namespace nn ON nn.oid = ng.oprnamespace \
          WHERE {NOT_PG_CATALOG} ORDER BY o.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(OperatorRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -167,7 +166,8 @@ pub(crate) async fn operators(cat: &Catalog<'_>) -> Result<Vec<OperatorRow>, Cat
             merges: r.col(18)?,
             hashes: r.col(19)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Every operator family outside pg_catalog, by OID.
@@ -179,8 +179,7 @@ pub(crate) async fn op_families(cat: &Catalog<'_>) -> Result<Vec<OpFamilyRow>, C
          WHERE {NOT_PG_CATALOG} ORDER BY f.oid",
         is_member("pg_opfamily", "f.oid")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(OpFamilyRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -189,7 +188,8 @@ pub(crate) async fn op_families(cat: &Catalog<'_>) -> Result<Vec<OpFamilyRow>, C
             access_method: r.text(4)?,
             is_member: r.col(5)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Every operator class outside pg_catalog, by OID.
@@ -205,8 +205,7 @@ pub(crate) async fn op_classes(cat: &Catalog<'_>) -> Result<Vec<OpClassRow>, Cat
          WHERE {NOT_PG_CATALOG} ORDER BY c.oid",
         is_member("pg_opclass", "c.oid")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(OpClassRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -220,7 +219,8 @@ pub(crate) async fn op_classes(cat: &Catalog<'_>) -> Result<Vec<OpClassRow>, Cat
             family_oid: r.col(10)?,
             is_member: r.col(11)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// The pg_depend rows that tie a member (`m`, of catalog `member`) to a
@@ -248,15 +248,15 @@ pub(crate) async fn op_members(cat: &Catalog<'_>) -> Result<Vec<OpMember>, Catal
          {} ORDER BY d.refclassid, d.refobjid, m.amopstrategy, m.oid",
         member_owner_join("pg_amop", "amopfamily")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(OpMember {
             owner_object: (r.col(0)?, r.col(1)?),
             strategy: r.col(2)?,
             operator: r.text(3)?,
             sort_family: pair(r, 4, 5)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// The support functions of every user class and family, in each one's
@@ -269,8 +269,7 @@ pub(crate) async fn proc_members(cat: &Catalog<'_>) -> Result<Vec<ProcMember>, C
          {} ORDER BY d.refclassid, d.refobjid, m.amprocnum, m.oid",
         member_owner_join("pg_amproc", "amprocfamily")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(ProcMember {
             owner_object: (r.col(0)?, r.col(1)?),
             number: r.col(2)?,
@@ -278,7 +277,8 @@ pub(crate) async fn proc_members(cat: &Catalog<'_>) -> Result<Vec<ProcMember>, C
             left: r.text(4)?,
             right: r.text(5)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// The catalog name of a class or family's catalog, for pg_depend.
@@ -310,15 +310,15 @@ pub(crate) async fn op_members_as_pg_dump(
         owner_catalog(owner.0),
         owner.1
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(OpMember {
             owner_object: owner,
             strategy: r.col(0)?,
             operator: r.text(1)?,
             sort_family: pair(r, 3, 2)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// The support functions of one class or family in the order pg_dump's
@@ -335,8 +335,7 @@ pub(crate) async fn proc_members_as_pg_dump(
         owner_catalog(owner.0),
         owner.1
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(ProcMember {
             owner_object: owner,
             number: r.col(0)?,
@@ -344,25 +343,26 @@ pub(crate) async fn proc_members_as_pg_dump(
             left: r.text(2)?,
             right: r.text(3)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Every access method created after initdb, by OID.
 pub(crate) async fn access_methods(
     cat: &Catalog<'_>,
 ) -> Result<Vec<AccessMethodRow>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT a.oid, a.amname, a.amhandler::pg_catalog.regproc::text, a.amtype \
          FROM pg_catalog.pg_am a WHERE a.oid >= 16384 ORDER BY a.oid",
+        |r| {
+            Ok(AccessMethodRow {
+                oid: r.col(0)?,
+                name: r.text(1)?,
+                handler: r.text(2)?,
+                am_type: r.code(3)?,
+            })
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok(AccessMethodRow {
-            oid: r.col(0)?,
-            name: r.text(1)?,
-            handler: r.text(2)?,
-            am_type: r.code(3)?,
-        })
-    })?)
+    .await
 }

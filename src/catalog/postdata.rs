@@ -1,7 +1,7 @@
 //! Rules, triggers, policies, row security, event triggers, default
 //! privileges and large objects, each read in one query.
 
-use super::{query, Catalog, CatalogError, USER_NS};
+use super::{query, query_decode, Catalog, CatalogError, USER_NS};
 
 /// The relation is an extension member.
 const REL_MEMBER: &str = "EXISTS (SELECT 1 FROM pg_catalog.pg_depend e \
@@ -28,8 +28,7 @@ pub(crate) async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogErro
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE {USER_NS} ORDER BY r.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(RuleRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -44,7 +43,8 @@ pub(crate) async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogErro
                 _ => Some(r.definition(6, "rule", 1)?),
             },
         })
-    })?)
+    })
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -72,8 +72,7 @@ pub(crate) async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, Catal
          AND {USER_NS} AND NOT {REL_MEMBER} \
          ORDER BY t.tgrelid, t.tgname"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(TriggerRow {
             oid: r.col(0)?,
             table: r.col(1)?,
@@ -83,7 +82,8 @@ pub(crate) async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, Catal
             is_clone: r.col(5)?,
             on_foreign_table: r.col(6)?,
         })
-    })?)
+    })
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -109,8 +109,7 @@ pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, Catalo
          WHERE c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} \
          ORDER BY p.polrelid, p.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(PolicyRow {
             oid: r.col(0)?,
             table: r.col(1)?,
@@ -121,7 +120,8 @@ pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, Catalo
             qual: r.opt_text(6)?,
             with_check: r.opt_text(7)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Tables with row level security enabled.
@@ -130,8 +130,7 @@ pub(crate) async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, C
         "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} ORDER BY c.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| r.col(0))?)
+    query_decode(cat, &sql, |r| r.col(0)).await
 }
 
 #[derive(Debug, Clone)]
@@ -154,8 +153,7 @@ pub(crate) async fn event_triggers(
          COALESCE(pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_literal(x) FROM pg_catalog.unnest(e.evttags) AS t(x)), ', '), ''), \
          e.evtfoid::pg_catalog.regproc::pg_catalog.text \
          FROM pg_catalog.pg_event_trigger e ORDER BY e.oid";
-    let rows = query(cat, sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, sql, |r| {
         Ok(EventTriggerRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -165,7 +163,8 @@ pub(crate) async fn event_triggers(
             tags: r.text(5)?,
             function: r.text(6)?,
         })
-    })?)
+    })
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -186,8 +185,7 @@ pub(crate) async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>
            THEN 's'::\"char\" ELSE d.defaclobjtype END, d.defaclrole)::pg_catalog.text ELSE '{}' END \
          FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace \
          ORDER BY d.oid";
-    let rows = query(cat, sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, sql, |r| {
         Ok(DefaultAclRow {
             oid: r.col(0)?,
             role: r.text(1)?,
@@ -196,7 +194,8 @@ pub(crate) async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>
             acl: r.text(4)?,
             baseline: r.text(5)?,
         })
-    })?)
+    })
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -262,15 +261,15 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NS} ORDER BY c.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(RelationRow {
             oid: r.col(0)?,
             schema: r.text(1)?,
             name: r.text(2)?,
             owner: r.text(3)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// An extended statistics object (`pg_statistic_ext`).

@@ -4,7 +4,7 @@
 //! values. Every query reads one kind for the whole database.
 
 use super::foreign_data::options_list;
-use super::{query, Catalog, CatalogError, USER_NS};
+use super::{query, query_decode, Catalog, CatalogError, USER_NS};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
 
@@ -104,8 +104,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
          ORDER BY c.oid",
         ftoptions = options_list("ft.ftoptions")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         let owning_tab: Option<u32> = r.col(21)?;
         let owning_col: Option<i32> = r.col(22)?;
         Ok(RelationRow {
@@ -136,7 +135,8 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             foreign_options: r.opt_text(26)?.unwrap_or_default(),
             config_filter: r.opt_text(27)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// One column (attnum > 0) of a user table or partitioned table.
@@ -157,8 +157,9 @@ pub(crate) struct ColumnRow {
     pub identity: char,
     pub generated: char,
     pub compression: char,
-    /// Collation `(schema, name)` when it differs from the type's.
-    pub collation: Option<(String, String)>,
+    /// Collation `(schema, name)` when it differs from the type's (boxed:
+    /// rare, and every column of the database is held).
+    pub collation: Option<Box<(String, String)>>,
     /// attoptions joined with `, `.
     pub options: String,
     /// Server 18: the column's not-null constraint.
@@ -209,8 +210,7 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
          ORDER BY a.attrelid, a.attnum",
         fdw_options = options_list("a.attfdwoptions")
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         let coll_schema: Option<Raw> = r.col(13)?;
         let coll_name: Option<Raw> = r.col(14)?;
         let nn_oid: Option<u32> = r.col(16)?;
@@ -229,7 +229,7 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
             generated: r.code(11)?,
             compression: r.code(12)?,
             collation: match (coll_schema, coll_name) {
-                (Some(s), Some(n)) => Some((s.0, n.0)),
+                (Some(s), Some(n)) => Some(Box::new((s.0, n.0))),
                 _ => None,
             },
             options: r.opt_text(15)?.unwrap_or_default(),
@@ -245,7 +245,8 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ColumnRow>, Catalog
             },
             fdw_options: r.opt_text(21)?.unwrap_or_default(),
         })
-    })?)
+    })
+    .await
 }
 
 /// A column default or generation expression.
@@ -268,15 +269,15 @@ pub(crate) async fn attrdefs(cat: &Catalog<'_>) -> Result<Vec<AttrDefRow>, Catal
          WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} \
          ORDER BY ad.adrelid, ad.adnum"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(AttrDefRow {
             oid: r.col(0)?,
             table: r.col(1)?,
             attnum: r.col(2)?,
             expr: r.text(3)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// A table constraint read by [`table_constraints`].
@@ -317,8 +318,7 @@ pub(crate) async fn table_constraints(
          AND (co.contype = 'c' OR (co.contype = 'f' AND co.conparentid = 0){nn}) \
          ORDER BY co.conrelid, co.conname"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(ConstraintRow {
             oid: r.col(0)?,
             table: r.col(1)?,
@@ -330,19 +330,20 @@ pub(crate) async fn table_constraints(
             ref_table: r.col(7)?,
             ref_index: r.col(8)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// `(child, parent)` inheritance links of tables, in inhseqno order.
 pub(crate) async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i \
          JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
          WHERE c.relkind IN ('r', 'p', 'f') ORDER BY i.inhrelid, i.inhseqno",
+        |r| Ok((r.col(0)?, r.col(1)?)),
     )
-    .await?;
-    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?)))?)
+    .await
 }
 
 /// `(table oid, attnum, column name, attacl)` of columns with privileges
@@ -350,7 +351,7 @@ pub(crate) async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, Catal
 pub(crate) async fn column_acls(
     cat: &Catalog<'_>,
 ) -> Result<Vec<(u32, i32, String, Option<String>)>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT a.attrelid, a.attnum::int4, a.attname, a.attacl::text \
          FROM pg_catalog.pg_attribute a \
@@ -361,9 +362,9 @@ pub(crate) async fn column_acls(
            WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objoid = a.attrelid \
            AND p.objsubid = a.attnum)) \
          ORDER BY a.attrelid, a.attnum",
+        |r| Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?)),
     )
-    .await?;
-    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?)))?)
+    .await
 }
 
 /// Each top-level foreign key: its OID → (referencing table, referenced

@@ -2,7 +2,7 @@
 //! per kind.
 
 use super::relations::text_array;
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 use crate::text::Raw;
 
 #[derive(Debug, Clone)]
@@ -32,8 +32,7 @@ pub(crate) async fn publications(cat: &Catalog<'_>) -> Result<Vec<PublicationRow
          p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, p.pubviaroot, {gencols} \
          FROM pg_catalog.pg_publication p ORDER BY p.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(PublicationRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -46,7 +45,8 @@ pub(crate) async fn publications(cat: &Catalog<'_>) -> Result<Vec<PublicationRow
             via_root: r.col(8)?,
             generated_columns: r.code(9)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// One table of a publication (`pg_publication_rel`).
@@ -80,8 +80,7 @@ pub(crate) async fn publication_tables(
         "SELECT pr.oid, pr.prpubid, pr.prrelid, {filter}, {columns} \
          FROM pg_catalog.pg_publication_rel pr ORDER BY pr.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(PublicationTableRow {
             oid: r.col(0)?,
             publication: r.col(1)?,
@@ -92,7 +91,8 @@ pub(crate) async fn publication_tables(
                 Some(_) => Some(text_array(r, 4)?),
             },
         })
-    })?)
+    })
+    .await
 }
 
 /// One schema of a publication (`pg_publication_namespace`, 15+).
@@ -110,19 +110,19 @@ pub(crate) async fn publication_schemas(
     if !cat.at_least(15) {
         return Ok(Vec::new());
     }
-    let rows = query(
+    query_decode(
         cat,
         "SELECT pn.oid, pn.pnpubid, pn.pnnspid FROM pg_catalog.pg_publication_namespace pn \
          ORDER BY pn.oid",
+        |r| {
+            Ok(PublicationSchemaRow {
+                oid: r.col(0)?,
+                publication: r.col(1)?,
+                schema: r.col(2)?,
+            })
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok(PublicationSchemaRow {
-            oid: r.col(0)?,
-            publication: r.col(1)?,
-            schema: r.col(2)?,
-        })
-    })?)
+    .await
 }
 
 /// One subscription of the current database, with the options each server
@@ -200,24 +200,26 @@ pub(crate) async fn subscriptions(cat: &Catalog<'_>) -> Result<Subscriptions, Ca
          {two_phase}, {disable_on_error}, {password_required}, {run_as_owner}, {failover}, {origin} \
          FROM pg_catalog.pg_subscription s WHERE {HERE} ORDER BY s.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(Subscriptions::Rows(rows.decode(|r| {
-        Ok(SubscriptionRow {
-            oid: r.col(0)?,
-            name: r.text(1)?,
-            owner: r.text(2)?,
-            conninfo: r.text(3)?,
-            slot_name: r.opt_text(4)?,
-            synchronous_commit: r.text(5)?,
-            publications: text_array(r, 6)?,
-            binary: r.col(7)?,
-            streaming: r.code(8)?,
-            two_phase: r.code(9)?,
-            disable_on_error: r.col(10)?,
-            password_required: r.col(11)?,
-            run_as_owner: r.col(12)?,
-            failover: r.col(13)?,
-            origin: r.text(14)?,
+    Ok(Subscriptions::Rows(
+        query_decode(cat, &sql, |r| {
+            Ok(SubscriptionRow {
+                oid: r.col(0)?,
+                name: r.text(1)?,
+                owner: r.text(2)?,
+                conninfo: r.text(3)?,
+                slot_name: r.opt_text(4)?,
+                synchronous_commit: r.text(5)?,
+                publications: text_array(r, 6)?,
+                binary: r.col(7)?,
+                streaming: r.code(8)?,
+                two_phase: r.code(9)?,
+                disable_on_error: r.col(10)?,
+                password_required: r.col(11)?,
+                run_as_owner: r.col(12)?,
+                failover: r.col(13)?,
+                origin: r.text(14)?,
+            })
         })
-    })?))
+        .await?,
+    ))
 }

@@ -7,7 +7,7 @@
 //! with an internal dependency are left out. Every procedural language
 //! (`lanispl`) is read.
 
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
 
@@ -186,17 +186,7 @@ pub(crate) async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, Cat
          ORDER BY p.oid",
         args = arg_type_columns()
     );
-    let rows = query(cat, &sql).await?;
-    let depends: Vec<(u32, String)> = query(
-        cat,
-        "SELECT d.objid, e.extname FROM pg_catalog.pg_depend d \
-         JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
-         WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.deptype = 'x' \
-         AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass",
-    )
-    .await?
-    .decode(|r| Ok((r.col(0)?, r.text(1)?)))?;
-    let mut funcs: Vec<FunctionRow> = rows.decode(|r| {
+    let mut funcs: Vec<FunctionRow> = query_decode(cat, &sql, |r| {
         Ok(FunctionRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -233,7 +223,17 @@ pub(crate) async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, Cat
             sql_body: r.opt_text(28)?,
             depends_on_extensions: Vec::new(),
         })
-    })?;
+    })
+    .await?;
+    let depends: Vec<(u32, String)> = query(
+        cat,
+        "SELECT d.objid, e.extname FROM pg_catalog.pg_depend d \
+         JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+         WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.deptype = 'x' \
+         AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass",
+    )
+    .await?
+    .decode(|r| Ok((r.col(0)?, r.text(1)?)))?;
     // Rows come in OID order.
     for (oid, ext) in depends {
         if let Ok(i) = funcs.binary_search_by_key(&oid, |f| f.oid) {
@@ -263,8 +263,7 @@ pub(crate) async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, C
          ORDER BY p.oid",
         args = arg_type_columns()
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(AggregateRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -300,19 +299,16 @@ pub(crate) async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, C
             },
             parallel: char_of(r, 32)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Every procedural language, by OID.
 pub(crate) async fn languages(cat: &Catalog<'_>) -> Result<Vec<LanguageRow>, CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT l.oid, l.lanname, pg_catalog.pg_get_userbyid(l.lanowner), l.lanpltrusted, l.lanplcallfoid, \
+    let sql = "SELECT l.oid, l.lanname, pg_catalog.pg_get_userbyid(l.lanowner), l.lanpltrusted, l.lanplcallfoid, \
          l.laninline, l.lanvalidator, l.lanacl::text, pg_catalog.acldefault('l', l.lanowner)::text \
-         FROM pg_catalog.pg_language l WHERE l.lanispl ORDER BY l.oid",
-    )
-    .await?;
-    Ok(rows.decode(|r| {
+         FROM pg_catalog.pg_language l WHERE l.lanispl ORDER BY l.oid";
+    query_decode(cat, sql, |r| {
         Ok(LanguageRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -324,5 +320,6 @@ pub(crate) async fn languages(cat: &Catalog<'_>) -> Result<Vec<LanguageRow>, Cat
             acl: r.opt_text(7)?,
             acl_default: r.text(8)?,
         })
-    })?)
+    })
+    .await
 }

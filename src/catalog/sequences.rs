@@ -1,6 +1,6 @@
 //! Sequences: their parameters and current values.
 
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 use crate::pg::quote;
 
 /// A sequence's parameters (`pg_sequence`).
@@ -19,13 +19,9 @@ pub(crate) struct SequenceRow {
 
 /// Every sequence's parameters, by OID.
 pub(crate) async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
-         s.seqmax, s.seqmin, s.seqcache, s.seqcycle FROM pg_catalog.pg_sequence s ORDER BY s.seqrelid",
-    )
-    .await?;
-    Ok(rows.decode(|r| {
+    let sql = "SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+         s.seqmax, s.seqmin, s.seqcache, s.seqcycle FROM pg_catalog.pg_sequence s ORDER BY s.seqrelid";
+    query_decode(cat, sql, |r| {
         Ok(SequenceRow {
             oid: r.col(0)?,
             type_name: r.text(1)?,
@@ -36,7 +32,8 @@ pub(crate) async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, Cat
             cache: r.col(6)?,
             cycle: r.col(7)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// A sequence's `(oid, last_value, is_called)`.

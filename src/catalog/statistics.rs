@@ -2,7 +2,7 @@
 //! from `pg_class` and its column statistics from the `pg_stats` view,
 //! both read in bulk for the whole database.
 
-use super::{query, Catalog, CatalogError, USER_NS};
+use super::{query_decode, Catalog, CatalogError, USER_NS};
 
 /// The `pg_class` figures of one table, partitioned table, matview,
 /// foreign table, index or partitioned index.
@@ -47,8 +47,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>
          WHERE c.relkind IN ('r', 'p', 'm', 'f', 'i', 'I') AND {USER_NS} \
          ORDER BY c.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(RelationStatsRow {
             oid: r.col(0)?,
             schema: r.text(1)?,
@@ -62,7 +61,8 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationStatsRow>
             member: r.col(9)?,
             constraint: r.col(10)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// One row of `pg_stats`: the statistics of one column (or index
@@ -114,8 +114,7 @@ pub(crate) async fn attributes(cat: &Catalog<'_>) -> Result<Vec<AttributeStatsRo
          WHERE {USER_NS} \
          ORDER BY c.oid, s.attname, s.inherited"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(AttributeStatsRow {
             relid: r.col(0)?,
             attname: r.text(1)?,
@@ -135,5 +134,6 @@ pub(crate) async fn attributes(cat: &Catalog<'_>) -> Result<Vec<AttributeStatsRo
             range_empty_frac: r.opt_text(15)?,
             range_bounds_histogram: r.opt_text(16)?,
         })
-    })?)
+    })
+    .await
 }

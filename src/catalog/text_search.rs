@@ -8,7 +8,7 @@
 //! the server under the session's empty search_path (so qualified unless
 //! in pg_catalog), as pg_dump prints them.
 
-use super::{query, Catalog, CatalogError};
+use super::{query, query_decode, Catalog, CatalogError};
 
 /// One parser.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,7 @@ pub(crate) struct ConfigurationRow {
 
 /// Every parser, in OID order.
 pub(crate) async fn parsers(cat: &Catalog<'_>) -> Result<Vec<ParserRow>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT p.oid, p.prsname, n.nspname, p.prsstart::pg_catalog.regproc::text, \
          p.prstoken::pg_catalog.regproc::text, p.prsend::pg_catalog.regproc::text, \
@@ -71,34 +71,30 @@ pub(crate) async fn parsers(cat: &Catalog<'_>) -> Result<Vec<ParserRow>, Catalog
          p.prslextype::pg_catalog.regproc::text \
          FROM pg_catalog.pg_ts_parser p JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace \
          ORDER BY p.oid",
+        |r| {
+            Ok(ParserRow {
+                oid: r.col(0)?,
+                name: r.text(1)?,
+                schema: r.text(2)?,
+                start: r.text(3)?,
+                token: r.text(4)?,
+                end: r.text(5)?,
+                headline: r.opt_text(6)?,
+                lextype: r.text(7)?,
+            })
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok(ParserRow {
-            oid: r.col(0)?,
-            name: r.text(1)?,
-            schema: r.text(2)?,
-            start: r.text(3)?,
-            token: r.text(4)?,
-            end: r.text(5)?,
-            headline: r.opt_text(6)?,
-            lextype: r.text(7)?,
-        })
-    })?)
+    .await
 }
 
 /// Every template, in OID order.
 pub(crate) async fn templates(cat: &Catalog<'_>) -> Result<Vec<TemplateRow>, CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT t.oid, t.tmplname, n.nspname, \
+    let sql = "SELECT t.oid, t.tmplname, n.nspname, \
          CASE WHEN t.tmplinit <> 0 THEN t.tmplinit::pg_catalog.regproc::text END, \
          t.tmpllexize::pg_catalog.regproc::text \
          FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace \
-         ORDER BY t.oid",
-    )
-    .await?;
-    Ok(rows.decode(|r| {
+         ORDER BY t.oid";
+    query_decode(cat, sql, |r| {
         Ok(TemplateRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -106,12 +102,13 @@ pub(crate) async fn templates(cat: &Catalog<'_>) -> Result<Vec<TemplateRow>, Cat
             init: r.opt_text(3)?,
             lexize: r.text(4)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// Every dictionary, in OID order.
 pub(crate) async fn dictionaries(cat: &Catalog<'_>) -> Result<Vec<DictionaryRow>, CatalogError> {
-    let rows = query(
+    query_decode(
         cat,
         "SELECT d.oid, d.dictname, n.nspname, pg_catalog.pg_get_userbyid(d.dictowner), \
          tn.nspname, t.tmplname, d.dictinitoption \
@@ -119,19 +116,19 @@ pub(crate) async fn dictionaries(cat: &Catalog<'_>) -> Result<Vec<DictionaryRow>
          JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate \
          JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace \
          ORDER BY d.oid",
+        |r| {
+            Ok(DictionaryRow {
+                oid: r.col(0)?,
+                name: r.text(1)?,
+                schema: r.text(2)?,
+                owner: r.text(3)?,
+                template_schema: r.text(4)?,
+                template: r.text(5)?,
+                options: r.opt_text(6)?,
+            })
+        },
     )
-    .await?;
-    Ok(rows.decode(|r| {
-        Ok(DictionaryRow {
-            oid: r.col(0)?,
-            name: r.text(1)?,
-            schema: r.text(2)?,
-            owner: r.text(3)?,
-            template_schema: r.text(4)?,
-            template: r.text(5)?,
-            options: r.opt_text(6)?,
-        })
-    })?)
+    .await
 }
 
 /// Every configuration with its mappings, in OID order (two queries: the
@@ -139,7 +136,7 @@ pub(crate) async fn dictionaries(cat: &Catalog<'_>) -> Result<Vec<DictionaryRow>
 pub(crate) async fn configurations(
     cat: &Catalog<'_>,
 ) -> Result<Vec<ConfigurationRow>, CatalogError> {
-    let rows = query(
+    let mut configs = query_decode(
         cat,
         "SELECT c.oid, c.cfgname, n.nspname, pg_catalog.pg_get_userbyid(c.cfgowner), \
          pn.nspname, p.prsname \
@@ -147,19 +144,19 @@ pub(crate) async fn configurations(
          JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser \
          JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace \
          ORDER BY c.oid",
+        |r| {
+            Ok(ConfigurationRow {
+                oid: r.col(0)?,
+                name: r.text(1)?,
+                schema: r.text(2)?,
+                owner: r.text(3)?,
+                parser_schema: r.text(4)?,
+                parser: r.text(5)?,
+                mappings: Vec::new(),
+            })
+        },
     )
     .await?;
-    let mut configs = rows.decode(|r| {
-        Ok(ConfigurationRow {
-            oid: r.col(0)?,
-            name: r.text(1)?,
-            schema: r.text(2)?,
-            owner: r.text(3)?,
-            parser_schema: r.text(4)?,
-            parser: r.text(5)?,
-            mappings: Vec::new(),
-        })
-    })?;
     // Only user configurations' mappings print; the token aliases come
     // from each one's parser.
     let maps = query(

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use super::{query, Catalog, CatalogError, USER_NS};
+use super::{query, query_decode, Catalog, CatalogError, USER_NS};
 use crate::pg::{QueryRow, RowError};
 
 /// One `pg_type` row.
@@ -138,8 +138,7 @@ fn regproc(r: QueryRow<'_>, i: usize) -> Result<Option<String>, RowError> {
 
 /// Reads every type and the details of user types.
 pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError> {
-    let mut out = TypeCatalog::default();
-    let rows = query(
+    let types = query_decode(
         cat,
         "SELECT t.oid, t.typname, n.nspname, pg_catalog.pg_get_userbyid(t.typowner), t.typacl::text, \
          pg_catalog.acldefault('T', t.typowner)::text, t.typtype, t.typisdefined, t.typrelid, \
@@ -149,10 +148,7 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
            (SELECT te.typarray FROM pg_catalog.pg_type te WHERE te.oid = t.typelem) = t.oid), \
          EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass \
            AND d.objid = t.oid AND d.deptype = 'e') \
-         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ORDER BY t.oid",
-    )
-    .await?;
-    out.types = rows.decode(|r| {
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ORDER BY t.oid", |r| {
         Ok(TypeRow {
             oid: r.col(0)?,
             name: r.text(1)?,
@@ -170,8 +166,12 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
             is_array: r.col::<Option<bool>>(10)?.unwrap_or(false),
             is_member: r.col(11)?,
         })
-    })?;
+    }).await?;
 
+    let mut out = TypeCatalog {
+        types,
+        ..TypeCatalog::default()
+    };
     read_enum_labels(cat, &mut out).await?;
     read_composite_attrs(cat, &mut out).await?;
     read_ranges(cat, &mut out).await?;

@@ -1,7 +1,7 @@
 //! Views and materialized views: the relations, their columns, view column
 //! defaults, and which matviews a matview's refresh must wait for.
 
-use super::{query, Catalog, CatalogError};
+use super::{query_decode, Catalog, CatalogError};
 use crate::text::Raw;
 
 /// Views and matviews outside system schemas, plus pg_catalog's (whose
@@ -58,8 +58,7 @@ pub(crate) async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogErro
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
          WHERE c.relkind IN ('v', 'm') AND {VIEW_NS} ORDER BY c.oid"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(ViewRow {
             oid: r.col(0)?,
             schema: r.text(1)?,
@@ -84,7 +83,8 @@ pub(crate) async fn views(cat: &Catalog<'_>) -> Result<Vec<ViewRow>, CatalogErro
             is_member: r.col(15)?,
             system: r.col(16)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// One column of a view or matview.
@@ -120,8 +120,7 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, Catalo
          WHERE c.relkind IN ('v', 'm') AND {VIEW_NS} AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attrelid, a.attnum"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         let coll_schema: Option<Raw> = r.col(4)?;
         let coll_name: Option<Raw> = r.col(5)?;
         Ok(ViewColumn {
@@ -140,7 +139,8 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, Catalo
             options: r.text(10)?,
             acl: r.opt_text(11)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// A column default of a view.
@@ -159,15 +159,15 @@ pub(crate) async fn view_defaults(cat: &Catalog<'_>) -> Result<Vec<ViewDefault>,
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind = 'v' AND {VIEW_NS} ORDER BY d.adrelid, d.adnum"
     );
-    let rows = query(cat, &sql).await?;
-    Ok(rows.decode(|r| {
+    query_decode(cat, &sql, |r| {
         Ok(ViewDefault {
             oid: r.col(0)?,
             relid: r.col(1)?,
             attnum: r.col(2)?,
             expr: r.text(3)?,
         })
-    })?)
+    })
+    .await
 }
 
 /// `(matview, matview it reads)` pairs, directly or through views and
@@ -189,6 +189,5 @@ pub(crate) async fn matview_reads(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, 
            AND d3.objid = r3.oid AND d3.refobjid <> w.refobjid \
          JOIN pg_catalog.pg_class c3 ON c3.oid = d3.refobjid AND c3.relkind IN ('m', 'v') \
          ) SELECT objid, refobjid FROM w WHERE refrelkind = 'm'";
-    let rows = query(cat, sql).await?;
-    Ok(rows.decode(|r| Ok((r.col(0)?, r.col(1)?)))?)
+    query_decode(cat, sql, |r| Ok((r.col(0)?, r.col(1)?))).await
 }

@@ -41,8 +41,16 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .try_init();
+}
+
+/// Where log lines go: stderr; under feature `heap-stats` each line starts
+/// with the live heap and its peak since the previous line.
+fn log_writer() -> std::io::Stderr {
+    #[cfg(feature = "heap-stats")]
+    eprint!("{}", crate::heap_stats::take());
+    std::io::stderr()
 }
 
 /// Parses `argv` (`argv[0]` included) as pg_dumpall does, reading `--filter`

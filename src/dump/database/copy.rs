@@ -14,6 +14,9 @@ pub(crate) struct CopyStatements {
     ready: std::cell::OnceCell<HashMap<String, tokio_postgres::Statement>>,
 }
 
+/// How many COPY statements are being prepared at a time.
+const PREPARE_AHEAD: usize = 256;
+
 /// Prepared statements, by text.
 pub(super) type PreparedCopies = HashMap<String, tokio_postgres::Statement>;
 
@@ -31,7 +34,11 @@ impl CopyStatements {
         &'a self,
         client: &'a tokio_postgres::Client,
     ) -> impl std::future::Future<Output = ()> + 'a {
-        let all = futures_util::future::join_all(self.sqls.iter().map(|sql| client.prepare(sql)));
+        // At most PREPARE_AHEAD in flight (5,000 pending prepare futures
+        // held 7 MiB), refilled whenever the future is polled.
+        let all = futures_util::stream::iter(self.sqls.iter().map(|sql| client.prepare(sql)))
+            .buffered(PREPARE_AHEAD)
+            .collect::<Vec<_>>();
         async move {
             let prepared = all.await;
             let by_text = (self.sqls.iter().zip(prepared))

@@ -187,6 +187,7 @@ pub(crate) async fn prepare_database(
     if eager {
         drop_archive(archive);
     } else {
+        archive.forget_dependencies();
         render = Some(stream::Pending {
             archive,
             ctx,

@@ -105,9 +105,14 @@ pub(crate) async fn write_database(
             }
         }
         while let Some(e) = stream.next_entry() {
-            if e.data.is_some() {
-                if let Some(p) = preparing.take() {
+            // Polled at each entry, so that the next batch is sent while
+            // the schema is written; awaited at the first data entry.
+            if let Some(p) = preparing.as_mut() {
+                if e.data.is_some() {
                     p.await;
+                    preparing = None;
+                } else if poll_once(p.as_mut()).await.is_some() {
+                    preparing = None;
                 }
             }
             writer

@@ -48,49 +48,73 @@ pub(crate) async fn collect_all(
 ) -> Result<(), CatalogError> {
     // [extensions]
     extensions::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "extensions::collect");
     schemas::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "schemas::collect");
     // [relations]
     let mut relations = tables::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "tables::collect");
     // [routines]
     routines::collect_functions(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "routines::collect_functions");
     // [types]
     types::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "types::collect");
     routines::collect_languages(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "routines::collect_languages");
     routines::collect_aggregates(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "routines::collect_aggregates");
     // [operators, access methods, operator classes and families]
     operators::collect_operators(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "operators::collect_operators");
     operators::collect_access_methods(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "operators::collect_access_methods");
     operators::collect_op_classes_and_families(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "operators::collect_op_classes_and_families");
     // [text search]
     text_search::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "text_search::collect");
     // [foreign data wrappers and servers]
     foreign_data::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "foreign_data::collect");
     // [collations, conversions, casts, transforms]
     collations::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "collations::collect");
     casts::collect_conversions(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "casts::collect_conversions");
     casts::collect_casts(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "casts::collect_casts");
     casts::collect_transforms(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "casts::collect_transforms");
     // [views]
     let views = views::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "views::collect");
     // [per-table objects]
     relations.collect_per_table(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "relations.collect_per_table");
     extended_statistics::collect(cat, archive).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "extended_statistics::collect");
     // [post-data objects]
     views::collect_post_data(cat, archive, &views).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "views::collect_post_data");
     if !opts.no_publications {
         publications::collect(cat, archive).await?;
+        tracing::debug!(target: "pgdumpall_rs::collect", "publications::collect");
     }
     if !opts.no_subscriptions {
         subscriptions::collect(cat, archive).await?;
+        tracing::debug!(target: "pgdumpall_rs::collect", "subscriptions::collect");
     }
     // [data]
     // Empty tables are looked for only when their data goes out as COPY.
     let copy_data = crate::dump::content::dump_data(&opts.render)
         && crate::dump::content::rows_per_insert(&opts.render).is_none();
     relations.collect_data(cat, archive, copy_data).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "relations.collect_data");
     // [statistics] (pg_dump makes them with their relations; only the
     // order of loop hunting differs)
     statistics::collect(cat, archive, &opts.render).await?;
+    tracing::debug!(target: "pgdumpall_rs::collect", "statistics::collect");
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::archive::{Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, TieBreak};
+use crate::archive::{
+    Archive, DumpId, DumpObject, Entry, Kind, OperatorTie, Render, RenderContext, TieBreak,
+};
 use crate::catalog::operators::{
     self, AccessMethodRow, OpClassRow, OpFamilyRow, OpMember, OperatorRow, ProcMember,
 };
@@ -37,11 +39,11 @@ pub(crate) async fn collect_operators(
             op.name.clone(),
         );
         obj.dump = !is_system_schema(&op.schema);
-        obj.tie = TieBreak::Operator {
+        obj.tie = TieBreak::Operator(Box::new(OperatorTie {
             kind_desc: std::cmp::Reverse(op.kind),
             left: op.left_key.clone().unwrap_or_default(),
             right: op.right_key.clone().unwrap_or_default(),
-        };
+        }));
         obj.render = Some(Arc::new(OperatorRender(op)));
         archive.add(obj);
     }

@@ -6,7 +6,7 @@ use crate::pg::oid::{PG_LANGUAGE, PG_PROC};
 use std::sync::Arc;
 
 use crate::archive::{
-    Archive, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Section, TieBreak,
+    Archive, ArgsTie, DumpId, DumpObject, Entry, Kind, Render, RenderContext, Section, TieBreak,
 };
 use crate::catalog::helper::SharedRead;
 use crate::catalog::routines::{self, AggregateRow, ArgTypes, FunctionRow, LanguageRow};
@@ -19,14 +19,14 @@ use super::{acl_entry, comment_entry, security_label_entry, AclSpec, Satellite};
 
 /// The S5 tie-breaker of a routine.
 fn tie(args: &ArgTypes) -> TieBreak {
-    TieBreak::Args {
+    TieBreak::Args(Box::new(ArgsTie {
         count: args.sort_keys.len(),
         types: args
             .sort_keys
             .iter()
             .map(|k| k.clone().unwrap_or_default())
             .collect(),
-    }
+    }))
 }
 
 /// Whether objects of a schema are dumped at all (pg_catalog objects only

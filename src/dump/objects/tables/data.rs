@@ -69,6 +69,9 @@ impl RelationState {
                 self.model.seq_values.insert(oid, (last, called));
             }
         }
+        // Held to the end of the dump: no spare room.
+        self.model.indexes.shrink_to_fit();
+        self.model.constraints.shrink_to_fit();
         let model = Arc::new(self.model);
         for (id, what) in self.objects {
             archive.objects[id].render = Some(Arc::new(RelRender {
@@ -100,33 +103,41 @@ impl RelationState {
         obj.deps.push(tid);
         let id = archive.add(obj);
         self.objects.push((id, What::TableData(t)));
-        // Byte strings, sent as their bytes (conn::wire_text).
-        let cols: Vec<String> = copy_columns(r).into_iter().map(quote::ident).collect();
-        let qname = format!(
-            "{}.{}",
-            quote::ident(&r.row.schema),
-            quote::ident(&r.row.name)
-        );
-        let filter = r.row.config_filter.as_deref().unwrap_or_default();
-        let server = copy_out(&qname, &cols, filter);
-        // Aliased: a result column name must be UTF-8 for tokio-postgres.
-        let aliased: Vec<String> = cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} AS c{}", i + 1))
-            .collect();
-        let mut select = format!("SELECT {} FROM ONLY {qname}", aliased.join(", "));
-        if !filter.is_empty() {
-            select.push_str(&format!(" {filter}"));
-        }
         if empty.contains(&r.row.oid) {
             self.model.empty.insert(t);
         } else {
-            archive.copy_statements.push(server.clone());
+            archive.copy_statements.push(server_statements(r, false));
         }
-        self.model.copy.insert(t, server);
-        self.model.select.insert(t, select);
+        self.model.data.insert(t);
     }
+}
+
+/// The statement a table's data is read with on the server: `COPY ... TO
+/// stdout`, or for --inserts (`select`) the `SELECT <copy columns> FROM
+/// ONLY t` whose result columns are named c1, c2, ... (Byte strings, sent
+/// as their bytes: conn::wire_text.)
+fn server_statements(r: &Rel, select: bool) -> String {
+    let cols: Vec<String> = copy_columns(r).into_iter().map(quote::ident).collect();
+    let qname = format!(
+        "{}.{}",
+        quote::ident(&r.row.schema),
+        quote::ident(&r.row.name)
+    );
+    let filter = r.row.config_filter.as_deref().unwrap_or_default();
+    if !select {
+        return copy_out(&qname, &cols, filter);
+    }
+    // Aliased: a result column name must be UTF-8 for tokio-postgres.
+    let aliased: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} AS c{}", i + 1))
+        .collect();
+    let mut select = format!("SELECT {} FROM ONLY {qname}", aliased.join(", "));
+    if !filter.is_empty() {
+        select.push_str(&format!(" {filter}"));
+    }
+    select
 }
 
 impl RelationState {
@@ -231,9 +242,9 @@ pub(super) fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entr
     if ctx.opts.schema_only || ctx.opts.no_data {
         return Vec::new();
     }
-    let Some(server_copy) = m.copy.get(&t) else {
+    if !m.data.contains(&t) {
         return Vec::new();
-    };
+    }
     let q = &ctx.quoting;
     let list = sql::copy_column_list(q, &copy_columns(r));
     let (target, defn) = match load_root(m, r, ctx) {
@@ -246,12 +257,16 @@ pub(super) fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entr
         }
         None => (m.qname(q, r), String::new()),
     };
-    let (data, data_header) = match (
-        crate::dump::content::rows_per_insert(&ctx.opts),
-        m.select.get(&t),
-    ) {
-        (Some(rows_per_insert), Some(select)) => (
-            DataSource::Inserts(insert_spec(r, q, &target, select, rows_per_insert, ctx)),
+    let (data, data_header) = match crate::dump::content::rows_per_insert(&ctx.opts) {
+        Some(rows_per_insert) => (
+            DataSource::Inserts(insert_spec(
+                r,
+                q,
+                &target,
+                &server_statements(r, true),
+                rows_per_insert,
+                ctx,
+            )),
             String::new(),
         ),
         _ if m.empty.contains(&t) => (
@@ -260,7 +275,7 @@ pub(super) fn data_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entr
         ),
         _ => (
             DataSource::Copy {
-                server_copy: server_copy.clone(),
+                server_copy: server_statements(r, false),
             },
             format!("COPY {target} {list} FROM stdin;\n"),
         ),

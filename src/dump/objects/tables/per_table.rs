@@ -79,6 +79,10 @@ impl RelationState {
             };
             m.rels[t].columns.push(Column { row, def: None, nn });
         }
+        // (A table of five columns would otherwise hold room for eight.)
+        for r in &mut m.rels {
+            r.columns.shrink_to_fit();
+        }
         for (child, parent) in inherits {
             if let Some(&t) = m.by_oid.get(&child) {
                 m.rels[t].parents.push(parent);

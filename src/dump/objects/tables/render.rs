@@ -212,7 +212,7 @@ fn table_items(m: &Model, r: &Rel, archive: &Archive, ctx: &RenderContext) -> Ve
             if typed && print_default.is_none() && print_nn.is_none() {
                 continue;
             }
-            let collation = c.row.collation.as_ref().map(|(s, n)| q.qualified(s, n));
+            let collation = c.row.collation.as_deref().map(|(s, n)| q.qualified(s, n));
             let item = sql::ColumnItem {
                 name: &c.row.name,
                 type_name: if typed { None } else { Some(&c.row.type_name) },

@@ -36,33 +36,6 @@ const OPTION_SETS: &[(&[&str], &[&str])] = &[
     (&["-O", "-x"], &["-O", "-x"]),
 ];
 
-/// `map.dat`'s lines as (OID, name), names unescaped.
-fn read_map(dir: &Path) -> Vec<(String, String)> {
-    let map = std::fs::read(dir.join("map.dat")).expect("map.dat");
-    let mut out = Vec::new();
-    for line in map.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let at = line.iter().position(|&b| b == b' ').expect("OID NAME");
-        let (oid, name) = (&line[..at], &line[at + 1..]);
-        let mut bytes = Vec::new();
-        let mut i = 0;
-        while i < name.len() {
-            if name[i] == b'\\' {
-                let hex = std::str::from_utf8(&name[i + 2..i + 4]).expect("hex");
-                bytes.push(u8::from_str_radix(hex, 16).expect("\\xHH"));
-                i += 4;
-            } else {
-                bytes.push(name[i]);
-                i += 1;
-            }
-        }
-        out.push((
-            String::from_utf8(oid.to_vec()).expect("OID"),
-            String::from_utf8(bytes).expect("a UTF-8 name in the test clusters"),
-        ));
-    }
-    out
-}
-
 fn run(bin: &Path, args: &[&str]) -> Output {
     run_program(bin, args, &[])
 }
@@ -116,18 +89,12 @@ fn compare_clean_scripts(ours: &Path, theirs: &Path, context: &str) {
     }
 }
 
-/// Our directory dump of `cluster` into `dir` with `args`.
+/// Our directory dump of `cluster` into `dir` with `args`, verified; the
+/// default options' also damaged (see [`check_verify_finds_a_changed_byte`]).
 fn dump_directory(cluster: &Cluster, dir: &Path, args: &[&str]) {
-    let mut all = vec!["-Fd", "-f", dir.to_str().unwrap()];
-    all.extend_from_slice(args);
-    let out = run_ours(cluster, &all);
     // (Warnings, such as -a's about circular foreign keys, are the plain
     // format's, tested with it.)
-    assert_success(&out, &format!("ours -Fd {}", args.join(" ")));
-    // The manifest, written last, holds every file: verify finds it whole.
-    assert!(dir.join("manifest.txt").is_file(), "no manifest in {dir:?}");
-    let verify = run_program(&ours_bin(), &["verify", dir.to_str().unwrap()], &[]);
-    assert_success(&verify, &format!("verify of -Fd {}", args.join(" ")));
+    dump_directory_with_env(cluster, dir, args, &[]);
     if args.is_empty() {
         check_verify_finds_a_changed_byte(dir);
     }
@@ -485,80 +452,5 @@ cluster_test!(more_fixtures_match_pg_dump, |version| {
         dump_directory(&cluster, &dir, dump_args);
         compare_databases_masking(&cluster, &dir, dump_args, restore_args, "none", &["cfgdb"]);
         std::fs::remove_dir_all(&dir).expect("remove the dump");
-    }
-});
-
-/// Every file of a directory dump but the manifest and its checksum list
-/// (which record the run's times and toc.dat's hashes), by path; `toc.dat` files with their creation time (the
-/// header's seven integers after the compression byte of archive 1.16)
-/// zeroed.
-fn dump_files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d)
-            .expect("read a dump directory")
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let rel = path.strip_prefix(dir).unwrap().to_path_buf();
-            if rel == Path::new("manifest.txt") || rel == Path::new("SHA256SUMS") {
-                continue;
-            }
-            let mut bytes = std::fs::read(&path).expect("read a dump file");
-            if rel.file_name().is_some_and(|n| n == "toc.dat") {
-                // PGDMP, version (3), int size 4, offset size, format,
-                // compression: then 7 integers of 1 + 4 bytes each.
-                assert_eq!(&bytes[..5], b"PGDMP");
-                assert_eq!((bytes[6], bytes[8]), (16, 4), "archive 1.16, 4-byte ints");
-                bytes[12..12 + 7 * 5].fill(0);
-            }
-            out.insert(rel, bytes);
-        }
-    }
-    out
-}
-
-// -j N with -F d: several databases at once, each into its own archive;
-// every file is what -j1 writes (toc.dat but for its creation time, data
-// files byte for byte), map.dat in the same order.
-cluster_test!(directory_jobs_write_what_one_job_writes, |version| {
-    let cluster = Cluster::start(version);
-    let ts = cluster.tablespace_dir("rel_ts");
-    let tsdir = ts.to_str().expect("tablespace path is UTF-8");
-    for f in ["zoo.sql", "relations.sql"] {
-        cluster.psql_file_vars("postgres", &fixture(f), &[("tsdir", tsdir)]);
-    }
-    for extra in [&[][..], &["-Z", "zstd"]] {
-        let dump = |jobs: &str| {
-            let dir = cluster.dir().join(format!("jobs{jobs}{}", extra.len()));
-            let mut args = vec!["-j", jobs, "--restrict-key", RESTRICT_KEY];
-            args.extend_from_slice(extra);
-            dump_directory(&cluster, &dir, &args);
-            let files = dump_files(&dir);
-            std::fs::remove_dir_all(&dir).expect("remove the dump");
-            files
-        };
-        let one = dump("1");
-        assert!(one.len() > 10, "{:?}", one.keys());
-        for jobs in ["2", "4"] {
-            let many = dump(jobs);
-            assert_eq!(
-                many.keys().collect::<Vec<_>>(),
-                one.keys().collect::<Vec<_>>(),
-                "-j{jobs} {extra:?}: the files"
-            );
-            for (path, bytes) in &one {
-                assert!(
-                    many[path] == *bytes,
-                    "-j{jobs} {extra:?}: {} differs from -j1's",
-                    path.display()
-                );
-            }
-        }
     }
 });

@@ -6,10 +6,13 @@
 # Checks byte identity, then times ours and the reference side by side
 # (best of RUNS) with the peak RSS of each whole process tree.
 # Usage: bench/w4_catalog_real.sh [RUNS]   env: TABLES=5000 FUNCS=2000 VIEWS=500
+#   JOBS="4" (the -j values run after -j1, each checked for byte identity
+#   first; JOBS="" for -j1 alone)
 # (bench/w5_50k_tables.sh runs it with TABLES=50000.)
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 TABLES=${TABLES:-5000}; FUNCS=${FUNCS:-2000}; VIEWS=${VIEWS:-500}
+JOBS=${JOBS-4}
 start_cluster
 psql_run -c "CREATE ROLE reader" -c "CREATE DATABASE cat"
 # One transaction per 1,000 tables keeps the lock table small.
@@ -47,3 +50,9 @@ check_identical "$BENCH_DIR/ref.sql" "$BENCH_DIR/ours.sql"
 REF_CMD=("$REFBIN/pg_dumpall" "${CONN[@]}")
 OURS_CMD=("$OURS" "${CONN[@]}")
 side_by_side "W4 $TABLES tables, $FUNCS functions, $VIEWS views, -j1" "$RUNS"
+for j in $JOBS; do
+  "$OURS" "${CONN[@]}" --restrict-key=K -j "$j" > "$BENCH_DIR/ours.sql"
+  check_identical "$BENCH_DIR/ref.sql" "$BENCH_DIR/ours.sql"
+  OURS_CMD=("$OURS" "${CONN[@]}" -j "$j")
+  side_by_side "W4 $TABLES tables, $FUNCS functions, $VIEWS views, ours -j$j" "$RUNS"
+done

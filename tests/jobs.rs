@@ -267,3 +267,39 @@ cluster_test!(a_full_lock_table_means_fewer_jobs, |version| {
     );
     assert_eq!(stderr.matches("warning:").count(), 1, "{stderr}");
 });
+
+cluster_test!(
+    a_big_database_gets_its_helper_session_under_jobs,
+    |version| {
+        // A database of 2,000 relations or more has its catalogs read over two
+        // sessions (the second joins the first's snapshot), under -j too when
+        // the budget has a connection free: template1, postgres and big take
+        // three of -j4's four. The shared reads include the column defaults
+        // and, on 18, every sequence's value.
+        let mut cluster = Cluster::start(version);
+        cluster.psql("postgres", "CREATE DATABASE big");
+        cluster.psql(
+            "big",
+            "DO $$ BEGIN FOR i IN 1..700 LOOP \
+           EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY, v text DEFAULT %L || %s, \
+             n numeric CHECK (n > 0))', i, 'v', i); \
+           IF i % 3 = 0 THEN PERFORM setval(format('t%s_id_seq', i), i * 7, i % 2 = 0); END IF; \
+         END LOOP; END $$; \
+         INSERT INTO t5 (n) VALUES (1), (2);",
+        );
+        let reference = run_reference(&cluster, &with_restrict_key(&[]));
+        assert_success(&reference, "reference");
+        cluster.append_conf("log_statement = 'all'\nlog_line_prefix = '%d|'\n");
+        cluster.restart();
+        let before = cluster.server_log().len();
+        let ours = run_ours(&cluster, &with_restrict_key(&["-j", "4"]));
+        assert_success(&ours, "ours -j4");
+        assert_same_dump(&ours.stdout, &reference.stdout, &format!("-j4 {version}"));
+        let log = cluster.server_log()[before..].to_string();
+        let joins = log
+            .lines()
+            .filter(|l| l.starts_with("big|") && l.contains("SET TRANSACTION SNAPSHOT"))
+            .count();
+        assert!(joins >= 1, "no helper session joined big's snapshot");
+    }
+);

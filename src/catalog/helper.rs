@@ -20,7 +20,7 @@ use std::future::Future;
 
 use tokio::sync::oneshot;
 
-use super::{query, relations, routines, types, views, Catalog, CatalogError};
+use super::{query, relations, routines, sequences, types, views, Catalog, CatalogError};
 
 /// Reads either session may do, in the order the main session asks for
 /// them. The main session takes them from the front as it goes; the
@@ -32,19 +32,26 @@ pub(crate) enum SharedRead {
     Types,
     Views,
     ViewColumns,
+    Defaults,
     Columns,
     TableConstraints,
     Indexes,
     ColumnAcls,
     Dependencies,
+    SequenceValues,
 }
 
 impl SharedRead {
-    pub(crate) const ALL: [SharedRead; 9] = [
+    /// In the main session's order; the helper takes reads from the end,
+    /// so the sequence values (read last by the main session, and never
+    /// needed earlier) are the helper's only when it has nothing else.
+    pub(crate) const ALL: [SharedRead; 11] = [
+        SharedRead::SequenceValues,
         SharedRead::Functions,
         SharedRead::Types,
         SharedRead::Views,
         SharedRead::ViewColumns,
+        SharedRead::Defaults,
         SharedRead::Columns,
         SharedRead::TableConstraints,
         SharedRead::Indexes,
@@ -189,11 +196,13 @@ async fn perform(cat: &Catalog<'_>, read: SharedRead) -> Result<Box<dyn Any>, Ca
         SharedRead::Types => Box::new(types::types(cat).await?),
         SharedRead::Views => Box::new(views::views(cat).await?),
         SharedRead::ViewColumns => Box::new(views::columns(cat).await?),
+        SharedRead::Defaults => Box::new(relations::attrdefs(cat).await?),
         SharedRead::Columns => Box::new(relations::columns(cat).await?),
         SharedRead::TableConstraints => Box::new(relations::table_constraints(cat).await?),
         SharedRead::Indexes => Box::new(relations::indexes(cat).await?),
         SharedRead::ColumnAcls => Box::new(relations::column_acls(cat).await?),
         SharedRead::Dependencies => Box::new(dependencies(cat).await?),
+        SharedRead::SequenceValues => Box::new(sequences::all_sequence_values(cat).await?),
     })
 }
 

@@ -385,5 +385,5 @@ pub(crate) async fn foreign_key_tables(
 }
 
 pub(crate) use super::indexes::{indexes, IndexRow};
-pub(crate) use super::sequences::{sequence_values, sequences, SequenceRow};
+pub(crate) use super::sequences::{all_sequence_values, sequence_values, sequences, SequenceRow};
 pub(crate) use super::session::{empty_heap_tables, export_snapshot, lock_tables};

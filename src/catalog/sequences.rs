@@ -39,13 +39,40 @@ pub(crate) async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, Cat
     })?)
 }
 
+/// A sequence's `(oid, last_value, is_called)`.
+pub(crate) type SequenceValue = (u32, Option<i64>, Option<bool>);
+
+/// On 18 and later, [`SequenceValue`]s of every sequence of the database
+/// with `pg_get_sequence_data` (NULLs where the user may not read it),
+/// which another session can read as well as the dumping one: sequences
+/// are outside transactions, so no snapshot applies. None before 18,
+/// where each sequence is read with a SELECT of its own
+/// ([`sequence_values`]), which needs the privilege on every one.
+pub(crate) async fn all_sequence_values(
+    cat: &Catalog<'_>,
+) -> Result<Option<Vec<SequenceValue>>, CatalogError> {
+    if !cat.at_least(18) {
+        return Ok(None);
+    }
+    let rows = query(
+        cat,
+        "SELECT c.oid, d.last_value, d.is_called FROM pg_catalog.pg_class c, \
+         LATERAL pg_catalog.pg_get_sequence_data(c.oid::pg_catalog.regclass) d \
+         WHERE c.relkind = 'S'",
+    )
+    .await?;
+    Ok(Some(
+        rows.decode(|r| Ok((r.col(0)?, r.col(1)?, r.col(2)?)))?,
+    ))
+}
+
 /// `(oid, last_value, is_called)` of the given sequences (`(oid, schema,
 /// name)`), read with `pg_get_sequence_data` on 18 and by
 /// selecting from each sequence (batched with UNION ALL) before.
 pub(crate) async fn sequence_values(
     cat: &Catalog<'_>,
     seqs: &[(u32, String, String)],
-) -> Result<Vec<(u32, Option<i64>, Option<bool>)>, CatalogError> {
+) -> Result<Vec<SequenceValue>, CatalogError> {
     let mut out = Vec::with_capacity(seqs.len());
     if seqs.is_empty() {
         return Ok(out);

@@ -258,11 +258,14 @@ impl<'a> Jobs<'a> for Databases<'a> {
         &mut self,
         index: usize,
         alone: bool,
-        _budget: Rc<Budget>,
+        budget: Rc<Budget>,
     ) -> Result<LocalBoxFuture<'a, Outcome<Self::Done>>, DumpError> {
         let (connector, opts, dir, version) = (self.connector, self.opts, self.dir, self.version);
         let name = &self.selected[index];
-        Ok(dump_one(connector, opts, name, dir, version, alone).boxed_local())
+        Ok(
+            async move { dump_one(connector, opts, name, dir, version, alone, &budget).await }
+                .boxed_local(),
+        )
     }
 
     /// Takes the results at the head, in order: a failure is reported
@@ -295,6 +298,7 @@ async fn dump_one(
     dir: &Path,
     version: ArchiveVersion,
     alone: bool,
+    budget: &Budget,
 ) -> Outcome<Result<u32, DumpError>> {
     // An archive always holds the database's own entries; pg_restore
     // prints them with -C.
@@ -302,7 +306,7 @@ async fn dump_one(
         create: true,
         clean: false,
     };
-    let prepared = match pool::prepare(connector, opts, name, mode, alone).await {
+    let prepared = match pool::prepare(connector, opts, name, mode, alone, Some(budget)).await {
         Started::Ready(prepared) => *prepared,
         Started::Refused(e) => return Outcome::Retry(e),
         Started::Failed(e) => return Outcome::Finished(Err(e)),

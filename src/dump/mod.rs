@@ -313,7 +313,7 @@ async fn dump_databases(
                 return Err(shell_argument_error(&opts, &name));
             }
             let mode = mode_of(&opts, &name);
-            database::prepare_database(&connector, &opts, &name, mode).await
+            database::prepare_database(&connector, &opts, &name, mode, None).await
         })
     };
     let local = tokio::task::LocalSet::new();
@@ -356,7 +356,7 @@ async fn dump_databases(
                     }
                     next = index + 1;
                     let mode = mode_of(opts, name);
-                    result = prepare_until_slot_free(&connector, opts, name, mode).await;
+                    result = prepare_until_slot_free(&connector, opts, name, mode, None).await;
                 }
                 opts.observer.database_started(name);
                 let before = sink.written();
@@ -394,11 +394,12 @@ async fn prepare_until_slot_free(
     opts: &DumpOptions,
     name: &str,
     mode: database::DatabaseMode,
+    budget: Option<&database::Budget>,
 ) -> Result<database::Prepared, DumpError> {
     let mut result = Err(DumpError::Other(String::new()));
     for wait_ms in [0, 20, 50, 100, 200, 400, 800] {
         tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
-        result = database::prepare_database(connector, opts, name, mode).await;
+        result = database::prepare_database(connector, opts, name, mode, budget).await;
         if !result.as_ref().is_err_and(for_want_of_room) {
             break;
         }

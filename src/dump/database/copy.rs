@@ -76,8 +76,8 @@ impl<'a> CopyPipeline<'a> {
                 },
             };
             // Under -j, entries a worker may read are not the leader's to
-            // send ahead (see split.rs; there, positions are entry indexes).
-            match split.map(|s| s.pipe(k)) {
+            // send ahead (see split.rs).
+            match split.map(|s| s.pipe(e)) {
                 Some(super::split::Pipe::Stop) => break,
                 Some(super::split::Pipe::Skip) => {
                     k += 1;

@@ -85,11 +85,16 @@ pub(crate) struct Prepared {
 /// helper session serving reads while the catalogs are read, the COPY
 /// statements being prepared while the archive is sorted and rendered;
 /// split up, those local futures would have to travel between functions.)
+///
+/// Under `-j` (`budget`), the helper session is one of the run's
+/// connections, taken only when the budget has one free, and given back
+/// once the catalogs are read.
 pub(crate) async fn prepare_database(
     connector: &Connector,
     opts: &DumpOptions,
     name: &str,
     mode: DatabaseMode,
+    budget: Option<&Budget>,
 ) -> Result<Prepared, DumpError> {
     let dbname = name;
     let conn = connector.connect(dbname).await?;
@@ -106,7 +111,12 @@ pub(crate) async fn prepare_database(
     let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // Under -j every connection counts against the jobs' budget.
-    start_helper_if_worth_it(&cat, &helper, opts.jobs <= 1).await?;
+    let helper_permit = budget.and_then(Budget::take_worker);
+    let allowed = match budget {
+        Some(_) => helper_permit.is_some(),
+        None => opts.jobs <= 1,
+    };
+    start_helper_if_worth_it(&cat, &helper, allowed).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
         async |snapshot: String| open_helper_session(connector, dbname, &setup, &snapshot).await;
@@ -120,6 +130,7 @@ pub(crate) async fn prepare_database(
             futures_util::future::Either::Right(((), read_all)) => read_all.await?,
         }
     };
+    drop(helper_permit);
     archive.add_boundaries();
     tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
     // Every COPY is prepared now, the requests pipelined: one round trip
@@ -158,10 +169,11 @@ pub(crate) async fn prepare_database(
     let printed = printed_objects(order, &archive);
     let mut entries = database_entries(&db, &ctx, mode);
     let database_entry_count = entries.len();
-    // The entries are numbered (-v) or archived (directory) as a whole,
-    // and under -j workers may take any table's data ahead (split.rs);
-    // otherwise plain output renders each object just before it is written.
-    let eager = collection.is_some() || opts.directory.is_some() || opts.jobs > 1;
+    // The entries are numbered (-v) or archived (directory) as a whole;
+    // otherwise plain output renders each object just before it is written
+    // (under -j too: the workers get copies of just the big tables' data
+    // entries, split.rs).
+    let eager = collection.is_some() || opts.directory.is_some();
     let mut fixed_ids_after = None;
     let mut origins = Vec::new();
     let mut render = None;

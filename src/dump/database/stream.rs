@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use crate::archive::print::pass_order;
-use crate::archive::{Archive, DumpId, Entry, Pass, RenderContext};
+use crate::archive::{Archive, DataSource, DumpId, Entry, Kind, Pass, RenderContext};
 
 /// Objects rendered per step when the writer needs more entries.
 const RENDER_STEP: usize = 32;
@@ -42,16 +42,47 @@ impl EntryStream {
     /// Entries rendered already (`-v` and directory archives number every
     /// entry first), put in printing order.
     pub(super) fn rendered(entries: Vec<Entry>) -> EntryStream {
-        let order = pass_order(&entries);
-        let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
-        let window = order.into_iter().filter_map(|i| slots[i].take()).collect();
         EntryStream {
-            window,
+            window: in_printing_order(entries).into(),
             base: 0,
             pending: None,
             acl: Vec::new(),
             post_acl: Vec::new(),
         }
+    }
+
+    /// Copies of the data entries still to come that `wanted` picks (big
+    /// tables for the workers of `-j`), in printing order. Objects not
+    /// rendered yet are rendered for it (only data objects: table data
+    /// and large objects, which print in the main pass in sorted order).
+    pub(super) fn data_entries(&self, wanted: impl Fn(&Entry) -> bool) -> Vec<Entry> {
+        let is_data = |e: &Entry| {
+            matches!(
+                e.data,
+                Some(
+                    DataSource::Copy { .. }
+                        | DataSource::Inserts(_)
+                        | DataSource::LargeObjects { .. }
+                )
+            ) && e.object.is_some()
+        };
+        let mut found: Vec<Entry> = (self.window.iter())
+            .filter(|e| is_data(e) && wanted(e))
+            .cloned()
+            .collect();
+        if let Some(p) = &self.pending {
+            let mut out = Vec::new();
+            for &id in &p.printed[p.next..] {
+                if matches!(
+                    p.archive.objects[id].kind,
+                    Kind::TableData | Kind::LargeObjectData
+                ) {
+                    super::render_object(id, &p.archive, &p.ctx, &mut out);
+                    found.extend(out.drain(..).filter(|e| is_data(e) && wanted(e)));
+                }
+            }
+        }
+        found
     }
 
     /// The database's own `entries` rendered, then `pending`'s objects
@@ -123,4 +154,11 @@ impl EntryStream {
         self.window.extend(std::mem::take(&mut self.post_acl));
         self.window.len() > before
     }
+}
+
+/// `entries` moved into printing order (see [`pass_order`]).
+fn in_printing_order(entries: Vec<Entry>) -> Vec<Entry> {
+    let order = pass_order(&entries);
+    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }

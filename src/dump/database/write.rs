@@ -2,7 +2,6 @@
 //! entries in their passes, data streamed as it arrives.
 
 use super::*;
-use crate::archive::print::pass_order;
 use crate::sql::database as sql;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
 use split::{Split, SplitInput};
@@ -63,21 +62,12 @@ pub(crate) async fn write_database(
         "\\unrestrict {key}\n{}\\restrict {key}\n\n{set_block}",
         sql::connect_command(&quoting, &db.name).map_err(DumpError::Other)?
     );
-    // Under -j workers may read any table's data ahead of its turn, so
-    // they are given every entry, rendered (prepare_database renders them
-    // all under -j) and in printing order: positions are entry indexes.
-    let (ordered, mut stream) = match (split.is_some(), render) {
-        (_, Some(pending)) => (Vec::new(), EntryStream::lazy(entries, pending)),
-        (true, None) => {
-            let ordered = in_printing_order(entries);
-            let stream = EntryStream::rendered(ordered.clone());
-            (ordered, stream)
-        }
-        (false, None) => (Vec::new(), EntryStream::rendered(entries)),
+    let mut stream = match render {
+        Some(pending) => EntryStream::lazy(entries, pending),
+        None => EntryStream::rendered(entries),
     };
-    let identity: Vec<usize> = (0..ordered.len()).collect();
     let split = match split {
-        Some((connector, budget)) if !ordered.is_empty() => {
+        Some((connector, budget)) => {
             Split::start(SplitInput {
                 budget,
                 connector,
@@ -85,15 +75,14 @@ pub(crate) async fn write_database(
                 server_version_num: conn.server_version_num,
                 dbname: &db.name,
                 setup: &setup,
-                entries: &ordered,
-                order: &identity,
+                stream: &stream,
                 opts,
                 quoting,
                 std_strings,
             })
             .await?
         }
-        _ => None,
+        None => None,
     };
     let writer = EntryWriter {
         client,
@@ -137,13 +126,6 @@ pub(crate) async fn write_database(
     sink.write_text(&script_trailer(opts, key))?;
     let _ = client.batch_execute("COMMIT").await;
     Ok(())
-}
-
-/// `entries` moved into printing order (see [`pass_order`]).
-fn in_printing_order(entries: Vec<Entry>) -> Vec<Entry> {
-    let order = pass_order(&entries);
-    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// Reports the sort's warnings (dependency loops) with their details and hints.
@@ -230,8 +212,7 @@ struct EntryWriter<'a> {
     quoting: Quoting,
     std_strings: bool,
     copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
-    /// Under `-j`: the workers reading big tables' data ahead (their
-    /// entries indexed by printing position).
+    /// Under `-j`: the workers reading big tables' data ahead.
     split: Option<&'a Split<'a>>,
 }
 
@@ -267,7 +248,7 @@ impl<'a> EntryWriter<'a> {
             Some(DataSource::LargeObjects { oids }) => {
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
-                if self.worker_output(position, sink).await?.is_none() {
+                if self.worker_output(e, sink).await?.is_none() {
                     large_objects_out(self.client, oids, self.std_strings, sink).await?;
                 }
                 let observer = &self.opts.observer;
@@ -317,9 +298,7 @@ impl<'a> EntryWriter<'a> {
             observer.table_started(self.database, &table);
         }
         let from_worker = match source {
-            DataSource::Copy { .. } | DataSource::Inserts(_) => {
-                self.worker_output(at.position, sink).await?
-            }
+            DataSource::Copy { .. } | DataSource::Inserts(_) => self.worker_output(e, sink).await?,
             _ => None,
         };
         let rows = match (source, from_worker) {
@@ -353,18 +332,14 @@ impl<'a> EntryWriter<'a> {
         Ok(())
     }
 
-    /// The data of the entry at `position` when a worker reads it (its
-    /// count), written into the sink; None when the leader reads it.
-    async fn worker_output(
-        &self,
-        position: usize,
-        sink: &mut Sink,
-    ) -> Result<Option<u64>, DumpError> {
+    /// The data of `e` when a worker reads it (its count), written into
+    /// the sink; None when the leader reads it.
+    async fn worker_output(&self, e: &Entry, sink: &mut Sink) -> Result<Option<u64>, DumpError> {
         let Some(split) = self.split else {
             return Ok(None);
         };
-        match split.take_turn(position, position).await {
-            Some(job) => split.write_job(position, job, sink).await.map(Some),
+        match split.take_turn(e).await {
+            Some(turn) => split.write_job(turn, sink).await.map(Some),
             None => Ok(None),
         }
     }

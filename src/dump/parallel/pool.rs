@@ -191,19 +191,21 @@ pub(crate) enum Started {
     Failed(DumpError),
 }
 
-/// Connects to `name` and reads it. `alone`: a refusal is waited out, as
-/// at `-j1`, and then final; else it means "later, with fewer jobs".
+/// Connects to `name` and reads it (a catalog helper session may take a
+/// connection of `budget`). `alone`: a refusal is waited out, as at
+/// `-j1`, and then final; else it means "later, with fewer jobs".
 pub(crate) async fn prepare(
     connector: &Connector,
     opts: &DumpOptions,
     name: &str,
     mode: DatabaseMode,
     alone: bool,
+    budget: Option<&Budget>,
 ) -> Started {
     let prepared = if alone {
-        prepare_until_slot_free(connector, opts, name, mode).await
+        prepare_until_slot_free(connector, opts, name, mode, budget).await
     } else {
-        database::prepare_database(connector, opts, name, mode).await
+        database::prepare_database(connector, opts, name, mode, budget).await
     };
     match prepared {
         Ok(prepared) => Started::Ready(Box::new(prepared)),

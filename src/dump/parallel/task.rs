@@ -69,7 +69,7 @@ async fn dump_into(
         });
     }
     let mode = mode_of(opts, name);
-    let prepared = match pool::prepare(connector, opts, name, mode, alone).await {
+    let prepared = match pool::prepare(connector, opts, name, mode, alone, Some(budget)).await {
         Started::Ready(prepared) => *prepared,
         Started::Refused(e) => return Outcome::Retry(e),
         Started::Failed(e) => {

@@ -58,7 +58,7 @@ impl Budget {
         self.released.notified()
     }
 
-    pub(super) fn take_worker(&self) -> Option<WorkerPermit<'_>> {
+    pub(in crate::dump::database) fn take_worker(&self) -> Option<WorkerPermit<'_>> {
         if self.free() == 0 {
             return None;
         }
@@ -68,7 +68,7 @@ impl Budget {
 }
 
 /// A worker's place in the budget, given back when dropped.
-pub(super) struct WorkerPermit<'a>(&'a Budget);
+pub(in crate::dump::database) struct WorkerPermit<'a>(&'a Budget);
 
 impl Drop for WorkerPermit<'_> {
     fn drop(&mut self) {

@@ -14,56 +14,39 @@ const MIN_PAGES_VARIABLE: &str = "PGDUMPALL_RS_SPLIT_MIN_PAGES";
 /// Groups of large objects with fewer objects than this stay with the leader.
 const MIN_LARGE_OBJECTS: usize = 64;
 
-/// The entries workers may take, as (position, entry index) in printing
-/// order: TABLE DATA of tables of [`MIN_PAGES`] pages or more (a plain
-/// `COPY table`, not an extension table's filtered SELECT, whose subqueries
-/// could wait for other locks), and big groups of large objects.
-pub(super) async fn eligible_positions(
-    input: &SplitInput<'_>,
-) -> Result<Vec<(usize, usize)>, DumpError> {
+/// Copies of the entries workers may take, in printing order: TABLE DATA
+/// of tables of [`MIN_PAGES`] pages or more (a plain `COPY table`, not an
+/// extension table's filtered SELECT, whose subqueries could wait for
+/// other locks), and big groups of large objects.
+pub(super) async fn eligible_entries(input: &SplitInput<'_, '_>) -> Result<Vec<Entry>, DumpError> {
     let min_pages = std::env::var(MIN_PAGES_VARIABLE)
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(MIN_PAGES);
-    let tables = |e: &Entry| {
-        e.desc == "TABLE DATA"
-            && e.schema.is_some()
-            && match &e.data {
-                Some(DataSource::Copy { server_copy }) => !server_copy.starts_with("COPY ("),
-                Some(DataSource::Inserts(_)) => true,
-                _ => false,
-            }
+    let big = match crate::dump::content::dump_data(&input.opts.render) {
+        true => big_tables(input, min_pages).await?,
+        false => return Ok(Vec::new()),
     };
-    let big = if input.entries.iter().any(tables) {
-        big_tables(input, min_pages).await?
-    } else {
-        Default::default()
-    };
-    Ok(input
-        .order
-        .iter()
-        .enumerate()
-        .filter(|&(_, &i)| {
-            let e = &input.entries[i];
-            match &e.data {
-                Some(DataSource::LargeObjects { oids }) => {
-                    min_pages <= 0 || oids.len() >= MIN_LARGE_OBJECTS
-                }
-                Some(_) if tables(e) => {
-                    big.contains(&(e.schema.clone().unwrap_or_default(), e.tag.clone()))
-                }
-                _ => false,
-            }
-        })
-        .map(|(position, &i)| (position, i))
-        .collect())
+    Ok(input.stream.data_entries(|e| match &e.data {
+        Some(DataSource::LargeObjects { oids }) => {
+            min_pages <= 0 || oids.len() >= MIN_LARGE_OBJECTS
+        }
+        Some(DataSource::Copy { server_copy }) if server_copy.starts_with("COPY (") => false,
+        Some(DataSource::Copy { .. } | DataSource::Inserts(_)) => {
+            e.desc == "TABLE DATA"
+                && e.schema
+                    .as_ref()
+                    .is_some_and(|schema| big.contains(&(schema.clone(), e.tag.clone())))
+        }
+        _ => false,
+    }))
 }
 
 /// The tables (schema, name) of at least `min_pages` pages, heap and
 /// TOAST, by pg_class's statistics: no lock, no privilege needed, nothing
 /// that could fail the leader's transaction.
 async fn big_tables(
-    input: &SplitInput<'_>,
+    input: &SplitInput<'_, '_>,
     min_pages: i64,
 ) -> Result<std::collections::HashSet<(String, String)>, DumpError> {
     let cat = Catalog {

@@ -45,19 +45,18 @@ use futures_util::StreamExt;
 use tokio::sync::Notify;
 
 use super::copy::{drain_copy, large_objects_out, start_copy};
+use super::stream::EntryStream;
 use super::*;
 use crate::output::spool::{Spool, SpoolSettings};
 pub(crate) use budget::Budget;
-use eligible::eligible_positions;
+use eligible::eligible_entries;
 
 /// Entries taken ahead of the writer, per job of the run.
 const WINDOW_PER_CONNECTION: usize = 2;
 
-/// Who reads an entry's data.
+/// Who reads an eligible entry's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Not for workers: the leader's, pipelined as at `-j1`.
-    Plain,
     /// For whoever comes first (`leader_only`: a worker could not lock it).
     Open { leader_only: bool },
     /// A worker is taking its lock.
@@ -78,6 +77,13 @@ pub(super) enum Pipe {
     Skip,
 }
 
+/// The writer's turn at an entry a worker reads.
+pub(super) struct Turn {
+    /// Its index among the eligible entries.
+    i: usize,
+    job: Rc<Job>,
+}
+
 /// An entry a worker reads.
 pub(super) struct Job {
     spool: Spool,
@@ -95,12 +101,14 @@ pub(super) struct Split<'a> {
     snapshot: String,
     /// The leader's output settings, to compare each worker's with.
     settings: Vec<Option<String>>,
-    entries: &'a [Entry],
-    /// Positions (in printing order) of the entries workers may take.
-    eligible: Vec<(usize, usize)>,
+    /// Copies of the entries workers may take, in printing order (the
+    /// other entries are the leader's alone, pipelined as at `-j1`).
+    eligible: Vec<Entry>,
+    /// Index in `eligible` by the entry's archive object.
+    by_object: HashMap<DumpId, usize>,
     states: RefCell<Vec<State>>,
     jobs: RefCell<HashMap<usize, Rc<Job>>>,
-    /// The position the writer is at.
+    /// The eligible entry the writer is at (or was at last).
     writer_at: Cell<usize>,
     window: usize,
     spool: SpoolSettings,
@@ -113,15 +121,15 @@ pub(super) struct Split<'a> {
 }
 
 /// What [`Split::start`] needs of the database being written.
-pub(super) struct SplitInput<'a> {
+pub(super) struct SplitInput<'a, 's> {
     pub budget: &'a Budget,
     pub connector: &'a Connector,
     pub client: &'a tokio_postgres::Client,
     pub server_version_num: i32,
     pub dbname: &'a str,
     pub setup: &'a str,
-    pub entries: &'a [Entry],
-    pub order: &'a [usize],
+    /// The entries to write (the eligible ones are copied out of it).
+    pub stream: &'s EntryStream,
     pub opts: &'a DumpOptions,
     pub quoting: Quoting,
     pub std_strings: bool,
@@ -183,11 +191,11 @@ impl<'a> Split<'a> {
     /// Sets the split up when the budget has a free connection and some
     /// entry is worth a worker: exports the leader's snapshot. None: the
     /// leader reads everything, as at `-j1`.
-    pub(super) async fn start(input: SplitInput<'a>) -> Result<Option<Split<'a>>, DumpError> {
+    pub(super) async fn start(input: SplitInput<'a, '_>) -> Result<Option<Split<'a>>, DumpError> {
         if input.opts.jobs <= 1 {
             return Ok(None);
         }
-        let eligible = eligible_positions(&input).await?;
+        let eligible = eligible_entries(&input).await?;
         if eligible.is_empty() {
             return Ok(None);
         }
@@ -220,10 +228,10 @@ impl<'a> Split<'a> {
             return Ok(None);
         };
         tracing::debug!(target: "pgdumpall_rs::phase", entries = eligible.len(), "splitting the data");
-        let mut states = vec![State::Plain; input.entries.len()];
-        for &(_, i) in &eligible {
-            states[i] = State::Open { leader_only: false };
-        }
+        let states = vec![State::Open { leader_only: false }; eligible.len()];
+        let by_object = (eligible.iter().enumerate())
+            .filter_map(|(k, e)| Some((e.object?, k)))
+            .collect();
         Ok(Some(Split {
             budget: input.budget,
             connector: input.connector,
@@ -231,8 +239,8 @@ impl<'a> Split<'a> {
             setup: input.setup,
             snapshot,
             settings,
-            entries: input.entries,
             eligible,
+            by_object,
             states: RefCell::new(states),
             jobs: RefCell::new(HashMap::new()),
             writer_at: Cell::new(0),
@@ -276,40 +284,49 @@ impl<'a> Split<'a> {
         }
         let writer_at = self.writer_at.get();
         let states = self.states.borrow();
-        let open = self
-            .eligible
+        let open = states[writer_at..]
             .iter()
-            .filter(|&&(position, i)| {
-                position >= writer_at && states[i] == State::Open { leader_only: false }
-            })
+            .filter(|&&state| state == State::Open { leader_only: false })
             .count();
         open > running
     }
 
-    /// What the leader's COPY pipeline may do with entry `i`.
-    pub(super) fn pipe(&self, i: usize) -> Pipe {
+    /// Where `e` is among the eligible entries.
+    fn index_of(&self, e: &Entry) -> Option<usize> {
+        self.by_object.get(&e.object?).copied()
+    }
+
+    /// What the leader's COPY pipeline may do with entry `e`.
+    pub(super) fn pipe(&self, e: &Entry) -> Pipe {
+        let Some(i) = self.index_of(e) else {
+            return Pipe::Go;
+        };
         match self.states.borrow()[i] {
-            State::Plain | State::Leader => Pipe::Go,
+            State::Leader => Pipe::Go,
             State::Open { .. } | State::Claimed => Pipe::Stop,
             State::Running => Pipe::Skip,
         }
     }
 
-    /// The writer is at entry `i` (at `position`): the worker's job if a
-    /// worker reads it, else None (the leader reads it, now its own).
-    pub(super) async fn take_turn(&self, i: usize, position: usize) -> Option<Rc<Job>> {
-        self.writer_at.set(position);
+    /// The writer is at entry `e`: the worker's job if a worker reads it,
+    /// else None (the leader reads it, now its own).
+    pub(super) async fn take_turn(&self, e: &Entry) -> Option<Turn> {
+        let i = self.index_of(e)?;
+        self.writer_at.set(i);
         self.changed.notify_waiters();
         loop {
             let changed = self.changed.notified();
             let state = self.states.borrow()[i];
             match state {
-                State::Plain | State::Leader => return None,
+                State::Leader => return None,
                 State::Open { .. } => {
                     self.states.borrow_mut()[i] = State::Leader;
                     return None;
                 }
-                State::Running => return self.jobs.borrow().get(&i).cloned(),
+                State::Running => {
+                    let job = self.jobs.borrow().get(&i).cloned()?;
+                    return Some(Turn { i, job });
+                }
                 State::Claimed => changed.await,
             }
         }
@@ -317,12 +334,8 @@ impl<'a> Split<'a> {
 
     /// Writes a worker's job into `sink` at its turn: what it holds, then
     /// the rest as the worker reads it; returns its count.
-    pub(super) async fn write_job(
-        &self,
-        i: usize,
-        job: Rc<Job>,
-        sink: &mut Sink,
-    ) -> Result<u64, DumpError> {
+    pub(super) async fn write_job(&self, turn: Turn, sink: &mut Sink) -> Result<u64, DumpError> {
+        let Turn { i, job } = turn;
         let placeholder = || Sink::writer(Box::new(std::io::sink()));
         let out = Rc::new(RefCell::new(std::mem::replace(sink, placeholder())));
         let handed = job.spool.hand_over(&out);
@@ -416,13 +429,8 @@ impl<'a> Split<'a> {
         }
         let writer_at = self.writer_at.get();
         let mut states = self.states.borrow_mut();
-        let next = self
-            .eligible
-            .iter()
-            .find(|&&(position, i)| {
-                position >= writer_at && states[i] == State::Open { leader_only: false }
-            })
-            .map(|&(_, i)| i);
+        let next =
+            (writer_at..states.len()).find(|&i| states[i] == State::Open { leader_only: false });
         let Some(i) = next else {
             return Claim::Done;
         };
@@ -441,7 +449,7 @@ impl<'a> Split<'a> {
     /// Locks and reads entry `i` into its spool. False when this worker's
     /// session can do no more (its transaction failed).
     async fn run(&self, client: &tokio_postgres::Client, i: usize) -> bool {
-        let e = &self.entries[i];
+        let e = &self.eligible[i];
         if matches!(
             e.data,
             Some(DataSource::Copy { .. } | DataSource::Inserts(_))

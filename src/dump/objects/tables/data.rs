@@ -50,7 +50,21 @@ impl RelationState {
             }
         }
         self.order_config_data(cat, archive).await?;
-        for (oid, last, called) in cat_rel::sequence_values(cat, &seq_names).await? {
+        let shared = cat
+            .shared(
+                SharedRead::SequenceValues,
+                cat_rel::all_sequence_values(cat),
+            )
+            .await?;
+        let values = match shared {
+            Some(all) => {
+                let wanted: std::collections::HashSet<u32> =
+                    seq_names.iter().map(|&(oid, _, _)| oid).collect();
+                all.into_iter().filter(|v| wanted.contains(&v.0)).collect()
+            }
+            None => cat_rel::sequence_values(cat, &seq_names).await?,
+        };
+        for (oid, last, called) in values {
             if let (Some(last), Some(called)) = (last, called) {
                 self.model.seq_values.insert(oid, (last, called));
             }

@@ -14,10 +14,14 @@ impl RelationState {
         archive: &mut Archive,
     ) -> Result<(), CatalogError> {
         let v18 = cat.at_least(18);
+        // (Defaults first: the helper session, which takes the shared
+        // reads from the end of the list, is then likely on the columns.)
+        let defs = cat
+            .shared(SharedRead::Defaults, cat_rel::attrdefs(cat))
+            .await?;
         let columns = cat
             .shared(SharedRead::Columns, cat_rel::columns(cat))
             .await?;
-        let defs = cat_rel::attrdefs(cat).await?;
         let constraints = cat
             .shared(
                 SharedRead::TableConstraints,

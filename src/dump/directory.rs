@@ -318,7 +318,8 @@ async fn dump_one(
         let oid = prepared.database_oid();
         let target = dir.join("databases").join(oid.to_string());
         make_dir(&target)?;
-        database::directory::write_archive(prepared, opts, &target, version).await?;
+        let workers = Some((connector, budget));
+        database::directory::write_archive(prepared, opts, &target, version, workers).await?;
         Ok(oid)
     };
     Outcome::Finished(written.await)

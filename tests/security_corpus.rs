@@ -359,8 +359,43 @@ cluster_test!(
         for args in compared {
             assert!(check(&cluster, args).is_some());
         }
+        include_config_restores_safely(&cluster, markers.path());
     }
 );
+
+/// `--include-config` (ours alone: pg_dumpall has no such option) prints
+/// the server's settings as comments: hostile ALTER SYSTEM values (the
+/// server refuses newlines there) must run nothing when restored.
+fn include_config_restores_safely(cluster: &Cluster, markers: &Path) {
+    let mut sql = String::new();
+    for (i, p) in PAYLOADS.iter().enumerate() {
+        let value = p
+            .replace("{T}", &format!("cfg{i}"))
+            .replace("{M}", &markers.display().to_string());
+        if value.contains(['\n', '\r']) {
+            continue;
+        }
+        let quoted = format!("'{}'", value.replace('\'', "''"));
+        sql.push_str(&format!("ALTER SYSTEM SET corpus.setting{i} = {quoted};\n"));
+        if i == 3 {
+            sql.push_str(&format!("ALTER SYSTEM SET application_name = {quoted};\n"));
+        }
+    }
+    sql.push_str("SELECT pg_catalog.pg_reload_conf();\n");
+    cluster.psql("postgres", &sql);
+    let out = run_ours(cluster, &with_restrict_key(&["-g", "--include-config"]));
+    assert_success(&out, "ours -g --include-config");
+    assert!(
+        lossy(&out.stdout).contains("corpus.setting3"),
+        "the hostile settings are not in the dump"
+    );
+    let found = restore_and_find_escalations(cluster.version(), &out.stdout, markers);
+    assert!(
+        found.is_empty(),
+        "{} --include-config: restoring our dump ran the attacker's statements: {found:?}",
+        cluster.version()
+    );
+}
 
 /// Every encoding pg_dumpall accepts for -E (the server's list of client
 /// encodings).

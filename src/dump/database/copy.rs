@@ -3,6 +3,63 @@
 
 use super::*;
 
+/// A database's `COPY ... TO stdout` statements, prepared in one
+/// pipelined batch (one round trip for all tables instead of one per
+/// table) when the writing starts, so that the server parses them while
+/// the schema is written; the first data entry waits for them. A statement
+/// that fails to prepare is simply prepared again at its turn, so that its
+/// error is reported where pg_dump would report it.
+pub(crate) struct CopyStatements {
+    sqls: Vec<String>,
+    ready: std::cell::OnceCell<HashMap<String, tokio_postgres::Statement>>,
+}
+
+/// Prepared statements, by text.
+pub(super) type PreparedCopies = HashMap<String, tokio_postgres::Statement>;
+
+impl CopyStatements {
+    pub(super) fn new(sqls: Vec<String>) -> CopyStatements {
+        CopyStatements {
+            sqls,
+            ready: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Sends every statement to be prepared; the future resolves (once
+    /// the server has answered them all) into what [`Self::ready`] holds.
+    pub(super) fn prepare<'a>(
+        &'a self,
+        client: &'a tokio_postgres::Client,
+    ) -> impl std::future::Future<Output = ()> + 'a {
+        let all = futures_util::future::join_all(self.sqls.iter().map(|sql| client.prepare(sql)));
+        async move {
+            let prepared = all.await;
+            let by_text = (self.sqls.iter().zip(prepared))
+                .filter_map(|(sql, p)| p.ok().map(|st| (sql.clone(), st)))
+                .collect();
+            let _ = self.ready.set(by_text);
+            tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
+        }
+    }
+
+    /// The statements prepared (none before [`Self::prepare`] is done).
+    pub(super) fn ready(&self) -> &PreparedCopies {
+        static NONE: std::sync::OnceLock<PreparedCopies> = std::sync::OnceLock::new();
+        match self.ready.get() {
+            Some(ready) => ready,
+            None => NONE.get_or_init(HashMap::new),
+        }
+    }
+
+    /// Prepares them all, now.
+    pub(super) async fn prepared(&self, client: &tokio_postgres::Client) -> &PreparedCopies {
+        if self.ready.get().is_none() {
+            self.prepare(client).await;
+        }
+        self.ready()
+    }
+}
+
 /// A COPY request sent to the server (or its failure), not yet drained.
 pub(super) type CopyStart =
     Result<std::pin::Pin<Box<tokio_postgres::CopyOutStream>>, tokio_postgres::Error>;

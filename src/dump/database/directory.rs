@@ -66,7 +66,7 @@ pub(crate) async fn write_archive(
         client,
         dir,
         sync: opts.sync,
-        copy_statements: &copy_statements,
+        copy_statements: copy_statements.prepared(client).await,
         quoting,
         compression: &opts.compress,
     };

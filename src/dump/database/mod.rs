@@ -12,7 +12,6 @@ mod toc;
 mod write;
 
 use crate::pg::version::at_least;
-use copy::poll_once;
 use entries::{add_catalog_dependencies, database_entries};
 pub(crate) use split::Budget;
 pub(crate) use write::write_database;
@@ -53,8 +52,8 @@ pub(crate) struct DatabaseMode {
 /// work of one with the output of the other.
 pub(crate) struct Prepared {
     conn: crate::conn::Connection,
-    /// The prepared `COPY ... TO stdout` statements, by text.
-    copy_statements: HashMap<String, tokio_postgres::Statement>,
+    /// The `COPY ... TO stdout` statements, prepared as the writing starts.
+    copy_statements: copy::CopyStatements,
     db: DatabaseRow,
     /// The rendered entries: all of them (directory archives, `-v`), or
     /// the database's own when `render` renders the rest while they are
@@ -111,12 +110,11 @@ pub(crate) async fn prepare_database(
     let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // Under -j every connection counts against the jobs' budget.
-    let helper_permit = budget.and_then(Budget::take_worker);
-    let allowed = match budget {
-        Some(_) => helper_permit.is_some(),
-        None => opts.jobs <= 1,
-    };
-    start_helper_if_worth_it(&cat, &helper, allowed).await?;
+    let may_have_one = budget.is_some() || opts.jobs <= 1;
+    let worth = may_have_one && crate::catalog::helper::worth_a_helper(&cat).await?;
+    let helper_permit = budget.filter(|_| worth).and_then(Budget::take_worker);
+    let helper_wanted = worth && (budget.is_none() || helper_permit.is_some());
+    start_helper(&cat, &helper, helper_wanted).await?;
     // The helper session, if the database is big enough for one.
     let open_helper =
         async |snapshot: String| open_helper_session(connector, dbname, &setup, &snapshot).await;
@@ -133,20 +131,11 @@ pub(crate) async fn prepare_database(
     drop(helper_permit);
     archive.add_boundaries();
     tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
-    // Every COPY is prepared now, the requests pipelined: one round trip
-    // for all tables instead of one per table, the server parsing while
-    // we sort and render. A statement that fails to prepare is simply
-    // prepared again at its turn, so its error is reported where pg_dump
-    // would report it.
-    let copy_sqls = if super::content::dump_data(&opts.render) {
+    let copy_statements = copy::CopyStatements::new(if super::content::dump_data(&opts.render) {
         std::mem::take(&mut archive.copy_statements)
     } else {
         Vec::new()
-    };
-    let mut prepare_copies = Box::pin(futures_util::future::join_all(
-        copy_sqls.iter().map(|sql| client.prepare(sql)),
-    ));
-    let copies_prepared = poll_once(prepare_copies.as_mut()).await;
+    });
     let (order, sort_warnings) = sort::sort(&mut archive);
     let warnings: Vec<sort::SortWarning> = std::mem::take(&mut archive.warnings)
         .into_iter()
@@ -195,12 +184,6 @@ pub(crate) async fn prepare_database(
             origins = origin::origins(&entries, &archive);
         }
     }
-    let prepared = match copies_prepared {
-        Some(done) => done,
-        None => prepare_copies.as_mut().await,
-    };
-    drop(prepare_copies);
-    let copy_statements = prepared_copies_by_text(copy_sqls, prepared);
     if eager {
         drop_archive(archive);
     } else {
@@ -284,17 +267,13 @@ async fn open_snapshot(
     Ok((setup, client_encoding, std_strings))
 }
 
-/// Exports the snapshot for a helper session when the database is big
-/// enough for one, so that it reads while this session reads the rest.
-async fn start_helper_if_worth_it(
-    cat: &Catalog<'_>,
-    helper: &Helper,
-    allowed: bool,
-) -> Result<(), DumpError> {
-    let snapshot = if allowed && crate::catalog::helper::worth_a_helper(cat).await? {
-        Some(crate::catalog::relations::export_snapshot(cat).await?)
-    } else {
-        None
+/// Exports the snapshot for a helper session when one is `wanted` (the
+/// database is big enough, and under -j the budget had a connection), so
+/// that it reads while this session reads the rest; else releases it.
+async fn start_helper(cat: &Catalog<'_>, helper: &Helper, wanted: bool) -> Result<(), DumpError> {
+    let snapshot = match wanted {
+        true => Some(crate::catalog::relations::export_snapshot(cat).await?),
+        false => None,
     };
     helper.begin(snapshot);
     Ok(())
@@ -380,21 +359,6 @@ fn drop_archive(archive: Archive) {
     if archive.objects.len() >= PARALLEL_RENDER_MIN {
         std::thread::spawn(move || drop(archive));
     }
-}
-
-/// The COPY statements that prepared, by text (a failed one is prepared
-/// again at its turn).
-fn prepared_copies_by_text(
-    copy_sqls: Vec<String>,
-    prepared: Vec<Result<tokio_postgres::Statement, tokio_postgres::Error>>,
-) -> HashMap<String, tokio_postgres::Statement> {
-    let copy_statements = copy_sqls
-        .into_iter()
-        .zip(prepared)
-        .filter_map(|(sql, p)| p.ok().map(|st| (sql, st)))
-        .collect();
-    tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
-    copy_statements
 }
 
 /// Objects above this count are rendered on two threads.

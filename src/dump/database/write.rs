@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::sql::database as sql;
-use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
+use copy::{drain_copy, large_objects_out, poll_once, start_copy, CopyPipeline, CopyStatements};
 use split::{Split, SplitInput};
 use stream::EntryStream;
 
@@ -97,7 +97,19 @@ pub(crate) async fn write_database(
         // COPY requests already sent for entries still to come (see below).
         let mut in_flight = CopyPipeline::default();
         let mut position = 0;
+        // The COPY statements are prepared while the schema is written.
+        let mut preparing = Some(Box::pin(copy_statements.prepare(client)));
+        if let Some(p) = preparing.as_mut() {
+            if poll_once(p.as_mut()).await.is_some() {
+                preparing = None;
+            }
+        }
         while let Some(e) = stream.next_entry() {
+            if e.data.is_some() {
+                if let Some(p) = preparing.take() {
+                    p.await;
+                }
+            }
             writer
                 .write_entry(
                     &mut printer,
@@ -211,7 +223,7 @@ struct EntryWriter<'a> {
     opts: &'a DumpOptions,
     quoting: Quoting,
     std_strings: bool,
-    copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
+    copy_statements: &'a CopyStatements,
     /// Under `-j`: the workers reading big tables' data ahead.
     split: Option<&'a Split<'a>>,
 }
@@ -364,14 +376,14 @@ impl<'a> EntryWriter<'a> {
                 self.client,
                 (at.e, at.position),
                 at.stream,
-                self.copy_statements,
+                self.copy_statements.ready(),
                 self.split,
             )
             .await;
         let start = match in_flight.take(at.position) {
             Some(start) => start.await,
             None => {
-                let statement = self.copy_statements.get(server_copy);
+                let statement = self.copy_statements.ready().get(server_copy);
                 start_copy(self.client, server_copy, statement).await
             }
         };

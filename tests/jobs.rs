@@ -2,7 +2,8 @@
 //! byte, for several option sets and with the spools spilling to disk;
 //! nothing left behind by SIGTERM (no temporary file, no backend); no
 //! deadlock with a session waiting for ACCESS EXCLUSIVE; fewer jobs, said
-//! once, when the server refuses connections.
+//! once, when the server refuses connections, and the reference's error
+//! when it refuses every one.
 
 mod support;
 
@@ -218,6 +219,21 @@ cluster_test!(refused_connections_mean_fewer_jobs, |version| {
         "{stderr}"
     );
     assert!(stderr.contains("; going on with "), "{stderr}");
+
+    // Room for the cluster session only: not one job, and the error is
+    // the reference's (its pg_dump for template1 cannot connect).
+    cluster.append_conf("max_connections = 1\n");
+    cluster.restart();
+    let reference = run_reference(&cluster, &with_restrict_key(&[]));
+    assert_eq!(
+        reference.status.code(),
+        Some(1),
+        "{}",
+        lossy(&reference.stderr)
+    );
+    let out = run_jobs(&cluster, &["-j5"], &spill);
+    assert_eq!(out.stdout, reference.stdout, "-j5 with max_connections = 1");
+    assert_eq!(normalized_stderr(&out), normalized_stderr(&reference));
 });
 
 cluster_test!(a_full_lock_table_means_fewer_jobs, |version| {

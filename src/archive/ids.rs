@@ -144,6 +144,43 @@ fn config_data_table(archive: &Archive, id: DumpId) -> Option<DumpId> {
     archive.objects[table].extension.map(|_| table)
 }
 
+/// An object pg_dump numbers but never prints, which the archive does not
+/// hold: the column defaults, CHECK and NOT VALID not-null constraints,
+/// and the indexes (with the constraints they implement) of an
+/// extension's configuration tables. pg_dump reads them once it makes a
+/// table's data object (the table is then "interesting"; it makes one
+/// even when it dumps no data), among the same objects of the tables it
+/// dumps, table by table in OID order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unprinted {
+    pub kind: UnprintedKind,
+    /// The first archive object collected after it: it takes its id just
+    /// before that object's among its kind's, or after them all.
+    pub before: DumpId,
+}
+
+/// What an [`Unprinted`] object is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnprintedKind {
+    Default,
+    NotNull,
+    Check,
+    /// An index, or the constraint an index implements (right after it).
+    Index,
+}
+
+impl UnprintedKind {
+    /// Its per-table step.
+    fn slot(self) -> u8 {
+        match self {
+            UnprintedKind::Default => 1,
+            UnprintedKind::NotNull => 2,
+            UnprintedKind::Check => 3,
+            UnprintedKind::Index => 5,
+        }
+    }
+}
+
 /// The defaults made up for inherited columns.
 const MADE_UP_DEFAULTS_SLOT: u8 = 4;
 /// Where the rules (read from the catalogs) come among the per-table steps.
@@ -199,10 +236,9 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
         } else if let Some(table) = config_data_table(archive, id) {
             // An extension's configuration table: its data object is made
             // while pg_dump reads the extensions' tables, before the
-            // per-table steps.
-            if reading.data {
-                config_data.push((id, table));
-            }
+            // per-table steps (even without data: pg_dump counts such data
+            // as part of the schema, and only prints it with data).
+            config_data.push((id, table));
         } else if let Some(s) = per_table_step(archive, id) {
             let read = match s {
                 1..=MADE_UP_DEFAULTS_SLOT => reading.definitions,
@@ -322,18 +358,39 @@ pub(crate) fn assign(archive: &Archive, rows: &[Collected], reading: Reading) ->
     for &(id, _) in &config_data {
         next(&mut ids, Some(id));
     }
+    let unprinted = unprinted_by_slot(&archive.unprinted, reading);
     for (s, list) in per_table.iter().enumerate() {
         if s == RULES_SLOT {
             walk_rows(&mut ids, i32::MAX);
         }
+        let mut hidden = unprinted[s].iter().peekable();
         for &id in list {
+            while hidden.next_if(|&&before| before <= id).is_some() {
+                next(&mut ids, None);
+            }
             next(&mut ids, Some(id));
             if let Some(&stats) = statistics.get(&id) {
                 next(&mut ids, Some(stats));
             }
         }
+        for _ in hidden {
+            next(&mut ids, None);
+        }
     }
     ids
+}
+
+/// Per per-table step, the [`Unprinted`] objects pg_dump reads (defaults
+/// and constraints only with definitions), as the archive objects they
+/// come before.
+fn unprinted_by_slot(unprinted: &[Unprinted], reading: Reading) -> Vec<Vec<DumpId>> {
+    let mut out = vec![Vec::new(); PER_TABLE_SLOTS];
+    for u in unprinted {
+        if u.kind == UnprintedKind::Index || reading.definitions {
+            out[usize::from(u.kind.slot())].push(u.before);
+        }
+    }
+    out
 }
 
 /// The next fresh id.

@@ -504,6 +504,8 @@ pub(crate) struct Archive {
     /// Warnings pg_dump prints while it reads the catalogs (reported
     /// before the sort's, when the database is written).
     pub warnings: Vec<String>,
+    /// Objects pg_dump numbers but the archive does not hold.
+    pub unprinted: Vec<ids::Unprinted>,
 }
 
 impl Archive {

@@ -10,9 +10,13 @@
 
 use std::path::{Path, PathBuf};
 
-use futures_util::StreamExt;
+use std::rc::Rc;
 
+use futures_util::future::{FutureExt, LocalBoxFuture};
+
+use super::database::Budget;
 use super::options::DumpOptions;
+use super::parallel::pool::{self, Jobs, Outcome, Pool, Started};
 use super::{database, globals, pg_dump_failed, restrict_key, session, DumpError};
 use crate::archive::toc::ArchiveVersion;
 use crate::conn::Connector;
@@ -136,29 +140,26 @@ async fn write_all(
 ) -> Result<(), DumpError> {
     let started = std::time::SystemTime::now();
     write_globals(session, opts, &dir.join("globals.sql")).await?;
-    let mut map = Vec::new();
-    let mut databases = Vec::new();
     // `-j N`: up to N databases written at once, each into its own
-    // directory; map.dat keeps the order of `selected`. The first
-    // failure stops the run (the others are dropped, their connections
-    // closed).
-    let mut written = futures_util::stream::iter(selected)
-        .map(|name| {
-            let connector = &connector;
-            async move {
-                dump_one(connector, opts, name, dir, version)
-                    .await
-                    .map(|oid| (oid, name))
-                    .map_err(|e| pg_dump_failed(name, e))
-            }
-        })
-        .buffered(opts.jobs.max(1));
-    while let Some(done) = written.next().await {
-        let (oid, name) = done?;
-        map.extend(text::to_bytes(&map_line(oid, name)));
-        databases.push((oid, name.clone()));
-    }
-    drop(written);
+    // directory (fewer when the server refuses connections); map.dat
+    // keeps the order of `selected`. The first failure in that order
+    // stops the run (the others are dropped, their connections closed).
+    let mut jobs = Databases {
+        connector: &connector,
+        opts,
+        selected,
+        dir,
+        version,
+        results: selected.iter().map(|_| None).collect(),
+        head: 0,
+        written: Vec::new(),
+    };
+    Pool::new(opts.jobs).run(&mut jobs).await?;
+    let databases = std::mem::take(&mut jobs.written);
+    let map: Vec<u8> = databases
+        .iter()
+        .flat_map(|(oid, name)| text::to_bytes(&map_line(*oid, name)))
+        .collect();
     let mut sink = Sink::file(&dir.join("map.dat"), opts.sync)?;
     sink.write_bytes(&map)?;
     sink.finish()?;
@@ -231,29 +232,97 @@ async fn write_globals(
     Ok(())
 }
 
+/// The databases of a directory dump, as the jobs of a [`Pool`].
+struct Databases<'a> {
+    connector: &'a Connector,
+    opts: &'a DumpOptions,
+    selected: &'a [String],
+    dir: &'a Path,
+    version: ArchiveVersion,
+    /// Per database, its OID once written, or why it failed.
+    results: Vec<Option<Result<u32, DumpError>>>,
+    /// The first database whose result is not taken yet.
+    head: usize,
+    /// The databases written, in order, as (OID, name).
+    written: Vec<(u32, String)>,
+}
+
+impl<'a> Jobs<'a> for Databases<'a> {
+    type Done = Result<u32, DumpError>;
+
+    fn count(&self) -> usize {
+        self.selected.len()
+    }
+
+    fn start(
+        &mut self,
+        index: usize,
+        alone: bool,
+        budget: Rc<Budget>,
+    ) -> Result<LocalBoxFuture<'a, Outcome<Self::Done>>, DumpError> {
+        let (connector, opts, dir, version) = (self.connector, self.opts, self.dir, self.version);
+        let name = &self.selected[index];
+        Ok(
+            async move { dump_one(connector, opts, name, dir, version, alone, &budget).await }
+                .boxed_local(),
+        )
+    }
+
+    /// Takes the results at the head, in order: a failure is reported
+    /// once the databases before it are written.
+    fn finished(&mut self, index: usize, done: Self::Done) -> Result<(), DumpError> {
+        self.results[index] = Some(done);
+        while let Some(Some(_)) = self.results.get(self.head) {
+            let name = &self.selected[self.head];
+            match self.results[self.head].take() {
+                Some(Ok(oid)) => self.written.push((oid, name.clone())),
+                Some(Err(e)) => return Err(pg_dump_failed(name, e)),
+                None => {}
+            }
+            self.head += 1;
+        }
+        Ok(())
+    }
+
+    fn complete(&self) -> bool {
+        self.head == self.selected.len()
+    }
+}
+
 /// Writes one database's archive under `databases/<oid>`; returns the OID.
+/// `alone`: see [`Jobs::start`].
 async fn dump_one(
     connector: &Connector,
     opts: &DumpOptions,
     name: &str,
     dir: &Path,
     version: ArchiveVersion,
-) -> Result<u32, DumpError> {
+    alone: bool,
+    budget: &Budget,
+) -> Outcome<Result<u32, DumpError>> {
     // An archive always holds the database's own entries; pg_restore
     // prints them with -C.
     let mode = database::DatabaseMode {
         create: true,
         clean: false,
     };
-    let prepared = database::prepare_database(connector, opts, name, mode, None).await?;
+    let prepared = match pool::prepare(connector, opts, name, mode, alone, Some(budget)).await {
+        Started::Ready(prepared) => *prepared,
+        Started::Refused(e) => return Outcome::Retry(e),
+        Started::Failed(e) => return Outcome::Finished(Err(e)),
+    };
     if opts.verbose {
         diag::info_text(&format!("dumping database \"{name}\""));
     }
-    let oid = prepared.database_oid();
-    let target = dir.join("databases").join(oid.to_string());
-    make_dir(&target)?;
-    database::directory::write_archive(prepared, opts, &target, version).await?;
-    Ok(oid)
+    let written = async {
+        let oid = prepared.database_oid();
+        let target = dir.join("databases").join(oid.to_string());
+        make_dir(&target)?;
+        let workers = Some((connector, budget));
+        database::directory::write_archive(prepared, opts, &target, version, workers).await?;
+        Ok(oid)
+    };
+    Outcome::Finished(written.await)
 }
 
 /// One `map.dat` line: the OID, a space, the name with every backslash,

@@ -355,7 +355,8 @@ async fn dump_databases(
                         task.abort();
                     }
                     next = index + 1;
-                    result = prepare_until_slot_free(&connector, opts, name, None).await;
+                    let mode = mode_of(opts, name);
+                    result = prepare_until_slot_free(&connector, opts, name, mode, None).await;
                 }
                 opts.observer.database_started(name);
                 let before = sink.written();
@@ -392,12 +393,12 @@ async fn prepare_until_slot_free(
     connector: &Connector,
     opts: &DumpOptions,
     name: &str,
+    mode: database::DatabaseMode,
     budget: Option<&database::Budget>,
 ) -> Result<database::Prepared, DumpError> {
     let mut result = Err(DumpError::Other(String::new()));
     for wait_ms in [0, 20, 50, 100, 200, 400, 800] {
         tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
-        let mode = mode_of(opts, name);
         result = database::prepare_database(connector, opts, name, mode, budget).await;
         if !result.as_ref().is_err_and(for_want_of_room) {
             break;

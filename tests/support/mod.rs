@@ -297,6 +297,7 @@ macro_rules! cluster_test {
 // Running programs
 // ---------------------------------------------------------------------------
 
+mod archive;
 mod cluster;
 mod commands;
 mod compare;
@@ -304,6 +305,8 @@ mod restore;
 mod server;
 mod sessions;
 // Each test binary uses a part of the harness.
+#[allow(unused_imports)]
+pub use archive::*;
 #[allow(unused_imports)]
 pub use cluster::*;
 #[allow(unused_imports)]

@@ -23,11 +23,15 @@ const PG_DATABASE: u32 = 1262;
 /// Writes a prepared database as a directory archive in `dir` (which
 /// must exist and be empty). Files are written as temporary siblings
 /// renamed into place, `toc.dat` last.
+///
+/// `workers`: under `-j`, the data files of big tables may be written by
+/// workers on connections the budget has free ([`split`]).
 pub(crate) async fn write_archive(
     prepared: Prepared,
     opts: &DumpOptions,
     dir: &Path,
     version: ArchiveVersion,
+    workers: Option<(&Connector, &Budget)>,
 ) -> Result<(), DumpError> {
     let Prepared {
         copy_statements,
@@ -42,7 +46,7 @@ pub(crate) async fn write_archive(
         render: _,
         database_entry_count,
         fixed_ids_after,
-        setup: _,
+        setup,
     } = prepared;
     write::report_sort_warnings(&warnings);
     let client = &conn.client;
@@ -66,11 +70,42 @@ pub(crate) async fn write_archive(
         quoting,
         compression: &opts.compress,
     };
-    for (te, source) in &toc {
-        if let Some(source) = source {
-            files.write(te, source).await?;
+    let split = match workers {
+        Some((connector, budget)) => {
+            let with = split::WorkerSetup {
+                budget,
+                connector,
+                dbname: &db.name,
+                setup: &setup,
+            };
+            let version = conn.server_version_num;
+            split::DirSplit::start(with, &files, &toc, opts, version).await?
         }
+        None => None,
+    };
+    let leader = async {
+        for (k, (te, source)) in toc.iter().enumerate() {
+            let Some(source) = source else { continue };
+            if split.as_ref().is_none_or(|s| s.leader_takes(k)) {
+                files.write(te, source).await?;
+            }
+        }
+        // The files workers gave back (their tables' locks refused).
+        for k in match &split {
+            Some(s) => s.given_back().await?,
+            None => Vec::new(),
+        } {
+            if let (te, Some(source)) = &toc[k] {
+                files.write(te, source).await?;
+            }
+        }
+        Ok::<(), DumpError>(())
+    };
+    match &split {
+        Some(s) => s.alongside(&files, &toc, leader).await?,
+        None => leader.await?,
     }
+    drop(split);
     let header = TocHeader {
         version,
         compression: header_compression(&opts.compress),
@@ -530,6 +565,7 @@ impl DataFiles<'_> {
 }
 
 mod blobs_1_14;
+mod split;
 use blobs_1_14::large_objects_1_14;
 
 #[cfg(test)]

@@ -18,22 +18,22 @@
 //! off, not by sizing in advance: the databases' table counts are only
 //! known once they are read.
 
+pub(crate) mod pool;
 mod task;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::future::{FutureExt, LocalBoxFuture};
 
 use super::database::Budget;
 use super::options::DumpOptions;
 use super::{pg_dump_failed, DumpError};
 use crate::conn::Connector;
-use crate::diag;
 use crate::output::spool::{Spool, SpoolSettings};
 use crate::output::Sink;
-use task::{dump_one, Outcome, TaskError};
+use pool::{Jobs, Outcome, Pool};
+use task::{dump_one, TaskError};
 
 /// How many databases may be started before the head is written, per job:
 /// small databases that finish early wait in their spools while a big one
@@ -50,8 +50,9 @@ pub(crate) async fn dump_databases(
     sink: Sink,
 ) -> Result<Sink, DumpError> {
     let out = Rc::new(RefCell::new(sink));
-    let mut scheduler = Scheduler::new(opts, selected, out.clone());
-    let result = scheduler.run(&connector).await;
+    let mut scheduler = Scheduler::new(&connector, opts, selected, out.clone());
+    scheduler.name_head();
+    let result = Pool::new(opts.jobs).run(&mut scheduler).await;
     drop(scheduler);
     result?;
     Rc::try_unwrap(out)
@@ -72,30 +73,27 @@ enum SlotState {
     Finished(Result<(), TaskError>),
 }
 
+/// The plain script's jobs: each database into its spool, handed over
+/// to the output in order.
 struct Scheduler<'a> {
+    connector: &'a Connector,
     opts: &'a DumpOptions,
     slots: Vec<Slot>,
     out: Rc<RefCell<Sink>>,
-    /// How many databases may run at once (lowered when the server
-    /// refuses connections or runs out of lock table).
-    limit: usize,
     /// The first database not yet written.
     head: usize,
-    /// Databases to start, first the first (a database started again after
-    /// a refused connection goes back among them, in its place).
-    to_start: BTreeSet<usize>,
-    running: usize,
-    /// Whether fewer jobs than asked for has been reported.
-    reduced: bool,
-    /// The connections: one per running database, and the workers that
-    /// read big tables of running databases (src/dump/database/split.rs).
-    budget: Rc<Budget>,
 }
 
 impl<'a> Scheduler<'a> {
-    fn new(opts: &'a DumpOptions, selected: &[String], out: Rc<RefCell<Sink>>) -> Scheduler<'a> {
+    fn new(
+        connector: &'a Connector,
+        opts: &'a DumpOptions,
+        selected: &[String],
+        out: Rc<RefCell<Sink>>,
+    ) -> Scheduler<'a> {
         let settings = SpoolSettings::new(opts.file.as_deref());
         Scheduler {
+            connector,
             opts,
             slots: selected
                 .iter()
@@ -106,94 +104,7 @@ impl<'a> Scheduler<'a> {
                 })
                 .collect(),
             out,
-            limit: opts.jobs.max(1),
             head: 0,
-            to_start: (0..selected.len()).collect(),
-            running: 0,
-            reduced: false,
-            budget: Rc::new(Budget::new(opts.jobs.max(1))),
-        }
-    }
-
-    /// Runs the databases until all are written or one fails.
-    async fn run(&mut self, connector: &Connector) -> Result<(), DumpError> {
-        let mut tasks = FuturesUnordered::new();
-        self.name_head();
-        loop {
-            while let Some(index) = self.next_to_start() {
-                // Alone, a refused connection is waited out and then
-                // final, as at -j1: no other session of ours holds a slot.
-                let alone = self.running == 0;
-                self.slots[index].state = SlotState::Running;
-                self.running += 1;
-                self.budget.set_databases(self.running);
-                let sink = self.slots[index].spool.sink();
-                let name = self.slots[index].name.clone();
-                let opts = self.opts;
-                let budget = self.budget.clone();
-                tasks.push(async move {
-                    let outcome = dump_one(connector, opts, &name, sink, alone, &budget).await;
-                    (index, outcome)
-                });
-                if index == self.head {
-                    self.slots[index].spool.hand_over(&self.out)?;
-                }
-            }
-            if self.head == self.slots.len() {
-                return Ok(());
-            }
-            // A worker's connection given back may let a database start.
-            let next = tokio::select! {
-                next = tasks.next() => next,
-                () = self.budget.released(), if self.running > 0 => continue,
-            };
-            let Some((index, outcome)) = next else {
-                return Err(DumpError::Other("no database is being dumped".into()));
-            };
-            self.running -= 1;
-            self.budget.set_databases(self.running);
-            match outcome {
-                Outcome::Finished(result) => self.slots[index].state = SlotState::Finished(result),
-                Outcome::Retry(e) => self.back_off(index, &e),
-            }
-            self.advance()?;
-        }
-    }
-
-    /// The next database to start, if a job is free and the window allows.
-    fn next_to_start(&mut self) -> Option<usize> {
-        let &index = self.to_start.first()?;
-        let window = self.limit.saturating_mul(WINDOW_PER_JOB);
-        let in_use = self.running + self.budget.workers();
-        if in_use >= self.limit || index >= self.head + window {
-            return None;
-        }
-        self.to_start.pop_first()
-    }
-
-    /// A database could not start for want of a connection slot or of
-    /// lock table: it waits for its turn again, and fewer jobs run.
-    fn back_off(&mut self, index: usize, e: &DumpError) {
-        self.slots[index].state = SlotState::Waiting;
-        self.to_start.insert(index);
-        let fewer = self.running.max(1);
-        if fewer < self.limit {
-            self.limit = fewer;
-            self.budget.set_limit(fewer);
-        }
-        if !self.reduced {
-            self.reduced = true;
-            let cause = match e {
-                DumpError::Connection(_) => {
-                    "the server refused a connection (too many connections)"
-                }
-                _ => "the server ran out of shared memory for locks",
-            };
-            diag::warning(&format!(
-                "{cause}; going on with {} parallel job{}",
-                self.limit,
-                if self.limit == 1 { "" } else { "s" }
-            ));
         }
     }
 
@@ -233,5 +144,50 @@ impl<'a> Scheduler<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl<'a> Jobs<'a> for Scheduler<'a> {
+    type Done = Result<(), TaskError>;
+
+    fn count(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn start(
+        &mut self,
+        index: usize,
+        alone: bool,
+        budget: Rc<Budget>,
+    ) -> Result<LocalBoxFuture<'a, Outcome<Self::Done>>, DumpError> {
+        let slot = &mut self.slots[index];
+        slot.state = SlotState::Running;
+        let sink = slot.spool.sink();
+        let name = slot.name.clone();
+        let (connector, opts) = (self.connector, self.opts);
+        if index == self.head {
+            self.slots[index].spool.hand_over(&self.out)?;
+        }
+        Ok(
+            async move { dump_one(connector, opts, &name, sink, alone, &budget).await }
+                .boxed_local(),
+        )
+    }
+
+    fn finished(&mut self, index: usize, done: Self::Done) -> Result<(), DumpError> {
+        self.slots[index].state = SlotState::Finished(done);
+        self.advance()
+    }
+
+    fn requeued(&mut self, index: usize) {
+        self.slots[index].state = SlotState::Waiting;
+    }
+
+    fn window_end(&self, limit: usize) -> usize {
+        self.head + limit.saturating_mul(WINDOW_PER_JOB)
+    }
+
+    fn complete(&self) -> bool {
+        self.head == self.slots.len()
     }
 }

@@ -4,9 +4,10 @@
 
 use super::super::options::DumpOptions;
 use super::super::{
-    database, for_want_of_room, mode_of, prepare_until_slot_free, restrict_key, shell_arg,
-    shell_argument_error, write_database_preamble, DumpError,
+    database, mode_of, restrict_key, shell_arg, shell_argument_error, write_database_preamble,
+    DumpError,
 };
+use super::pool::{self, Outcome, Started};
 use crate::conn::Connector;
 use crate::diag;
 use crate::output::Sink;
@@ -17,14 +18,6 @@ pub(super) enum TaskError {
     Bare(DumpError),
     /// Reported, then "pg_dump failed on database ...".
     Failed(DumpError),
-}
-
-/// How a database's task ended.
-pub(super) enum Outcome {
-    Finished(Result<(), TaskError>),
-    /// It could not start for want of a connection slot or of lock table,
-    /// having written nothing: to be started again when fewer run.
-    Retry(DumpError),
 }
 
 /// Dumps `name` into `sink` (its spool). `alone`: no other database of
@@ -41,7 +34,7 @@ pub(super) async fn dump_one(
     mut sink: Sink,
     alone: bool,
     budget: &database::Budget,
-) -> Outcome {
+) -> Outcome<Result<(), TaskError>> {
     opts.observer.database_started(name);
     match dump_into(connector, opts, name, &mut sink, alone, budget).await {
         Outcome::Finished(result) => {
@@ -65,7 +58,7 @@ async fn dump_into(
     sink: &mut Sink,
     alone: bool,
     budget: &database::Budget,
-) -> Outcome {
+) -> Outcome<Result<(), TaskError>> {
     if shell_arg::unsafe_name(name) {
         // pg_dumpall has written the database's banner when it builds
         // pg_dump's command line and gives up.
@@ -76,15 +69,10 @@ async fn dump_into(
         });
     }
     let mode = mode_of(opts, name);
-    let prepared = if alone {
-        prepare_until_slot_free(connector, opts, name, Some(budget)).await
-    } else {
-        database::prepare_database(connector, opts, name, mode, Some(budget)).await
-    };
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(e) if !alone && for_want_of_room(&e) => return Outcome::Retry(e),
-        Err(e) => {
+    let prepared = match pool::prepare(connector, opts, name, mode, alone, Some(budget)).await {
+        Started::Ready(prepared) => *prepared,
+        Started::Refused(e) => return Outcome::Retry(e),
+        Started::Failed(e) => {
             // pg_dumpall writes the banner (and \connect) before it runs
             // pg_dump, so a database pg_dump cannot dump leaves them behind.
             return Outcome::Finished(match write_database_preamble(opts, name, sink) {

@@ -36,6 +36,7 @@
 
 mod budget;
 mod eligible;
+pub(super) mod session;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -49,7 +50,10 @@ use super::stream::EntryStream;
 use super::*;
 use crate::output::spool::{Spool, SpoolSettings};
 pub(crate) use budget::Budget;
+pub(super) use budget::WorkerPermit;
 use eligible::eligible_entries;
+pub(super) use eligible::Worth;
+use session::{give_up_warning, lock_nowait, Joined, Locked, SharedSnapshot};
 
 /// Entries taken ahead of the writer, per job of the run.
 const WINDOW_PER_CONNECTION: usize = 2;
@@ -98,9 +102,8 @@ pub(super) struct Split<'a> {
     dbname: &'a str,
     /// The leader's session setup batch.
     setup: &'a str,
-    snapshot: String,
-    /// The leader's output settings, to compare each worker's with.
-    settings: Vec<Option<String>>,
+    /// The leader's snapshot and output settings.
+    shared: SharedSnapshot,
     /// Copies of the entries workers may take, in printing order (the
     /// other entries are the leader's alone, pipelined as at `-j1`).
     eligible: Vec<Entry>,
@@ -135,58 +138,6 @@ pub(super) struct SplitInput<'a, 's> {
     pub std_strings: bool,
 }
 
-/// Settings that change the bytes COPY or a SELECT writes: a worker's
-/// must be the leader's.
-const OUTPUT_SETTINGS: &[&str] = &[
-    "server_version",
-    "client_encoding",
-    "DateStyle",
-    "IntervalStyle",
-    "TimeZone",
-    "extra_float_digits",
-    "bytea_output",
-    "standard_conforming_strings",
-    "search_path",
-    "xmlbinary",
-    "xmloption",
-    "lc_monetary",
-    "lc_numeric",
-    "row_security",
-    "restrict_nonsystem_relation_kind",
-    "transaction_isolation",
-    "transaction_read_only",
-];
-
-fn settings_query() -> String {
-    let columns: Vec<String> = OUTPUT_SETTINGS
-        .iter()
-        .map(|name| format!("pg_catalog.current_setting('{name}', true)"))
-        .collect();
-    format!(
-        "SELECT CURRENT_USER::pg_catalog.text, {}",
-        columns.join(", ")
-    )
-}
-
-/// A session's output settings (None for a setting the server lacks),
-/// as `sql` (the [`settings_query`], perhaps with more columns) reads them.
-async fn output_settings(
-    client: &tokio_postgres::Client,
-    sql: &str,
-) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
-    let rows = client.simple_query(sql).await?;
-    let row = rows.iter().find_map(|m| match m {
-        tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    });
-    Ok(match row {
-        Some(row) => (0..row.len())
-            .map(|i| row.try_get(i).ok().flatten().map(String::from))
-            .collect(),
-        None => Vec::new(),
-    })
-}
-
 impl<'a> Split<'a> {
     /// Sets the split up when the budget has a free connection and some
     /// entry is worth a worker: exports the leader's snapshot. None: the
@@ -199,32 +150,7 @@ impl<'a> Split<'a> {
         if eligible.is_empty() {
             return Ok(None);
         }
-        let client = input.client;
-        let check = format!(
-            "{}, pg_catalog.has_function_privilege('pg_catalog.pg_export_snapshot()', 'EXECUTE')",
-            settings_query()
-        );
-        let mut settings = output_settings(client, &check)
-            .await
-            .map_err(|e| CatalogError::query(e, &check))?;
-        if settings.pop().flatten().as_deref() != Some("t") {
-            give_up_warning(
-                input.dbname,
-                "permission denied for function pg_export_snapshot",
-            );
-            return Ok(None);
-        }
-        let sql = "SELECT pg_catalog.pg_export_snapshot()";
-        let snapshot = match client.simple_query(sql).await {
-            Ok(rows) => rows.iter().find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(row) => {
-                    row.try_get(0).ok().flatten().map(String::from)
-                }
-                _ => None,
-            }),
-            Err(e) => return Err(CatalogError::query(e, sql).into()),
-        };
-        let Some(snapshot) = snapshot else {
+        let Some(shared) = SharedSnapshot::export(input.client, input.dbname).await? else {
             return Ok(None);
         };
         tracing::debug!(target: "pgdumpall_rs::phase", entries = eligible.len(), "splitting the data");
@@ -237,8 +163,7 @@ impl<'a> Split<'a> {
             connector: input.connector,
             dbname: input.dbname,
             setup: input.setup,
-            snapshot,
-            settings,
+            shared,
             eligible,
             by_object,
             states: RefCell::new(states),
@@ -383,33 +308,15 @@ impl<'a> Split<'a> {
     /// leader's settings; None (the split given up, said once, when the
     /// snapshot or the settings could not be shared) if it cannot work.
     async fn join(&self) -> Option<tokio_postgres::Client> {
-        let conn = match self.connector.connect(self.dbname).await {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::debug!(target: "pgdumpall_rs::phase", "no worker connection: {e}");
-                return None;
-            }
-        };
-        let join = format!(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}; {}",
-            quote::session_literal(&self.snapshot),
-            self.setup
-        );
-        if let Err(e) = conn.client.batch_execute(&join).await {
-            self.give_up(&first_line(&server_message(&e)));
-            return None;
-        }
-        match output_settings(&conn.client, &settings_query()).await {
-            Ok(settings) if settings == self.settings => {
-                tracing::debug!(target: "pgdumpall_rs::phase", "a worker joined the snapshot");
-                Some(conn.client)
-            }
-            Ok(_) => {
-                self.give_up("its session settings differ from the first connection's");
-                None
-            }
-            Err(e) => {
-                self.give_up(&first_line(&server_message(&e)));
+        match self
+            .shared
+            .join(self.connector, self.dbname, self.setup)
+            .await
+        {
+            Joined::Client(client) => Some(client),
+            Joined::NoConnection => None,
+            Joined::Refused(why) => {
+                self.give_up(&why);
                 None
             }
         }
@@ -454,7 +361,8 @@ impl<'a> Split<'a> {
             e.data,
             Some(DataSource::Copy { .. } | DataSource::Inserts(_))
         ) {
-            let locked = lock_nowait(client, e).await;
+            let schema = e.schema.as_deref().unwrap_or("");
+            let locked = lock_nowait(client, schema, &e.tag).await;
             if locked != Locked::Yes {
                 // The leader holds the lock: it reads the entry itself.
                 self.states.borrow_mut()[i] = State::Open { leader_only: true };
@@ -509,52 +417,4 @@ enum Claim {
     Entry(usize),
     Wait,
     Done,
-}
-
-#[derive(PartialEq, Eq)]
-enum Locked {
-    Yes,
-    /// Not at once; the session is fine.
-    No,
-    /// The session failed.
-    Broken,
-}
-
-/// `LOCK TABLE ... IN ACCESS SHARE MODE NOWAIT` in a savepoint, so that a
-/// refusal leaves the worker's transaction usable.
-async fn lock_nowait(client: &tokio_postgres::Client, e: &Entry) -> Locked {
-    let table = format!(
-        "{}.{}",
-        quote::ident(e.schema.as_deref().unwrap_or("")),
-        quote::ident(&e.tag)
-    );
-    let lock = format!(
-        "SAVEPOINT pgdumpall_rs_lock; LOCK TABLE {table} IN ACCESS SHARE MODE NOWAIT; \
-         RELEASE SAVEPOINT pgdumpall_rs_lock"
-    );
-    match client.batch_execute(&lock).await {
-        Ok(()) => Locked::Yes,
-        Err(e) => {
-            tracing::debug!(target: "pgdumpall_rs::phase", "worker lock refused: {}", server_message(&e));
-            let undo =
-                "ROLLBACK TO SAVEPOINT pgdumpall_rs_lock; RELEASE SAVEPOINT pgdumpall_rs_lock";
-            match client.batch_execute(undo).await {
-                Ok(()) => Locked::No,
-                Err(_) => Locked::Broken,
-            }
-        }
-    }
-}
-
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or_default().to_string()
-}
-
-fn give_up_warning(dbname: &str, why: &str) {
-    diag::warning(&format!(
-        "could not share the snapshot of database \"{}\" with another connection ({}); \
-         dumping its data over one connection",
-        text::display(dbname),
-        text::display(why)
-    ));
 }

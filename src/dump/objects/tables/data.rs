@@ -177,6 +177,14 @@ fn has_data(r: &Rel) -> bool {
     r.dumped || r.row.config_filter.is_some()
 }
 
+/// Whether pg_dump reads a table's defaults, constraints and indexes
+/// without dumping its definition: an extension's configuration table,
+/// whose data object (made even when no data is dumped) makes it
+/// "interesting".
+pub(super) fn read_not_dumped(r: &Rel) -> bool {
+    !r.dumped && r.row.relkind == 'r' && r.row.config_filter.is_some()
+}
+
 /// The relations whose data is dumped, in pg_dump's collection order:
 /// extensions' configuration relations first (pg_dump makes their data
 /// objects while it reads extensions), then the others.

@@ -2,6 +2,7 @@
 //! constraints, indexes with their constraints and attaches, foreign keys.
 
 use super::*;
+use crate::archive::ids::{Unprinted, UnprintedKind};
 
 impl RelationState {
     /// Step two: partition attaches, column defaults, CHECK and NOT NULL
@@ -129,6 +130,9 @@ impl RelationState {
                 continue;
             };
             let r = &m.rels[t];
+            if data::read_not_dumped(r) {
+                unprinted(archive, UnprintedKind::Default);
+            }
             let (Some(tid), true) = (r.id, r.dumped) else {
                 continue;
             };
@@ -177,6 +181,15 @@ impl RelationState {
                 continue;
             };
             let r = &m.rels[t];
+            if data::read_not_dumped(r) {
+                // (Foreign keys are read only for tables whose definition
+                // is dumped.)
+                match row.contype {
+                    'c' => unprinted(archive, UnprintedKind::Check),
+                    'n' => unprinted(archive, UnprintedKind::NotNull),
+                    _ => {}
+                }
+            }
             let (Some(tid), true) = (r.id, r.dumped) else {
                 continue;
             };
@@ -326,6 +339,12 @@ impl RelationState {
                 continue;
             };
             let r = &m.rels[t];
+            if data::read_not_dumped(r) {
+                unprinted(archive, UnprintedKind::Index);
+                if row.constraint.is_some() {
+                    unprinted(archive, UnprintedKind::Index);
+                }
+            }
             if !r.dumped {
                 continue;
             }
@@ -452,4 +471,10 @@ impl RelationState {
             self.objects.push((id, What::ForeignKey(ci)));
         }
     }
+}
+
+/// Records an object pg_dump numbers here without printing it.
+fn unprinted(archive: &mut Archive, kind: UnprintedKind) {
+    let before = archive.objects.len();
+    archive.unprinted.push(Unprinted { kind, before });
 }

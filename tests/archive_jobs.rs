@@ -219,19 +219,7 @@ cluster_test!(
                 run_program(&ours_bin(), &refs, SPLIT_ENV)
             })
         };
-        let lock_state = |table: &str, granted: bool| {
-            format!(
-                "SELECT count(*) FROM pg_locks WHERE relation = '{table}'::regclass \
-                 AND mode = 'AccessShareLock' AND granted = {granted}"
-            )
-        };
-        wait_for(&cluster, "locks", &lock_state("c_blocked", false), "1");
-        wait_for(&cluster, "locks", &lock_state("b_queued", true), "1");
-        let mut exclusive = PsqlSession::open(&cluster, "locks");
-        exclusive.send("BEGIN; LOCK TABLE b_queued IN ACCESS EXCLUSIVE MODE;");
-        let queued = "SELECT count(*) FROM pg_locks WHERE relation = 'b_queued'::regclass \
-                      AND mode = 'AccessExclusiveLock' AND NOT granted";
-        wait_for(&cluster, "locks", queued, "1");
+        let mut exclusive = queue_access_exclusive(&cluster, "locks", "c_blocked", "b_queued");
         let started = std::time::Instant::now();
         holder.send("COMMIT;");
         holder.finish();

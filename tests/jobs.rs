@@ -174,19 +174,7 @@ cluster_test!(waiting_access_exclusive_does_not_deadlock, |version| {
             run_program(&ours_bin(), &refs, &[("TMPDIR", &spill)])
         })
     };
-    let lock_state = |table: &str, granted: bool| {
-        format!(
-            "SELECT count(*) FROM pg_locks WHERE relation = '{table}'::regclass \
-             AND mode = 'AccessShareLock' AND granted = {granted}"
-        )
-    };
-    wait_for(&cluster, "AAA locks", &lock_state("b_blocked", false), "1");
-    wait_for(&cluster, "AAA locks", &lock_state("a_first", true), "1");
-    let mut exclusive = PsqlSession::open(&cluster, "AAA locks");
-    exclusive.send("BEGIN; LOCK TABLE a_first IN ACCESS EXCLUSIVE MODE;");
-    let queued = "SELECT count(*) FROM pg_locks WHERE relation = 'a_first'::regclass \
-                  AND mode = 'AccessExclusiveLock' AND NOT granted";
-    wait_for(&cluster, "AAA locks", queued, "1");
+    let mut exclusive = queue_access_exclusive(&cluster, "AAA locks", "b_blocked", "a_first");
     holder.send("COMMIT;");
     holder.finish();
     let started = Instant::now();

@@ -135,3 +135,34 @@ impl OursAsReference {
         OursAsReference { _dir: dir, bin }
     }
 }
+
+/// The queued-lock scene of the -j tests: once the dump holds ACCESS
+/// SHARE on `held` and waits for `blocked` (which another session holds
+/// ACCESS EXCLUSIVE), a new session asks for ACCESS EXCLUSIVE on `held`
+/// and waits in the queue, where a worker's lock request on `held` would
+/// queue behind it. Returns that session, its transaction open.
+pub fn queue_access_exclusive(
+    cluster: &Cluster,
+    db: &str,
+    blocked: &str,
+    held: &str,
+) -> PsqlSession {
+    let share_lock = |table: &str, granted: bool| {
+        format!(
+            "SELECT count(*) FROM pg_locks WHERE relation = '{table}'::regclass \
+             AND mode = 'AccessShareLock' AND granted = {granted}"
+        )
+    };
+    wait_for(cluster, db, &share_lock(blocked, false), "1");
+    wait_for(cluster, db, &share_lock(held, true), "1");
+    let mut exclusive = PsqlSession::open(cluster, db);
+    exclusive.send(&format!(
+        "BEGIN; LOCK TABLE {held} IN ACCESS EXCLUSIVE MODE;"
+    ));
+    let queued = format!(
+        "SELECT count(*) FROM pg_locks WHERE relation = '{held}'::regclass \
+         AND mode = 'AccessExclusiveLock' AND NOT granted"
+    );
+    wait_for(cluster, db, &queued, "1");
+    exclusive
+}

@@ -144,7 +144,9 @@ async fn write_all(
     // directory (fewer when the server refuses connections); map.dat
     // keeps the order of `selected`. The first failure in that order
     // stops the run (the others are dropped, their connections closed).
+    let hashes = manifest::Hashes::default();
     let mut jobs = Databases {
+        hashes: &hashes,
         connector: &connector,
         opts,
         selected,
@@ -173,12 +175,17 @@ async fn write_all(
         started,
         finished: std::time::SystemTime::now(),
     };
-    complete(dir, opts, &facts)
+    complete(dir, opts, &facts, &hashes)
 }
 
 /// The end of a directory dump: every file is in place. The manifest,
 /// which marks the directory complete (`verify`), is written last.
-fn complete(dir: &Path, opts: &DumpOptions, facts: &manifest::RunFacts) -> Result<(), DumpError> {
+fn complete(
+    dir: &Path,
+    opts: &DumpOptions,
+    facts: &manifest::RunFacts,
+    hashes: &manifest::Hashes,
+) -> Result<(), DumpError> {
     if opts.sync {
         sync_dir(dir)?;
         sync_dir(&dir.join("databases"))?;
@@ -186,7 +193,7 @@ fn complete(dir: &Path, opts: &DumpOptions, facts: &manifest::RunFacts) -> Resul
             sync_dir(&dir.join("config"))?;
         }
     }
-    manifest::write(dir, facts, opts.sync).map_err(|e| DumpError::Other(e.to_string()))
+    manifest::write(dir, facts, opts.sync, hashes).map_err(|e| DumpError::Other(e.to_string()))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), OutputError> {
@@ -234,6 +241,8 @@ async fn write_globals(
 
 /// The databases of a directory dump, as the jobs of a [`Pool`].
 struct Databases<'a> {
+    /// The data files' hashes, taken as they are written.
+    hashes: &'a manifest::Hashes,
     connector: &'a Connector,
     opts: &'a DumpOptions,
     selected: &'a [String],
@@ -260,12 +269,15 @@ impl<'a> Jobs<'a> for Databases<'a> {
         alone: bool,
         budget: Rc<Budget>,
     ) -> Result<LocalBoxFuture<'a, Outcome<Self::Done>>, DumpError> {
-        let (connector, opts, dir, version) = (self.connector, self.opts, self.dir, self.version);
-        let name = &self.selected[index];
-        Ok(
-            async move { dump_one(connector, opts, name, dir, version, alone, &budget).await }
-                .boxed_local(),
-        )
+        let job = OneDatabase {
+            connector: self.connector,
+            opts: self.opts,
+            name: &self.selected[index],
+            dir: self.dir,
+            version: self.version,
+            hashes: self.hashes,
+        };
+        Ok(async move { job.dump(alone, &budget).await }.boxed_local())
     }
 
     /// Takes the results at the head, in order: a failure is reported
@@ -289,40 +301,50 @@ impl<'a> Jobs<'a> for Databases<'a> {
     }
 }
 
-/// Writes one database's archive under `databases/<oid>`; returns the OID.
-/// `alone`: see [`Jobs::start`].
-async fn dump_one(
-    connector: &Connector,
-    opts: &DumpOptions,
-    name: &str,
-    dir: &Path,
+/// One database of a directory dump.
+struct OneDatabase<'a> {
+    connector: &'a Connector,
+    opts: &'a DumpOptions,
+    name: &'a str,
+    dir: &'a Path,
     version: ArchiveVersion,
-    alone: bool,
-    budget: &Budget,
-) -> Outcome<Result<u32, DumpError>> {
-    // An archive always holds the database's own entries; pg_restore
-    // prints them with -C.
-    let mode = database::DatabaseMode {
-        create: true,
-        clean: false,
-    };
-    let prepared = match pool::prepare(connector, opts, name, mode, alone, Some(budget)).await {
-        Started::Ready(prepared) => *prepared,
-        Started::Refused(e) => return Outcome::Retry(e),
-        Started::Failed(e) => return Outcome::Finished(Err(e)),
-    };
-    if opts.verbose {
-        diag::info_text(&format!("dumping database \"{name}\""));
+    hashes: &'a manifest::Hashes,
+}
+
+impl OneDatabase<'_> {
+    /// Writes the database's archive under `databases/<oid>`; returns the
+    /// OID. `alone`: see [`Jobs::start`].
+    async fn dump(self, alone: bool, budget: &Budget) -> Outcome<Result<u32, DumpError>> {
+        let (connector, opts, name) = (self.connector, self.opts, self.name);
+        // An archive always holds the database's own entries; pg_restore
+        // prints them with -C.
+        let mode = database::DatabaseMode {
+            create: true,
+            clean: false,
+        };
+        let prepared = match pool::prepare(connector, opts, name, mode, alone, Some(budget)).await {
+            Started::Ready(prepared) => *prepared,
+            Started::Refused(e) => return Outcome::Retry(e),
+            Started::Failed(e) => return Outcome::Finished(Err(e)),
+        };
+        if opts.verbose {
+            diag::info_text(&format!("dumping database \"{name}\""));
+        }
+        let written = async {
+            let oid = prepared.database_oid();
+            let target = self.dir.join("databases").join(oid.to_string());
+            make_dir(&target)?;
+            let place = database::directory::Place {
+                dir: &target,
+                version: self.version,
+                hashes: self.hashes,
+            };
+            let workers = Some((connector, budget));
+            database::directory::write_archive(prepared, opts, place, workers).await?;
+            Ok(oid)
+        };
+        Outcome::Finished(written.await)
     }
-    let written = async {
-        let oid = prepared.database_oid();
-        let target = dir.join("databases").join(oid.to_string());
-        make_dir(&target)?;
-        let workers = Some((connector, budget));
-        database::directory::write_archive(prepared, opts, &target, version, workers).await?;
-        Ok(oid)
-    };
-    Outcome::Finished(written.await)
 }
 
 /// One `map.dat` line: the OID, a space, the name with every backslash,

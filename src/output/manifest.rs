@@ -23,9 +23,11 @@
 //! from a temporary sibling after an fsync, so that a run that dies at any
 //! point leaves no `manifest.txt`.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -92,9 +94,15 @@ pub(crate) enum ManifestError {
 
 /// Lists every file under `dir` with its size and SHA-256 and writes the
 /// manifest and `SHA256SUMS`. Call it after everything else is written
-/// and synced; `sync` is false with `--no-sync`.
-pub(crate) fn write(dir: &Path, facts: &RunFacts, sync: bool) -> Result<(), ManifestError> {
-    let files = list_files(dir)?;
+/// and synced; `sync` is false with `--no-sync`. Files found in `known`
+/// with the size they have on disk are not read again.
+pub(crate) fn write(
+    dir: &Path,
+    facts: &RunFacts,
+    sync: bool,
+    known: &Hashes,
+) -> Result<(), ManifestError> {
+    let files = hash_files(dir, known)?;
     let mut sums = Vec::new();
     for f in &files {
         sums.extend_from_slice(&sha256sum_line(f));
@@ -106,6 +114,10 @@ pub(crate) fn write(dir: &Path, facts: &RunFacts, sync: bool) -> Result<(), Mani
 /// Every regular file under `dir` (the manifest's own two files left
 /// out), hashed, in byte order of their paths.
 pub(crate) fn list_files(dir: &Path) -> Result<Vec<FileEntry>, ManifestError> {
+    hash_files(dir, &Hashes::default())
+}
+
+fn hash_files(dir: &Path, known: &Hashes) -> Result<Vec<FileEntry>, ManifestError> {
     let mut paths = Vec::new();
     walk(dir, Vec::new(), &mut paths)?;
     paths.retain(|p| p.as_slice() != MANIFEST.as_bytes() && p.as_slice() != SHA256SUMS.as_bytes());
@@ -114,13 +126,65 @@ pub(crate) fn list_files(dir: &Path) -> Result<Vec<FileEntry>, ManifestError> {
         .into_iter()
         .map(|path| {
             let full = dir.join(bytes_path(&path));
-            let (size, sha256) = hash_file(&full).map_err(|source| ManifestError::Read {
+            let read_err = |source| ManifestError::Read {
                 path: full.display().to_string(),
                 source,
-            })?;
+            };
+            let on_disk = std::fs::metadata(&full).map_err(read_err)?.len();
+            let (size, sha256) = match known.get(&full) {
+                Some((size, sha256)) if size == on_disk => (size, sha256),
+                _ => hash_file(&full).map_err(read_err)?,
+            };
             Ok(FileEntry { path, size, sha256 })
         })
         .collect()
+}
+
+/// Sizes and SHA-256s of the files written so far, by the path they were
+/// written to, so that the manifest need not read them back: the hash is
+/// taken while the bytes go out (see [`FileHasher`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Hashes(Arc<Mutex<HashMap<PathBuf, (u64, String)>>>);
+
+impl Hashes {
+    pub(crate) fn get(&self, path: &Path) -> Option<(u64, String)> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(path).cloned()
+    }
+
+    fn record(&self, path: &Path, size: u64, sha256: String) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(path.to_path_buf(), (size, sha256));
+    }
+}
+
+/// The size and SHA-256 of one file's bytes as they are written, recorded
+/// in [`Hashes`] once the file is in place.
+pub(crate) struct FileHasher {
+    hasher: Sha256,
+    size: u64,
+    into: Hashes,
+}
+
+impl FileHasher {
+    pub(crate) fn new(into: &Hashes) -> FileHasher {
+        FileHasher {
+            hasher: Sha256::new(),
+            size: 0,
+            into: into.clone(),
+        }
+    }
+
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+    }
+
+    /// The file is complete at `path`.
+    pub(crate) fn done(self, path: &Path) {
+        let sha256 = hex(&self.hasher.finalize());
+        self.into.record(path, self.size, sha256);
+    }
 }
 
 fn walk(dir: &Path, prefix: Vec<u8>, out: &mut Vec<Vec<u8>>) -> Result<(), ManifestError> {
@@ -394,114 +458,4 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Manifest, (usize, String)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    fn facts() -> RunFacts {
-        RunFacts {
-            server_version: "18.6".into(),
-            databases: vec![(16384, "my db\\é".into()), (5, "postgres".into())],
-            options: vec!["-Fd".into(), "--exclude-database=a b".into()],
-            started: SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_430_909),
-            finished: SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_430_970),
-        }
-    }
-
-    fn sample_dir() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("globals.sql"), "CREATE ROLE x;\n").unwrap();
-        std::fs::create_dir_all(dir.path().join("databases/16384")).unwrap();
-        std::fs::write(dir.path().join("databases/16384/toc.dat"), b"PGDMP").unwrap();
-        std::fs::write(dir.path().join("databases/16384/3.dat.gz"), b"").unwrap();
-        dir
-    }
-
-    #[test]
-    fn written_manifest_reads_back_with_every_file() {
-        let dir = sample_dir();
-        write(dir.path(), &facts(), true).unwrap();
-        let m = read(dir.path()).unwrap();
-        assert_eq!(m.server_version, "18.6");
-        assert_eq!(m.databases, facts().databases);
-        assert_eq!(m.options, facts().options);
-        assert_eq!(m.started, "2026-12-05T00:35:09Z");
-        assert_eq!(m.finished, "2026-12-05T00:36:10Z");
-        let paths: Vec<&[u8]> = m.files.iter().map(|f| f.path.as_slice()).collect();
-        assert_eq!(
-            paths,
-            [
-                &b"databases/16384/3.dat.gz"[..],
-                b"databases/16384/toc.dat",
-                b"globals.sql"
-            ]
-        );
-        assert_eq!(m.files[0].size, 0);
-        assert_eq!(
-            m.files[0].sha256,
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-        // Nothing temporary is left behind.
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
-    }
-
-    #[test]
-    fn sha256sum_checks_the_sums_file() {
-        let dir = sample_dir();
-        write(dir.path(), &facts(), false).unwrap();
-        let Ok(out) = std::process::Command::new("sha256sum")
-            .args(["-c", "--strict", SHA256SUMS])
-            .current_dir(dir.path())
-            .output()
-        else {
-            panic!("sha256sum (coreutils) is needed by this test");
-        };
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        std::fs::write(dir.path().join("globals.sql"), "CREATE ROLE y;\n").unwrap();
-        let out = std::process::Command::new("sha256sum")
-            .args(["-c", SHA256SUMS])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-    }
-
-    #[test]
-    fn escaping_round_trips_any_bytes() {
-        for value in [&b""[..], b"a b", b"\\x", b"\xff\x00\n", b"plain"] {
-            let token = escape(value);
-            assert!(!token.contains(' '));
-            assert_eq!(unescape(&token).unwrap(), value);
-        }
-    }
-
-    #[test]
-    fn damaged_manifests_are_rejected_with_a_line() {
-        assert_eq!(parse(b"something else\n").unwrap_err().0, 1);
-        let good = format!("{HEADER}\nfinished x\n");
-        assert!(parse(good.as_bytes()).is_ok());
-        let bad = format!("{HEADER}\nfile abc 3 x\nfinished x\n");
-        assert_eq!(
-            parse(bad.as_bytes()).unwrap_err(),
-            (2, "bad SHA-256".into())
-        );
-        let cut = format!("{HEADER}\nstarted x\n");
-        assert!(parse(cut.as_bytes()).is_err());
-    }
-
-    #[test]
-    fn timestamps_are_utc_calendar_dates() {
-        let at = |s| utc_timestamp(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
-        assert_eq!(at(0), "1970-01-01T00:00:00Z");
-        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(at(4_107_542_399), "2100-02-28T23:59:59Z");
-    }
-}
+mod tests;

@@ -153,6 +153,9 @@ pub(crate) struct Sink {
     /// to the target after every write (so it holds at most what one
     /// write made the encoder emit).
     encoder: Option<Box<compress::Encoder<Vec<u8>>>>,
+    /// The bytes that reach the file (compressed, if they are), hashed
+    /// for a directory dump's manifest.
+    hasher: Option<manifest::FileHasher>,
 }
 
 const BUFFER: usize = 256 * 1024;
@@ -201,6 +204,7 @@ impl Sink {
             written: 0,
             counter: None,
             encoder: None,
+            hasher: None,
         }
     }
 
@@ -243,6 +247,7 @@ impl Sink {
             written: 0,
             counter: None,
             encoder: None,
+            hasher: None,
         })
     }
 
@@ -254,6 +259,7 @@ impl Sink {
             written: 0,
             counter: None,
             encoder: None,
+            hasher: None,
         }
     }
 
@@ -267,19 +273,36 @@ impl Sink {
         Ok(self)
     }
 
+    /// The same sink, recording in `hashes` the size and SHA-256 of the
+    /// file it writes once the file is in place (a file only).
+    pub(crate) fn hashed_into(mut self, hashes: &manifest::Hashes) -> Sink {
+        if matches!(self.target, Target::Atomic { .. } | Target::Special { .. }) {
+            self.hasher = Some(manifest::FileHasher::new(hashes));
+        }
+        self
+    }
+
+    /// Hands bytes to the target, hashing them on the way.
+    fn emit(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(bytes);
+        }
+        self.out().write_all(bytes).map_err(OutputError::Write)
+    }
+
     /// Hands what the encoder has emitted to the target.
     fn drain_encoder(&mut self) -> Result<(), OutputError> {
         let Some(encoder) = self.encoder.as_mut() else {
             return Ok(());
         };
         let emitted = std::mem::take(encoder.get_mut());
-        let result = self.out().write_all(&emitted);
+        let result = self.emit(&emitted);
         if let Some(encoder) = self.encoder.as_mut() {
             // Keep the allocation for the next write.
             *encoder.get_mut() = emitted;
             encoder.get_mut().clear();
         }
-        result.map_err(OutputError::Write)
+        result
     }
 
     fn out(&mut self) -> &mut dyn Write {
@@ -311,7 +334,7 @@ impl Sink {
             counter.add(bytes.len() as u64);
         }
         match self.encoder.as_mut() {
-            None => self.out().write_all(bytes).map_err(OutputError::Write),
+            None => self.emit(bytes),
             Some(encoder) => {
                 encoder.write_all(bytes).map_err(OutputError::Write)?;
                 self.drain_encoder()
@@ -346,9 +369,10 @@ impl Sink {
     pub(crate) fn finish(mut self) -> Result<(), OutputError> {
         if let Some(encoder) = self.encoder.take() {
             let trailer = encoder.finish().map_err(OutputError::Write)?;
-            self.out().write_all(&trailer).map_err(OutputError::Write)?;
+            self.emit(&trailer)?;
         }
         let sync = self.sync;
+        let hasher = self.hasher.take();
         match self.target {
             Target::Stdout(mut w) => w.flush().map_err(OutputError::Write),
             Target::Writer(mut w) => w.flush().map_err(OutputError::Write),
@@ -360,7 +384,9 @@ impl Sink {
                     // Devices and pipes may not support fsync; that is fine.
                     let _ = file.sync_all();
                 }
-                drop(path);
+                if let Some(hasher) = hasher {
+                    hasher.done(&path);
+                }
                 Ok(())
             }
             Target::Atomic {
@@ -391,6 +417,9 @@ impl Sink {
                             let _ = d.sync_all();
                         }
                     }
+                }
+                if let Some(hasher) = hasher {
+                    hasher.done(&path);
                 }
                 Ok(())
             }
@@ -436,6 +465,33 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_hashed_sink_records_the_bytes_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = (0..20_000).map(|i| format!("row {i}\n")).collect();
+        let hashes = manifest::Hashes::default();
+        for spec in ["none", "gzip", "zstd", "lz4"] {
+            let path = dir.path().join(format!("t.{spec}"));
+            let how = compress::parse(spec).unwrap();
+            let sink = Sink::file(&path, false).unwrap().compressed(&how).unwrap();
+            let mut sink = sink.hashed_into(&hashes);
+            for line in text.lines() {
+                sink.write_text(line).unwrap();
+                sink.write_bytes(b"\n").unwrap();
+            }
+            sink.flush().unwrap();
+            sink.finish().unwrap();
+            let on_disk = manifest::hash_file(&path).unwrap();
+            assert_eq!(hashes.get(&path), Some(on_disk), "{spec}");
+        }
+        // An abandoned sink records nothing.
+        let gone = dir.path().join("gone");
+        let mut sink = Sink::file(&gone, false).unwrap().hashed_into(&hashes);
+        sink.write_text("x").unwrap();
+        drop(sink);
+        assert_eq!(hashes.get(&gone), None);
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn cluster_dir(spec: &str) -> tempfile::TempDir {
         started: SystemTime::now(),
         finished: SystemTime::now(),
     };
-    manifest::write(d, &facts, false).unwrap();
+    manifest::write(d, &facts, false, &manifest::Hashes::default()).unwrap();
     dir
 }
 

@@ -14,8 +14,18 @@ use crate::archive::toc::{
 };
 use crate::archive::{Kind, Section};
 use crate::output::compress::{Compression, Method};
+use crate::output::manifest::Hashes;
 use crate::output::OutputError;
 use copy::{drain_copy, start_copy, LoReader};
+
+/// Where and how an archive is written.
+pub(crate) struct Place<'a> {
+    /// The archive's directory (it must exist and be empty).
+    pub(crate) dir: &'a Path,
+    pub(crate) version: ArchiveVersion,
+    /// Where the data files' sizes and hashes go for the manifest.
+    pub(crate) hashes: &'a Hashes,
+}
 
 /// pg_database's OID, the DATABASE entry's tableoid.
 const PG_DATABASE: u32 = 1262;
@@ -29,10 +39,14 @@ const PG_DATABASE: u32 = 1262;
 pub(crate) async fn write_archive(
     prepared: Prepared,
     opts: &DumpOptions,
-    dir: &Path,
-    version: ArchiveVersion,
+    place: Place<'_>,
     workers: Option<(&Connector, &Budget)>,
 ) -> Result<(), DumpError> {
+    let Place {
+        dir,
+        version,
+        hashes,
+    } = place;
     let Prepared {
         copy_statements,
         conn,
@@ -69,6 +83,7 @@ pub(crate) async fn write_archive(
         copy_statements: copy_statements.prepared(client).await,
         quoting,
         compression: &opts.compress,
+        hashes,
     };
     let split = match workers {
         Some((connector, budget)) => {
@@ -507,6 +522,7 @@ struct DataFiles<'a> {
     /// its method's suffix (pg_restore finds `N.dat` as `N.dat.gz`); the
     /// large objects' list file never is, as pg_dump writes it.
     compression: &'a Compression,
+    hashes: &'a Hashes,
 }
 
 impl DataFiles<'_> {
@@ -516,7 +532,7 @@ impl DataFiles<'_> {
         match data {
             Data::Table(source) => {
                 let compressed = self.dir.join(format!("{}{suffix}", te.file));
-                let mut sink = Sink::file(&compressed, self.sync)?.compressed(self.compression)?;
+                let mut sink = self.data_file(&compressed)?;
                 self.table_rows(te, source, &mut sink).await?;
                 sink.finish()?;
             }
@@ -526,7 +542,7 @@ impl DataFiles<'_> {
                 for &oid in oids {
                     let name = format!("blob_{oid}.dat");
                     let file = self.dir.join(format!("{name}{suffix}"));
-                    let mut sink = Sink::file(&file, self.sync)?.compressed(self.compression)?;
+                    let mut sink = self.data_file(&file)?;
                     reader
                         .read(oid, |chunk| Ok(sink.write_bytes(chunk)?))
                         .await?;
@@ -537,6 +553,13 @@ impl DataFiles<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A data file's sink: compressed with `-Z`, hashed as it is written.
+    fn data_file(&self, path: &Path) -> Result<Sink, OutputError> {
+        Ok(Sink::file(path, self.sync)?
+            .compressed(self.compression)?
+            .hashed_into(self.hashes))
     }
 
     /// A table's rows as its data file holds them: COPY text ended by

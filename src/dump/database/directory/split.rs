@@ -223,6 +223,7 @@ impl<'a> DirSplit<'a> {
             copy_statements: &no_statements,
             quoting: files.quoting,
             compression: files.compression,
+            hashes: files.hashes,
         };
         while let Some(i) = self.claim() {
             let k = self.eligible[i];

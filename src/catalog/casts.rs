@@ -8,6 +8,7 @@
 //! schemas. Transforms: all (none is built in). Extension members are
 //! found later through pg_depend.
 
+use super::census::Family;
 use super::{query, Catalog, CatalogError, USER_NS};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
@@ -95,6 +96,9 @@ fn read_function(r: &QueryRow<'_>, first: usize) -> Result<Option<FunctionRef>, 
 
 /// Every cast created after initdb, by source and target type OID.
 pub(crate) async fn casts(cat: &Catalog<'_>) -> Result<Vec<CastRow>, CatalogError> {
+    if !cat.may_have(Family::Casts) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT c.oid, st.typname, tt.typname, pg_catalog.format_type(c.castsource, NULL), \
          pg_catalog.format_type(c.casttarget, NULL), c.castcontext, c.castmethod, {} \
@@ -122,6 +126,9 @@ pub(crate) async fn casts(cat: &Catalog<'_>) -> Result<Vec<CastRow>, CatalogErro
 
 /// Every conversion outside the system schemas.
 pub(crate) async fn conversions(cat: &Catalog<'_>) -> Result<Vec<ConversionRow>, CatalogError> {
+    if !cat.may_have(Family::Collations) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT c.oid, n.nspname, c.conname, pg_catalog.pg_get_userbyid(c.conowner), \
          pg_catalog.pg_encoding_to_char(c.conforencoding), pg_catalog.pg_encoding_to_char(c.contoencoding), \
@@ -145,6 +152,9 @@ pub(crate) async fn conversions(cat: &Catalog<'_>) -> Result<Vec<ConversionRow>,
 
 /// Every transform, by type and language OID.
 pub(crate) async fn transforms(cat: &Catalog<'_>) -> Result<Vec<TransformRow>, CatalogError> {
+    if !cat.may_have(Family::Transforms) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT t.oid, ty.typname, l.lanname, pg_catalog.format_type(t.trftype, NULL), {}, {} \
          FROM pg_catalog.pg_transform t \

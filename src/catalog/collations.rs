@@ -1,6 +1,7 @@
 //! Collations (`pg_collation`) outside the system schemas, read in bulk
 //! (extension members are found later through pg_depend).
 
+use super::census::Family;
 use super::{query, Catalog, CatalogError, USER_NS};
 
 /// One collation.
@@ -27,6 +28,9 @@ pub(crate) struct CollationRow {
 
 /// Every collation outside the system schemas, in OID order.
 pub(crate) async fn collations(cat: &Catalog<'_>) -> Result<Vec<CollationRow>, CatalogError> {
+    if !cat.may_have(Family::Collations) {
+        return Ok(Vec::new());
+    }
     let locale = if cat.at_least(17) {
         "c.colllocale"
     } else if cat.at_least(15) {

@@ -8,6 +8,7 @@
 //! quoting and order. User mappings come from `pg_user_mappings`, which a
 //! non-superuser may read (options it may not see are NULL there).
 
+use super::census::Family;
 use super::{query_decode, Catalog, CatalogError};
 
 /// The OPTIONS list of an options array column, as pg_dump reads it;
@@ -66,6 +67,9 @@ pub(crate) struct ServerRow {
 
 /// Every foreign data wrapper, in OID order.
 pub(crate) async fn wrappers(cat: &Catalog<'_>) -> Result<Vec<WrapperRow>, CatalogError> {
+    if !cat.may_have(Family::ForeignData) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT w.oid, w.fdwname, pg_catalog.pg_get_userbyid(w.fdwowner), \
          w.fdwhandler::pg_catalog.regproc::text, w.fdwvalidator::pg_catalog.regproc::text, \
@@ -91,6 +95,9 @@ pub(crate) async fn wrappers(cat: &Catalog<'_>) -> Result<Vec<WrapperRow>, Catal
 /// Every foreign server with its user mappings, in OID order (two
 /// queries: the servers, then every mapping).
 pub(crate) async fn servers(cat: &Catalog<'_>) -> Result<Vec<ServerRow>, CatalogError> {
+    if !cat.may_have(Family::ForeignData) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT s.oid, s.srvname, pg_catalog.pg_get_userbyid(s.srvowner), w.fdwname, \
          s.srvtype, s.srvversion, s.srvacl::text, pg_catalog.acldefault('S', s.srvowner)::text, {} \

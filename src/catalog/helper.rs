@@ -173,6 +173,7 @@ impl Helper {
             server_version_num,
             lock_wait_timeout: None,
             helper: None,
+            census: Default::default(),
         };
         while let Some((read, tx)) = self.claim_last() {
             let _ = tx.send(Some(perform(&cat, read).await));

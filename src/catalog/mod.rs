@@ -2,6 +2,7 @@
 //! version. Every query reads a whole kind in bulk.
 
 pub(crate) mod casts;
+pub(crate) mod census;
 pub(crate) mod collations;
 pub(crate) mod config;
 pub(crate) mod database;
@@ -51,12 +52,21 @@ pub(crate) struct Catalog<'a> {
     pub lock_wait_timeout: Option<String>,
     /// A second session sharing the snapshot, for big databases.
     pub helper: Option<&'a helper::Helper>,
+    /// Which rarely used families the database has, once taken
+    /// ([`census`]); until then every reader asks.
+    pub census: std::cell::OnceCell<census::Census>,
 }
 
 impl Catalog<'_> {
     /// Whether the server is release `major` or later.
     pub(crate) fn at_least(&self, major: i32) -> bool {
         crate::pg::version::at_least(self.server_version_num, major)
+    }
+
+    /// Whether `family`'s readers may return anything (true unless the
+    /// census says the database has none).
+    pub(crate) fn may_have(&self, family: census::Family) -> bool {
+        self.census.get().is_none_or(|c| c.may_have(family))
     }
 }
 

@@ -8,6 +8,7 @@
 //! pinned object they stand alone in the sort, where an object with no
 //! edges cannot change the order of the others.
 
+use super::census::Family;
 use super::{query_decode, Catalog, CatalogError};
 use crate::pg::{QueryRow, RowError};
 
@@ -129,6 +130,9 @@ fn pair(r: QueryRow<'_>, schema: usize, name: usize) -> Result<Option<(String, S
 
 /// Every operator outside pg_catalog, by OID.
 pub(crate) async fn operators(cat: &Catalog<'_>) -> Result<Vec<OperatorRow>, CatalogError> {
+    if !cat.may_have(Family::Operators) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT o.oid, o.oprname, n.nspname, pg_catalog.pg_get_userbyid(o.oprowner), o.oprkind, \
          ln.nspname, lt.typname, rn.nspname, rt.typname, \
@@ -172,6 +176,9 @@ pub(crate) async fn operators(cat: &Catalog<'_>) -> Result<Vec<OperatorRow>, Cat
 
 /// Every operator family outside pg_catalog, by OID.
 pub(crate) async fn op_families(cat: &Catalog<'_>) -> Result<Vec<OpFamilyRow>, CatalogError> {
+    if !cat.may_have(Family::Operators) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT f.oid, f.opfname, n.nspname, pg_catalog.pg_get_userbyid(f.opfowner), a.amname, {} \
          FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace \
@@ -194,6 +201,9 @@ pub(crate) async fn op_families(cat: &Catalog<'_>) -> Result<Vec<OpFamilyRow>, C
 
 /// Every operator class outside pg_catalog, by OID.
 pub(crate) async fn op_classes(cat: &Catalog<'_>) -> Result<Vec<OpClassRow>, CatalogError> {
+    if !cat.may_have(Family::Operators) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT c.oid, c.opcname, n.nspname, pg_catalog.pg_get_userbyid(c.opcowner), a.amname, \
          c.opcintype::pg_catalog.regtype::text, c.opckeytype::pg_catalog.regtype::text, c.opcdefault, \
@@ -351,6 +361,9 @@ pub(crate) async fn proc_members_as_pg_dump(
 pub(crate) async fn access_methods(
     cat: &Catalog<'_>,
 ) -> Result<Vec<AccessMethodRow>, CatalogError> {
+    if !cat.may_have(Family::AccessMethods) {
+        return Ok(Vec::new());
+    }
     query_decode(
         cat,
         "SELECT a.oid, a.amname, a.amhandler::pg_catalog.regproc::text, a.amtype \

@@ -1,6 +1,7 @@
 //! Rules, triggers, policies, row security, event triggers, default
 //! privileges and large objects, each read in one query.
 
+use super::census::Family;
 use super::{query, query_decode, Catalog, CatalogError, USER_NS};
 
 /// The relation is an extension member.
@@ -21,6 +22,9 @@ pub(crate) struct RuleRow {
 }
 
 pub(crate) async fn rules(cat: &Catalog<'_>) -> Result<Vec<RuleRow>, CatalogError> {
+    if !cat.may_have(Family::Rules) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT r.oid, r.rulename, r.ev_class, r.ev_type, r.is_instead, r.ev_enabled, \
          CASE WHEN r.ev_type = '1' AND r.is_instead THEN NULL ELSE pg_catalog.pg_get_ruledef(r.oid) END \
@@ -61,6 +65,9 @@ pub(crate) struct TriggerRow {
 }
 
 pub(crate) async fn triggers(cat: &Catalog<'_>) -> Result<Vec<TriggerRow>, CatalogError> {
+    if !cat.may_have(Family::Triggers) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled, \
          t.tgparentid <> 0, c.relkind = 'f' \
@@ -99,6 +106,9 @@ pub(crate) struct PolicyRow {
 }
 
 pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, CatalogError> {
+    if !cat.may_have(Family::Policies) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive, \
          CASE WHEN p.polroles = '{{0}}' THEN NULL ELSE pg_catalog.array_to_string(ARRAY(\
@@ -149,6 +159,9 @@ pub(crate) struct EventTriggerRow {
 pub(crate) async fn event_triggers(
     cat: &Catalog<'_>,
 ) -> Result<Vec<EventTriggerRow>, CatalogError> {
+    if !cat.may_have(Family::EventTriggers) {
+        return Ok(Vec::new());
+    }
     let sql = "SELECT e.oid, e.evtname, e.evtevent, pg_catalog.pg_get_userbyid(e.evtowner), e.evtenabled, \
          COALESCE(pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_literal(x) FROM pg_catalog.unnest(e.evttags) AS t(x)), ', '), ''), \
          e.evtfoid::pg_catalog.regproc::pg_catalog.text \
@@ -179,6 +192,9 @@ pub(crate) struct DefaultAclRow {
 }
 
 pub(crate) async fn default_acls(cat: &Catalog<'_>) -> Result<Vec<DefaultAclRow>, CatalogError> {
+    if !cat.may_have(Family::DefaultAcls) {
+        return Ok(Vec::new());
+    }
     let sql = "SELECT d.oid, pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype, \
          COALESCE(d.defaclacl::pg_catalog.text, '{}'), \
          CASE WHEN d.defaclnamespace = 0 THEN pg_catalog.acldefault(CASE WHEN d.defaclobjtype = 'S' \
@@ -214,6 +230,9 @@ pub(crate) async fn large_objects(
     cat: &Catalog<'_>,
     mut each: impl FnMut(LargeObjectRow),
 ) -> Result<(), CatalogError> {
+    if !cat.may_have(Family::LargeObjects) {
+        return Ok(());
+    }
     use crate::pg::RowExt;
     use futures_util::StreamExt;
     let sql = "SELECT l.oid, l.lomowner, pg_catalog.pg_get_userbyid(l.lomowner), l.lomacl::pg_catalog.text, \
@@ -289,6 +308,9 @@ pub(crate) struct ExtendedStatisticsRow {
 pub(crate) async fn extended_statistics(
     cat: &Catalog<'_>,
 ) -> Result<Vec<ExtendedStatisticsRow>, CatalogError> {
+    if !cat.may_have(Family::ExtendedStatistics) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT s.oid, n.nspname, s.stxname, pg_catalog.pg_get_userbyid(s.stxowner), \
          pg_catalog.pg_get_statisticsobjdef(s.oid), s.stxstattarget::pg_catalog.int4 \

@@ -1,6 +1,7 @@
 //! Publications, their tables and schemas, and subscriptions: one query
 //! per kind.
 
+use super::census::Family;
 use super::relations::text_array;
 use super::{query, query_decode, Catalog, CatalogError};
 use crate::text::Raw;
@@ -22,6 +23,9 @@ pub(crate) struct PublicationRow {
 
 /// Every publication, in OID order.
 pub(crate) async fn publications(cat: &Catalog<'_>) -> Result<Vec<PublicationRow>, CatalogError> {
+    if !cat.may_have(Family::Publications) {
+        return Ok(Vec::new());
+    }
     let gencols = if cat.at_least(18) {
         "p.pubgencols"
     } else {
@@ -65,6 +69,9 @@ pub(crate) struct PublicationTableRow {
 pub(crate) async fn publication_tables(
     cat: &Catalog<'_>,
 ) -> Result<Vec<PublicationTableRow>, CatalogError> {
+    if !cat.may_have(Family::Publications) {
+        return Ok(Vec::new());
+    }
     let (filter, columns) = if cat.at_least(15) {
         (
             "pg_catalog.pg_get_expr(pr.prqual, pr.prrelid)",
@@ -107,6 +114,9 @@ pub(crate) struct PublicationSchemaRow {
 pub(crate) async fn publication_schemas(
     cat: &Catalog<'_>,
 ) -> Result<Vec<PublicationSchemaRow>, CatalogError> {
+    if !cat.may_have(Family::Publications) {
+        return Ok(Vec::new());
+    }
     if !cat.at_least(15) {
         return Ok(Vec::new());
     }

@@ -172,12 +172,34 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
         types,
         ..TypeCatalog::default()
     };
-    read_enum_labels(cat, &mut out).await?;
-    read_composite_attrs(cat, &mut out).await?;
-    read_ranges(cat, &mut out).await?;
-    read_domains(cat, &mut out).await?;
-    read_domain_constraints(cat, &mut out).await?;
-    read_base_types(cat, &mut out).await?;
+    // Each detail query reads only types of its kind outside the system
+    // schemas (USER_NS): a database without any is not asked.
+    let has = |typtype: char| {
+        out.types.iter().any(|t| {
+            t.typtype == typtype
+                && (typtype != 'c' || t.relkind == 'c')
+                && !t.schema.starts_with("pg_")
+                && t.schema != "information_schema"
+        })
+    };
+    let (enums, composites, ranges) = (has('e'), has('c'), has('r'));
+    let (domains, base_types) = (has('d'), has('b'));
+    if enums {
+        read_enum_labels(cat, &mut out).await?;
+    }
+    if composites {
+        read_composite_attrs(cat, &mut out).await?;
+    }
+    if ranges {
+        read_ranges(cat, &mut out).await?;
+    }
+    if domains {
+        read_domains(cat, &mut out).await?;
+        read_domain_constraints(cat, &mut out).await?;
+    }
+    if base_types {
+        read_base_types(cat, &mut out).await?;
+    }
     Ok(out)
 }
 

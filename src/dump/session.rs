@@ -23,6 +23,7 @@ impl Session {
             server_version_num: conn.server_version_num,
             lock_wait_timeout: None,
             helper: None,
+            census: Default::default(),
         };
         // pg_dumpall's session uses the encoding libpq negotiated: -E, else
         // what the connection parameters ask for, else what the server picks
@@ -69,6 +70,7 @@ impl Session {
             server_version_num: self.conn.server_version_num,
             lock_wait_timeout: None,
             helper: None,
+            census: Default::default(),
         }
     }
 }

@@ -106,8 +106,10 @@ pub(crate) async fn prepare_database(
         server_version_num: version,
         lock_wait_timeout: opts.lock_wait_timeout.clone(),
         helper: Some(&helper),
+        census: Default::default(),
     };
     let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
+    crate::catalog::census::take(&cat, &cat.census).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // Under -j every connection counts against the jobs' budget.
     let may_have_one = budget.is_some() || opts.jobs <= 1;

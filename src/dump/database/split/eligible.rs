@@ -93,6 +93,7 @@ async fn big_tables(
         server_version_num,
         lock_wait_timeout: None,
         helper: None,
+        census: Default::default(),
     };
     let sql = format!(
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c \

@@ -1,0 +1,174 @@
+//! Which of the rarely used catalogs hold anything their readers could
+//! return, asked once per database in one query.
+//!
+//! Every catalog query costs a fresh backend more than its rows: the
+//! catalogs it names are opened and their caches filled the first time.
+//! On a small database, the twenty-odd readers of families most databases
+//! never use (operators, casts, foreign data wrappers, publications...)
+//! were about a quarter of the server's work per database while returning
+//! nothing. One query of `EXISTS` probes answers for all of them, and a
+//! reader whose family is absent returns its empty result unasked.
+//!
+//! Each probe is implied by its reader's own condition: when the reader
+//! would return a row, the probe is true (it may be true when the reader
+//! returns nothing: the reader then runs as before). The probe runs in
+//! the database's snapshot, so both see the same catalogs.
+
+use std::cell::OnceCell;
+
+use super::{query, Catalog, CatalogError, USER_NS};
+
+/// The families the census answers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Operators, operator classes and families outside pg_catalog
+    /// (`catalog::operators`).
+    Operators,
+    /// Access methods created after initdb.
+    AccessMethods,
+    /// Foreign-data wrappers, and with them servers and user mappings
+    /// (a server needs its wrapper, a mapping its server).
+    ForeignData,
+    /// Collations and conversions outside the system schemas.
+    Collations,
+    /// Casts created after initdb.
+    Casts,
+    /// Transforms (none exist after initdb).
+    Transforms,
+    /// Rules on relations outside the system schemas (every view has one).
+    Rules,
+    /// Triggers (none exist after initdb).
+    Triggers,
+    /// Row-level security policies.
+    Policies,
+    /// Event triggers.
+    EventTriggers,
+    /// Default privileges.
+    DefaultAcls,
+    /// Extended statistics outside the system schemas.
+    ExtendedStatistics,
+    /// Large objects.
+    LargeObjects,
+    /// Publications, and with them their tables and schemas.
+    Publications,
+}
+
+impl Family {
+    const ALL: [Family; 14] = [
+        Family::Operators,
+        Family::AccessMethods,
+        Family::ForeignData,
+        Family::Collations,
+        Family::Casts,
+        Family::Transforms,
+        Family::Rules,
+        Family::Triggers,
+        Family::Policies,
+        Family::EventTriggers,
+        Family::DefaultAcls,
+        Family::ExtendedStatistics,
+        Family::LargeObjects,
+        Family::Publications,
+    ];
+
+    /// A condition true whenever the family's readers return a row.
+    fn probe(self) -> String {
+        let any = |catalog: &str| format!("EXISTS (SELECT 1 FROM pg_catalog.{catalog})");
+        let after_initdb = |catalog: &str| {
+            format!("EXISTS (SELECT 1 FROM pg_catalog.{catalog} WHERE oid >= 16384)")
+        };
+        // Outside pg_catalog: implied by the readers' `n.nspname <>
+        // 'pg_catalog'` and by USER_NS alike. (No join: the probe's
+        // planning on a fresh backend is most of its cost.)
+        let outside_pg_catalog = |catalog: &str, ns: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM pg_catalog.{catalog} \
+                 WHERE {ns} <> 'pg_catalog'::pg_catalog.regnamespace)"
+            )
+        };
+        match self {
+            Family::Operators => [
+                outside_pg_catalog("pg_operator", "oprnamespace"),
+                outside_pg_catalog("pg_opclass", "opcnamespace"),
+                outside_pg_catalog("pg_opfamily", "opfnamespace"),
+            ]
+            .join(" OR "),
+            Family::AccessMethods => after_initdb("pg_am"),
+            Family::ForeignData => any("pg_foreign_data_wrapper"),
+            Family::Collations => [
+                outside_pg_catalog("pg_collation", "collnamespace"),
+                outside_pg_catalog("pg_conversion", "connamespace"),
+            ]
+            .join(" OR "),
+            Family::Casts => after_initdb("pg_cast"),
+            Family::Transforms => any("pg_transform"),
+            // System views' rules are outside USER_NS too: mirror it.
+            Family::Rules => format!(
+                "EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r \
+                 JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS})"
+            ),
+            Family::Triggers => any("pg_trigger"),
+            Family::Policies => any("pg_policy"),
+            Family::EventTriggers => any("pg_event_trigger"),
+            Family::DefaultAcls => any("pg_default_acl"),
+            Family::ExtendedStatistics => outside_pg_catalog("pg_statistic_ext", "stxnamespace"),
+            Family::LargeObjects => any("pg_largeobject_metadata"),
+            Family::Publications => any("pg_publication"),
+        }
+    }
+
+    fn bit(self) -> u32 {
+        1 << Family::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+}
+
+/// The census of one database: a bit per family that may have rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Census(u32);
+
+impl Census {
+    /// Whether `family`'s readers may return anything.
+    pub(crate) fn may_have(self, family: Family) -> bool {
+        self.0 & family.bit() != 0
+    }
+}
+
+/// The census's single query.
+pub(crate) fn census_sql() -> String {
+    let probes: Vec<String> = Family::ALL.iter().map(|f| f.probe()).collect();
+    format!("SELECT {}", probes.join(", "))
+}
+
+/// Takes the census of the database `cat` reads (in its snapshot) and
+/// keeps it in `into` for the readers.
+pub(crate) async fn take(cat: &Catalog<'_>, into: &OnceCell<Census>) -> Result<(), CatalogError> {
+    let sql = census_sql();
+    let mut bits = 0;
+    for r in &query(cat, &sql).await? {
+        for (i, f) in Family::ALL.iter().enumerate() {
+            if r.col::<bool>(i)? {
+                bits |= f.bit();
+            }
+        }
+    }
+    let _ = into.set(Census(bits));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_family_has_its_own_bit() {
+        let mut seen = 0;
+        for f in Family::ALL {
+            assert_eq!(seen & f.bit(), 0, "{f:?}");
+            seen |= f.bit();
+        }
+        let only_casts = Census(Family::Casts.bit());
+        assert!(only_casts.may_have(Family::Casts));
+        assert!(!only_casts.may_have(Family::Triggers));
+    }
+}

@@ -61,6 +61,15 @@ const ONE_OF_EACH: &[(&str, &str)] = &[
     ("fk_only", "CREATE TABLE p (a int PRIMARY KEY); CREATE TABLE c (a int REFERENCES p);"),
     ("policy_only", "CREATE TABLE t (a int); CREATE POLICY p ON t USING (a > 0);"),
     (
+        "row_security_only",
+        "CREATE TABLE t (a int); ALTER TABLE t ENABLE ROW LEVEL SECURITY;",
+    ),
+    ("sequence_only", "CREATE SEQUENCE s; SELECT pg_catalog.setval('s', 42);"),
+    (
+        "ts_config_only",
+        "CREATE TEXT SEARCH CONFIGURATION cfg (COPY = pg_catalog.english);",
+    ),
+    (
         "event_trigger_only",
         "CREATE FUNCTION ef() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END'; \
          CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION ef();",
@@ -148,17 +157,29 @@ cluster_test!(one_family_per_database_matches_reference, |version| {
         assert!(!asks_operators(db), "{db} was asked for operators");
     }
     let fresh = statements_of(&log, "fresh");
-    for catalog in [
-        "pg_trigger t",
-        "pg_policy p",
-        "pg_publication p",
-        "pg_enum e",
+    for asked in [
+        "FROM pg_catalog.pg_trigger t",
+        "FROM pg_catalog.pg_policy p",
+        "FROM pg_catalog.pg_publication p",
+        "FROM pg_catalog.pg_enum e",
+        "FROM pg_catalog.pg_ts_config_map m",
+        "FROM pg_catalog.pg_subscription s",
+        "WHERE c.relrowsecurity",
+        "pg_get_sequence_data",
     ] {
         assert!(
-            !fresh
-                .iter()
-                .any(|s| s.contains(&format!("FROM pg_catalog.{catalog}"))),
-            "fresh was asked {catalog}"
+            !fresh.iter().any(|s| s.contains(asked)),
+            "fresh was asked \"{asked}\""
         );
     }
+
+    // A subscription (pg_subscription is shared: every database's census
+    // then finds one).
+    cluster.psql("postgres", "CREATE DATABASE subscription_only");
+    cluster.psql(
+        "subscription_only",
+        "CREATE SUBSCRIPTION sub CONNECTION 'dbname=nowhere' PUBLICATION p \
+         WITH (connect = false, slot_name = NONE)",
+    );
+    assert_matches_reference(&cluster, &[]);
 });

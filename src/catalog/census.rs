@@ -39,7 +39,7 @@ pub(crate) enum Family {
     Rules,
     /// Triggers (none exist after initdb).
     Triggers,
-    /// Row-level security policies.
+    /// Row-level security: policies, and tables with it enabled.
     Policies,
     /// Event triggers.
     EventTriggers,
@@ -51,10 +51,12 @@ pub(crate) enum Family {
     LargeObjects,
     /// Publications, and with them their tables and schemas.
     Publications,
+    /// Subscriptions (of any database: pg_subscription is shared).
+    Subscriptions,
 }
 
 impl Family {
-    const ALL: [Family; 14] = [
+    const ALL: [Family; 15] = [
         Family::Operators,
         Family::AccessMethods,
         Family::ForeignData,
@@ -69,6 +71,7 @@ impl Family {
         Family::ExtendedStatistics,
         Family::LargeObjects,
         Family::Publications,
+        Family::Subscriptions,
     ];
 
     /// A condition true whenever the family's readers return a row.
@@ -109,12 +112,16 @@ impl Family {
                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS})"
             ),
             Family::Triggers => any("pg_trigger"),
-            Family::Policies => any("pg_policy"),
+            Family::Policies => format!(
+                "{} OR EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relrowsecurity)",
+                any("pg_policy")
+            ),
             Family::EventTriggers => any("pg_event_trigger"),
             Family::DefaultAcls => any("pg_default_acl"),
             Family::ExtendedStatistics => outside_pg_catalog("pg_statistic_ext", "stxnamespace"),
             Family::LargeObjects => any("pg_largeobject_metadata"),
             Family::Publications => any("pg_publication"),
+            Family::Subscriptions => any("pg_subscription"),
         }
     }
 

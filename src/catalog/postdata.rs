@@ -136,6 +136,9 @@ pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, Catalo
 
 /// Tables with row level security enabled.
 pub(crate) async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogError> {
+    if !cat.may_have(Family::Policies) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND {USER_NS} AND NOT {REL_MEMBER} ORDER BY c.oid"

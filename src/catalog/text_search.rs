@@ -159,6 +159,9 @@ pub(crate) async fn configurations(
     .await?;
     // Only user configurations' mappings print; the token aliases come
     // from each one's parser.
+    if !configs.iter().any(|c| c.oid >= 16384) {
+        return Ok(configs);
+    }
     let maps = query(
         cat,
         "SELECT m.mapcfg, t.alias, m.mapdict::pg_catalog.regdictionary::text \

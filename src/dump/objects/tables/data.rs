@@ -50,12 +50,14 @@ impl RelationState {
             }
         }
         self.order_config_data(cat, archive).await?;
-        let shared = cat
-            .shared(
-                SharedRead::SequenceValues,
-                cat_rel::all_sequence_values(cat),
-            )
-            .await?;
+        // No sequence dumped, no values wanted (none asked for).
+        let shared = match seq_names.is_empty() {
+            true => Some(Vec::new()),
+            false => {
+                let all = cat_rel::all_sequence_values(cat);
+                cat.shared(SharedRead::SequenceValues, all).await?
+            }
+        };
         let values = match shared {
             Some(all) => {
                 let wanted: std::collections::HashSet<u32> =

@@ -153,12 +153,17 @@ pub(crate) struct Sink {
     /// to the target after every write (so it holds at most what one
     /// write made the encoder emit).
     encoder: Option<Box<compress::Encoder<Vec<u8>>>>,
+    /// Bytes waiting for the encoder: a COPY writes once per row, and
+    /// each call into a compressor costs more than the copy.
+    staged: Vec<u8>,
     /// The bytes that reach the file (compressed, if they are), hashed
     /// for a directory dump's manifest.
     hasher: Option<manifest::FileHasher>,
 }
 
 const BUFFER: usize = 256 * 1024;
+/// What the encoder is handed at a time (see [`Sink::staged`]).
+const STAGE: usize = 128 * 1024;
 
 /// A byte count shared with another thread (the progress line), added to
 /// once per [`SharedCount::PUBLISH_EVERY`] bytes rather than once per
@@ -204,6 +209,7 @@ impl Sink {
             written: 0,
             counter: None,
             encoder: None,
+            staged: Vec::new(),
             hasher: None,
         }
     }
@@ -247,6 +253,7 @@ impl Sink {
             written: 0,
             counter: None,
             encoder: None,
+            staged: Vec::new(),
             hasher: None,
         })
     }
@@ -259,6 +266,7 @@ impl Sink {
             written: 0,
             counter: None,
             encoder: None,
+            staged: Vec::new(),
             hasher: None,
         }
     }
@@ -269,6 +277,7 @@ impl Sink {
         if how.method != compress::Method::None {
             let encoder = compress::Encoder::new(Vec::new(), how).map_err(OutputError::Write)?;
             self.encoder = Some(Box::new(encoder));
+            self.staged = Vec::with_capacity(STAGE);
         }
         Ok(self)
     }
@@ -288,6 +297,21 @@ impl Sink {
             hasher.update(bytes);
         }
         self.out().write_all(bytes).map_err(OutputError::Write)
+    }
+
+    /// Compresses the staged bytes and hands the result to the target.
+    fn compress_staged(&mut self) -> Result<(), OutputError> {
+        let Some(encoder) = self.encoder.as_mut() else {
+            return Ok(());
+        };
+        if self.staged.is_empty() {
+            return Ok(());
+        }
+        encoder
+            .write_all(&self.staged)
+            .map_err(OutputError::Write)?;
+        self.staged.clear();
+        self.drain_encoder()
     }
 
     /// Hands what the encoder has emitted to the target.
@@ -335,9 +359,17 @@ impl Sink {
         }
         match self.encoder.as_mut() {
             None => self.emit(bytes),
-            Some(encoder) => {
-                encoder.write_all(bytes).map_err(OutputError::Write)?;
-                self.drain_encoder()
+            Some(_) if self.staged.len() + bytes.len() <= STAGE => {
+                self.staged.extend_from_slice(bytes);
+                Ok(())
+            }
+            Some(_) => {
+                self.compress_staged()?;
+                self.staged.extend_from_slice(bytes);
+                if self.staged.len() >= STAGE {
+                    self.compress_staged()?;
+                }
+                Ok(())
             }
         }
     }
@@ -356,6 +388,7 @@ impl Sink {
         if let Some(counter) = &mut self.counter {
             counter.publish();
         }
+        self.compress_staged()?;
         if let Some(encoder) = self.encoder.as_mut() {
             encoder.flush().map_err(OutputError::Write)?;
             self.drain_encoder()?;
@@ -367,6 +400,7 @@ impl Sink {
     /// and renames it into place. Dropping a sink without finishing it
     /// removes the temporary file.
     pub(crate) fn finish(mut self) -> Result<(), OutputError> {
+        self.compress_staged()?;
         if let Some(encoder) = self.encoder.take() {
             let trailer = encoder.finish().map_err(OutputError::Write)?;
             self.emit(&trailer)?;
@@ -428,174 +462,4 @@ impl Sink {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Read;
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn the_shared_count_lags_by_less_than_a_batch_and_ends_exact() {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        let counter = std::sync::Arc::new(AtomicU64::new(0));
-        let mut sink = Sink::writer(Box::new(std::io::sink()));
-        sink.count_into(counter.clone());
-        let row = [b'x'; 100];
-        for _ in 0..1000 {
-            sink.write_bytes(&row).unwrap();
-            let seen = counter.load(Ordering::Relaxed);
-            assert!(sink.written() - seen < SharedCount::PUBLISH_EVERY);
-        }
-        sink.write_bytes(b"tail").unwrap();
-        sink.flush().unwrap();
-        assert_eq!(counter.load(Ordering::Relaxed), 100_004);
-        sink.write_bytes(b"end").unwrap();
-        sink.finish().unwrap();
-        assert_eq!(counter.load(Ordering::Relaxed), 100_007);
-    }
-
-    #[test]
-    fn file_appears_only_when_finished_with_mode_0600() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("dump.sql");
-        let mut sink = Sink::file(&path, true).unwrap();
-        sink.write_text("SELECT 1;\n").unwrap();
-        assert!(!path.exists());
-        sink.finish().unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "SELECT 1;\n");
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn a_hashed_sink_records_the_bytes_on_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let text: String = (0..20_000).map(|i| format!("row {i}\n")).collect();
-        let hashes = manifest::Hashes::default();
-        for spec in ["none", "gzip", "zstd", "lz4"] {
-            let path = dir.path().join(format!("t.{spec}"));
-            let how = compress::parse(spec).unwrap();
-            let sink = Sink::file(&path, false).unwrap().compressed(&how).unwrap();
-            let mut sink = sink.hashed_into(&hashes);
-            for line in text.lines() {
-                sink.write_text(line).unwrap();
-                sink.write_bytes(b"\n").unwrap();
-            }
-            sink.flush().unwrap();
-            sink.finish().unwrap();
-            let on_disk = manifest::hash_file(&path).unwrap();
-            assert_eq!(hashes.get(&path), Some(on_disk), "{spec}");
-        }
-        // An abandoned sink records nothing.
-        let gone = dir.path().join("gone");
-        let mut sink = Sink::file(&gone, false).unwrap().hashed_into(&hashes);
-        sink.write_text("x").unwrap();
-        drop(sink);
-        assert_eq!(hashes.get(&gone), None);
-    }
-
-    #[test]
-    fn compressed_sinks_decode_to_what_was_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let text: String = (0..50_000).map(|i| format!("row {i}\n")).collect();
-        for spec in ["gzip", "lz4", "zstd:long", "none"] {
-            let how = compress::parse(spec).unwrap();
-            let path = dir.path().join("dump.sql");
-            let mut sink = Sink::file(&path, false).unwrap().compressed(&how).unwrap();
-            sink.write_text(&text[..1000]).unwrap();
-            sink.flush().unwrap();
-            sink.write_text(&text[1000..]).unwrap();
-            sink.finish().unwrap();
-            let written = std::fs::read(&path).unwrap();
-            let mut decoded = Vec::new();
-            compress::decoder(how.method, &written[..])
-                .unwrap()
-                .read_to_end(&mut decoded)
-                .unwrap();
-            assert_eq!(decoded, text.as_bytes(), "{spec}");
-            assert_eq!(
-                how.method == compress::Method::None,
-                written == text.as_bytes()
-            );
-        }
-    }
-
-    #[test]
-    fn abandoned_file_leaves_nothing_behind() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("dump.sql");
-        std::fs::write(&path, "old").unwrap();
-        let mut sink = Sink::file(&path, false).unwrap();
-        sink.write_text("new").unwrap();
-        drop(sink);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn byte_strings_are_written_as_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("latin1.sql");
-        let mut sink = Sink::file(&path, false).unwrap();
-        sink.write_text(&crate::text::from_bytes(b"caf\xe9"))
-            .unwrap();
-        sink.finish().unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"caf\xe9");
-    }
-
-    #[test]
-    fn missing_directory_is_an_open_error() {
-        let err = Sink::file(Path::new("/nonexistent-dir/x.sql"), false)
-            .err()
-            .unwrap();
-        assert_eq!(
-            err.to_string(),
-            "could not open output file \"/nonexistent-dir/x.sql\": No such file or directory"
-        );
-    }
-
-    #[test]
-    fn a_symlink_is_written_through_not_replaced() {
-        // /dev/stdout and /proc/self/fd/1 are symlinks: replacing them by
-        // a rename (as root) would lose the output and break the system.
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("target.sql");
-        std::fs::write(&target, "old contents, longer than the new").unwrap();
-        let link = dir.path().join("link.sql");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        let mut sink = Sink::file(&link, true).unwrap();
-        sink.write_text("new").unwrap();
-        sink.finish().unwrap();
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
-    }
-
-    #[test]
-    fn a_fifo_is_written_in_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("pipe");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: c is a NUL-terminated path that outlives the call.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let reader = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
-        };
-        let mut sink = Sink::file(&fifo, true).unwrap();
-        sink.write_text("through the pipe").unwrap();
-        sink.finish().unwrap();
-        assert_eq!(reader.join().unwrap(), "through the pipe");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn a_directory_is_an_open_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = Sink::file(dir.path(), false).err().unwrap().to_string();
-        assert!(err.ends_with(": Is a directory"), "{err}");
-    }
-}
+mod tests;

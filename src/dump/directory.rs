@@ -187,13 +187,38 @@ fn complete(
     hashes: &manifest::Hashes,
 ) -> Result<(), DumpError> {
     if opts.sync {
+        // The archives' files were written unsynced: all of them now,
+        // as pg_dump syncs its directory at the end.
+        sync_tree(&dir.join("databases"))?;
         sync_dir(dir)?;
-        sync_dir(&dir.join("databases"))?;
         if opts.include_config {
             sync_dir(&dir.join("config"))?;
         }
     }
     manifest::write(dir, facts, opts.sync, hashes).map_err(|e| DumpError::Other(e.to_string()))
+}
+
+/// fsyncs every file under `dir`, then each directory after its contents.
+fn sync_tree(dir: &Path) -> Result<(), OutputError> {
+    let failed = |source| OutputError::Sync {
+        path: dir.display().to_string(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(failed)? {
+        let entry = entry.map_err(failed)?;
+        let path = entry.path();
+        if entry.file_type().map_err(failed)?.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|source| OutputError::Sync {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+        }
+    }
+    sync_dir(dir)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), OutputError> {

@@ -79,7 +79,10 @@ pub(crate) async fn write_archive(
     let files = DataFiles {
         client,
         dir,
-        sync: opts.sync,
+        // Synced all at once when the whole dump is written (see
+        // `dump::directory`): a file synced as it closes would stall the
+        // dump on the disk while the server waits.
+        sync: false,
         copy_statements: copy_statements.prepared(client).await,
         quoting,
         compression: &opts.compress,
@@ -134,7 +137,7 @@ pub(crate) async fn write_archive(
         ),
     };
     let toc: Vec<TocEntry> = toc.into_iter().map(|(te, _)| te).collect();
-    write_file(&dir.join("toc.dat"), &toc::encode(&header, &toc), opts.sync)?;
+    write_file(&dir.join("toc.dat"), &toc::encode(&header, &toc), false)?;
     let _ = client.batch_execute("COMMIT").await;
     Ok(())
 }

@@ -127,7 +127,7 @@ fn server_statements(r: &Rel, select: bool) -> String {
         quote::ident(&r.row.schema),
         quote::ident(&r.row.name)
     );
-    let filter = r.row.config_filter.as_deref().unwrap_or_default();
+    let filter = r.row.extras().config_filter.as_deref().unwrap_or_default();
     if !select {
         return copy_out(&qname, &cols, filter);
     }
@@ -178,7 +178,7 @@ impl RelationState {
 /// Whether a relation's data (or sequence value) is dumped: its
 /// definition is, or it is an extension's configuration relation.
 fn has_data(r: &Rel) -> bool {
-    r.dumped || r.row.config_filter.is_some()
+    r.dumped || r.row.extras().config_filter.is_some()
 }
 
 /// Whether pg_dump reads a table's defaults, constraints and indexes
@@ -186,15 +186,15 @@ fn has_data(r: &Rel) -> bool {
 /// whose data object (made even when no data is dumped) makes it
 /// "interesting".
 pub(super) fn read_not_dumped(r: &Rel) -> bool {
-    !r.dumped && r.row.relkind == 'r' && r.row.config_filter.is_some()
+    !r.dumped && r.row.relkind == 'r' && r.row.extras().config_filter.is_some()
 }
 
 /// The relations whose data is dumped, in pg_dump's collection order:
 /// extensions' configuration relations first (pg_dump makes their data
 /// objects while it reads extensions), then the others.
 fn data_order(rels: &[Rel]) -> Vec<usize> {
-    let config =
-        (0..rels.len()).filter(|&t| !rels[t].dumped && rels[t].row.config_filter.is_some());
+    let config = (0..rels.len())
+        .filter(|&t| !rels[t].dumped && rels[t].row.extras().config_filter.is_some());
     let plain = (0..rels.len()).filter(|&t| rels[t].dumped);
     config.chain(plain).collect()
 }

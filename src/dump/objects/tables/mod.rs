@@ -254,7 +254,7 @@ pub(crate) async fn collect(
             ));
             Some(id)
         };
-        if (dumped || row.config_filter.is_some()) && matches!(row.relkind, 'r' | 'p') {
+        if (dumped || row.extras().config_filter.is_some()) && matches!(row.relkind, 'r' | 'p') {
             lock.push(idx);
         }
         state.model.by_oid.insert(row.oid, idx);

@@ -488,3 +488,18 @@ impl Archive {
         self.add_dep(post, pre);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every object of a database is held through its dump (W4: 60,000),
+    /// so each byte of [`DumpObject`] is 60 KB of peak memory there; the
+    /// rare, big parts are boxed (docs/performance.md, "Memory").
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn objects_stay_small() {
+        assert!(std::mem::size_of::<TieBreak>() <= 24);
+        assert!(std::mem::size_of::<DumpObject>() <= 160);
+    }
+}

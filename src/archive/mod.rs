@@ -103,12 +103,12 @@ pub(crate) enum TieBreak {
     Operator(Box<OperatorTie>),
     /// Opclass/opfamily: access method; policy/rule/trigger: table name;
     /// default ACL: role; publication members: publication name.
-    Text(String),
+    Text(Box<str>),
     /// Collation: encoding; column default: attnum.
     Int(i64),
     /// Constraints: domain constraints before table constraints, then the
     /// domain or table name.
-    Constraint { on_table: bool, parent: String },
+    Constraint { on_table: bool, parent: Box<str> },
 }
 
 /// [`TieBreak::Args`]: argument count, then each argument type as
@@ -176,8 +176,9 @@ pub(crate) struct DumpObject {
     pub kind: Kind,
     /// `(classoid, oid)` of the catalog row, for pg_depend lookups.
     pub catalog_id: (u32, u32),
-    /// Namespace name (S2), if the object lives in one.
-    pub schema: Option<String>,
+    /// Namespace name (S2), if the object lives in one: one shared copy
+    /// per name ([`Archive::add`] swaps in the archive's).
+    pub schema: Option<Arc<str>>,
     /// Sort name (S3).
     pub name: String,
     pub tie: TieBreak,
@@ -208,7 +209,7 @@ impl DumpObject {
         name: &str,
     ) -> Self {
         DumpObject {
-            tie: TieBreak::Text(table.to_string()),
+            tie: TieBreak::Text(table.into()),
             ..DumpObject::new(kind, catalog_id, Some(schema.to_string()), name.to_string())
         }
     }
@@ -225,7 +226,7 @@ impl DumpObject {
         DumpObject {
             tie: TieBreak::Constraint {
                 on_table: true,
-                parent: table.to_string(),
+                parent: table.into(),
             },
             ..DumpObject::new(kind, catalog_id, Some(schema.to_string()), name.to_string())
         }
@@ -240,7 +241,7 @@ impl DumpObject {
         DumpObject {
             kind,
             catalog_id,
-            schema,
+            schema: schema.map(Arc::from),
             name,
             tie: TieBreak::None,
             role: Role::Plain,
@@ -359,6 +360,9 @@ pub(crate) struct Entry {
 pub(crate) struct Archive {
     pub objects: Vec<DumpObject>,
     by_catalog_id: HashMap<(u32, u32), DumpId>,
+    /// The objects' schema names, one copy each (W4: 60,000 objects, most
+    /// in `public`).
+    schemas: std::collections::HashSet<Arc<str>>,
     pub pre_data_boundary: Option<DumpId>,
     pub post_data_boundary: Option<DumpId>,
     /// The `COPY ... TO stdout` statements the data entries will run,
@@ -377,8 +381,18 @@ impl Archive {
     }
 
     /// Adds an object; its dump id is its position.
-    pub(crate) fn add(&mut self, obj: DumpObject) -> DumpId {
+    pub(crate) fn add(&mut self, mut obj: DumpObject) -> DumpId {
         let id = self.objects.len();
+        if let Some(schema) = obj.schema.take() {
+            let shared = match self.schemas.get(&schema) {
+                Some(shared) => shared.clone(),
+                None => {
+                    self.schemas.insert(schema.clone());
+                    schema
+                }
+            };
+            obj.schema = Some(shared);
+        }
         if obj.catalog_id != (0, 0) {
             // The first object registered for a catalog row wins (a table's
             // TABLE DATA shares the table's row).
@@ -398,14 +412,17 @@ impl Archive {
         self.objects[obj].deps.push(dep);
     }
 
-    /// Frees every object's dependency list. Once sorted, plain output's
-    /// renderers never read them (W4: 60,000 small vectors, about 2.5
-    /// MiB held through the writing); `-v` and directory archives, whose
+    /// Frees what only the collection and the sort read: every object's
+    /// dependency list and the catalog-id index ([`Archive::find`] finds
+    /// nothing after this). Once sorted, plain output's renderers never
+    /// read them (W4: 60,000 small vectors, about 2.5 MiB, and a 2 MiB
+    /// index held through the writing); `-v` and directory archives, whose
     /// ids and TOC record them, keep them.
-    pub(crate) fn forget_dependencies(&mut self) {
+    pub(crate) fn forget_sort_inputs(&mut self) {
         for obj in &mut self.objects {
             obj.deps = Vec::new();
         }
+        self.by_catalog_id = HashMap::new();
     }
 
     /// Removes every record of `obj` depending on `dep`.
@@ -469,5 +486,20 @@ impl Archive {
             }
         }
         self.add_dep(post, pre);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every object of a database is held through its dump (W4: 60,000),
+    /// so each byte of [`DumpObject`] is 60 KB of peak memory there; the
+    /// rare, big parts are boxed (docs/performance.md, "Memory").
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn objects_stay_small() {
+        assert!(std::mem::size_of::<TieBreak>() <= 24);
+        assert!(std::mem::size_of::<DumpObject>() <= 160);
     }
 }

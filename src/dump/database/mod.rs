@@ -189,7 +189,7 @@ pub(crate) async fn prepare_database(
     if eager {
         drop_archive(archive);
     } else {
-        archive.forget_dependencies();
+        archive.forget_sort_inputs();
         render = Some(stream::Pending {
             archive,
             ctx,

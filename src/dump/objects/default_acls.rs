@@ -26,7 +26,7 @@ pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<
             d.schema.clone(),
             d.objtype.to_string(),
         );
-        obj.tie = TieBreak::Text(d.role.clone());
+        obj.tie = TieBreak::Text(d.role.as_str().into());
         obj.render = Some(Arc::new(DefaultAclRender(d)));
         archive.add(obj);
     }

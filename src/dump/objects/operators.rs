@@ -190,7 +190,7 @@ pub(crate) async fn collect_op_classes_and_families(
             Some(c.schema.clone()),
             c.name.clone(),
         );
-        obj.tie = TieBreak::Text(c.access_method.clone());
+        obj.tie = TieBreak::Text(c.access_method.as_str().into());
         obj.dump = !is_system_schema(&c.schema);
         let (ops, procs) = members
             .take(
@@ -210,7 +210,7 @@ pub(crate) async fn collect_op_classes_and_families(
             Some(f.schema.clone()),
             f.name.clone(),
         );
-        obj.tie = TieBreak::Text(f.access_method.clone());
+        obj.tie = TieBreak::Text(f.access_method.as_str().into());
         obj.dump = !is_system_schema(&f.schema);
         let (ops, procs) = members
             .take(cat, (PG_OPFAMILY, f.oid), f.oid, obj.dump && !f.is_member)

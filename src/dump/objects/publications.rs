@@ -52,7 +52,10 @@ pub(crate) async fn collect(cat: &Catalog<'_>, archive: &mut Archive) -> Result<
             continue;
         };
         let table = &archive.objects[target];
-        let (schema, name) = (table.schema.clone(), table.name.clone());
+        let (schema, name) = (
+            table.schema.as_deref().map(str::to_string),
+            table.name.clone(),
+        );
         add_member(
             archive,
             Kind::PublicationRel,
@@ -100,7 +103,7 @@ fn add_member(
     member: MemberRender,
 ) {
     let mut obj = DumpObject::new(kind, catalog_id, schema, name);
-    obj.tie = TieBreak::Text(member.publication.clone());
+    obj.tie = TieBreak::Text(member.publication.as_str().into());
     obj.render = Some(Arc::new(member));
     archive.add(obj);
 }
@@ -174,7 +177,7 @@ impl Render for MemberRender {
         vec![Entry {
             tag: format!("{} {}", self.publication, target.name),
             desc: desc.into(),
-            schema: archive.objects[id].schema.clone(),
+            schema: archive.objects[id].schema.as_deref().map(str::to_string),
             owner: Some(self.owner.clone()),
             defn,
             ..Entry::default()

@@ -91,8 +91,12 @@ pub(crate) async fn collect_languages(
 ) -> Result<(), CatalogError> {
     for l in routines::languages(cat).await? {
         let obj = DumpObject::new(Kind::ProcLang, (PG_LANGUAGE, l.oid), None, l.name.clone());
+        // The support functions' objects, found now: the archive's
+        // catalog-id index is freed before plain output renders.
+        let funcs = [l.handler, l.inline, l.validator]
+            .map(|oid| (oid != 0).then(|| archive.find(PG_PROC, oid)).flatten());
         let id = archive.add(obj);
-        archive.objects[id].render = Some(Arc::new(LanguageRender(l)));
+        archive.objects[id].render = Some(Arc::new(LanguageRender { row: l, funcs }));
     }
     Ok(())
 }
@@ -208,15 +212,16 @@ impl Render for AggregateRender {
 }
 
 #[derive(Debug)]
-struct LanguageRender(LanguageRow);
+struct LanguageRender {
+    row: LanguageRow,
+    /// The objects of its handler, inline and validator functions, if
+    /// collected.
+    funcs: [Option<DumpId>; 3],
+}
 
 /// `schema.name` of a language support function, if it is dumped.
-fn support_function(archive: &Archive, q: &Quoting, oid: u32) -> Option<String> {
-    if oid == 0 {
-        return None;
-    }
-    let id = archive.find(PG_PROC, oid)?;
-    let obj = &archive.objects[id];
+fn support_function(archive: &Archive, q: &Quoting, id: Option<DumpId>) -> Option<String> {
+    let obj = &archive.objects[id?];
     if !obj.dump && obj.extension.is_none() {
         return None;
     }
@@ -225,7 +230,7 @@ fn support_function(archive: &Archive, q: &Quoting, oid: u32) -> Option<String> 
 
 impl Render for LanguageRender {
     fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
-        let l = &self.0;
+        let l = &self.row;
         let obj = &archive.objects[id];
         let q = &ctx.quoting;
         let name = q.ident(&l.name);
@@ -241,9 +246,9 @@ impl Render for LanguageRender {
         // Built-in languages and extension members print only ACL changes.
         if obj.extension.is_none() && l.oid >= 16384 {
             let funcs = sql::LanguageFunctions {
-                handler: support_function(archive, q, l.handler),
-                inline: support_function(archive, q, l.inline),
-                validator: support_function(archive, q, l.validator),
+                handler: support_function(archive, q, self.funcs[0]),
+                inline: support_function(archive, q, self.funcs[1]),
+                validator: support_function(archive, q, self.funcs[2]),
             };
             entries.push(Entry {
                 tag: l.name.clone(),

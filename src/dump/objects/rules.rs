@@ -48,7 +48,7 @@ pub(crate) async fn collect_rules(
             Some(info.schema.clone()),
             r.name.clone(),
         );
-        obj.tie = TieBreak::Text(info.name.clone());
+        obj.tie = TieBreak::Text(info.name.as_str().into());
         let return_rule = matches!(relkind, 'v' | 'm') && r.ev_type == '1' && r.is_instead;
         let view = if return_rule {
             views.by_oid.get(&r.table).map(|&i| (views.clone(), i))

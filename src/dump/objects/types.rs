@@ -132,7 +132,7 @@ fn add_domain_constraints(
         );
         cobj.tie = TieBreak::Constraint {
             on_table: false,
-            parent: t.name.clone(),
+            parent: t.name.as_str().into(),
         };
         cobj.role = Role::DomainConstraint { domain: tid };
         cobj.repairs.separate = !c.validated;

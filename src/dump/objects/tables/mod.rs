@@ -162,21 +162,23 @@ pub(crate) enum What {
 /// The renderer of every object of this family.
 #[derive(Debug)]
 struct RelRender {
-    model: Arc<Model>,
-    what: What,
+    model: Model,
+    /// What each object is, by the object's `payload`.
+    whats: Vec<What>,
 }
 
 impl Render for RelRender {
     fn entries(&self, id: DumpId, archive: &Archive, ctx: &RenderContext) -> Vec<Entry> {
         let m = &self.model;
+        let what = self.whats[archive.objects[id].payload];
         let o = &ctx.opts;
-        let data = matches!(self.what, What::TableData(_) | What::SequenceSet(_));
+        let data = matches!(what, What::TableData(_) | What::SequenceSet(_));
         // Definitions are left out by --data-only, --no-schema and
         // --statistics-only; data by --statistics-only too.
         if o.statistics_only || (!data && (o.data_only || o.no_schema)) {
             return Vec::new();
         }
-        match self.what {
+        match what {
             What::Table(t) => table_entries(m, t, id, archive, ctx),
             What::Sequence(t) => super::sequences::sequence_entries(m, t, id, archive, ctx),
             What::AttrDef { rel, column } => attrdef_entries(m, rel, column, id, archive, ctx),
@@ -252,7 +254,7 @@ pub(crate) async fn collect(
             ));
             Some(id)
         };
-        if (dumped || row.config_filter.is_some()) && matches!(row.relkind, 'r' | 'p') {
+        if (dumped || row.extras().config_filter.is_some()) && matches!(row.relkind, 'r' | 'p') {
             lock.push(idx);
         }
         state.model.by_oid.insert(row.oid, idx);

@@ -57,13 +57,14 @@ impl RelationState {
     /// not-null constraints), and each table's parents.
     fn add_columns(&mut self, columns: Vec<ColumnRow>, inherits: Vec<(u32, u32)>, v18: bool) {
         let m = &mut self.model;
-        for row in columns {
+        for mut row in columns {
             let Some(&t) = m.by_oid.get(&row.table) else {
                 continue;
             };
+            // (The row's own copy is not read again: moved, not cloned.)
             let nn = if v18 {
-                row.nn.as_ref().filter(|n| n.validated).map(|n| NotNull {
-                    name: Some(n.name.clone()),
+                row.nn.take().filter(|n| n.validated).map(|n| NotNull {
+                    name: Some(n.name),
                     oid: n.oid,
                     no_inherit: n.no_inherit,
                     local: n.is_local,

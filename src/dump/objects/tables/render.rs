@@ -145,17 +145,17 @@ pub(super) fn table_entries(
             .map(|p| m.qname(q, p))
             .collect()
     };
-    let foreign_server = r.row.foreign_server.as_ref().map(|s| q.ident(s));
+    let foreign_server = r.row.extras().foreign_server.as_ref().map(|s| q.ident(s));
     let mut defn = sql::create_table(&sql::CreateTable {
         qname: &qname,
         unlogged: r.row.persistence == 'u' && r.row.relkind != 'p',
-        of_type: r.row.of_type.as_deref(),
+        of_type: r.row.extras().of_type.as_deref(),
         items: table_items(m, r, archive, ctx),
         inherits,
-        partition_by: r.row.partkeydef.as_deref(),
+        partition_by: r.row.extras().partkeydef.as_deref(),
         with: with_clause(q, r),
         foreign_server: foreign_server.as_deref(),
-        foreign_options: &r.row.foreign_options,
+        foreign_options: &r.row.extras().foreign_options,
     });
     defn.push_str(&column_settings(r, ctx, &qname, foreign_server.is_some()));
     if foreign_server.is_none() {
@@ -200,7 +200,7 @@ pub(super) fn table_entries(
 /// inherited columns, and CHECK constraints not split out.
 fn table_items(m: &Model, r: &Rel, archive: &Archive, ctx: &RenderContext) -> Vec<String> {
     let q = &ctx.quoting;
-    let typed = r.row.of_type.is_some();
+    let typed = r.row.extras().of_type.is_some();
     let mut items = Vec::new();
     for c in r.columns.iter().filter(|c| !c.row.dropped) {
         if should_print_column(r, &c.row) {
@@ -249,14 +249,18 @@ fn table_items(m: &Model, r: &Rel, archive: &Archive, ctx: &RenderContext) -> Ve
 /// `WITH (...)` options: the table's, then its TOAST table's.
 fn with_clause(q: &Quoting, r: &Rel) -> Option<String> {
     let mut with = String::new();
-    if !r.row.reloptions.is_empty() {
-        with.push_str(&sql::reloptions(q, &r.row.reloptions, ""));
+    if !r.row.extras().reloptions.is_empty() {
+        with.push_str(&sql::reloptions(q, &r.row.extras().reloptions, ""));
     }
-    if !r.row.toast_reloptions.is_empty() {
+    if !r.row.extras().toast_reloptions.is_empty() {
         if !with.is_empty() {
             with.push_str(", ");
         }
-        with.push_str(&sql::reloptions(q, &r.row.toast_reloptions, "toast."));
+        with.push_str(&sql::reloptions(
+            q,
+            &r.row.extras().toast_reloptions,
+            "toast.",
+        ));
     }
     (!with.is_empty()).then_some(with)
 }
@@ -387,8 +391,10 @@ pub(super) fn attrdef_entries(
 pub(super) fn attach_entries(m: &Model, t: usize, ctx: &RenderContext) -> Vec<Entry> {
     let r = &m.rels[t];
     let q = &ctx.quoting;
-    let (Some(parent), Some(bound)) = (r.parents.first().and_then(|p| m.rel(*p)), &r.row.partbound)
-    else {
+    let (Some(parent), Some(bound)) = (
+        r.parents.first().and_then(|p| m.rel(*p)),
+        &r.row.extras().partbound,
+    ) else {
         return Vec::new();
     };
     vec![Entry {

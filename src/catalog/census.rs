@@ -53,10 +53,12 @@ pub(crate) enum Family {
     Publications,
     /// Subscriptions (of any database: pg_subscription is shared).
     Subscriptions,
+    /// Sequences (every sequence has its pg_sequence row).
+    Sequences,
 }
 
 impl Family {
-    const ALL: [Family; 15] = [
+    const ALL: [Family; 16] = [
         Family::Operators,
         Family::AccessMethods,
         Family::ForeignData,
@@ -72,6 +74,7 @@ impl Family {
         Family::LargeObjects,
         Family::Publications,
         Family::Subscriptions,
+        Family::Sequences,
     ];
 
     /// A condition true whenever the family's readers return a row.
@@ -122,6 +125,7 @@ impl Family {
             Family::LargeObjects => any("pg_largeobject_metadata"),
             Family::Publications => any("pg_publication"),
             Family::Subscriptions => any("pg_subscription"),
+            Family::Sequences => any("pg_sequence"),
         }
     }
 

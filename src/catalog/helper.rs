@@ -81,6 +81,8 @@ pub(crate) struct Helper {
     begin_rx: RefCell<Option<oneshot::Receiver<String>>>,
     started: Cell<bool>,
     slots: RefCell<HashMap<SharedRead, Slot>>,
+    /// The main session's census, for the helper's readers.
+    census: Cell<Option<super::census::Census>>,
 }
 
 impl Default for Helper {
@@ -91,6 +93,7 @@ impl Default for Helper {
             begin_rx: RefCell::new(Some(begin_rx)),
             started: Cell::new(false),
             slots: RefCell::new(SharedRead::ALL.iter().map(|&r| (r, Slot::Open)).collect()),
+            census: Cell::new(None),
         }
     }
 }
@@ -118,7 +121,8 @@ pub(crate) async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogErr
 impl Helper {
     /// Main side: start the helper on `snapshot` (exported by the main
     /// session), or release it (None).
-    pub(crate) fn begin(&self, snapshot: Option<String>) {
+    pub(crate) fn begin(&self, snapshot: Option<String>, census: Option<super::census::Census>) {
+        self.census.set(census);
         let tx = self.begin_tx.borrow_mut().take();
         if let (Some(tx), Some(snapshot)) = (tx, snapshot) {
             self.started.set(tx.send(snapshot).is_ok());
@@ -173,7 +177,12 @@ impl Helper {
             server_version_num,
             lock_wait_timeout: None,
             helper: None,
-            census: Default::default(),
+            // The main session's census: the same snapshot's answers.
+            census: self
+                .census
+                .get()
+                .map(std::cell::OnceCell::from)
+                .unwrap_or_default(),
         };
         while let Some((read, tx)) = self.claim_last() {
             let _ = tx.send(Some(perform(&cat, read).await));

@@ -1,5 +1,6 @@
 //! Sequences: their parameters and current values.
 
+use super::census::Family;
 use super::{query, query_decode, Catalog, CatalogError};
 use crate::pg::quote;
 
@@ -19,6 +20,9 @@ pub(crate) struct SequenceRow {
 
 /// Every sequence's parameters, by OID.
 pub(crate) async fn sequences(cat: &Catalog<'_>) -> Result<Vec<SequenceRow>, CatalogError> {
+    if !cat.may_have(Family::Sequences) {
+        return Ok(Vec::new());
+    }
     let sql = "SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
          s.seqmax, s.seqmin, s.seqcache, s.seqcycle FROM pg_catalog.pg_sequence s ORDER BY s.seqrelid";
     query_decode(cat, sql, |r| {
@@ -50,6 +54,9 @@ pub(crate) async fn all_sequence_values(
 ) -> Result<Option<Vec<SequenceValue>>, CatalogError> {
     if !cat.at_least(18) {
         return Ok(None);
+    }
+    if !cat.may_have(Family::Sequences) {
+        return Ok(Some(Vec::new()));
     }
     let rows = query(
         cat,

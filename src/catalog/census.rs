@@ -14,8 +14,6 @@
 //! returns nothing: the reader then runs as before). The probe runs in
 //! the database's snapshot, so both see the same catalogs.
 
-use std::cell::OnceCell;
-
 use super::{query, Catalog, CatalogError, USER_NS};
 
 /// The families the census answers for.
@@ -130,7 +128,7 @@ impl Family {
     }
 
     fn bit(self) -> u32 {
-        1 << Family::ALL.iter().position(|f| *f == self).unwrap_or(0)
+        1 << self as u32
     }
 }
 
@@ -146,14 +144,14 @@ impl Census {
 }
 
 /// The census's single query.
-pub(crate) fn census_sql() -> String {
+fn census_sql() -> String {
     let probes: Vec<String> = Family::ALL.iter().map(|f| f.probe()).collect();
     format!("SELECT {}", probes.join(", "))
 }
 
 /// Takes the census of the database `cat` reads (in its snapshot) and
-/// keeps it in `into` for the readers.
-pub(crate) async fn take(cat: &Catalog<'_>, into: &OnceCell<Census>) -> Result<(), CatalogError> {
+/// keeps it in `cat` for the readers.
+pub(crate) async fn take(cat: &Catalog<'_>) -> Result<(), CatalogError> {
     let sql = census_sql();
     let mut bits = 0;
     for r in &query(cat, &sql).await? {
@@ -163,7 +161,7 @@ pub(crate) async fn take(cat: &Catalog<'_>, into: &OnceCell<Census>) -> Result<(
             }
         }
     }
-    let _ = into.set(Census(bits));
+    let _ = cat.census.set(Census(bits));
     Ok(())
 }
 

@@ -42,6 +42,12 @@ pub(crate) const RESTRICT_RELATION_KINDS: &str =
 /// object's pg_namespace row).
 pub(crate) const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
+/// Whether a schema is a system one: the negation of [`USER_NS`], for
+/// names already read.
+pub(crate) fn is_system_schema(name: &str) -> bool {
+    name.starts_with("pg_") || name == "information_schema"
+}
+
 /// A session to read catalogs through, with what the readers need to know.
 pub(crate) struct Catalog<'a> {
     pub client: &'a Client,

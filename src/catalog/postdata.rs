@@ -278,6 +278,11 @@ pub(crate) struct RelationRow {
 /// Relations that can carry rules, triggers or policies, outside system
 /// schemas.
 pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
+    // Only rules, triggers and policies name them.
+    let carried = [Family::Triggers, Family::Rules, Family::Policies];
+    if !carried.iter().any(|&f| cat.may_have(f)) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \

@@ -178,8 +178,7 @@ pub(crate) async fn types(cat: &Catalog<'_>) -> Result<TypeCatalog, CatalogError
         out.types.iter().any(|t| {
             t.typtype == typtype
                 && (typtype != 'c' || t.relkind == 'c')
-                && !t.schema.starts_with("pg_")
-                && t.schema != "information_schema"
+                && !super::is_system_schema(&t.schema)
         })
     };
     let (enums, composites, ranges) = (has('e'), has('c'), has('r'));

@@ -109,7 +109,7 @@ pub(crate) async fn prepare_database(
         census: Default::default(),
     };
     let (setup, client_encoding, std_strings) = open_snapshot(&cat, &conn, opts).await?;
-    crate::catalog::census::take(&cat, &cat.census).await?;
+    crate::catalog::census::take(&cat).await?;
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // Under -j every connection counts against the jobs' budget.
     let may_have_one = budget.is_some() || opts.jobs <= 1;

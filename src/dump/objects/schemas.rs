@@ -11,9 +11,7 @@ use crate::catalog::{Catalog, CatalogError};
 use super::{acl_entry_with, comment_entry, security_label_entry, AclSpec, Baseline, Satellite};
 
 /// Whether pg_dump ever prints a schema's own definition.
-pub(crate) fn is_system_schema(name: &str) -> bool {
-    name.starts_with("pg_") || name == "information_schema"
-}
+pub(crate) use crate::catalog::is_system_schema;
 
 #[derive(Debug)]
 struct SchemaRender(Schema);

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use crate::archive::{
     Archive, DumpId, DumpObject, Entry, Kind, Pass, Render, RenderContext, Role, TieBreak,
 };
-use crate::catalog::census::Family;
 use crate::catalog::helper::SharedRead;
 use crate::catalog::postdata::RelationRow;
 use crate::catalog::views::{ViewColumn, ViewDefault, ViewRow};
@@ -487,16 +486,11 @@ pub(crate) async fn collect_post_data(
 ) -> Result<(), CatalogError> {
     super::default_acls::collect(cat, archive).await?;
     super::triggers::collect_event_triggers(cat, archive).await?;
-    // The relations rules, triggers and policies name: not asked for
-    // when the census found none of them.
-    let carried = [Family::Triggers, Family::Rules, Family::Policies];
-    let rels: HashMap<u32, RelationRow> = match carried.iter().any(|f| cat.may_have(*f)) {
-        true => postdata::relations(cat).await?,
-        false => Vec::new(),
-    }
-    .into_iter()
-    .map(|r| (r.oid, r))
-    .collect();
+    let rels: HashMap<u32, RelationRow> = postdata::relations(cat)
+        .await?
+        .into_iter()
+        .map(|r| (r.oid, r))
+        .collect();
     super::triggers::collect(cat, archive, &rels).await?;
     super::rules::collect_rules(cat, archive, views, &rels).await?;
     super::policies::collect(cat, archive, &rels).await?;

@@ -51,12 +51,11 @@ impl RelationState {
         }
         self.order_config_data(cat, archive).await?;
         // No sequence dumped, no values wanted (none asked for).
-        let shared = match seq_names.is_empty() {
-            true => Some(Vec::new()),
-            false => {
-                let all = cat_rel::all_sequence_values(cat);
-                cat.shared(SharedRead::SequenceValues, all).await?
-            }
+        let shared = if seq_names.is_empty() {
+            Some(Vec::new())
+        } else {
+            let all = cat_rel::all_sequence_values(cat);
+            cat.shared(SharedRead::SequenceValues, all).await?
         };
         let values = match shared {
             Some(all) => {

@@ -23,36 +23,14 @@ const OPTION_SETS: &[&[&str]] = &[
     &["--use-set-session-authorization"],
 ];
 
-/// The publisher the subscriptions connect to: wal_level logical, the
-/// table and publications they name.
-fn publisher(version: &str) -> Cluster {
-    let mut publisher = Cluster::start(version);
-    publisher.append_conf("wal_level = logical");
-    publisher.restart();
-    publisher.psql(
-        "postgres",
-        "CREATE TABLE public.replicated (id int PRIMARY KEY, v text); \
-         CREATE PUBLICATION \"Sub Pub\" FOR TABLE public.replicated; \
-         CREATE PUBLICATION pub_empty;",
-    );
-    publisher
-}
-
 /// A cluster with the fixtures loaded, and its publisher (kept running
 /// while the subscriber is dumped).
 fn loaded(version: &str) -> (Cluster, Cluster) {
     install_test_extensions(&fixture("extension"));
-    let publisher = publisher(version);
     let cluster = Cluster::start(version);
     cluster.psql_file("postgres", &fixture("publications.sql"));
     cluster.psql_file("postgres", &fixture("extension_config.sql"));
-    cluster.psql("postgres", "CREATE DATABASE subs");
-    let pubconn = publisher.connstr("postgres");
-    cluster.psql_file_vars(
-        "subs",
-        &fixture("subscriptions.sql"),
-        &[("pubconn", &pubconn), ("slot", "sub_one_slot")],
-    );
+    let publisher = load_subscriptions_fixture(&cluster, "sub_one_slot");
     (cluster, publisher)
 }
 

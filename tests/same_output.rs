@@ -52,23 +52,7 @@ fn loaded(version: &'static str, name: &str) -> Result<(Cluster, Option<Cluster>
             );
         }
         "subscriptions.sql" => {
-            let mut p = Cluster::start(version);
-            p.append_conf("wal_level = logical");
-            p.restart();
-            p.psql(
-                "postgres",
-                "CREATE TABLE public.replicated (id int PRIMARY KEY, v text); \
-                 CREATE PUBLICATION \"Sub Pub\" FOR TABLE public.replicated; \
-                 CREATE PUBLICATION pub_empty;",
-            );
-            cluster.psql("postgres", "CREATE DATABASE subs");
-            let pubconn = p.connstr("postgres");
-            cluster.psql_file_vars(
-                "subs",
-                &fixture(name),
-                &[("pubconn", &pubconn), ("slot", "same_output_slot")],
-            );
-            publisher = Some(p);
+            publisher = Some(load_subscriptions_fixture(&cluster, "same_output_slot"));
         }
         other => {
             cluster.psql_file("postgres", &fixture(other));

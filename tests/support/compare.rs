@@ -11,6 +11,31 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Loads tests/fixtures/subscriptions.sql into a new database `subs` of
+/// `cluster`, with the publisher its subscriptions connect to (wal_level
+/// logical, the table and publications they name) made on a cluster of
+/// its own, returned to be kept running while `cluster` is dumped.
+/// `slot` names the replication slot made on the publisher.
+pub fn load_subscriptions_fixture(cluster: &Cluster, slot: &str) -> Cluster {
+    let mut publisher = Cluster::start(cluster.version());
+    publisher.append_conf("wal_level = logical");
+    publisher.restart();
+    publisher.psql(
+        "postgres",
+        "CREATE TABLE public.replicated (id int PRIMARY KEY, v text); \
+         CREATE PUBLICATION \"Sub Pub\" FOR TABLE public.replicated; \
+         CREATE PUBLICATION pub_empty;",
+    );
+    cluster.psql("postgres", "CREATE DATABASE subs");
+    let pubconn = publisher.connstr("postgres");
+    cluster.psql_file_vars(
+        "subs",
+        &fixture("subscriptions.sql"),
+        &[("pubconn", &pubconn), ("slot", slot)],
+    );
+    publisher
+}
+
 /// Loads tests/fixtures/globals.sql into `cluster` (creating its three
 /// tablespace directories).  See the fixture for what it creates; the
 /// database `skipme` is meant to be excluded with --exclude-database.

@@ -178,11 +178,7 @@ impl Helper {
             lock_wait_timeout: None,
             helper: None,
             // The main session's census: the same snapshot's answers.
-            census: self
-                .census
-                .get()
-                .map(std::cell::OnceCell::from)
-                .unwrap_or_default(),
+            census: Cell::new(self.census.get()),
         };
         while let Some((read, tx)) = self.claim_last() {
             let _ = tx.send(Some(perform(&cat, read).await));
@@ -236,14 +232,16 @@ fn family_member_dependencies(catalog: &str, family: &str) -> String {
 }
 
 /// Every pg_depend row but pinned ones, by object (family members' rows
-/// also as their family's).
+/// also as their family's). Sorted here rather than by the server: the
+/// server's sort of every row of pg_depend was two thirds of the query's
+/// time on a catalog-heavy database (W4: 28 of 41 ms for 95,000 rows).
 pub(crate) async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, CatalogError> {
-    query_decode(
+    let mut rows: Vec<DependRow> = query_decode(
         cat,
         &format!(
             "SELECT classid, objid, refclassid, refobjid, deptype \
              FROM pg_catalog.pg_depend WHERE deptype <> 'p' \
-             UNION ALL {} UNION ALL {} ORDER BY 1, 2",
+             UNION ALL {} UNION ALL {}",
             family_member_dependencies("pg_amop", "amopfamily"),
             family_member_dependencies("pg_amproc", "amprocfamily")
         ),
@@ -257,7 +255,9 @@ pub(crate) async fn dependencies(cat: &Catalog<'_>) -> Result<Vec<DependRow>, Ca
             ))
         },
     )
-    .await
+    .await?;
+    rows.sort_by_key(|&(classid, objid, ..)| (classid, objid));
+    Ok(rows)
 }
 
 impl Catalog<'_> {

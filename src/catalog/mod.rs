@@ -60,7 +60,7 @@ pub(crate) struct Catalog<'a> {
     pub helper: Option<&'a helper::Helper>,
     /// Which rarely used families the database has, once taken
     /// ([`census`]); until then every reader asks.
-    pub census: std::cell::OnceCell<census::Census>,
+    pub census: std::cell::Cell<Option<census::Census>>,
 }
 
 impl Catalog<'_> {
@@ -73,6 +73,14 @@ impl Catalog<'_> {
     /// census says the database has none).
     pub(crate) fn may_have(&self, family: census::Family) -> bool {
         self.census.get().is_none_or(|c| c.may_have(family))
+    }
+
+    /// Records that `family` is absent, learned from a reader's rows
+    /// (kept only once the census is taken: before it, every reader asks).
+    pub(crate) fn rule_out(&self, family: census::Family) {
+        if let Some(c) = self.census.get() {
+            self.census.set(Some(c.without(family)));
+        }
     }
 }
 

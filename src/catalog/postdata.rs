@@ -136,7 +136,7 @@ pub(crate) async fn policies(cat: &Catalog<'_>) -> Result<Vec<PolicyRow>, Catalo
 
 /// Tables with row level security enabled.
 pub(crate) async fn row_security_tables(cat: &Catalog<'_>) -> Result<Vec<u32>, CatalogError> {
-    if !cat.may_have(Family::Policies) {
+    if !cat.may_have(Family::RowSecurity) {
         return Ok(Vec::new());
     }
     let sql = format!(
@@ -279,7 +279,12 @@ pub(crate) struct RelationRow {
 /// schemas.
 pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, CatalogError> {
     // Only rules, triggers and policies name them.
-    let carried = [Family::Triggers, Family::Rules, Family::Policies];
+    let carried = [
+        Family::Triggers,
+        Family::Rules,
+        Family::Policies,
+        Family::RowSecurity,
+    ];
     if !carried.iter().any(|&f| cat.may_have(f)) {
         return Ok(Vec::new());
     }

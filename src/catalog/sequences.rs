@@ -60,9 +60,8 @@ pub(crate) async fn all_sequence_values(
     }
     let rows = query(
         cat,
-        "SELECT c.oid, d.last_value, d.is_called FROM pg_catalog.pg_class c, \
-         LATERAL pg_catalog.pg_get_sequence_data(c.oid::pg_catalog.regclass) d \
-         WHERE c.relkind = 'S'",
+        "SELECT s.seqrelid, d.last_value, d.is_called FROM pg_catalog.pg_sequence s, \
+         LATERAL pg_catalog.pg_get_sequence_data(s.seqrelid::pg_catalog.regclass) d",
     )
     .await?;
     Ok(Some(

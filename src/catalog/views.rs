@@ -106,6 +106,10 @@ pub(crate) struct ViewColumn {
     pub acl: Option<String>,
 }
 
+/// The columns of those views: all of a user view's, and of a system
+/// view only those with privileges or initial privileges, the only thing
+/// dumped of them (every database has some 2,300 system view columns,
+/// and their types were a tenth of a small database's catalog reads).
 pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, CatalogError> {
     let sql = format!(
         "SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
@@ -118,6 +122,10 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, Catalo
          LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
          WHERE c.relkind IN ('v', 'm') AND {VIEW_NS} AND a.attnum > 0 AND NOT a.attisdropped \
+         AND (n.nspname <> 'pg_catalog' OR a.attacl IS NOT NULL OR EXISTS (\
+           SELECT 1 FROM pg_catalog.pg_init_privs p \
+           WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+           AND p.objoid = a.attrelid AND p.objsubid = a.attnum)) \
          ORDER BY a.attrelid, a.attnum"
     );
     query_decode(cat, &sql, |r| {

@@ -278,7 +278,7 @@ async fn start_helper(cat: &Catalog<'_>, helper: &Helper, wanted: bool) -> Resul
         true => Some(crate::catalog::relations::export_snapshot(cat).await?),
         false => None,
     };
-    helper.begin(snapshot, cat.census.get().copied());
+    helper.begin(snapshot, cat.census.get());
     Ok(())
 }
 

@@ -57,20 +57,36 @@ psql_run() {
   "$REFBIN/psql" -X -q -v ON_ERROR_STOP=1 "${CONN[@]}" "$@"
 }
 
-# time_best LABEL RUNS CMD...: best wall time of RUNS runs, output discarded.
+# server_cpu: CPU seconds the server's exited processes (the backends of
+# finished connections) have used so far: the postmaster's cutime +
+# cstime.
+server_cpu() {
+  local pid
+  pid=$(head -n 1 "$BENCH_DIR/data/postmaster.pid")
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$pid/stat"
+}
+
+# cpu_note SERVER CLIENT: the CPU a run used, and the shortest wall time
+# any run doing that work could take on this machine's cores (server and
+# client share them: the server here is on the same machine).
+cpu_note() {
+  local cores; cores=$(nproc)
+  printf 'cpu: server %.2f s + client %.2f s; floor on %s cores %.3f s' \
+    "$1" "$2" "$cores" "$(echo "scale=3; ($1 + $2) / $cores" | bc)"
+}
+
+# time_best LABEL RUNS CMD...: best wall time of RUNS runs, output
+# discarded, with the CPU of that run (server and client).
 time_best() {
   local label=$1 runs=$2; shift 2
-  local best=""
+  local best="" cpu=""
   for _ in $(seq "$runs"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    local t
-    t=$(echo "$t1 - $t0" | bc)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+    timed_run "$@"
+    if [ -z "$best" ] || [ "$(echo "$RUN_TIME < $best" | bc)" = 1 ]; then
+      best=$RUN_TIME; cpu=$(cpu_note "$RUN_SERVER_CPU" "$RUN_CLIENT_CPU")
+    fi
   done
-  printf '%-28s %8.3f s\n' "$label" "$best"
+  printf '%-28s %8.3f s  (%s)\n' "$label" "$best" "$cpu"
   LAST_TIME=$best
 }
 
@@ -109,32 +125,43 @@ check_identical() {
 }
 
 # timed_run CMD...: one run, output discarded; sets RUN_TIME (wall
-# seconds) and RUN_RSS (peak resident KiB: ru_maxrss over the process and
-# every child it waited for, i.e. pg_dumpall and its pg_dumps).
+# seconds), RUN_RSS (peak resident KiB: ru_maxrss over the process and
+# every child it waited for, i.e. pg_dumpall and its pg_dumps),
+# RUN_CLIENT_CPU (user + system seconds of the same) and RUN_SERVER_CPU
+# (of the backends the run used, counted once they have exited).
 timed_run() {
-  local t0 t1 rss
+  local t0 t1 stats cpu0 cpu1
+  cpu0=$(server_cpu)
   t0=$(date +%s.%N)
-  rss=$(/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1)
+  stats=$(/usr/bin/time -f '%M %U %S' "$@" 2>&1 >/dev/null | tail -n 1)
   t1=$(date +%s.%N)
+  sleep 0.3 # the last backends exit after the client is gone
+  cpu1=$(server_cpu)
   RUN_TIME=$(echo "$t1 - $t0" | bc)
-  RUN_RSS=$rss
+  read -r RUN_RSS user sys <<< "$stats"
+  RUN_CLIENT_CPU=$(echo "$user + $sys" | bc)
+  RUN_SERVER_CPU=$(echo "$cpu1 - $cpu0" | bc)
 }
 
 # side_by_side LABEL RUNS: runs REF_CMD and OURS_CMD (arrays) alternately,
 # RUNS times each; prints the best time, peak RSS, and ours / reference.
 side_by_side() {
-  local label=$1 runs=$2 best_ref="" best_ours="" rss_ref=0 rss_ours=0
+  local label=$1 runs=$2 best_ref="" best_ours="" rss_ref=0 rss_ours=0 cpu_ref="" cpu_ours=""
   for _ in $(seq "$runs"); do
     timed_run "${REF_CMD[@]}"
-    if [ -z "$best_ref" ] || [ "$(echo "$RUN_TIME < $best_ref" | bc)" = 1 ]; then best_ref=$RUN_TIME; fi
+    if [ -z "$best_ref" ] || [ "$(echo "$RUN_TIME < $best_ref" | bc)" = 1 ]; then
+      best_ref=$RUN_TIME; cpu_ref=$(cpu_note "$RUN_SERVER_CPU" "$RUN_CLIENT_CPU")
+    fi
     [ "$RUN_RSS" -gt "$rss_ref" ] && rss_ref=$RUN_RSS
     timed_run "${OURS_CMD[@]}"
-    if [ -z "$best_ours" ] || [ "$(echo "$RUN_TIME < $best_ours" | bc)" = 1 ]; then best_ours=$RUN_TIME; fi
+    if [ -z "$best_ours" ] || [ "$(echo "$RUN_TIME < $best_ours" | bc)" = 1 ]; then
+      best_ours=$RUN_TIME; cpu_ours=$(cpu_note "$RUN_SERVER_CPU" "$RUN_CLIENT_CPU")
+    fi
     [ "$RUN_RSS" -gt "$rss_ours" ] && rss_ours=$RUN_RSS
   done
   printf '%s (best of %s)\n' "$label" "$runs"
-  printf '  %-22s %8.3f s  peak RSS %6.1f MiB\n' "reference pg_dumpall" "$best_ref" "$(echo "scale=1; $rss_ref / 1024" | bc)"
-  printf '  %-22s %8.3f s  peak RSS %6.1f MiB\n' "pgdumpall-rs" "$best_ours" "$(echo "scale=1; $rss_ours / 1024" | bc)"
+  printf '  %-22s %8.3f s  peak RSS %6.1f MiB  (%s)\n' "reference pg_dumpall" "$best_ref" "$(echo "scale=1; $rss_ref / 1024" | bc)" "$cpu_ref"
+  printf '  %-22s %8.3f s  peak RSS %6.1f MiB  (%s)\n' "pgdumpall-rs" "$best_ours" "$(echo "scale=1; $rss_ours / 1024" | bc)" "$cpu_ours"
   printf '  ours / reference: time %s, peak RSS %s\n' \
     "$(echo "scale=3; $best_ours / $best_ref" | bc)" "$(echo "scale=3; $rss_ours / $rss_ref" | bc)"
 }

@@ -196,3 +196,30 @@ cluster_test!(session_options_match_reference, |version| {
     compare(&cluster, &[], &[("PGAPPNAME", "someapp")]);
     compare(&cluster, &[], &[("PGTARGETSESSIONATTRS", "standby")]);
 });
+
+cluster_test!(server_chosen_client_encoding_matches_reference, |version| {
+    // Asked for no encoding, a session starts in the one the server picks:
+    // a role's setting, else a database's, else the server's configuration,
+    // else the database encoding. pg_dump keeps it; so must we.
+    let cluster = Cluster::start(version);
+    load(&cluster);
+    cluster.psql("postgres", "ALTER SYSTEM SET client_encoding = 'LATIN1';");
+    cluster.psql("postgres", "SELECT pg_catalog.pg_reload_conf();");
+    let dump = compare(&cluster, &[], &[]);
+    let found = encodings(&dump);
+    assert!(
+        found.contains(&"'LATIN1';".to_string())
+            && found.contains(&"'WIN1252';".to_string())
+            && !found.contains(&"'UTF8';".to_string()),
+        "{version}, server configuration: {found:?}"
+    );
+    cluster.psql(
+        "postgres",
+        "ALTER ROLE CURRENT_USER SET client_encoding = 'SQL_ASCII';",
+    );
+    let dump = compare(&cluster, &[], &[]);
+    assert_all_in(&dump, "SQL_ASCII", "a role setting");
+    cluster.psql("postgres", "ALTER ROLE CURRENT_USER RESET client_encoding;");
+    cluster.psql("postgres", "ALTER SYSTEM RESET client_encoding;");
+    cluster.psql("postgres", "SELECT pg_catalog.pg_reload_conf();");
+});

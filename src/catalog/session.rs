@@ -118,22 +118,3 @@ pub(crate) async fn text_settings(cat: &Catalog<'_>) -> Result<(String, bool), C
     let row = rows.one()?;
     Ok((row.text(0)?, row.text(1)? == "on"))
 }
-
-/// The client encoding the server gives a session that asks for none: a
-/// client_encoding setting of the role or database, else the database's
-/// encoding.
-pub(crate) async fn server_client_encoding(cat: &Catalog<'_>) -> Result<String, CatalogError> {
-    let rows = query(
-        cat,
-        "SELECT coalesce((SELECT pg_catalog.substr(cfg, 17) \
-           FROM pg_catalog.pg_db_role_setting s, pg_catalog.unnest(s.setconfig) cfg \
-           WHERE pg_catalog.starts_with(cfg, 'client_encoding=') \
-             AND s.setdatabase IN (0, d.oid) \
-             AND s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user)) \
-           ORDER BY (s.setrole <> 0) DESC, (s.setdatabase <> 0) DESC LIMIT 1), \
-           pg_catalog.pg_encoding_to_char(d.encoding)) \
-         FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
-    )
-    .await?;
-    Ok(rows.one()?.text(0)?)
-}

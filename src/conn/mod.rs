@@ -157,6 +157,11 @@ pub(crate) struct Connection {
     /// The client encoding libpq would have started the session in (see
     /// `startup_encoding`); None when the server picks it.
     pub requested_client_encoding: Option<String>,
+    /// The client encoding the server started the session in: the startup
+    /// packet asks for none (`wire_text`), so this is the server's pick for
+    /// a libpq session that asks for none (a role or database setting,
+    /// else the server's configuration, else the database's encoding).
+    pub started_client_encoding: String,
 }
 
 /// Where the password of an attempt came from.

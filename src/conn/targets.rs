@@ -440,11 +440,13 @@ pub(super) async fn check_session_attrs(
     }
 }
 
-/// Reads the server version into a [`Connection`].
+/// Reads the server version, and the client encoding the session started
+/// in, into a [`Connection`].
 pub(super) async fn finish(client: Client) -> Result<Connection, ConnError> {
     let v = simple_value(
         &client,
-        "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4, pg_catalog.current_setting('server_version')",
+        "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4, pg_catalog.current_setting('server_version'), \
+         pg_catalog.current_setting('client_encoding')",
     )
     .await
     .map_err(|e| ConnError::Setup {
@@ -461,11 +463,13 @@ pub(super) async fn finish(client: Client) -> Result<Connection, ConnError> {
             reason: None,
         })?;
     let version = v.get(1).cloned().flatten().unwrap_or_default();
+    let started_client_encoding = v.get(2).cloned().flatten().unwrap_or_default();
     Ok(Connection {
         client,
         server_version_num: num,
         server_version: version,
         requested_client_encoding: None,
+        started_client_encoding,
     })
 }
 

@@ -31,7 +31,7 @@ impl Session {
         // database's encoding).
         let wanted = match &opts.encoding {
             Some(e) => e.clone(),
-            None => default_client_encoding(&cat, &conn).await?,
+            None => default_client_encoding(&conn),
         };
         let set = format!("SET client_encoding TO {}", quote::session_literal(&wanted));
         if conn.client.batch_execute(&set).await.is_err() {
@@ -85,14 +85,11 @@ async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
 
 /// The encoding a libpq session with the same connection parameters would
 /// start in (`client_encoding`, PGCLIENTENCODING, `options`), else the one
-/// the server gives a session that asks for none.
-pub(crate) async fn default_client_encoding(
-    cat: &Catalog<'_>,
-    conn: &Connection,
-) -> Result<String, CatalogError> {
+/// the server gave this session, which asked for none.
+pub(crate) fn default_client_encoding(conn: &Connection) -> String {
     match &conn.requested_client_encoding {
-        Some(requested) => Ok(requested.clone()),
-        None => crate::catalog::session::server_client_encoding(cat).await,
+        Some(requested) => requested.clone(),
+        None => conn.started_client_encoding.clone(),
     }
 }
 

@@ -252,7 +252,7 @@ async fn open_snapshot(
 ) -> Result<(String, String, bool), DumpError> {
     let encoding = match &opts.encoding {
         Some(e) => e.clone(),
-        None => super::session::default_client_encoding(cat, conn).await?,
+        None => super::session::default_client_encoding(conn),
     };
     let setup = session_setup_sql(opts, cat.server_version_num, &encoding);
     cat.client

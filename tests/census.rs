@@ -91,6 +91,19 @@ const ONE_OF_EACH: &[(&str, &str)] = &[
         "publication_table",
         "CREATE TABLE t (a int PRIMARY KEY); CREATE PUBLICATION pub FOR TABLE t;",
     ),
+    (
+        "aggregate_only",
+        "CREATE AGGREGATE mysum(int4) (SFUNC = int4pl, STYPE = int4);",
+    ),
+    (
+        "system_aggregate_acl",
+        "REVOKE EXECUTE ON FUNCTION pg_catalog.max(int4) FROM PUBLIC;",
+    ),
+    (
+        "foreign_table_only",
+        "CREATE FOREIGN DATA WRAPPER w; CREATE SERVER s FOREIGN DATA WRAPPER w; \
+         CREATE FOREIGN TABLE ft (a int) SERVER s OPTIONS (k 'v');",
+    ),
     ("enum_only", "CREATE TYPE mood AS ENUM ('sad', 'ok');"),
     ("composite_only", "CREATE TYPE pair AS (a int, b text);"),
     ("range_only", "CREATE TYPE floatrange AS RANGE (subtype = float8);"),
@@ -166,6 +179,9 @@ cluster_test!(one_family_per_database_matches_reference, |version| {
         "FROM pg_catalog.pg_subscription s",
         "WHERE c.relrowsecurity",
         "pg_get_sequence_data",
+        "JOIN pg_catalog.pg_aggregate a",
+        "pg_catalog.pg_foreign_table ft",
+        "LEFT JOIN pg_catalog.pg_depend d ON (c.relkind = 'S'",
     ] {
         assert!(
             !fresh.iter().any(|s| s.contains(asked)),

@@ -59,10 +59,13 @@ pub(crate) enum Family {
     Subscriptions,
     /// Sequences (every sequence has its pg_sequence row).
     Sequences,
+    /// Aggregates outside pg_catalog, or in it with privileges or initial
+    /// privileges (after initdb, pg_catalog's have neither).
+    Aggregates,
 }
 
 impl Family {
-    const ALL: [Family; 16] = [
+    const ALL: [Family; 17] = [
         Family::Operators,
         Family::AccessMethods,
         Family::ForeignData,
@@ -79,6 +82,7 @@ impl Family {
         Family::Publications,
         Family::Subscriptions,
         Family::Sequences,
+        Family::Aggregates,
     ];
 
     /// A condition true whenever the family's readers return a row.
@@ -128,6 +132,14 @@ impl Family {
             Family::Publications => any("pg_publication"),
             Family::Subscriptions => any("pg_subscription"),
             Family::Sequences => any("pg_sequence"),
+            // The reader's `n.nspname <> 'pg_catalog' OR p.proacl IS
+            // DISTINCT FROM pip.initprivs`, without the joins.
+            Family::Aggregates => "EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.prokind = 'a' \
+                 AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace OR p.proacl IS NOT NULL \
+                 OR EXISTS (SELECT 1 FROM pg_catalog.pg_init_privs ip \
+                   WHERE ip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass \
+                   AND ip.objoid = p.oid AND ip.objsubid = 0)))"
+                .to_string(),
         }
     }
 

@@ -265,6 +265,9 @@ pub(crate) async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, Cat
 
 /// Every aggregate pg_dump collects, by OID.
 pub(crate) async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, CatalogError> {
+    if !cat.may_have(Family::Aggregates) {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT p.oid, p.proname, n.nspname, pg_catalog.pg_get_userbyid(p.proowner), p.proacl::text, \
          pg_catalog.acldefault('f', p.proowner)::text, {args}, \

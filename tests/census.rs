@@ -52,6 +52,11 @@ const ONE_OF_EACH: &[(&str, &str)] = &[
         "CREATE TABLE t (a int); CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
     ),
     ("view_only", "CREATE VIEW v AS SELECT 1 AS x;"),
+    ("matview_only", "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x;"),
+    (
+        "system_view_column_acl",
+        "GRANT SELECT (rolname) ON pg_catalog.pg_roles TO PUBLIC;",
+    ),
     (
         "trigger_only",
         "CREATE TABLE t (a int); \
@@ -182,6 +187,7 @@ cluster_test!(one_family_per_database_matches_reference, |version| {
         "JOIN pg_catalog.pg_aggregate a",
         "pg_catalog.pg_foreign_table ft",
         "LEFT JOIN pg_catalog.pg_depend d ON (c.relkind = 'S'",
+        "co.collname, COALESCE(a.attstattarget, -1)::pg_catalog.int4, a.attstorage, t.typstorage",
     ] {
         assert!(
             !fresh.iter().any(|s| s.contains(asked)),

@@ -62,10 +62,14 @@ pub(crate) enum Family {
     /// Aggregates outside pg_catalog, or in it with privileges or initial
     /// privileges (after initdb, pg_catalog's have neither).
     Aggregates,
+    /// Views and materialized views of the database's own: their `_RETURN`
+    /// rules were made after initdb. Without them only pg_catalog's views
+    /// are read, for their privileges.
+    Views,
 }
 
 impl Family {
-    const ALL: [Family; 17] = [
+    const ALL: [Family; 18] = [
         Family::Operators,
         Family::AccessMethods,
         Family::ForeignData,
@@ -83,6 +87,7 @@ impl Family {
         Family::Subscriptions,
         Family::Sequences,
         Family::Aggregates,
+        Family::Views,
     ];
 
     /// A condition true whenever the family's readers return a row.
@@ -134,6 +139,9 @@ impl Family {
             Family::Sequences => any("pg_sequence"),
             // The reader's `n.nspname <> 'pg_catalog' OR p.proacl IS
             // DISTINCT FROM pip.initprivs`, without the joins.
+            Family::Views => "EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite \
+                 WHERE oid >= 16384 AND rulename = '_RETURN')"
+                .to_string(),
             Family::Aggregates => "EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.prokind = 'a' \
                  AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace OR p.proacl IS NOT NULL \
                  OR EXISTS (SELECT 1 FROM pg_catalog.pg_init_privs ip \

@@ -137,11 +137,11 @@ impl Family {
             Family::Publications => any("pg_publication"),
             Family::Subscriptions => any("pg_subscription"),
             Family::Sequences => any("pg_sequence"),
-            // The reader's `n.nspname <> 'pg_catalog' OR p.proacl IS
-            // DISTINCT FROM pip.initprivs`, without the joins.
             Family::Views => "EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite \
                  WHERE oid >= 16384 AND rulename = '_RETURN')"
                 .to_string(),
+            // The reader's `n.nspname <> 'pg_catalog' OR p.proacl IS
+            // DISTINCT FROM pip.initprivs`, without the joins.
             Family::Aggregates => "EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.prokind = 'a' \
                  AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace OR p.proacl IS NOT NULL \
                  OR EXISTS (SELECT 1 FROM pg_catalog.pg_init_privs ip \

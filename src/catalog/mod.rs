@@ -42,6 +42,13 @@ pub(crate) const RESTRICT_RELATION_KINDS: &str =
 /// object's pg_namespace row).
 pub(crate) const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
+/// A condition true for a column (`a`, its pg_attribute row) with
+/// privileges or initial privileges: the columns whose ACL is dumped.
+pub(crate) const PRIVILEGED_COLUMN: &str = "(a.attacl IS NOT NULL OR EXISTS (\
+     SELECT 1 FROM pg_catalog.pg_init_privs p \
+     WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
+     AND p.objoid = a.attrelid AND p.objsubid = a.attnum))";
+
 /// Whether a schema is a system one: the negation of [`USER_NS`], for
 /// names already read.
 pub(crate) fn is_system_schema(name: &str) -> bool {

@@ -5,7 +5,7 @@
 
 use super::census::Family;
 use super::foreign_data::options_list;
-use super::{query, query_decode, Catalog, CatalogError, USER_NS};
+use super::{query, query_decode, Catalog, CatalogError, PRIVILEGED_COLUMN, USER_NS};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
 
@@ -431,20 +431,19 @@ pub(crate) async fn inherits(cat: &Catalog<'_>) -> Result<Vec<(u32, u32)>, Catal
 pub(crate) async fn column_acls(
     cat: &Catalog<'_>,
 ) -> Result<Vec<(u32, i32, String, Option<String>)>, CatalogError> {
-    query_decode(
-        cat,
+    let sql = format!(
         "SELECT a.attrelid, a.attnum::int4, a.attname, a.attacl::text \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname <> 'pg_toast' AND NOT a.attisdropped \
          AND a.attrelid IN (SELECT x.attrelid FROM pg_catalog.pg_attribute x WHERE x.attacl IS NOT NULL) \
-         AND (a.attacl IS NOT NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_init_privs p \
-           WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND p.objoid = a.attrelid \
-           AND p.objsubid = a.attnum)) \
-         ORDER BY a.attrelid, a.attnum",
-        |r| Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?)),
-    )
+         AND {PRIVILEGED_COLUMN} \
+         ORDER BY a.attrelid, a.attnum"
+    );
+    query_decode(cat, &sql, |r| {
+        Ok((r.col(0)?, r.col(1)?, r.text(2)?, r.opt_text(3)?))
+    })
     .await
 }
 

@@ -2,7 +2,7 @@
 //! defaults, and which matviews a matview's refresh must wait for.
 
 use super::census::Family;
-use super::{query_decode, Catalog, CatalogError};
+use super::{query_decode, Catalog, CatalogError, PRIVILEGED_COLUMN};
 use crate::pg::{QueryRow, RowError};
 use crate::text::Raw;
 
@@ -121,7 +121,7 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, Catalo
     let sql = if cat.may_have(Family::Views) {
         all_columns_sql()
     } else {
-        SYSTEM_VIEW_COLUMNS.to_string()
+        system_view_columns_sql()
     };
     query_decode(cat, &sql, view_column).await
 }
@@ -129,17 +129,18 @@ pub(crate) async fn columns(cat: &Catalog<'_>) -> Result<Vec<ViewColumn>, Catalo
 /// The privileged columns of pg_catalog's views, in [`all_columns_sql`]'s
 /// shape (the type's storage and the collation, unused for them, are not
 /// read).
-const SYSTEM_VIEW_COLUMNS: &str = "SELECT a.attrelid, a.attnum, a.attname, \
-     pg_catalog.format_type(a.atttypid, a.atttypmod), NULL::pg_catalog.name, NULL::pg_catalog.name, \
-     COALESCE(a.attstattarget, -1)::pg_catalog.int4, a.attstorage, a.attstorage, a.attcompression, \
-     COALESCE(pg_catalog.array_to_string(a.attoptions, ', '), ''), a.attacl::pg_catalog.text \
-     FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
-     WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace \
-     AND a.attnum > 0 AND NOT a.attisdropped \
-     AND (a.attacl IS NOT NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_init_privs p \
-       WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
-       AND p.objoid = a.attrelid AND p.objsubid = a.attnum)) \
-     ORDER BY a.attrelid, a.attnum";
+fn system_view_columns_sql() -> String {
+    format!(
+        "SELECT a.attrelid, a.attnum, a.attname, \
+         pg_catalog.format_type(a.atttypid, a.atttypmod), NULL::pg_catalog.name, NULL::pg_catalog.name, \
+         COALESCE(a.attstattarget, -1)::pg_catalog.int4, a.attstorage, a.attstorage, a.attcompression, \
+         COALESCE(pg_catalog.array_to_string(a.attoptions, ', '), ''), a.attacl::pg_catalog.text \
+         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         WHERE c.relkind IN ('v', 'm') AND c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace \
+         AND a.attnum > 0 AND NOT a.attisdropped AND {PRIVILEGED_COLUMN} \
+         ORDER BY a.attrelid, a.attnum"
+    )
+}
 
 fn all_columns_sql() -> String {
     format!(
@@ -153,10 +154,7 @@ fn all_columns_sql() -> String {
          LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
          LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
          WHERE c.relkind IN ('v', 'm') AND {VIEW_NS} AND a.attnum > 0 AND NOT a.attisdropped \
-         AND (n.nspname <> 'pg_catalog' OR a.attacl IS NOT NULL OR EXISTS (\
-           SELECT 1 FROM pg_catalog.pg_init_privs p \
-           WHERE p.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass \
-           AND p.objoid = a.attrelid AND p.objsubid = a.attnum)) \
+         AND (n.nspname <> 'pg_catalog' OR {PRIVILEGED_COLUMN}) \
          ORDER BY a.attrelid, a.attnum"
     )
 }

@@ -25,14 +25,7 @@ impl Session {
             helper: None,
             census: Default::default(),
         };
-        // pg_dumpall's session uses the encoding libpq negotiated: -E, else
-        // what the connection parameters ask for, else what the server picks
-        // for this role and database (a client_encoding setting, or the
-        // database's encoding).
-        let wanted = match &opts.encoding {
-            Some(e) => e.clone(),
-            None => default_client_encoding(&conn),
-        };
+        let wanted = client_encoding(opts, &conn);
         let set = format!("SET client_encoding TO {}", quote::session_literal(&wanted));
         if conn.client.batch_execute(&set).await.is_err() {
             return Err(DumpError::InvalidEncoding(crate::text::display(&wanted)));
@@ -83,13 +76,15 @@ async fn exec(conn: &Connection, sql: &str) -> Result<(), DumpError> {
         .map_err(|e| CatalogError::query(e, sql).into())
 }
 
-/// The encoding a libpq session with the same connection parameters would
-/// start in (`client_encoding`, PGCLIENTENCODING, `options`), else the one
-/// the server gave this session, which asked for none.
-pub(crate) fn default_client_encoding(conn: &Connection) -> String {
-    match &conn.requested_client_encoding {
-        Some(requested) => requested.clone(),
-        None => conn.started_client_encoding.clone(),
+/// The encoding pg_dumpall's and pg_dump's sessions use: -E, else the one
+/// a libpq session with the same connection parameters would start in
+/// (`client_encoding`, PGCLIENTENCODING, `options`), else the one the
+/// server gave this session, which asked for none (a role or database
+/// setting, the server's configuration, or the database's encoding).
+pub(crate) fn client_encoding(opts: &DumpOptions, conn: &Connection) -> String {
+    match (&opts.encoding, &conn.requested_client_encoding) {
+        (Some(e), _) | (None, Some(e)) => e.clone(),
+        (None, None) => conn.started_client_encoding.clone(),
     }
 }
 

@@ -250,10 +250,7 @@ async fn open_snapshot(
     conn: &crate::conn::Connection,
     opts: &DumpOptions,
 ) -> Result<(String, String, bool), DumpError> {
-    let encoding = match &opts.encoding {
-        Some(e) => e.clone(),
-        None => super::session::default_client_encoding(conn),
-    };
+    let encoding = super::session::client_encoding(opts, conn);
     let setup = session_setup_sql(opts, cat.server_version_num, &encoding);
     cat.client
         .batch_execute(&setup)

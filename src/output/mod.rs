@@ -365,11 +365,16 @@ impl Sink {
             }
             Some(_) => {
                 self.compress_staged()?;
-                self.staged.extend_from_slice(bytes);
-                if self.staged.len() >= STAGE {
-                    self.compress_staged()?;
+                if bytes.len() < STAGE {
+                    self.staged.extend_from_slice(bytes);
+                    return Ok(());
                 }
-                Ok(())
+                // A write of a whole stage or more goes to the encoder as
+                // it is (staging it would only copy it first).
+                if let Some(encoder) = self.encoder.as_mut() {
+                    encoder.write_all(bytes).map_err(OutputError::Write)?;
+                }
+                self.drain_encoder()
             }
         }
     }

@@ -109,6 +109,23 @@ const ONE_OF_EACH: &[(&str, &str)] = &[
         "CREATE FOREIGN DATA WRAPPER w; CREATE SERVER s FOREIGN DATA WRAPPER w; \
          CREATE FOREIGN TABLE ft (a int) SERVER s OPTIONS (k 'v');",
     ),
+    // pg_catalog routines whose privileges changed: the functions query
+    // reads them through a pre-filter (privileges or initial privileges).
+    (
+        "system_function_acl",
+        "REVOKE EXECUTE ON FUNCTION pg_catalog.now() FROM PUBLIC; \
+         GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO PUBLIC;",
+    ),
+    // Comments on objects initdb made: only the public schema's and a
+    // large object's (any OID) print; the comments query reads no others.
+    (
+        "system_comments",
+        "COMMENT ON FUNCTION pg_catalog.now() IS 'n'; COMMENT ON EXTENSION plpgsql IS 'e'; \
+         COMMENT ON LANGUAGE plpgsql IS 'l'; COMMENT ON SCHEMA information_schema IS 'i'; \
+         COMMENT ON TABLE pg_catalog.pg_class IS 'c'; COMMENT ON COLUMN pg_catalog.pg_class.relname IS 'r'; \
+         COMMENT ON SCHEMA public IS 'p'; SELECT pg_catalog.lo_create(50); \
+         COMMENT ON LARGE OBJECT 50 IS 'lo';",
+    ),
     ("enum_only", "CREATE TYPE mood AS ENUM ('sad', 'ok');"),
     ("composite_only", "CREATE TYPE pair AS (a int, b text);"),
     ("range_only", "CREATE TYPE floatrange AS RANGE (subtype = float8);"),

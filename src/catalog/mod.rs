@@ -33,10 +33,13 @@ use crate::pg::{QueryRow, RowError, RowExt, Rows};
 
 /// pg_dump's defence against CVE-2024-7348: sessions that read a database
 /// neither expand non-system views nor touch foreign tables. Set on
-/// servers that know the setting (every minor release since August 2024).
+/// servers that know the setting (every minor release since August 2024):
+/// `current_setting(..., true)` is NULL for a setting the server lacks.
+/// (pg_dump asks pg_settings, which computes every setting's row: 0.3 to
+/// 0.7 ms of a fresh backend.)
 pub(crate) const RESTRICT_RELATION_KINDS: &str =
-    "SELECT pg_catalog.set_config(name, 'view, foreign-table', false) \
-     FROM pg_catalog.pg_settings WHERE name = 'restrict_nonsystem_relation_kind';";
+    "SELECT pg_catalog.set_config('restrict_nonsystem_relation_kind', 'view, foreign-table', false) \
+     WHERE pg_catalog.current_setting('restrict_nonsystem_relation_kind', true) IS NOT NULL;";
 
 /// A condition true for objects outside the system schemas (`n` is the
 /// object's pg_namespace row).

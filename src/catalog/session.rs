@@ -47,11 +47,13 @@ pub(crate) async fn empty_heap_tables(
         return Ok(Default::default());
     }
     // A separate question: the server checks EXECUTE on pg_stat_file
-    // when it plans the query, whatever guards it.
+    // when it plans the query, whatever guards it. (`is_superuser` is the
+    // current role's, after --role's SET ROLE, and costs no catalog read:
+    // pg_roles did, 0.2 ms of a small database.)
     let allowed = query(
         cat,
-        "SELECT r.rolsuper AND NOT pg_catalog.pg_is_in_recovery() \
-         FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
+        "SELECT pg_catalog.current_setting('is_superuser') = 'on' \
+         AND NOT pg_catalog.pg_is_in_recovery()",
     )
     .await?;
     if !allowed

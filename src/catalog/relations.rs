@@ -50,6 +50,9 @@ pub(crate) struct RelationRow {
     /// A partitioned table hash-partitioned on an enum column: its
     /// partitions' data loads through the root.
     pub unsafe_partitions: bool,
+    /// `relpages` is 0: never vacuumed or analyzed, or empty then (a table
+    /// the statistics count pages of is not asked whether it is empty).
+    pub maybe_empty: bool,
 }
 
 /// The fields of a relation that most relations leave empty, boxed
@@ -159,7 +162,8 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
              AND a.amname = 'hash') = ANY(pt.partclass)), \
          {foreign_columns}, \
          (SELECT x.extcondition[pg_catalog.array_position(x.extconfig, c.oid)] \
-           FROM pg_catalog.pg_extension x WHERE c.oid = ANY (x.extconfig) LIMIT 1) \
+           FROM pg_catalog.pg_extension x WHERE c.oid = ANY (x.extconfig) LIMIT 1), \
+         c.relpages = 0 \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace \
@@ -207,6 +211,7 @@ pub(crate) async fn relations(cat: &Catalog<'_>) -> Result<Vec<RelationRow>, Cat
             owning: owning_tab.map(|t| (t, owning_col.unwrap_or(0))),
             identity_sequence: r.code(23)? == 'i',
             unsafe_partitions: r.col::<Option<bool>>(24)?.unwrap_or(false),
+            maybe_empty: r.col(28)?,
         })
     })
     .await?;

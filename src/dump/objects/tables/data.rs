@@ -21,6 +21,9 @@ impl RelationState {
                 .rels
                 .iter()
                 .filter(|r| r.id.is_some() && has_data(r) && r.row.relkind == 'r')
+                // (A table found non-empty by VACUUM or ANALYZE is most
+                // likely still so: its COPY is cheaper than the question.)
+                .filter(|r| r.row.maybe_empty)
                 .map(|r| r.row.oid)
                 .collect();
             cat_rel::empty_heap_tables(cat, &oids).await?

@@ -148,7 +148,7 @@ cluster_test!(
         cluster.psql(
             "postgres",
             "CREATE DATABASE locks; \\connect locks\n\
-         CREATE TABLE a_long AS SELECT generate_series(1, 400000) AS w;\n\
+         CREATE TABLE a_long AS SELECT generate_series(1, 3000000) AS w;\n\
          CREATE TABLE b_queued AS SELECT generate_series(1, 1000) AS x;\n\
          CREATE TABLE c_blocked (y int);\n\
          CREATE TABLE d_after AS SELECT generate_series(1, 1000) AS z;",

@@ -365,9 +365,6 @@ pub(crate) struct Archive {
     schemas: std::collections::HashSet<Arc<str>>,
     pub pre_data_boundary: Option<DumpId>,
     pub post_data_boundary: Option<DumpId>,
-    /// The `COPY ... TO stdout` statements the data entries will run,
-    /// known at collection time so that they can be prepared early.
-    pub copy_statements: Vec<String>,
     /// Warnings pg_dump prints while it reads the catalogs (reported
     /// before the sort's, when the database is written).
     pub warnings: Vec<String>,

@@ -10,11 +10,18 @@ use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, NoTls};
 
 use super::auth;
+use super::copy_tap::CopyTap;
 use super::message::{self, FailureKind};
 use super::observe::{Observed, ObservingTls, Watch};
 use super::socket::{self, Socket};
 use super::targets::{check_session_attrs, spawn_connection};
 use super::{ChannelBinding, Connector, TargetSessionAttrs};
+
+/// A session opened: its client, and the tap of its COPY data.
+pub(super) struct Opened {
+    pub client: Client,
+    pub tap: CopyTap,
+}
 
 /// Where one attempt connects.
 #[derive(Clone)]
@@ -35,7 +42,7 @@ impl Connector {
         tls: Option<TlsConnector>,
         want: TargetSessionAttrs,
         tls_host: &str,
-    ) -> Result<Client, (String, FailureKind)> {
+    ) -> Result<Opened, (String, FailureKind)> {
         let s = &self.settings;
         let sock = match transport {
             Transport::Unix(path) => {
@@ -47,12 +54,13 @@ impl Connector {
         let watch = self.watch(tls.is_some());
         let describe = |e: tokio_postgres::Error| message::describe(&e, tls_host, is_socket);
         let for_cancel = tls.clone().map(|t| (t, tls_host.to_string()));
+        let tap = CopyTap::default();
         let client = match tls {
             Some(mut tls) => {
                 let inner = MakeTlsConnect::<Socket>::make_tls_connect(&mut tls, tls_host)
                     .map_err(|e| (format!("SSL error: {e}"), FailureKind::Tls))?;
                 let (client, conn) = cfg
-                    .connect_raw(sock, ObservingTls::new(inner, watch))
+                    .connect_raw(sock, ObservingTls::new(inner, watch, tap.clone()))
                     .await
                     .map_err(describe)?;
                 spawn_connection(conn);
@@ -60,7 +68,7 @@ impl Connector {
             }
             None => {
                 let (client, conn) = cfg
-                    .connect_raw(Observed::new(sock, watch), NoTls)
+                    .connect_raw(Observed::new(sock, watch, tap.clone()), NoTls)
                     .await
                     .map_err(describe)?;
                 spawn_connection(conn);
@@ -69,7 +77,7 @@ impl Connector {
         };
         super::cancel::register(&client, transport, for_cancel);
         check_session_attrs(&client, want).await?;
-        Ok(client)
+        Ok(Opened { client, tap })
     }
 
     fn tcp_options(&self) -> socket::TcpOptions {

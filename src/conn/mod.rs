@@ -7,6 +7,7 @@
 //! prompting when needed, and reporting failures in libpq's words.
 
 mod attempt;
+pub(crate) mod copy_tap;
 mod resolve;
 mod startup_encoding;
 mod targets;
@@ -40,7 +41,7 @@ pub(crate) use settings::{
     resolve, ChannelBinding, Settings, SslMode, Target, TargetKind, TargetSessionAttrs,
 };
 
-use attempt::Transport;
+use attempt::{Opened, Transport};
 pub(crate) use message::AttemptError;
 use message::{failed_attempt, failure_text, FailureKind};
 
@@ -150,6 +151,8 @@ impl ConnError {
 /// An open session.
 pub(crate) struct Connection {
     pub client: tokio_postgres::Client,
+    /// Where its `COPY ... TO STDOUT` data is read ([`copy_tap`]).
+    pub copy_tap: copy_tap::CopyTap,
     /// `server_version_num`, e.g. 180006.
     pub server_version_num: i32,
     /// `server_version` as the server reports it, e.g. "18.6".

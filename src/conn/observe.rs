@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, TlsConnect, TlsStream};
 
 use super::auth::AuthCheck;
+use super::copy_tap::{CopyTap, TapReader};
 use super::wire_text::{Incoming, Outgoing};
 
 /// A connection refused by the client's own requirements; the text is
@@ -146,23 +147,45 @@ impl Parser {
     }
 }
 
-/// A stream whose startup is watched, and whose statement text goes out
-/// as bytes ([`wire_text`](super::wire_text)).
+/// A stream whose startup is watched, whose statement text goes out as
+/// bytes ([`wire_text`](super::wire_text)), and whose tapped COPYs' data
+/// goes to their readers ([`copy_tap`](super::copy_tap)).
 pub(crate) struct Observed<S> {
     inner: S,
     watch: Option<Box<Watch>>,
     outgoing: Outgoing,
     incoming: Incoming,
+    tap: CopyTap,
+    reader: TapReader,
+    /// Bytes read from the socket, being looked at.
+    scratch: Vec<u8>,
+    /// What tokio-postgres is to read next, from `out_at` on.
+    out: Vec<u8>,
+    out_at: usize,
 }
 
+/// Bytes read from the socket at a time.
+const READ_SIZE: usize = 64 * 1024;
+
 impl<S> Observed<S> {
-    pub(crate) fn new(inner: S, watch: Option<Box<Watch>>) -> Observed<S> {
+    pub(crate) fn new(inner: S, watch: Option<Box<Watch>>, tap: CopyTap) -> Observed<S> {
         Observed {
             inner,
             watch,
             outgoing: Outgoing::default(),
             incoming: Incoming::default(),
+            reader: TapReader::new(tap.clone()),
+            tap,
+            scratch: Vec::new(),
+            out: Vec::new(),
+            out_at: 0,
         }
+    }
+}
+
+impl<S> Drop for Observed<S> {
+    fn drop(&mut self) {
+        self.tap.close();
     }
 }
 
@@ -191,12 +214,54 @@ impl<S: AsyncWrite + Unpin> Observed<S> {
             self.outgoing.feed(buf);
             taken += buf.len();
         }
+        if !self.outgoing.requests.sent.is_empty() {
+            self.tap.sent(self.outgoing.requests.sent.drain(..));
+        }
         // Accepted either way; a write still pending resumes on the next
         // write or flush.
         if let Poll::Ready(Err(e)) = self.poll_drain(cx) {
             return Poll::Ready(Err(e));
         }
         Poll::Ready(Ok(taken))
+    }
+}
+
+impl<S: AsyncRead + Unpin> Observed<S> {
+    /// Reads from the socket until there is something for tokio-postgres
+    /// in `out` (Ready(false) at the end of the stream).
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        while self.out_at == self.out.len() {
+            // A tapped COPY's reader is behind: wait for it.
+            if self.reader.blocked(cx) {
+                return Poll::Pending;
+            }
+            self.scratch.resize(READ_SIZE, 0);
+            let mut read = ReadBuf::new(&mut self.scratch);
+            let result = ready!(Pin::new(&mut self.inner).poll_read(cx, &mut read));
+            let n = read.filled().len();
+            if let Err(e) = result {
+                self.tap.close();
+                return Poll::Ready(Err(e));
+            }
+            if n == 0 {
+                self.tap.close();
+                return Poll::Ready(Ok(false));
+            }
+            let bytes = &mut self.scratch[..n];
+            self.incoming.filter(bytes);
+            if let Some(watch) = &mut self.watch {
+                match watch.feed(bytes) {
+                    Ok(true) => self.watch = None,
+                    Ok(false) => {}
+                    // The refused request never reaches tokio-postgres.
+                    Err(msg) => return Poll::Ready(Err(refused(msg))),
+                }
+            }
+            self.out.clear();
+            self.out_at = 0;
+            self.reader.process(&self.scratch[..n], &mut self.out);
+        }
+        Poll::Ready(Ok(true))
     }
 }
 
@@ -207,20 +272,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Observed<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let before = buf.filled().len();
-        ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
-        this.incoming.filter(&mut buf.filled_mut()[before..]);
-        if let Some(watch) = &mut this.watch {
-            match watch.feed(&buf.filled()[before..]) {
-                Ok(true) => this.watch = None,
-                Ok(false) => {}
-                Err(msg) => {
-                    // The refused request never reaches tokio-postgres.
-                    buf.set_filled(before);
-                    return Poll::Ready(Err(refused(msg)));
-                }
-            }
+        if !ready!(this.poll_fill(cx))? {
+            return Poll::Ready(Ok(()));
         }
+        let n = (this.out.len() - this.out_at).min(buf.remaining());
+        buf.put_slice(&this.out[this.out_at..this.out_at + n]);
+        this.out_at += n;
         Poll::Ready(Ok(()))
     }
 }
@@ -270,11 +327,12 @@ impl<S: TlsStream + Unpin> TlsStream for Observed<S> {
 pub(crate) struct ObservingTls<T> {
     inner: T,
     watch: Option<Box<Watch>>,
+    tap: CopyTap,
 }
 
 impl<T> ObservingTls<T> {
-    pub(crate) fn new(inner: T, watch: Option<Box<Watch>>) -> ObservingTls<T> {
-        ObservingTls { inner, watch }
+    pub(crate) fn new(inner: T, watch: Option<Box<Watch>>, tap: CopyTap) -> ObservingTls<T> {
+        ObservingTls { inner, watch, tap }
     }
 }
 
@@ -292,7 +350,7 @@ where
 
     fn connect(self, stream: S) -> Self::Future {
         let handshake = self.inner.connect(stream);
-        let watch = self.watch;
-        Box::pin(async move { handshake.await.map(|s| Observed::new(s, watch)) })
+        let (watch, tap) = (self.watch, self.tap);
+        Box::pin(async move { handshake.await.map(|s| Observed::new(s, watch, tap)) })
     }
 }

@@ -10,7 +10,7 @@ impl Connector {
         &self,
         dbname: &str,
         prompted: Option<&str>,
-    ) -> Result<Client, Failure> {
+    ) -> Result<Opened, Failure> {
         let mut targets: Vec<&Target> = self.settings.targets.iter().collect();
         if self.settings.load_balance_random {
             use rand::seq::SliceRandom;
@@ -70,7 +70,7 @@ impl Connector {
         password: Option<&str>,
         want: TargetSessionAttrs,
         errors: &mut Vec<AttemptError>,
-    ) -> Result<Client, Stop> {
+    ) -> Result<Opened, Stop> {
         match target.kind() {
             TargetKind::Socket => {
                 let prefix = message::socket_prefix(target);
@@ -129,7 +129,7 @@ impl Connector {
         want: TargetSessionAttrs,
         prefix: &str,
         errors: &mut Vec<AttemptError>,
-    ) -> Result<Client, Stop> {
+    ) -> Result<Opened, Stop> {
         let s = &self.settings;
         let socket = ip.is_none();
         if s.gssenc_required {
@@ -246,7 +246,7 @@ impl Connector {
         tls: Option<tls::TlsConnector>,
         want: TargetSessionAttrs,
         tls_host: &str,
-    ) -> Result<Client, (String, FailureKind)> {
+    ) -> Result<Opened, (String, FailureKind)> {
         let fut = self.connect_and_check(cfg, transport, tls, want, tls_host);
         match self.settings.connect_timeout {
             Some(d) => match tokio::time::timeout(d, fut).await {
@@ -442,7 +442,8 @@ pub(super) async fn check_session_attrs(
 
 /// Reads the server version, and the client encoding the session started
 /// in, into a [`Connection`].
-pub(super) async fn finish(client: Client) -> Result<Connection, ConnError> {
+pub(super) async fn finish(opened: Opened) -> Result<Connection, ConnError> {
+    let Opened { client, tap } = opened;
     let v = simple_value(
         &client,
         "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4, pg_catalog.current_setting('server_version'), \
@@ -466,6 +467,7 @@ pub(super) async fn finish(client: Client) -> Result<Connection, ConnError> {
     let started_client_encoding = v.get(2).cloned().flatten().unwrap_or_default();
     Ok(Connection {
         client,
+        copy_tap: tap,
         server_version_num: num,
         server_version: version,
         requested_client_encoding: None,

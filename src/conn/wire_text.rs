@@ -50,6 +50,8 @@ pub(crate) struct Outgoing {
     out: Vec<u8>,
     /// How many bytes of `out` the socket has taken.
     sent: usize,
+    /// The requests gone out (for the COPY tap).
+    pub(crate) requests: super::copy_tap::Requests,
 }
 
 impl Outgoing {
@@ -92,6 +94,9 @@ impl Outgoing {
         ]) as usize;
         self.remaining = len.saturating_sub(4);
         let rewritten = if self.started {
+            if header[0] != b'Q' {
+                self.requests.note(header[0], None);
+            }
             matches!(header[0], b'Q' | b'P')
         } else {
             true
@@ -114,6 +119,10 @@ impl Outgoing {
             return;
         };
         if self.started {
+            if message[0] == b'Q' {
+                let text = cstr(&message[5..]).map(|(text, _)| text);
+                self.requests.note(b'Q', text);
+            }
             let body = match message[0] {
                 b'Q' => rewrite_query(&message[5..]),
                 _ => rewrite_parse(&message[5..]),

@@ -1,87 +1,38 @@
 //! Table data: COPY requests pipelined ahead of the one being drained,
 //! and large objects' data.
 
+use std::task::Poll;
+
+use crate::conn::copy_tap::{CopyFeed, CopyTap};
+
 use super::*;
 
-/// A database's `COPY ... TO stdout` statements, prepared in one
-/// pipelined batch (one round trip for all tables instead of one per
-/// table) when the writing starts, so that the server parses them while
-/// the schema is written; the first data entry waits for them. A statement
-/// that fails to prepare is simply prepared again at its turn, so that its
-/// error is reported where pg_dump would report it.
-pub(crate) struct CopyStatements {
-    sqls: Vec<String>,
-    ready: std::cell::OnceCell<HashMap<String, tokio_postgres::Statement>>,
+/// A `COPY ... TO stdout` sent as a simple query, its data taken off the
+/// wire by the connection's tap (`conn::copy_tap`): the feed of its data,
+/// and the query's completion (its error, if any).
+pub(super) struct CopyRequest<'a> {
+    feed: CopyFeed,
+    done: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), tokio_postgres::Error>> + 'a>,
+    >,
 }
 
-/// How many COPY statements are being prepared at a time.
-const PREPARE_AHEAD: usize = 256;
-
-/// Prepared statements, by text.
-pub(super) type PreparedCopies = HashMap<String, tokio_postgres::Statement>;
-
-impl CopyStatements {
-    pub(super) fn new(sqls: Vec<String>) -> CopyStatements {
-        CopyStatements {
-            sqls,
-            ready: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// Sends every statement to be prepared; the future resolves (once
-    /// the server has answered them all) into what [`Self::ready`] holds.
-    pub(super) fn prepare<'a>(
-        &'a self,
-        client: &'a tokio_postgres::Client,
-    ) -> impl std::future::Future<Output = ()> + 'a {
-        // At most PREPARE_AHEAD in flight (5,000 pending prepare futures
-        // held 7 MiB), refilled whenever the future is polled.
-        let all = futures_util::stream::iter(self.sqls.iter().map(|sql| client.prepare(sql)))
-            .buffered(PREPARE_AHEAD)
-            .collect::<Vec<_>>();
-        async move {
-            let prepared = all.await;
-            let by_text = (self.sqls.iter().zip(prepared))
-                .filter_map(|(sql, p)| p.ok().map(|st| (sql.clone(), st)))
-                .collect();
-            let _ = self.ready.set(by_text);
-            tracing::debug!(target: "pgdumpall_rs::phase", "COPY statements prepared");
-        }
-    }
-
-    /// The statements prepared (none before [`Self::prepare`] is done).
-    pub(super) fn ready(&self) -> &PreparedCopies {
-        static NONE: std::sync::OnceLock<PreparedCopies> = std::sync::OnceLock::new();
-        match self.ready.get() {
-            Some(ready) => ready,
-            None => NONE.get_or_init(HashMap::new),
-        }
-    }
-
-    /// Prepares them all, now.
-    pub(super) async fn prepared(&self, client: &tokio_postgres::Client) -> &PreparedCopies {
-        if self.ready.get().is_none() {
-            self.prepare(client).await;
-        }
-        self.ready()
-    }
-}
-
-/// A COPY request sent to the server (or its failure), not yet drained.
-pub(super) type CopyStart =
-    Result<std::pin::Pin<Box<tokio_postgres::CopyOutStream>>, tokio_postgres::Error>;
-
-/// Sends `COPY ... TO stdout` (the prepared statement when there is one).
-pub(super) async fn start_copy(
-    client: &tokio_postgres::Client,
+/// Sends `COPY ... TO stdout` on the connection of `client` and `tap`.
+pub(super) async fn start_copy<'a>(
+    client: &'a tokio_postgres::Client,
+    tap: &CopyTap,
     sql: &str,
-    statement: Option<&tokio_postgres::Statement>,
-) -> CopyStart {
-    match statement {
-        Some(statement) => client.copy_out(statement).await,
-        None => client.copy_out(sql).await,
+) -> CopyRequest<'a> {
+    // Armed before the query goes out, so that the tap knows it.
+    let feed = tap.arm(sql);
+    let sql = sql.to_string();
+    let mut done: std::pin::Pin<Box<dyn std::future::Future<Output = _> + 'a>> =
+        Box::pin(async move { client.simple_query(&sql).await.map(drop) });
+    // The first poll sends the query.
+    if let Some(result) = poll_once(done.as_mut()).await {
+        done = Box::pin(std::future::ready(result));
     }
-    .map(Box::pin)
+    CopyRequest { feed, done }
 }
 
 /// Polls `fut` once (a tokio-postgres request sends its messages at its
@@ -111,7 +62,7 @@ pub(super) struct CopyPipeline<'a> {
     next_scan: usize,
 }
 
-type PendingCopy<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = CopyStart> + 'a>>;
+type PendingCopy<'a> = CopyRequest<'a>;
 
 impl<'a> CopyPipeline<'a> {
     /// Sends the COPYs of the entries from `current` (the one being
@@ -122,9 +73,9 @@ impl<'a> CopyPipeline<'a> {
     pub(super) async fn fill(
         &mut self,
         client: &'a tokio_postgres::Client,
+        tap: &CopyTap,
         current: (&Entry, usize),
         later: &mut super::stream::EntryStream,
-        statements: &'a HashMap<String, tokio_postgres::Statement>,
         split: Option<&super::split::Split<'_>>,
     ) {
         let (current, position) = current;
@@ -152,14 +103,7 @@ impl<'a> CopyPipeline<'a> {
             match &e.data {
                 None | Some(DataSource::EmptyCopy) => {}
                 Some(DataSource::Copy { server_copy }) => {
-                    let statement = statements.get(server_copy.as_str());
-                    let sql = server_copy.clone();
-                    let mut pending: PendingCopy<'a> =
-                        Box::pin(async move { start_copy(client, &sql, statement).await });
-                    // The first poll sends the request.
-                    if let Some(done) = poll_once(pending.as_mut()).await {
-                        pending = Box::pin(std::future::ready(done));
-                    }
+                    let pending = start_copy(client, tap, server_copy).await;
                     self.queue.push_back((k, pending));
                 }
                 Some(_) => break,
@@ -179,54 +123,46 @@ impl<'a> CopyPipeline<'a> {
     }
 }
 
-/// Streams a COPY's output into the sink as it arrives. A failure (the
-/// table gone, the connection lost or killed mid-stream) is reported the
-/// way pg_dump reports it: the table's name, the server's message, the
-/// command.
-///
-/// pg_dump names the libpq call that saw the failure: PQexec ("query
-/// failed") when the server refused the COPY before any data, PQgetResult
-/// when the server ended the stream with an error message (a row that
-/// cannot be converted, a terminated backend's FATAL), PQgetCopyData when
-/// the connection itself broke mid-stream with no message.
-///
-/// Returns the number of rows (lines of COPY text) when `count_rows`, else 0.
+/// Streams a COPY's output into the sink as it arrives. Returns the
+/// number of rows (lines of COPY text) when `count_rows`, else 0.
 pub(super) async fn drain_copy(
-    start: CopyStart,
+    request: CopyRequest<'_>,
     table: &str,
     sql: &str,
     sink: &mut Sink,
     count_rows: bool,
 ) -> Result<u64, DumpError> {
-    let failed = |e: tokio_postgres::Error| {
-        let message = server_message(&e);
-        let program = diag::program();
-        let step = match e.as_db_error() {
-            Some(_) => "PQgetResult()",
-            None => "PQgetCopyData()",
-        };
-        DumpError::Other(format!(
-            "Dumping the contents of table \"{}\" failed: {step} failed.\n\
-             {program}: detail: Error message from server: {message}\n\
-             {program}: detail: Command was: {}",
-            text::display(table),
-            text::display(sql)
-        ))
-    };
-    let mut stream = start.map_err(|e| CatalogError::query(e, sql))?;
-    let (started, mut rows, mut bytes) = (std::time::Instant::now(), 0, 0);
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(failed)?;
-        if count_rows {
-            // The server sends one CopyData message per row ("always one
-            // per row", in the protocol's description of copy-out), and
-            // the stream yields one chunk per message: counting chunks
-            // costs nothing, where scanning every byte for newlines cost
-            // several percent of the client's time.
-            rows += 1;
+    let CopyRequest { feed, mut done } = request;
+    let (started, mut bytes) = (std::time::Instant::now(), 0);
+    // The feed ends when the server has answered (or the connection is
+    // gone), before the query's result (which says how) is known. The
+    // query is polled too: if the tap missed it, its data went to
+    // tokio-postgres, which ends it with an error.
+    let mut result = None;
+    loop {
+        let next = std::future::poll_fn(|cx| match feed.poll_chunk(cx) {
+            Poll::Ready(chunk) => Poll::Ready(Ok(chunk)),
+            Poll::Pending => done.as_mut().poll(cx).map(Err),
+        })
+        .await;
+        match next {
+            Ok(Some(chunk)) => {
+                bytes += chunk.len();
+                sink.write_bytes(&chunk)?;
+            }
+            Ok(None) => break,
+            Err(r) => {
+                result = Some(r);
+                break;
+            }
         }
-        bytes += chunk.len();
-        sink.write_bytes(&chunk)?;
+    }
+    let result = match result {
+        Some(r) => r,
+        None => done.await,
+    };
+    if let Err(e) = result {
+        return Err(copy_failed(e, feed.started(), table, sql));
     }
     tracing::debug!(
         target: "pgdumpall_rs::copy",
@@ -235,7 +171,36 @@ pub(super) async fn drain_copy(
         "COPY done: {}",
         text::display(sql)
     );
-    Ok(rows)
+    // The server sends one CopyData message per row ("always one per row",
+    // in the protocol's description of copy-out), which the tap counts.
+    Ok(if count_rows { feed.rows() } else { 0 })
+}
+
+/// A COPY's failure, the way pg_dump reports it: the table's name, the
+/// server's message, the command.
+///
+/// pg_dump names the libpq call that saw the failure: PQexec ("query
+/// failed") when the server refused the COPY before any data, PQgetResult
+/// when the server ended the stream with an error message (a row that
+/// cannot be converted, a terminated backend's FATAL), PQgetCopyData when
+/// the connection itself broke mid-stream with no message.
+fn copy_failed(e: tokio_postgres::Error, started: bool, table: &str, sql: &str) -> DumpError {
+    if !started {
+        return CatalogError::query(e, sql).into();
+    }
+    let message = server_message(&e);
+    let program = diag::program();
+    let step = match e.as_db_error() {
+        Some(_) => "PQgetResult()",
+        None => "PQgetCopyData()",
+    };
+    DumpError::Other(format!(
+        "Dumping the contents of table \"{}\" failed: {step} failed.\n\
+         {program}: detail: Error message from server: {message}\n\
+         {program}: detail: Command was: {}",
+        text::display(table),
+        text::display(sql)
+    ))
 }
 
 /// Large-object contents, read in chunks of [`LoReader::CHUNK`] bytes

@@ -13,6 +13,7 @@ use crate::archive::toc::{
     self, ArchiveVersion, HeaderCompression, TocEntry, TocHeader, TocSection,
 };
 use crate::archive::{Kind, Section};
+use crate::conn::copy_tap::CopyTap;
 use crate::output::compress::{Compression, Method};
 use crate::output::manifest::Hashes;
 use crate::output::OutputError;
@@ -48,7 +49,6 @@ pub(crate) async fn write_archive(
         hashes,
     } = place;
     let Prepared {
-        copy_statements,
         conn,
         db,
         entries,
@@ -83,7 +83,7 @@ pub(crate) async fn write_archive(
         // `dump::directory`): a file synced as it closes would stall the
         // dump on the disk while the server waits.
         sync: false,
-        copy_statements: copy_statements.prepared(client).await,
+        tap: &conn.copy_tap,
         quoting,
         compression: &opts.compress,
         hashes,
@@ -519,7 +519,8 @@ struct DataFiles<'a> {
     client: &'a tokio_postgres::Client,
     dir: &'a Path,
     sync: bool,
-    copy_statements: &'a HashMap<String, tokio_postgres::Statement>,
+    /// The connection's COPY tap.
+    tap: &'a CopyTap,
     quoting: Quoting,
     /// `-Z`: data and large-object files are compressed, each named with
     /// its method's suffix (pg_restore finds `N.dat` as `N.dat.gz`); the
@@ -575,8 +576,7 @@ impl DataFiles<'_> {
     ) -> Result<(), DumpError> {
         match source {
             DataSource::Copy { server_copy } => {
-                let statement = self.copy_statements.get(server_copy);
-                let start = start_copy(self.client, server_copy, statement).await;
+                let start = start_copy(self.client, self.tap, server_copy).await;
                 drain_copy(start, &te.tag, server_copy, sink, false).await?;
                 sink.write_text("\\.\n\n\n")?;
             }

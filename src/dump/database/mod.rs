@@ -18,8 +18,6 @@ pub(crate) use write::write_database;
 
 use std::collections::HashMap;
 
-use futures_util::StreamExt;
-
 use super::options::DumpOptions;
 use crate::archive::print::{PrintOptions, Printer};
 use crate::archive::{sort, Archive, DataSource, DumpId, Entry, RenderContext};
@@ -52,8 +50,6 @@ pub(crate) struct DatabaseMode {
 /// work of one with the output of the other.
 pub(crate) struct Prepared {
     conn: crate::conn::Connection,
-    /// The `COPY ... TO stdout` statements, prepared as the writing starts.
-    copy_statements: copy::CopyStatements,
     db: DatabaseRow,
     /// The rendered entries: all of them (directory archives, `-v`), or
     /// the database's own when `render` renders the rest while they are
@@ -133,11 +129,6 @@ pub(crate) async fn prepare_database(
     drop(helper_permit);
     archive.add_boundaries();
     tracing::debug!(target: "pgdumpall_rs::phase", objects = archive.objects.len(), "catalogs read");
-    let copy_statements = copy::CopyStatements::new(if super::content::dump_data(&opts.render) {
-        std::mem::take(&mut archive.copy_statements)
-    } else {
-        Vec::new()
-    });
     let (order, sort_warnings) = sort::sort(&mut archive);
     let warnings: Vec<sort::SortWarning> = std::mem::take(&mut archive.warnings)
         .into_iter()
@@ -199,7 +190,6 @@ pub(crate) async fn prepare_database(
     }
 
     Ok(Prepared {
-        copy_statements,
         db,
         entries,
         render,

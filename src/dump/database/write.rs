@@ -2,8 +2,9 @@
 //! entries in their passes, data streamed as it arrives.
 
 use super::*;
+use crate::conn::copy_tap::CopyTap;
 use crate::sql::database as sql;
-use copy::{drain_copy, large_objects_out, poll_once, start_copy, CopyPipeline, CopyStatements};
+use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
 use split::{Split, SplitInput};
 use stream::EntryStream;
 
@@ -20,7 +21,6 @@ pub(crate) async fn write_database(
     split: Option<(&Connector, &Budget)>,
 ) -> Result<(), DumpError> {
     let Prepared {
-        copy_statements,
         conn,
         db,
         entries,
@@ -90,31 +90,14 @@ pub(crate) async fn write_database(
         opts,
         quoting,
         std_strings,
-        copy_statements: &copy_statements,
+        tap: &conn.copy_tap,
         split: split.as_ref(),
     };
     let writing = async {
         // COPY requests already sent for entries still to come (see below).
         let mut in_flight = CopyPipeline::default();
         let mut position = 0;
-        // The COPY statements are prepared while the schema is written.
-        let mut preparing = Some(Box::pin(copy_statements.prepare(client)));
-        if let Some(p) = preparing.as_mut() {
-            if poll_once(p.as_mut()).await.is_some() {
-                preparing = None;
-            }
-        }
         while let Some(e) = stream.next_entry() {
-            // Polled at each entry, so that the next batch is sent while
-            // the schema is written; awaited at the first data entry.
-            if let Some(p) = preparing.as_mut() {
-                if e.data.is_some() {
-                    p.await;
-                    preparing = None;
-                } else if poll_once(p.as_mut()).await.is_some() {
-                    preparing = None;
-                }
-            }
             writer
                 .write_entry(
                     &mut printer,
@@ -228,7 +211,8 @@ struct EntryWriter<'a> {
     opts: &'a DumpOptions,
     quoting: Quoting,
     std_strings: bool,
-    copy_statements: &'a CopyStatements,
+    /// The connection's COPY tap.
+    tap: &'a CopyTap,
     /// Under `-j`: the workers reading big tables' data ahead.
     split: Option<&'a Split<'a>>,
 }
@@ -379,18 +363,15 @@ impl<'a> EntryWriter<'a> {
         in_flight
             .fill(
                 self.client,
+                self.tap,
                 (at.e, at.position),
                 at.stream,
-                self.copy_statements.ready(),
                 self.split,
             )
             .await;
         let start = match in_flight.take(at.position) {
-            Some(start) => start.await,
-            None => {
-                let statement = self.copy_statements.ready().get(server_copy);
-                start_copy(self.client, server_copy, statement).await
-            }
+            Some(start) => start,
+            None => start_copy(self.client, self.tap, server_copy).await,
         };
         let count_rows = self.opts.observer.active();
         drain_copy(start, &at.e.tag, server_copy, sink, count_rows).await

@@ -204,8 +204,8 @@ impl<'a> DirSplit<'a> {
         toc: &[(TocEntry, Option<Data>)],
     ) {
         let w = &self.with;
-        let client = match self.shared.join(w.connector, w.dbname, w.setup).await {
-            Joined::Client(client) => client,
+        let conn = match self.shared.join(w.connector, w.dbname, w.setup).await {
+            Joined::Client(conn) => conn,
             Joined::NoConnection => return,
             Joined::Refused(why) => {
                 if !self.given_up.replace(true) {
@@ -215,12 +215,12 @@ impl<'a> DirSplit<'a> {
                 return;
             }
         };
-        let no_statements = HashMap::new();
+        let client = &conn.client;
         let worker_files = DataFiles {
-            client: &client,
+            client,
             dir: files.dir,
             sync: files.sync,
-            copy_statements: &no_statements,
+            tap: &conn.copy_tap,
             quoting: files.quoting,
             compression: files.compression,
             hashes: files.hashes,
@@ -230,7 +230,7 @@ impl<'a> DirSplit<'a> {
             let (te, Some(data)) = &toc[k] else {
                 continue;
             };
-            if !self.write_one(&client, &worker_files, i, te, data).await {
+            if !self.write_one(client, &worker_files, i, te, data).await {
                 return;
             }
         }

@@ -287,14 +287,14 @@ impl<'a> Split<'a> {
     /// One worker: joins the snapshot, then reads entries until none is
     /// left for it.
     async fn worker(&self, _permit: budget::WorkerPermit<'_>) {
-        let Some(client) = self.join().await else {
+        let Some(conn) = self.join().await else {
             return;
         };
         loop {
             let changed = self.changed.notified();
             match self.claim() {
                 Claim::Entry(i) => {
-                    if !self.run(&client, i).await {
+                    if !self.run(&conn, i).await {
                         return;
                     }
                 }
@@ -307,13 +307,13 @@ impl<'a> Split<'a> {
     /// Connects a worker and joins it to the leader's snapshot, with the
     /// leader's settings; None (the split given up, said once, when the
     /// snapshot or the settings could not be shared) if it cannot work.
-    async fn join(&self) -> Option<tokio_postgres::Client> {
+    async fn join(&self) -> Option<crate::conn::Connection> {
         match self
             .shared
             .join(self.connector, self.dbname, self.setup)
             .await
         {
-            Joined::Client(client) => Some(client),
+            Joined::Client(conn) => Some(*conn),
             Joined::NoConnection => None,
             Joined::Refused(why) => {
                 self.give_up(&why);
@@ -355,7 +355,8 @@ impl<'a> Split<'a> {
 
     /// Locks and reads entry `i` into its spool. False when this worker's
     /// session can do no more (its transaction failed).
-    async fn run(&self, client: &tokio_postgres::Client, i: usize) -> bool {
+    async fn run(&self, conn: &crate::conn::Connection, i: usize) -> bool {
+        let client = &conn.client;
         let e = &self.eligible[i];
         if matches!(
             e.data,
@@ -378,7 +379,7 @@ impl<'a> Split<'a> {
             return true;
         };
         let mut sink = job.spool.sink();
-        let outcome = self.read(client, e, &mut sink).await.and_then(|count| {
+        let outcome = self.read(conn, e, &mut sink).await.and_then(|count| {
             sink.flush()?;
             Ok(count)
         });
@@ -391,13 +392,14 @@ impl<'a> Split<'a> {
     /// Entry `e`'s data into `sink`, as the leader would write it.
     async fn read(
         &self,
-        client: &tokio_postgres::Client,
+        conn: &crate::conn::Connection,
         e: &Entry,
         sink: &mut Sink,
     ) -> Result<u64, DumpError> {
+        let client = &conn.client;
         match &e.data {
             Some(DataSource::Copy { server_copy }) => {
-                let start = start_copy(client, server_copy, None).await;
+                let start = start_copy(client, &conn.copy_tap, server_copy).await;
                 let count_rows = self.opts.observer.active();
                 drain_copy(start, &e.tag, server_copy, sink, count_rows).await
             }

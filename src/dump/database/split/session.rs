@@ -71,7 +71,7 @@ pub(in crate::dump::database) struct SharedSnapshot {
 
 /// How a worker's joining went.
 pub(in crate::dump::database) enum Joined {
-    Client(tokio_postgres::Client),
+    Client(Box<crate::conn::Connection>),
     /// No connection (no slot, say): nothing to report.
     NoConnection,
     /// The snapshot or the settings could not be shared: why.
@@ -136,7 +136,7 @@ impl SharedSnapshot {
         match output_settings(&conn.client, &settings_query()).await {
             Ok(settings) if settings == self.settings => {
                 tracing::debug!(target: "pgdumpall_rs::phase", "a worker joined the snapshot");
-                Joined::Client(conn.client)
+                Joined::Client(Box::new(conn))
             }
             Ok(_) => Joined::Refused(
                 "its session settings differ from the first connection's".to_string(),

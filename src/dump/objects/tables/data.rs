@@ -113,8 +113,6 @@ impl RelationState {
         self.objects.push((id, What::TableData(t)));
         if empty.contains(&r.row.oid) {
             self.model.empty.insert(t);
-        } else {
-            archive.copy_statements.push(server_statements(r, false));
         }
         self.model.data.insert(t);
     }

@@ -161,7 +161,18 @@ impl Family {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Census(u32);
 
+/// The census's bit for "big enough for a helper session" (above the
+/// families' bits).
+const MANY_RELATIONS: u32 = 1 << 31;
+
 impl Census {
+    /// Whether the database has at least
+    /// [`HELPER_MIN_RELATIONS`](super::helper::HELPER_MIN_RELATIONS) user
+    /// relations (asked with the families: a query and a round trip less).
+    pub(crate) fn many_relations(self) -> bool {
+        self.0 & MANY_RELATIONS != 0
+    }
+
     /// Whether `family`'s readers may return anything.
     pub(crate) fn may_have(self, family: Family) -> bool {
         self.0 & family.bit() != 0
@@ -176,7 +187,11 @@ impl Census {
 /// The census's single query.
 fn census_sql() -> String {
     let probes: Vec<String> = Family::ALL.iter().map(|f| f.probe()).collect();
-    format!("SELECT {}", probes.join(", "))
+    format!(
+        "SELECT {}, (SELECT pg_catalog.count(*) >= {} FROM pg_catalog.pg_class WHERE oid >= 16384)",
+        probes.join(", "),
+        super::helper::HELPER_MIN_RELATIONS
+    )
 }
 
 /// Takes the census of the database `cat` reads (in its snapshot) and
@@ -190,6 +205,9 @@ pub(crate) async fn take(cat: &Catalog<'_>) -> Result<(), CatalogError> {
             if r.col::<bool>(i)? {
                 bits |= f.bit();
             }
+        }
+        if r.col::<bool>(Family::ALL.len())? {
+            bits |= MANY_RELATIONS;
         }
     }
     cat.census.set(Some(Census(bits)));

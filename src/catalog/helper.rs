@@ -107,6 +107,9 @@ pub(crate) const HELPER_MIN_RELATIONS: i64 = 2000;
 /// of pg_class's OID index over user relations only, so cheap for small
 /// databases.
 pub(crate) async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
+    if let Some(census) = cat.census.get() {
+        return Ok(census.many_relations());
+    }
     let rows = query(
         cat,
         &format!(

@@ -222,13 +222,16 @@ fn copied_rows(dump: &[u8], tables: usize) -> Vec<Vec<String>> {
 
 cluster_test!(workers_read_the_leaders_snapshot_under_load, |version| {
     const TABLES: usize = 8;
+    // Big enough that the leader is still reading when the workers have
+    // joined (20,000 rows a table took it less than a worker's start).
+    const ROWS: u64 = 200_000;
     let cluster = Cluster::start(version);
     cluster.psql("postgres", "CREATE DATABASE load;");
     cluster.psql(
         "load",
         &format!(
             "SELECT format('CREATE TABLE t%s (id int)', g) FROM generate_series(1, {TABLES}) g \\gexec\n\
-             SELECT format('INSERT INTO t%s SELECT generate_series(1, 20000)', g) \
+             SELECT format('INSERT INTO t%s SELECT generate_series(1, {ROWS})', g) \
                FROM generate_series(1, {TABLES}) g \\gexec"
         ),
     );
@@ -255,7 +258,7 @@ cluster_test!(workers_read_the_leaders_snapshot_under_load, |version| {
             .unwrap()
     };
     let deadline = Instant::now() + Duration::from_secs(60);
-    while count() < 21000 {
+    while count() < ROWS + 1000 {
         assert!(Instant::now() < deadline, "the writers do not write");
         thread::sleep(Duration::from_millis(50));
     }
@@ -283,7 +286,10 @@ cluster_test!(workers_read_the_leaders_snapshot_under_load, |version| {
             );
         }
         // The dump holds rows written under load, but not those written after.
-        assert!(rows[0].len() > 20000, "round {round}: no write in the dump");
+        assert!(
+            rows[0].len() as u64 > ROWS,
+            "round {round}: no write in the dump"
+        );
         assert!(
             (rows[0].len() as u64) < count(),
             "round {round}: the writers stopped"

@@ -19,17 +19,19 @@
 //!   tokio-postgres sees a query that returned no rows (CommandComplete,
 //!   ReadyForQuery); an error passes through as it is. The feed ends at
 //!   the request's ReadyForQuery, before tokio-postgres has it.
-//! * A feed holds at most [`FEED_CAP`] bytes: the wrapper stops reading
-//!   the socket until the reader takes some (the server then waits, as it
-//!   did when tokio-postgres stopped reading). A feed whose reader is gone
-//!   drops its data, and when the connection ends every feed ends.
+//! * The connection's feeds hold at most [`HELD_CAP`] bytes together: the
+//!   wrapper stops reading the socket until a reader takes some (the
+//!   server then waits, as it did when tokio-postgres stopped reading). A
+//!   feed whose reader is gone drops its data, and when the connection
+//!   ends every feed ends.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-/// Bytes a feed holds before the connection stops reading.
-const FEED_CAP: usize = 1 << 20;
+/// Bytes the feeds of a connection hold before it stops reading (the
+/// COPYs sent ahead of the one being read may all have arrived).
+const HELD_CAP: usize = 1 << 20;
 
 /// Payload bytes gathered before they are handed to the feed.
 const CHUNK: usize = 64 * 1024;
@@ -40,7 +42,40 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// One connection's tap, shared by its stream wrapper and its readers.
 #[derive(Clone, Default)]
-pub(crate) struct CopyTap(Arc<Mutex<TapState>>);
+pub(crate) struct CopyTap(Arc<Mutex<TapState>>, Arc<Held>);
+
+/// The bytes the feeds of a connection hold, and the wrapper waiting for
+/// them to go down.
+#[derive(Default)]
+struct Held {
+    bytes: Mutex<(usize, Option<Waker>)>,
+}
+
+impl Held {
+    fn add(&self, n: usize) {
+        lock(&self.bytes).0 += n;
+    }
+
+    fn sub(&self, n: usize) {
+        let mut held = lock(&self.bytes);
+        held.0 -= n;
+        if held.0 < HELD_CAP {
+            if let Some(w) = held.1.take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Whether the cap is reached; if so the caller is woken when it is not.
+    fn full(&self, cx: &mut Context<'_>) -> bool {
+        let mut held = lock(&self.bytes);
+        let full = held.0 >= HELD_CAP;
+        if full {
+            held.1 = Some(cx.waker().clone());
+        }
+        full
+    }
+}
 
 #[derive(Default)]
 struct TapState {
@@ -57,7 +92,10 @@ impl CopyTap {
     /// Registers `sql` (the text as it will be passed to `simple_query`):
     /// the next Query with that text sent on this connection is tapped.
     pub(crate) fn arm(&self, sql: &str) -> CopyFeed {
-        let feed = Arc::new(Feed::default());
+        let feed = Arc::new(Feed {
+            state: Mutex::default(),
+            held: self.1.clone(),
+        });
         let mut st = lock(&self.0);
         if st.closed {
             lock(&feed.state).finished = true;
@@ -115,15 +153,14 @@ impl CopyTap {
     }
 }
 
-#[derive(Default)]
 struct Feed {
     state: Mutex<FeedState>,
+    held: Arc<Held>,
 }
 
 #[derive(Default)]
 struct FeedState {
     chunks: VecDeque<Vec<u8>>,
-    queued: usize,
     /// CopyData messages (one per row).
     rows: u64,
     /// The server accepted the COPY (CopyOutResponse).
@@ -133,7 +170,6 @@ struct FeedState {
     /// The reader is gone: data is dropped.
     abandoned: bool,
     reader: Option<Waker>,
-    writer: Option<Waker>,
 }
 
 impl Feed {
@@ -151,21 +187,11 @@ impl Feed {
         if st.abandoned || chunk.is_empty() {
             return;
         }
-        st.queued += chunk.len();
+        self.held.add(chunk.len());
         st.chunks.push_back(chunk);
         if let Some(w) = st.reader.take() {
             w.wake();
         }
-    }
-
-    /// Whether the feed is full; if so the writer is woken when it is not.
-    fn full(&self, cx: &mut Context<'_>) -> bool {
-        let mut st = lock(&self.state);
-        let full = !st.abandoned && st.queued >= FEED_CAP;
-        if full {
-            st.writer = Some(cx.waker().clone());
-        }
-        full
     }
 }
 
@@ -181,12 +207,7 @@ impl CopyFeed {
     pub(crate) fn poll_chunk(&self, cx: &mut Context<'_>) -> Poll<Option<Vec<u8>>> {
         let mut st = lock(&self.feed.state);
         if let Some(chunk) = st.chunks.pop_front() {
-            st.queued -= chunk.len();
-            if st.queued < FEED_CAP {
-                if let Some(w) = st.writer.take() {
-                    w.wake();
-                }
-            }
+            self.feed.held.sub(chunk.len());
             return Poll::Ready(Some(chunk));
         }
         if st.finished {
@@ -212,11 +233,8 @@ impl Drop for CopyFeed {
         self.tap.disarm(&self.feed);
         let mut st = lock(&self.feed.state);
         st.abandoned = true;
-        st.chunks.clear();
-        st.queued = 0;
-        if let Some(w) = st.writer.take() {
-            w.wake();
-        }
+        let dropped: usize = st.chunks.drain(..).map(|c| c.len()).sum();
+        self.feed.held.sub(dropped);
     }
 }
 
@@ -259,10 +277,10 @@ impl TapReader {
         }
     }
 
-    /// Whether the feed data is going to is full (the caller should not
-    /// read until it is woken).
+    /// Whether the connection's feeds hold all they may (the caller
+    /// should not read until it is woken).
     pub(crate) fn blocked(&self, cx: &mut Context<'_>) -> bool {
-        self.diverting.as_ref().is_some_and(|f| f.full(cx))
+        self.tap.1.full(cx)
     }
 
     /// Takes bytes read from the server (any split): what tokio-postgres
@@ -349,7 +367,15 @@ impl TapReader {
     fn hand_over(&mut self) {
         if let Some(feed) = &self.diverting {
             if !self.gathered.is_empty() || self.rows > 0 {
-                let chunk = std::mem::replace(&mut self.gathered, Vec::with_capacity(CHUNK));
+                // A small COPY's data is copied out (its feed may wait
+                // behind others'), a big one's buffer handed over.
+                let chunk = if self.gathered.len() < CHUNK / 2 {
+                    let small = self.gathered.clone();
+                    self.gathered.clear();
+                    small
+                } else {
+                    std::mem::replace(&mut self.gathered, Vec::with_capacity(CHUNK))
+                };
                 feed.push(chunk, std::mem::take(&mut self.rows));
             }
         }
@@ -393,6 +419,12 @@ mod tests {
         m
     }
 
+    fn messages(list: &[(u8, &[u8])]) -> Vec<u8> {
+        list.iter()
+            .flat_map(|(code, body)| msg(*code, body))
+            .collect()
+    }
+
     fn drain(feed: &CopyFeed) -> (Vec<u8>, bool) {
         let waker = futures_util::task::noop_waker();
         let mut cx = Context::from_waker(&waker);
@@ -410,26 +442,30 @@ mod tests {
     /// at a time: the data goes to the feed, tokio-postgres sees the rest.
     #[test]
     fn tapped_copy_data_goes_to_its_feed_in_any_split() {
-        let mut stream = Vec::new();
-        stream.extend(msg(b'T', b"rowdesc"));
-        stream.extend(msg(b'Z', b"I"));
-        stream.extend(msg(b'H', b"\0\0\0"));
-        stream.extend(msg(b'd', b"1\tone\n"));
-        stream.extend(msg(b'N', b"notice"));
-        stream.extend(msg(b'd', b"2\ttwo\n"));
-        stream.extend(msg(b'c', b""));
-        stream.extend(msg(b'C', b"COPY 2\0"));
-        stream.extend(msg(b'Z', b"I"));
-        stream.extend(msg(b'C', b"SELECT 0\0"));
-        stream.extend(msg(b'Z', b"I"));
-        let mut expected = Vec::new();
-        expected.extend(msg(b'T', b"rowdesc"));
-        expected.extend(msg(b'Z', b"I"));
-        expected.extend(msg(b'N', b"notice"));
-        expected.extend(msg(b'C', b"COPY 2\0"));
-        expected.extend(msg(b'Z', b"I"));
-        expected.extend(msg(b'C', b"SELECT 0\0"));
-        expected.extend(msg(b'Z', b"I"));
+        let (select, ready) = ((b'C', &b"SELECT 0\0"[..]), (b'Z', &b"I"[..]));
+        let (notice, done) = ((b'N', &b"notice"[..]), (b'C', &b"COPY 2\0"[..]));
+        let stream = messages(&[
+            (b'T', b"rowdesc"),
+            ready,
+            (b'H', b"\0\0\0"),
+            (b'd', b"1\tone\n"),
+            notice,
+            (b'd', b"2\ttwo\n"),
+            (b'c', b""),
+            done,
+            ready,
+            select,
+            ready,
+        ]);
+        let expected = messages(&[
+            (b'T', b"rowdesc"),
+            ready,
+            notice,
+            done,
+            ready,
+            select,
+            ready,
+        ]);
         for bytewise in [false, true] {
             let tap = CopyTap::default();
             let feed = tap.arm("COPY t TO stdout");
@@ -522,10 +558,44 @@ mod tests {
         let mut reader = TapReader::new(tap.clone());
         let mut out = Vec::new();
         let mut stream = msg(b'H', b"\0\0\0");
-        stream.extend(msg(b'd', &vec![b'x'; FEED_CAP + 10]));
+        stream.extend(msg(b'd', &vec![b'x'; HELD_CAP + 10]));
         reader.process(&stream, &mut out);
         let waker = futures_util::task::noop_waker();
         assert!(!reader.blocked(&mut Context::from_waker(&waker)));
         assert!(out.is_empty());
+    }
+
+    /// The feeds of a connection hold at most HELD_CAP bytes together
+    /// before reading stops, whichever COPYs they belong to; reading
+    /// resumes once a reader has taken enough.
+    #[test]
+    fn reading_stops_while_the_feeds_hold_the_cap() {
+        let tap = CopyTap::default();
+        let (a, b) = (tap.arm("COPY a TO stdout"), tap.arm("COPY b TO stdout"));
+        let sent = ["COPY a TO stdout", "COPY b TO stdout"].map(|t| Some(t.to_string()));
+        tap.sent(sent.into_iter());
+        let half = vec![b'x'; HELD_CAP / 2];
+        let copy = |data: &[u8]| {
+            let mut m = msg(b'H', b"\0\0\0");
+            m.extend(msg(b'd', data));
+            m.extend(messages(&[(b'c', b""), (b'C', b"COPY 1\0"), (b'Z', b"I")]));
+            m
+        };
+        let mut reader = TapReader::new(tap.clone());
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        reader.process(&copy(&half), &mut out);
+        assert!(!reader.blocked(&mut cx));
+        reader.process(&copy(&half), &mut out);
+        assert!(reader.blocked(&mut cx));
+        assert_eq!(drain(&a).0.len(), HELD_CAP / 2);
+        assert!(!reader.blocked(&mut cx));
+        drop(b);
+        assert_eq!(lock(&tap.1.bytes).0, 0);
+        assert_eq!(
+            out,
+            messages(&[(b'C', b"COPY 1\0"), (b'Z', b"I")]).repeat(2)
+        );
     }
 }

@@ -3,7 +3,8 @@
 
 use std::task::Poll;
 
-use crate::conn::copy_tap::{CopyFeed, CopyTap};
+use crate::conn::copy_tap::CopyFeed;
+use crate::conn::Connection;
 
 use super::*;
 
@@ -17,14 +18,11 @@ pub(super) struct CopyRequest<'a> {
     >,
 }
 
-/// Sends `COPY ... TO stdout` on the connection of `client` and `tap`.
-pub(super) async fn start_copy<'a>(
-    client: &'a tokio_postgres::Client,
-    tap: &CopyTap,
-    sql: &str,
-) -> CopyRequest<'a> {
+/// Sends `COPY ... TO stdout` on `conn`.
+pub(super) async fn start_copy<'a>(conn: &'a Connection, sql: &str) -> CopyRequest<'a> {
     // Armed before the query goes out, so that the tap knows it.
-    let feed = tap.arm(sql);
+    let feed = conn.copy_tap.arm(sql);
+    let client = &conn.client;
     let sql = sql.to_string();
     let mut done: std::pin::Pin<Box<dyn std::future::Future<Output = _> + 'a>> =
         Box::pin(async move { client.simple_query(&sql).await.map(drop) });
@@ -57,12 +55,10 @@ const COPY_LOOKAHEAD: usize = 256;
 /// printing order.
 #[derive(Default)]
 pub(super) struct CopyPipeline<'a> {
-    queue: std::collections::VecDeque<(usize, PendingCopy<'a>)>,
+    queue: std::collections::VecDeque<(usize, CopyRequest<'a>)>,
     /// The first position (in printing order) not looked at yet.
     next_scan: usize,
 }
-
-type PendingCopy<'a> = CopyRequest<'a>;
 
 impl<'a> CopyPipeline<'a> {
     /// Sends the COPYs of the entries from `current` (the one being
@@ -72,8 +68,7 @@ impl<'a> CopyPipeline<'a> {
     /// behind undrained COPYs. `later` holds the entries after it.
     pub(super) async fn fill(
         &mut self,
-        client: &'a tokio_postgres::Client,
-        tap: &CopyTap,
+        conn: &'a Connection,
         current: (&Entry, usize),
         later: &mut super::stream::EntryStream,
         split: Option<&super::split::Split<'_>>,
@@ -103,7 +98,7 @@ impl<'a> CopyPipeline<'a> {
             match &e.data {
                 None | Some(DataSource::EmptyCopy) => {}
                 Some(DataSource::Copy { server_copy }) => {
-                    let pending = start_copy(client, tap, server_copy).await;
+                    let pending = start_copy(conn, server_copy).await;
                     self.queue.push_back((k, pending));
                 }
                 Some(_) => break,
@@ -115,7 +110,7 @@ impl<'a> CopyPipeline<'a> {
 
     /// The request sent for the entry at `position`, if it is next in the
     /// queue.
-    pub(super) fn take(&mut self, position: usize) -> Option<PendingCopy<'a>> {
+    pub(super) fn take(&mut self, position: usize) -> Option<CopyRequest<'a>> {
         match self.queue.front() {
             Some((j, _)) if *j == position => self.queue.pop_front().map(|(_, p)| p),
             _ => None,
@@ -138,8 +133,7 @@ pub(super) async fn drain_copy(
     // gone), before the query's result (which says how) is known. The
     // query is polled too: if the tap missed it, its data went to
     // tokio-postgres, which ends it with an error.
-    let mut result = None;
-    loop {
+    let result = loop {
         let next = std::future::poll_fn(|cx| match feed.poll_chunk(cx) {
             Poll::Ready(chunk) => Poll::Ready(Ok(chunk)),
             Poll::Pending => done.as_mut().poll(cx).map(Err),
@@ -150,16 +144,9 @@ pub(super) async fn drain_copy(
                 bytes += chunk.len();
                 sink.write_bytes(&chunk)?;
             }
-            Ok(None) => break,
-            Err(r) => {
-                result = Some(r);
-                break;
-            }
+            Ok(None) => break done.await,
+            Err(result) => break result,
         }
-    }
-    let result = match result {
-        Some(r) => r,
-        None => done.await,
     };
     if let Err(e) = result {
         return Err(copy_failed(e, feed.started(), table, sql));

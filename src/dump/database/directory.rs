@@ -13,7 +13,6 @@ use crate::archive::toc::{
     self, ArchiveVersion, HeaderCompression, TocEntry, TocHeader, TocSection,
 };
 use crate::archive::{Kind, Section};
-use crate::conn::copy_tap::CopyTap;
 use crate::output::compress::{Compression, Method};
 use crate::output::manifest::Hashes;
 use crate::output::OutputError;
@@ -77,13 +76,12 @@ pub(crate) async fn write_archive(
     let origins = permute(origins, &order);
     let toc = archive_entries(session, &entries, &origins, &db, version, fixed_ids_after);
     let files = DataFiles {
-        client,
+        conn: &conn,
         dir,
         // Synced all at once when the whole dump is written (see
         // `dump::directory`): a file synced as it closes would stall the
         // dump on the disk while the server waits.
         sync: false,
-        tap: &conn.copy_tap,
         quoting,
         compression: &opts.compress,
         hashes,
@@ -516,11 +514,10 @@ fn write_file(path: &Path, bytes: &[u8], sync: bool) -> Result<(), OutputError> 
 
 /// Writes the data files of one archive.
 struct DataFiles<'a> {
-    client: &'a tokio_postgres::Client,
+    /// The database's session (its client, and its COPY tap).
+    conn: &'a crate::conn::Connection,
     dir: &'a Path,
     sync: bool,
-    /// The connection's COPY tap.
-    tap: &'a CopyTap,
     quoting: Quoting,
     /// `-Z`: data and large-object files are compressed, each named with
     /// its method's suffix (pg_restore finds `N.dat` as `N.dat.gz`); the
@@ -541,7 +538,7 @@ impl DataFiles<'_> {
                 sink.finish()?;
             }
             Data::LargeObjects(oids) => {
-                let reader = LoReader::new(self.client).await?;
+                let reader = LoReader::new(&self.conn.client).await?;
                 let mut list = String::new();
                 for &oid in oids {
                     let name = format!("blob_{oid}.dat");
@@ -576,13 +573,14 @@ impl DataFiles<'_> {
     ) -> Result<(), DumpError> {
         match source {
             DataSource::Copy { server_copy } => {
-                let start = start_copy(self.client, self.tap, server_copy).await;
+                let start = start_copy(self.conn, server_copy).await;
                 drain_copy(start, &te.tag, server_copy, sink, false).await?;
                 sink.write_text("\\.\n\n\n")?;
             }
             DataSource::EmptyCopy => sink.write_text("\\.\n\n\n")?,
             DataSource::Inserts(spec) => {
-                crate::dump::inserts::rows_out(self.client, spec, &self.quoting, sink).await?;
+                crate::dump::inserts::rows_out(&self.conn.client, spec, &self.quoting, sink)
+                    .await?;
             }
             DataSource::LargeObjects { .. } => {}
         }

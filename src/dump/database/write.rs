@@ -2,7 +2,6 @@
 //! entries in their passes, data streamed as it arrives.
 
 use super::*;
-use crate::conn::copy_tap::CopyTap;
 use crate::sql::database as sql;
 use copy::{drain_copy, large_objects_out, start_copy, CopyPipeline};
 use split::{Split, SplitInput};
@@ -85,12 +84,11 @@ pub(crate) async fn write_database(
         None => None,
     };
     let writer = EntryWriter {
-        client,
+        conn: &conn,
         database: &db.name,
         opts,
         quoting,
         std_strings,
-        tap: &conn.copy_tap,
         split: split.as_ref(),
     };
     let writing = async {
@@ -205,14 +203,13 @@ struct At<'s> {
 
 /// What the entry loop reads while writing one database's entries.
 struct EntryWriter<'a> {
-    client: &'a tokio_postgres::Client,
+    /// The database's session (its client, and its COPY tap).
+    conn: &'a crate::conn::Connection,
     /// The database's name, for the run observer.
     database: &'a str,
     opts: &'a DumpOptions,
     quoting: Quoting,
     std_strings: bool,
-    /// The connection's COPY tap.
-    tap: &'a CopyTap,
     /// Under `-j`: the workers reading big tables' data ahead.
     split: Option<&'a Split<'a>>,
 }
@@ -250,7 +247,7 @@ impl<'a> EntryWriter<'a> {
                 text.push_str(&e.data_header);
                 sink.write_text(&text)?;
                 if self.worker_output(e, sink).await?.is_none() {
-                    large_objects_out(self.client, oids, self.std_strings, sink).await?;
+                    large_objects_out(&self.conn.client, oids, self.std_strings, sink).await?;
                 }
                 let observer = &self.opts.observer;
                 observer.large_objects_written(self.database, oids.len() as u64);
@@ -318,7 +315,7 @@ impl<'a> EntryWriter<'a> {
                 0
             }
             (DataSource::Inserts(spec), None) => {
-                crate::dump::inserts::rows_out(self.client, spec, quoting, sink).await?
+                crate::dump::inserts::rows_out(&self.conn.client, spec, quoting, sink).await?
             }
             (DataSource::LargeObjects { .. }, None) => unreachable!(),
         };
@@ -361,17 +358,11 @@ impl<'a> EntryWriter<'a> {
         // reads a request's response only once the one
         // before it is consumed), so memory stays bounded.
         in_flight
-            .fill(
-                self.client,
-                self.tap,
-                (at.e, at.position),
-                at.stream,
-                self.split,
-            )
+            .fill(self.conn, (at.e, at.position), at.stream, self.split)
             .await;
         let start = match in_flight.take(at.position) {
             Some(start) => start,
-            None => start_copy(self.client, self.tap, server_copy).await,
+            None => start_copy(self.conn, server_copy).await,
         };
         let count_rows = self.opts.observer.active();
         drain_copy(start, &at.e.tag, server_copy, sink, count_rows).await

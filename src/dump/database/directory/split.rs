@@ -78,7 +78,7 @@ impl<'a> DirSplit<'a> {
         if opts.jobs <= 1 {
             return Ok(None);
         }
-        let Some(worth) = Worth::read(files.client, server_version_num, opts).await? else {
+        let Some(worth) = Worth::read(&files.conn.client, server_version_num, opts).await? else {
             return Ok(None);
         };
         let eligible: Vec<usize> = (toc.iter().enumerate())
@@ -94,7 +94,7 @@ impl<'a> DirSplit<'a> {
         if eligible.is_empty() {
             return Ok(None);
         }
-        let Some(shared) = SharedSnapshot::export(files.client, with.dbname).await? else {
+        let Some(shared) = SharedSnapshot::export(&files.conn.client, with.dbname).await? else {
             return Ok(None);
         };
         tracing::debug!(target: "pgdumpall_rs::phase", files = eligible.len(), "splitting the data files");
@@ -217,10 +217,9 @@ impl<'a> DirSplit<'a> {
         };
         let client = &conn.client;
         let worker_files = DataFiles {
-            client,
+            conn: &conn,
             dir: files.dir,
             sync: files.sync,
-            tap: &conn.copy_tap,
             quoting: files.quoting,
             compression: files.compression,
             hashes: files.hashes,

@@ -399,7 +399,7 @@ impl<'a> Split<'a> {
         let client = &conn.client;
         match &e.data {
             Some(DataSource::Copy { server_copy }) => {
-                let start = start_copy(client, &conn.copy_tap, server_copy).await;
+                let start = start_copy(conn, server_copy).await;
                 let count_rows = self.opts.observer.active();
                 drain_copy(start, &e.tag, server_copy, sink, count_rows).await
             }

@@ -14,7 +14,7 @@
 //! returns nothing: the reader then runs as before). The probe runs in
 //! the database's snapshot, so both see the same catalogs.
 
-use super::routines::INIT_PRIVS_OIDS;
+use super::routines::MAY_BE_COLLECTED;
 use super::{query, Catalog, CatalogError};
 
 /// The families the census answers for.
@@ -140,14 +140,12 @@ impl Family {
             Family::Views => "EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite \
                  WHERE oid >= 16384 AND rulename = '_RETURN')"
                 .to_string(),
-            // The reader's `n.nspname <> 'pg_catalog' OR p.proacl IS
-            // DISTINCT FROM pip.initprivs`, without the joins. (The
-            // initial privileges as a list read once: a subquery per
-            // aggregate cost 0.5 ms more.)
+            // The condition the aggregates reader's implies, without its
+            // joins. (The initial privileges as a list read once: a
+            // subquery per aggregate cost 0.5 ms more.)
             Family::Aggregates => format!(
                 "EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.prokind = 'a' \
-                 AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace OR p.proacl IS NOT NULL \
-                 OR p.oid IN ({INIT_PRIVS_OIDS})))"
+                 AND ({MAY_BE_COLLECTED}))"
             ),
         }
     }
@@ -184,7 +182,9 @@ impl Census {
     }
 }
 
-/// The census's single query.
+/// The census's single query: the families' probes, then whether the
+/// database is big enough for a helper session (a range scan of pg_class's
+/// OID index over user relations only, so cheap for small databases).
 fn census_sql() -> String {
     let probes: Vec<String> = Family::ALL.iter().map(|f| f.probe()).collect();
     format!(

@@ -20,9 +20,7 @@ use std::future::Future;
 
 use tokio::sync::oneshot;
 
-use super::{
-    query, query_decode, relations, routines, sequences, types, views, Catalog, CatalogError,
-};
+use super::{query_decode, relations, routines, sequences, types, views, Catalog, CatalogError};
 
 /// Reads either session may do, in the order the main session asks for
 /// them. The main session takes them from the front as it goes; the
@@ -103,22 +101,11 @@ impl Default for Helper {
 /// helper session.
 pub(crate) const HELPER_MIN_RELATIONS: i64 = 2000;
 
-/// Whether the database is big enough for a helper session: a range scan
-/// of pg_class's OID index over user relations only, so cheap for small
-/// databases.
-pub(crate) async fn worth_a_helper(cat: &Catalog<'_>) -> Result<bool, CatalogError> {
-    if let Some(census) = cat.census.get() {
-        return Ok(census.many_relations());
-    }
-    let rows = query(
-        cat,
-        &format!(
-            "SELECT pg_catalog.count(*) >= {HELPER_MIN_RELATIONS} \
-             FROM pg_catalog.pg_class WHERE oid >= 16384"
-        ),
-    )
-    .await?;
-    Ok(rows.one()?.col(0)?)
+/// Whether the database is big enough for a helper session, as its census
+/// found ([`super::census::Census::many_relations`]); without a census, no
+/// helper.
+pub(crate) fn worth_a_helper(cat: &Catalog<'_>) -> bool {
+    cat.census.get().is_some_and(|c| c.many_relations())
 }
 
 impl Helper {

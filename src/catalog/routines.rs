@@ -161,14 +161,17 @@ fn char_of(r: QueryRow<'_>, i: usize) -> Result<char, RowError> {
 const PIP_JOIN: &str = "LEFT JOIN pg_catalog.pg_init_privs pip ON (p.oid = pip.objoid \
      AND pip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND pip.objsubid = 0)";
 
-/// The routines with initial privileges, for a condition on `p` alone
-/// that the planner applies while it scans pg_proc: `p.proacl IS DISTINCT
-/// FROM pip.initprivs` implies `p.proacl IS NOT NULL OR p.oid IN (this)`.
-/// Without it the joins, the sort and the per-routine subqueries ran for
-/// all of pg_catalog's 3,000 routines before the outer join's condition
-/// dropped them (3.6 of a small database's 30 ms; 2.2 with it).
-pub(super) const INIT_PRIVS_OIDS: &str = "SELECT ip.objoid FROM pg_catalog.pg_init_privs ip \
-     WHERE ip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND ip.objsubid = 0";
+/// A condition on routine `p` alone, implied by pg_dump's `n.nspname <>
+/// 'pg_catalog' OR p.proacl IS DISTINCT FROM pip.initprivs` (privileges
+/// that differ from the initial ones are privileges, or initial privileges,
+/// or both), which the planner applies while it scans pg_proc. Without it
+/// the joins, the sort and the per-routine subqueries ran for all of
+/// pg_catalog's 3,000 routines before the outer join's condition dropped
+/// them (3.6 of a small database's 30 ms; 2.2 with it).
+pub(super) const MAY_BE_COLLECTED: &str =
+    "p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace \
+     OR p.proacl IS NOT NULL OR p.oid IN (SELECT ip.objoid FROM pg_catalog.pg_init_privs ip \
+       WHERE ip.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND ip.objsubid = 0)";
 
 /// `branch` of a condition, or nothing when the census rules its family
 /// out (the branch could only be true for one of the family's rows):
@@ -201,8 +204,7 @@ pub(crate) async fn functions(cat: &Catalog<'_>) -> Result<Vec<FunctionRow>, Cat
            AND d.objid = p.oid AND d.deptype = 'i') \
          AND (n.nspname <> 'pg_catalog' {casts} {transforms} \
            OR p.proacl IS DISTINCT FROM pip.initprivs) \
-         AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace {casts} {transforms} \
-           OR p.proacl IS NOT NULL OR p.oid IN ({INIT_PRIVS_OIDS})) \
+         AND ({MAY_BE_COLLECTED} {casts} {transforms}) \
          ORDER BY p.oid",
         args = arg_type_columns(),
         casts = census_branch(
@@ -294,8 +296,7 @@ pub(crate) async fn aggregates(cat: &Catalog<'_>) -> Result<Vec<AggregateRow>, C
          LEFT JOIN pg_catalog.pg_namespace opn ON opn.oid = o.oprnamespace \
          {PIP_JOIN} \
          WHERE p.prokind = 'a' AND (n.nspname <> 'pg_catalog' OR p.proacl IS DISTINCT FROM pip.initprivs) \
-         AND (p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace OR p.proacl IS NOT NULL \
-           OR p.oid IN ({INIT_PRIVS_OIDS})) \
+         AND ({MAY_BE_COLLECTED}) \
          ORDER BY p.oid",
         args = arg_type_columns()
     );

@@ -3,9 +3,9 @@
 //! connection parameter (conninfo, service file or PGCLIENTENCODING; `auto`
 //! is the locale's encoding), else a `-c client_encoding=...` in the
 //! `options` parameter, else whatever the server picks (a role or database
-//! setting, the server's configuration, or the database's encoding). The startup packet asks for no
-//! encoding (`wire_text` drops tokio-postgres' UTF8), and the dump sets the
-//! encoding this module finds right after.
+//! setting, the server's configuration, or the database's encoding). The
+//! startup packet asks for no encoding (`wire_text` drops tokio-postgres'
+//! UTF8), and the dump sets the encoding this module finds right after.
 
 /// The encoding asked for at startup, or None when the server picks it.
 pub(crate) fn requested(client_encoding: Option<&str>, options: Option<&str>) -> Option<String> {

@@ -109,7 +109,7 @@ pub(crate) async fn prepare_database(
     let quoting = Quoting::new(opts.quote_all_identifiers, std_strings, &client_encoding);
     // Under -j every connection counts against the jobs' budget.
     let may_have_one = budget.is_some() || opts.jobs <= 1;
-    let worth = may_have_one && crate::catalog::helper::worth_a_helper(&cat).await?;
+    let worth = may_have_one && crate::catalog::helper::worth_a_helper(&cat);
     let helper_permit = budget.filter(|_| worth).and_then(Budget::take_worker);
     let helper_wanted = worth && (budget.is_none() || helper_permit.is_some());
     start_helper(&cat, &helper, helper_wanted).await?;

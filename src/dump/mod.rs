@@ -473,7 +473,7 @@ fn shell_argument_error(opts: &DumpOptions, name: &str) -> DumpError {
 /// server said too_many_connections (53300), which PostgreSQL uses for
 /// "sorry, too many clients already", "too many connections for role" (or
 /// database) and "remaining connection slots are reserved for ...".
-fn no_free_slot(e: &DumpError) -> bool {
+pub(super) fn no_free_slot(e: &DumpError) -> bool {
     matches!(e, DumpError::Connection(c) if c.has_sqlstate(&SqlState::TOO_MANY_CONNECTIONS))
 }
 
@@ -482,6 +482,9 @@ fn no_free_slot(e: &DumpError) -> bool {
 /// left in the shared lock table (53200, "out of shared memory", which
 /// the server reports when max_locks_per_transaction x max_connections
 /// locks are taken).
+///
+/// A full lock table is reported by a query (LOCK TABLE), or by a
+/// session's start (a starting backend takes locks of its own).
 fn for_want_of_room(e: &DumpError) -> bool {
     no_free_slot(e)
         || matches!(
@@ -489,6 +492,7 @@ fn for_want_of_room(e: &DumpError) -> bool {
             DumpError::Catalog(CatalogError::Query { code: Some(code), .. })
                 if *code == SqlState::OUT_OF_MEMORY
         )
+        || matches!(e, DumpError::Connection(c) if c.has_sqlstate(&SqlState::OUT_OF_MEMORY))
 }
 
 fn check_server_version(num: i32, text: &str) -> Result<(), DumpError> {

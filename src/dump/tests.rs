@@ -51,6 +51,11 @@ fn no_free_slot_is_sqlstate_53300() {
         reason: Some("too many clients".into()),
     };
     assert!(!no_free_slot(&DumpError::Connection(setup)));
+    // A session refused at its start because the lock table is full is
+    // for want of room too, but not of a slot.
+    let full = failed(vec![refused("53200", "FATAL:  out of shared memory")]);
+    assert!(!no_free_slot(&full));
+    assert!(for_want_of_room(&full));
 }
 
 #[test]

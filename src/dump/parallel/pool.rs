@@ -13,7 +13,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::super::database::{self, Budget, DatabaseMode};
 use super::super::options::DumpOptions;
-use super::super::{for_want_of_room, prepare_until_slot_free, DumpError};
+use super::super::{for_want_of_room, no_free_slot, prepare_until_slot_free, DumpError};
 use crate::conn::Connector;
 use crate::diag;
 
@@ -149,11 +149,10 @@ impl Pool {
             self.budget.set_limit(fewer);
         }
         if self.reduced == Reduced::No {
-            self.reduced = Reduced::Unsaid(match e {
-                DumpError::Connection(_) => {
-                    "the server refused a connection (too many connections)"
-                }
-                _ => "the server ran out of shared memory for locks",
+            self.reduced = Reduced::Unsaid(if no_free_slot(e) {
+                "the server refused a connection (too many connections)"
+            } else {
+                "the server ran out of shared memory for locks"
             });
         }
     }
